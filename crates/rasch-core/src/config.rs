@@ -1,0 +1,193 @@
+//! Typed access to Flink-style configuration keys (`parallelism.default`, …).
+//!
+//! A [`Configuration`] is a flat map from Flink key names to string values. Known keys are
+//! declared once in [`KNOWN_KEYS`]; setting an unknown key is an error that names the nearest
+//! known one, so typos never pass silently.
+
+use crate::error::{Error, Result};
+use std::collections::BTreeMap;
+
+/// `parallelism.default`: parallelism of operators that do not set their own.
+pub const PARALLELISM_DEFAULT: &str = "parallelism.default";
+/// `pipeline.max-parallelism`: upper bound for rescaling; also the number of key groups.
+pub const MAX_PARALLELISM: &str = "pipeline.max-parallelism";
+/// `execution.runtime-mode`: `STREAMING` (default) or `BATCH`.
+pub const RUNTIME_MODE: &str = "execution.runtime-mode";
+/// `execution.buffer-timeout`: maximum time a partly filled batch waits before it is sent.
+pub const BUFFER_TIMEOUT: &str = "execution.buffer-timeout";
+/// `pipeline.operator-chaining.enabled`: whether forward edges are fused into one task.
+pub const OPERATOR_CHAINING: &str = "pipeline.operator-chaining.enabled";
+/// `pipeline.auto-watermark-interval`: how often sources emit periodic watermarks.
+pub const AUTO_WATERMARK_INTERVAL: &str = "pipeline.auto-watermark-interval";
+/// `taskmanager.network.batch-size` (Rasch): records per exchanged batch.
+pub const BATCH_SIZE: &str = "taskmanager.network.batch-size";
+
+/// Every key Rasch understands in this version.
+pub const KNOWN_KEYS: &[&str] = &[
+    PARALLELISM_DEFAULT,
+    MAX_PARALLELISM,
+    RUNTIME_MODE,
+    BUFFER_TIMEOUT,
+    OPERATOR_CHAINING,
+    AUTO_WATERMARK_INTERVAL,
+    BATCH_SIZE,
+];
+
+/// How a job runs: continuously (`STREAMING`) or with only final results (`BATCH`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum RuntimeMode {
+    /// Results are updated continuously as records arrive (Flink's default).
+    #[default]
+    Streaming,
+    /// Bounded input only; keyed aggregations emit only their final result per key.
+    Batch,
+}
+
+/// A flat key → value configuration using Flink's key names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Configuration {
+    values: BTreeMap<String, String>,
+}
+
+impl Configuration {
+    /// An empty configuration (every key at its default).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets a key after checking that it is known; the error names the nearest known key.
+    pub fn set(&mut self, key: &str, value: impl Into<String>) -> Result<()> {
+        if !KNOWN_KEYS.contains(&key) {
+            return Err(Error::Config(unknown_key_message(key)));
+        }
+        self.values.insert(key.to_string(), value.into());
+        Ok(())
+    }
+
+    /// The raw value of a key, if set.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+
+    /// All keys that are set, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.values.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// A positive integer value, or `None` when unset; errors name the key and value.
+    pub fn get_positive(&self, key: &str) -> Result<Option<usize>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(n) if n > 0 => Ok(Some(n)),
+                _ => Err(Error::Config(format!("'{key}': expected a positive integer, got '{v}'"))),
+            },
+        }
+    }
+
+    /// A boolean value (`true`/`false`), or `default` when unset.
+    pub fn get_bool(&self, key: &str, default: bool) -> Result<bool> {
+        match self.get(key).map(|v| v.trim().to_ascii_lowercase()) {
+            None => Ok(default),
+            Some(v) if v == "true" => Ok(true),
+            Some(v) if v == "false" => Ok(false),
+            Some(v) => Err(Error::Config(format!("'{key}': expected true or false, got '{v}'"))),
+        }
+    }
+
+    /// A duration in milliseconds; accepts Flink's forms `100`, `100 ms`, `5 s`, `1 min`.
+    pub fn get_duration_ms(&self, key: &str) -> Result<Option<u64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => parse_duration_ms(v)
+                .map(Some)
+                .ok_or_else(|| Error::Config(format!("'{key}': expected a duration like '100 ms' or '5 s', got '{v}'"))),
+        }
+    }
+
+    /// `execution.runtime-mode`, default `STREAMING`.
+    pub fn runtime_mode(&self) -> Result<RuntimeMode> {
+        match self.get(RUNTIME_MODE).map(|v| v.trim().to_ascii_uppercase()) {
+            None => Ok(RuntimeMode::Streaming),
+            Some(v) if v == "STREAMING" => Ok(RuntimeMode::Streaming),
+            Some(v) if v == "BATCH" => Ok(RuntimeMode::Batch),
+            Some(v) => Err(Error::Config(format!("'{RUNTIME_MODE}': expected STREAMING or BATCH, got '{v}'"))),
+        }
+    }
+}
+
+/// Parses Flink duration strings: a number with an optional unit (ms, s, min, h, d).
+pub fn parse_duration_ms(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().ok()?;
+    let factor = match unit.trim() {
+        "" | "ms" | "milli" | "millis" | "milliseconds" => 1,
+        "s" | "sec" | "secs" | "second" | "seconds" => 1_000,
+        "min" | "m" | "minute" | "minutes" => 60_000,
+        "h" | "hour" | "hours" => 3_600_000,
+        "d" | "day" | "days" => 86_400_000,
+        _ => return None,
+    };
+    n.checked_mul(factor)
+}
+
+/// "unknown configuration key 'x'; did you mean 'y'?"
+pub fn unknown_key_message(key: &str) -> String {
+    match nearest(key, KNOWN_KEYS) {
+        Some(near) => format!("unknown configuration key '{key}'; did you mean '{near}'?"),
+        None => format!("unknown configuration key '{key}'"),
+    }
+}
+
+/// The candidate with the smallest edit distance to `word`, if reasonably close.
+pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c), *c))
+        .min()
+        .filter(|(d, _)| *d <= word.len().max(4) / 2)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_suggest_the_nearest() {
+        let mut c = Configuration::new();
+        let err = c.set("parallelism.defualt", "2").unwrap_err().to_string();
+        assert!(err.contains("did you mean 'parallelism.default'"), "{err}");
+        c.set(PARALLELISM_DEFAULT, "3").unwrap();
+        assert_eq!(c.get_positive(PARALLELISM_DEFAULT).unwrap(), Some(3));
+    }
+
+    #[test]
+    fn typed_values_are_checked() {
+        let mut c = Configuration::new();
+        c.set(PARALLELISM_DEFAULT, "zero").unwrap();
+        assert!(c.get_positive(PARALLELISM_DEFAULT).unwrap_err().to_string().contains("'zero'"));
+        c.set(RUNTIME_MODE, "batch").unwrap();
+        assert_eq!(c.runtime_mode().unwrap(), RuntimeMode::Batch);
+        c.set(BUFFER_TIMEOUT, "5 s").unwrap();
+        assert_eq!(c.get_duration_ms(BUFFER_TIMEOUT).unwrap(), Some(5000));
+        assert_eq!(parse_duration_ms("100ms"), Some(100));
+        assert_eq!(parse_duration_ms("1 min"), Some(60_000));
+        assert_eq!(parse_duration_ms("fast"), None);
+    }
+}

@@ -1,0 +1,149 @@
+//! The error type of Rasch, classified as user error, external (retryable) or internal bug.
+
+use std::fmt;
+
+/// Result alias used across Rasch.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Who is at fault for an [`Error`] — drives whether retrying can help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The job, its configuration or its input is wrong; retrying will not help.
+    User,
+    /// Something outside Rasch failed (a file system, a socket); retrying may help.
+    External,
+    /// A bug in Rasch itself.
+    Internal,
+}
+
+/// Everything that can go wrong in Rasch.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The job graph is invalid (bad parallelism, incompatible partitioning, …).
+    #[error("invalid job: {0}")]
+    InvalidJob(String),
+    /// A configuration key or value is wrong.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// An I/O operation failed; `context` says on what.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, naming the file or address.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Input data could not be read; `location` names the source and position.
+    #[error("malformed input at {location}: {message}")]
+    MalformedInput {
+        /// Source name plus file/offset or similar position.
+        location: String,
+        /// What is wrong with the record.
+        message: String,
+    },
+    /// A user function returned an error or panicked.
+    #[error("{0}")]
+    User(String),
+    /// (De)serialization of a record or key failed.
+    #[error("serialization failed: {0}")]
+    Serialization(String),
+    /// An operator failed; carries the operator's name.
+    #[error("operator '{operator}' failed: {source}")]
+    Operator {
+        /// The operator's name as shown in the plan.
+        operator: String,
+        /// The cause.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A task (one parallel instance of a chain) failed.
+    #[error("task '{task}' ({}/{parallelism}) failed: {source}", .subtask + 1)]
+    Task {
+        /// The task's name (its chained operators).
+        task: String,
+        /// Index of the failed subtask, 0-based.
+        subtask: usize,
+        /// Parallelism of the task.
+        parallelism: usize,
+        /// The cause.
+        #[source]
+        source: Box<Error>,
+    },
+    /// The job was cancelled (by the user or because another task failed).
+    #[error("job cancelled")]
+    Cancelled,
+    /// A bug in Rasch.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Builds an [`Error::Io`] with context.
+    pub fn io(context: impl fmt::Display, source: std::io::Error) -> Self {
+        Error::Io { context: context.to_string(), source }
+    }
+
+    /// Builds a user error from anything printable.
+    pub fn user(message: impl fmt::Display) -> Self {
+        Error::User(message.to_string())
+    }
+
+    /// Classifies the error (walking through operator/task context).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Io { .. } => ErrorKind::External,
+            Error::Internal(_) => ErrorKind::Internal,
+            Error::Operator { source, .. } | Error::Task { source, .. } => source.kind(),
+            _ => ErrorKind::User,
+        }
+    }
+
+    /// True when operator context has already been attached.
+    pub fn has_operator_context(&self) -> bool {
+        matches!(self, Error::Operator { .. } | Error::Task { .. } | Error::Cancelled)
+    }
+
+    /// Attaches the operator name unless some operator already claimed the error.
+    pub fn in_operator(self, operator: &str) -> Self {
+        if self.has_operator_context() {
+            self
+        } else {
+            Error::Operator { operator: operator.to_string(), source: Box::new(self) }
+        }
+    }
+
+    /// The innermost cause, skipping operator/task context.
+    pub fn root(&self) -> &Error {
+        match self {
+            Error::Operator { source, .. } | Error::Task { source, .. } => source.root(),
+            other => other,
+        }
+    }
+}
+
+impl From<postcard::Error> for Error {
+    fn from(e: postcard::Error) -> Self {
+        Error::Serialization(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operator_context_is_attached_once() {
+        let e = Error::user("boom").in_operator("Map").in_operator("Sink");
+        assert_eq!(e.to_string(), "operator 'Map' failed: boom");
+        assert_eq!(e.kind(), ErrorKind::User);
+        assert!(matches!(e.root(), Error::User(m) if m == "boom"));
+    }
+
+    #[test]
+    fn io_errors_are_external() {
+        let e = Error::io("reading /x", std::io::Error::other("gone"));
+        assert_eq!(e.kind(), ErrorKind::External);
+        assert_eq!(e.to_string(), "reading /x: gone");
+    }
+}

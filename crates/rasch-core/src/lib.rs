@@ -1,0 +1,20 @@
+//! Rasch core: the vocabulary every other crate shares — stream records and watermarks,
+//! key groups, configuration, job parameters, errors and the `Data`/`Key` bounds.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod data;
+pub mod error;
+pub mod keygroup;
+pub mod murmur3;
+pub mod params;
+pub mod record;
+pub mod text;
+
+pub use config::{Configuration, RuntimeMode};
+pub use data::{Data, Key};
+pub use error::{Error, ErrorKind, Result};
+pub use params::Params;
+pub use record::{MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, Record};
+pub use text::ToText;

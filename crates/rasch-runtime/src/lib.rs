@@ -1,0 +1,27 @@
+//! Rasch runtime: runs a job graph — tasks (one thread each), chained operators, partitioned
+//! exchanges with bounded queues, sources and sinks, and the in-process (local) executor.
+//!
+//! Users never touch this crate directly; `rasch-api` builds graphs out of its pieces. The
+//! public surface is generic for users, but inside a task operators are `Box<dyn Output<T>>`
+//! called once per *batch*, so dynamic dispatch never happens per record.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod channel;
+pub mod collector;
+pub mod context;
+pub mod executor;
+pub mod functions;
+pub mod graph;
+pub mod metrics;
+pub mod operators;
+pub mod output;
+pub mod partition;
+pub mod sink;
+pub mod source;
+pub mod task;
+
+pub use rasch_core::{Error, Result};
+
+/// Records per batch moved between operators and tasks unless configured otherwise.
+pub const DEFAULT_BATCH_SIZE: usize = 1024;

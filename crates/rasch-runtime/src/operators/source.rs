@@ -1,0 +1,98 @@
+//! The source operator: drives a [`SourceReader`] at the head of a task.
+
+use super::{OperatorFactory, OperatorInstance, OperatorKind, OperatorSetup, downcast_output};
+use crate::collector::SideOutputs;
+use crate::output::{BoxOutput, panic_message};
+use crate::source::{PollStatus, Source, SourceOutput, SourceReader};
+use rasch_core::{Error, MAX_WATERMARK, Record, Result};
+use std::any::Any;
+use std::marker::PhantomData;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+/// What a source task calls on its head.
+pub trait SourceDriver {
+    /// Polls one batch from the reader and pushes it down the chain.
+    fn poll(&mut self) -> Result<PollStatus>;
+    /// Sends partly filled batches downstream (the source is idle).
+    fn flush(&mut self) -> Result<()>;
+    /// The reader ended: emit the final watermark and end of input.
+    fn finish(&mut self) -> Result<()>;
+    /// Closes the reader and the chain.
+    fn close(&mut self) -> Result<()>;
+}
+
+/// Runs a source reader and pushes its batches into the chain.
+pub struct SourceOperator<T, S> {
+    reader: Box<dyn SourceReader<T, S>>,
+    out: BoxOutput<T>,
+    buf: Vec<Record<T>>,
+    batch_size: usize,
+    name: Arc<str>,
+}
+
+impl<T: 'static, S: 'static> SourceOperator<T, S> {
+    fn guard<R>(&mut self, f: impl FnOnce(&mut Self) -> Result<R>) -> Result<R> {
+        match catch_unwind(AssertUnwindSafe(|| f(self))) {
+            Ok(r) => r.map_err(|e| e.in_operator(&self.name)),
+            Err(p) => Err(Error::User(format!("panicked: {}", panic_message(&p))).in_operator(&self.name)),
+        }
+    }
+}
+
+impl<T: 'static, S: 'static> SourceDriver for SourceOperator<T, S> {
+    fn poll(&mut self) -> Result<PollStatus> {
+        let limit = self.batch_size;
+        let status = self.guard(|s| s.reader.poll_next(&mut SourceOutput::new(&mut s.buf, limit)))?;
+        if !self.buf.is_empty() {
+            self.out.push(&mut self.buf)?;
+        }
+        Ok(status)
+    }
+    fn flush(&mut self) -> Result<()> {
+        self.out.flush()
+    }
+    fn finish(&mut self) -> Result<()> {
+        self.out.watermark(MAX_WATERMARK)?;
+        self.out.end_input()
+    }
+    fn close(&mut self) -> Result<()> {
+        self.guard(|s| s.reader.close())?;
+        self.out.close()
+    }
+}
+
+struct SourceFactory<T, S> {
+    source: Arc<S>,
+    _type: PhantomData<fn() -> T>,
+}
+
+/// The operator factory of a source.
+pub fn source_factory<T: 'static, S: Source<T>>(source: Arc<S>) -> Arc<dyn OperatorFactory> {
+    Arc::new(SourceFactory { source, _type: PhantomData::<fn() -> T> })
+}
+
+impl<T: 'static, S: Source<T>> OperatorFactory for SourceFactory<T, S> {
+    fn kind(&self) -> OperatorKind {
+        OperatorKind::Source
+    }
+    fn max_parallelism(&self) -> Option<usize> {
+        self.source.max_parallelism()
+    }
+    fn create(&self, setup: &OperatorSetup, main: Box<dyn Any>, _sides: SideOutputs) -> Result<OperatorInstance> {
+        let ctx = &setup.ctx;
+        let name = ctx.operator_name.clone();
+        let out = downcast_output::<T>(main)?;
+        let splits = self.source.create_splits(ctx.parallelism).map_err(|e| e.in_operator(&name))?;
+        let mine = splits.into_iter().enumerate().filter(|(i, _)| i % ctx.parallelism == ctx.subtask_index).map(|(_, s)| s).collect();
+        let mut reader = self.source.create_reader(ctx).map_err(|e| e.in_operator(&name))?;
+        reader.add_splits(mine).map_err(|e| e.in_operator(&name))?;
+        Ok(OperatorInstance::Source(Box::new(SourceOperator {
+            reader,
+            out,
+            buf: Vec::with_capacity(setup.batch_size),
+            batch_size: setup.batch_size,
+            name,
+        })))
+    }
+}

@@ -1,0 +1,37 @@
+//! Tasks: one thread runs one parallel instance of a chain. The loop reads the input gate(s)
+//! (or polls the source), pushes batches into the chain, tracks watermarks per channel, and
+//! flushes outputs whenever it is about to wait — so batches fill under load and latency
+//! stays low when idle.
+
+mod one_input;
+mod source_task;
+mod two_input;
+mod watermarks;
+
+pub use one_input::OneInputTask;
+pub use source_task::SourceTask;
+pub use two_input::TwoInputTask;
+pub use watermarks::WatermarkTracker;
+
+use crate::channel::CancelToken;
+use rasch_core::Result;
+use std::any::Any;
+
+/// Everything a running task shares with the job.
+#[derive(Clone, Debug)]
+pub struct TaskEnv {
+    /// Set when the job is cancelled or another task failed.
+    pub cancel: CancelToken,
+}
+
+/// The body of a task thread.
+pub trait TaskBody {
+    /// Runs until end of input (Ok), failure (Err) or cancellation (`Err(Cancelled)`).
+    fn run(self: Box<Self>, env: &TaskEnv) -> Result<()>;
+}
+
+/// A two-input operator waiting for its two input gates.
+pub trait TwoInputTaskBuilder {
+    /// Binds the gates (boxed `GateReceiver<A>` and `GateReceiver<B>`) and their channel counts.
+    fn build(self: Box<Self>, gates: [Box<dyn Any + Send>; 2], channels: [usize; 2]) -> Result<Box<dyn TaskBody>>;
+}

@@ -1,1 +1,46 @@
-fn main() {}
+//! `rasch-bench`: benchmark programs for Rasch (release builds; not tests).
+//!
+//! ```text
+//! rasch-bench passthrough     --records N --parallelism P [--string-payload]
+//! rasch-bench filter-project  --records N --parallelism P
+//! rasch-bench wordcount       --input FILE --output FILE --parallelism P [--execution-mode streaming]
+//! rasch-bench gen-words       --output FILE --words N [--vocabulary V]
+//! ```
+//! Each benchmark prints human-readable figures and, as its last line, one JSON object
+//! `{"bench", "parallelism", "records", "seconds", "records_per_sec", ...}`.
+
+mod report;
+mod rows;
+mod wordcount;
+
+use rasch::Params;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((bench, rest)) = args.split_first() else {
+        eprintln!("usage: rasch-bench <passthrough|filter-project|wordcount|gen-words> [--flags]");
+        return ExitCode::from(2);
+    };
+    let params = match Params::from_iter(rest.iter().cloned()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("rasch-bench {bench}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = match bench.as_str() {
+        "passthrough" => rows::passthrough(&params),
+        "filter-project" => rows::filter_project(&params),
+        "wordcount" => wordcount::wordcount(&params),
+        "gen-words" => wordcount::generate(&params),
+        other => Err(format!("unknown benchmark '{other}': expected passthrough, filter-project, wordcount or gen-words")),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rasch-bench {bench}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

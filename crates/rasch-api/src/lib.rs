@@ -1,1 +1,19 @@
-//! Rasch API.
+//! The Rasch DataStream API: `StreamEnv` builds a graph of typed `DataStream`s (with
+//! `KeyedStream` and `ConnectedStreams` for keyed and two-input operations) and executes it —
+//! in this process (local mode), as a printed plan (plan mode), or as a cluster worker.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod connected;
+mod datastream;
+mod env;
+mod keyed;
+mod mode;
+mod result;
+
+pub use connected::ConnectedStreams;
+pub use datastream::{DataStream, DataStreamSink};
+pub use env::StreamEnv;
+pub use keyed::KeyedStream;
+pub use mode::{ExecutionMode, MODE_ENV_VAR, PLAN_FILE_ENV_VAR};
+pub use result::JobResult;

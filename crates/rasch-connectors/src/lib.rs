@@ -1,1 +1,66 @@
-//! Rasch connectors.
+//! Rasch connectors: the built-in sources and sinks of Flink's DataStream API.
+//!
+//! Sources: [`CollectionSource`] (`fromCollection`), [`SequenceSource`] (`fromSequence`),
+//! [`DataGenSource`] (the DataGen connector), [`TextFileSource`] (`readTextFile`) and
+//! [`SocketTextSource`] (`socketTextStream`). Sinks: [`PrintSink`] (`print`/`printToErr`),
+//! [`TextFileSink`] (`writeAsText`), [`DiscardingSink`] and [`CollectSink`] (collects
+//! results in memory, for tests and examples).
+//!
+//! Every reader and writer works on whole batches: sources fill a
+//! [`SourceOutput`](rasch_runtime::source::SourceOutput) until it is full, sinks render or
+//! move a batch at a time, so there is no per-record locking or dynamic dispatch.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod collect;
+pub mod collection;
+pub mod datagen;
+pub mod discard;
+pub mod print;
+pub mod sequence;
+pub mod socket;
+pub mod text_file;
+pub mod text_sink;
+
+pub use collect::{CollectHandle, CollectSink};
+pub use collection::{CollectionSource, CollectionSplit};
+pub use datagen::{DataGenSource, DataGenSplit};
+pub use discard::DiscardingSink;
+pub use print::{PrintSink, PrintTarget};
+pub use sequence::{SequenceSource, SequenceSplit};
+pub use socket::{SocketSplit, SocketTextSource};
+pub use text_file::{FileSplit, TextFileSource};
+pub use text_sink::{TextFileSink, WriteMode};
+
+#[cfg(test)]
+pub(crate) mod test_util {
+    use rasch_core::{Record, Result};
+    use rasch_runtime::context::RuntimeContext;
+    use rasch_runtime::source::{PollStatus, Source, SourceOutput};
+
+    /// Runs every split of `source` for `parallelism` through readers, round-robin like the
+    /// runtime, polling with batches of `batch` records; returns the values per subtask.
+    pub fn run_source<T: 'static, S: Source<T>>(source: &S, parallelism: usize, batch: usize) -> Result<Vec<Vec<T>>> {
+        let splits = source.create_splits(parallelism)?;
+        let mut per_subtask = Vec::new();
+        for subtask in 0..parallelism {
+            let ctx = RuntimeContext::for_test(subtask, parallelism);
+            let mine: Vec<_> = splits.iter().enumerate().filter(|(i, _)| i % parallelism == subtask).map(|(_, s)| s.clone()).collect();
+            let mut reader = source.create_reader(&ctx)?;
+            reader.add_splits(mine)?;
+            let mut buf: Vec<Record<T>> = Vec::new();
+            let mut values = Vec::new();
+            loop {
+                let status = reader.poll_next(&mut SourceOutput::new(&mut buf, batch))?;
+                assert!(buf.len() <= batch.max(1), "reader overfilled its batch: {} > {batch}", buf.len());
+                values.extend(buf.drain(..).map(|r| r.value));
+                if status == PollStatus::EndOfInput {
+                    break;
+                }
+            }
+            reader.close()?;
+            per_subtask.push(values);
+        }
+        Ok(per_subtask)
+    }
+}

@@ -23,15 +23,8 @@ pub const AUTO_WATERMARK_INTERVAL: &str = "pipeline.auto-watermark-interval";
 pub const BATCH_SIZE: &str = "taskmanager.network.batch-size";
 
 /// Every key Rasch understands in this version.
-pub const KNOWN_KEYS: &[&str] = &[
-    PARALLELISM_DEFAULT,
-    MAX_PARALLELISM,
-    RUNTIME_MODE,
-    BUFFER_TIMEOUT,
-    OPERATOR_CHAINING,
-    AUTO_WATERMARK_INTERVAL,
-    BATCH_SIZE,
-];
+pub const KNOWN_KEYS: &[&str] =
+    &[PARALLELISM_DEFAULT, MAX_PARALLELISM, RUNTIME_MODE, BUFFER_TIMEOUT, OPERATOR_CHAINING, AUTO_WATERMARK_INTERVAL, BATCH_SIZE];
 
 /// How a job runs: continuously (`STREAMING`) or with only final results (`BATCH`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -143,12 +136,7 @@ pub fn unknown_key_message(key: &str) -> String {
 
 /// The candidate with the smallest edit distance to `word`, if reasonably close.
 pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (edit_distance(word, c), *c))
-        .min()
-        .filter(|(d, _)| *d <= word.len().max(4) / 2)
-        .map(|(_, c)| c)
+    candidates.iter().map(|c| (edit_distance(word, c), *c)).min().filter(|(d, _)| *d <= word.len().max(4) / 2).map(|(_, c)| c)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

@@ -106,11 +106,7 @@ impl Error {
 
     /// Attaches the operator name unless some operator already claimed the error.
     pub fn in_operator(self, operator: &str) -> Self {
-        if self.has_operator_context() {
-            self
-        } else {
-            Error::Operator { operator: operator.to_string(), source: Box::new(self) }
-        }
+        if self.has_operator_context() { self } else { Error::Operator { operator: operator.to_string(), source: Box::new(self) } }
     }
 
     /// The innermost cause, skipping operator/task context.

@@ -26,10 +26,7 @@ pub const KEY_HASH_SEED: u32 = 0;
 pub fn compute_default_max_parallelism(parallelism: usize) -> usize {
     let wanted = parallelism.saturating_add(parallelism / 2);
     let rounded = wanted.checked_next_power_of_two().unwrap_or(usize::MAX);
-    rounded.clamp(
-        DEFAULT_LOWER_BOUND_MAX_PARALLELISM,
-        UPPER_BOUND_MAX_PARALLELISM,
-    )
+    rounded.clamp(DEFAULT_LOWER_BOUND_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM)
 }
 
 /// The key group of a key whose hash is `hash`: `hash % max_parallelism`, the hash read unsigned.
@@ -68,10 +65,7 @@ impl Extend<u8> for ScratchSink<'_> {
 }
 
 /// Serializes `key` with postcard into `scratch` (cleared first) and returns the serialized bytes.
-fn serialize_key<'a, K: Serialize + ?Sized>(
-    key: &K,
-    scratch: &'a mut Vec<u8>,
-) -> Result<&'a [u8], postcard::Error> {
+fn serialize_key<'a, K: Serialize + ?Sized>(key: &K, scratch: &'a mut Vec<u8>) -> Result<&'a [u8], postcard::Error> {
     scratch.clear();
     postcard::to_extend(key, ScratchSink(scratch))?;
     Ok(scratch.as_slice())
@@ -86,10 +80,7 @@ fn serialize_key<'a, K: Serialize + ?Sized>(
 ///
 /// The postcard error if the key cannot be serialized (e.g. a `Serialize` impl that fails,
 /// or a sequence of unknown length); never hashes partial or empty bytes instead.
-pub fn hash_key<K: Serialize + ?Sized>(
-    key: &K,
-    scratch: &mut Vec<u8>,
-) -> Result<u32, postcard::Error> {
+pub fn hash_key<K: Serialize + ?Sized>(key: &K, scratch: &mut Vec<u8>) -> Result<u32, postcard::Error> {
     let bytes = serialize_key(key, scratch)?;
     Ok(murmur3_32(bytes, KEY_HASH_SEED))
 }
@@ -103,11 +94,7 @@ pub fn hash_key<K: Serialize + ?Sized>(
 /// # Panics
 ///
 /// If `max_parallelism` is zero.
-pub fn key_group_for_key<K: Serialize + ?Sized>(
-    key: &K,
-    max_parallelism: usize,
-    scratch: &mut Vec<u8>,
-) -> Result<usize, postcard::Error> {
+pub fn key_group_for_key<K: Serialize + ?Sized>(key: &K, max_parallelism: usize, scratch: &mut Vec<u8>) -> Result<usize, postcard::Error> {
     Ok(key_group_for_hash(hash_key(key, scratch)?, max_parallelism))
 }
 
@@ -120,11 +107,7 @@ pub fn key_group_for_key<K: Serialize + ?Sized>(
 ///
 /// If `max_parallelism` is zero.
 #[must_use]
-pub fn operator_index_for_key_group(
-    max_parallelism: usize,
-    parallelism: usize,
-    key_group: usize,
-) -> usize {
+pub fn operator_index_for_key_group(max_parallelism: usize, parallelism: usize, key_group: usize) -> usize {
     key_group * parallelism / max_parallelism
 }
 
@@ -142,22 +125,12 @@ pub struct KeyGroupRange {
 
 impl KeyGroupRange {
     /// The canonical empty range.
-    pub const EMPTY: KeyGroupRange = KeyGroupRange {
-        start: 1,
-        end_inclusive: 0,
-    };
+    pub const EMPTY: KeyGroupRange = KeyGroupRange { start: 1, end_inclusive: 0 };
 
     /// The range `start..=end_inclusive`, or [`KeyGroupRange::EMPTY`] if `start > end_inclusive`.
     #[must_use]
     pub fn new(start: usize, end_inclusive: usize) -> Self {
-        if start > end_inclusive {
-            Self::EMPTY
-        } else {
-            Self {
-                start,
-                end_inclusive,
-            }
-        }
+        if start > end_inclusive { Self::EMPTY } else { Self { start, end_inclusive } }
     }
 
     /// Whether `key_group` lies in this range.
@@ -169,11 +142,7 @@ impl KeyGroupRange {
     /// The number of key groups in this range.
     #[must_use]
     pub fn len(&self) -> usize {
-        if self.is_empty() {
-            0
-        } else {
-            self.end_inclusive - self.start + 1
-        }
+        if self.is_empty() { 0 } else { self.end_inclusive - self.start + 1 }
     }
 
     /// Whether this range holds no key group.
@@ -208,19 +177,12 @@ impl IntoIterator for KeyGroupRange {
 ///
 /// If `parallelism` is zero, `parallelism > max_parallelism` or `operator_index >= parallelism`.
 #[must_use]
-pub fn compute_key_group_range_for_operator_index(
-    max_parallelism: usize,
-    parallelism: usize,
-    operator_index: usize,
-) -> KeyGroupRange {
+pub fn compute_key_group_range_for_operator_index(max_parallelism: usize, parallelism: usize, operator_index: usize) -> KeyGroupRange {
     assert!(
         parallelism > 0 && parallelism <= max_parallelism,
         "parallelism {parallelism} must be in 1..={max_parallelism} (the max parallelism)"
     );
-    assert!(
-        operator_index < parallelism,
-        "operator index {operator_index} must be below the parallelism {parallelism}"
-    );
+    assert!(operator_index < parallelism, "operator index {operator_index} must be below the parallelism {parallelism}");
     let start = (operator_index * max_parallelism).div_ceil(parallelism);
     let end = ((operator_index + 1) * max_parallelism - 1) / parallelism;
     KeyGroupRange::new(start, end)
@@ -231,14 +193,9 @@ pub fn compute_key_group_range_for_operator_index(
 /// # Errors
 ///
 /// A human-readable message if any bound is violated.
-pub fn check_parallelism_within_max(
-    parallelism: usize,
-    max_parallelism: usize,
-) -> Result<(), String> {
+pub fn check_parallelism_within_max(parallelism: usize, max_parallelism: usize) -> Result<(), String> {
     if max_parallelism == 0 || max_parallelism > UPPER_BOUND_MAX_PARALLELISM {
-        return Err(format!(
-            "max parallelism must be between 1 and {UPPER_BOUND_MAX_PARALLELISM}, found {max_parallelism}"
-        ));
+        return Err(format!("max parallelism must be between 1 and {UPPER_BOUND_MAX_PARALLELISM}, found {max_parallelism}"));
     }
     if parallelism == 0 {
         return Err("parallelism must be at least 1, found 0".to_owned());
@@ -279,17 +236,10 @@ mod tests {
 
     #[test]
     fn table_maxp_128_p_4() {
-        let ranges: Vec<_> = (0..4)
-            .map(|i| compute_key_group_range_for_operator_index(128, 4, i))
-            .collect();
+        let ranges: Vec<_> = (0..4).map(|i| compute_key_group_range_for_operator_index(128, 4, i)).collect();
         assert_eq!(
             ranges,
-            vec![
-                KeyGroupRange::new(0, 31),
-                KeyGroupRange::new(32, 63),
-                KeyGroupRange::new(64, 95),
-                KeyGroupRange::new(96, 127),
-            ]
+            vec![KeyGroupRange::new(0, 31), KeyGroupRange::new(32, 63), KeyGroupRange::new(64, 95), KeyGroupRange::new(96, 127),]
         );
     }
 
@@ -311,9 +261,7 @@ mod tests {
         ];
         for (max_p, p) in pairs {
             check_parallelism_within_max(p, max_p).unwrap();
-            let ranges: Vec<_> = (0..p)
-                .map(|i| compute_key_group_range_for_operator_index(max_p, p, i))
-                .collect();
+            let ranges: Vec<_> = (0..p).map(|i| compute_key_group_range_for_operator_index(max_p, p, i)).collect();
             // Partition: contiguous, non-empty, covering 0..max_p exactly once.
             let mut next = 0;
             for r in &ranges {
@@ -321,19 +269,13 @@ mod tests {
                 assert_eq!(r.start, next, "maxP {max_p} p {p}: gap or overlap at {r:?}");
                 next = r.end_inclusive + 1;
             }
-            assert_eq!(
-                next, max_p,
-                "maxP {max_p} p {p}: ranges do not end at maxP - 1"
-            );
+            assert_eq!(next, max_p, "maxP {max_p} p {p}: ranges do not end at maxP - 1");
             assert_eq!(ranges.iter().map(KeyGroupRange::len).sum::<usize>(), max_p);
             // Every key group maps to the operator whose range contains it.
             for kg in 0..max_p {
                 let op = operator_index_for_key_group(max_p, p, kg);
                 assert!(op < p);
-                assert!(
-                    ranges[op].contains(kg),
-                    "maxP {max_p} p {p}: kg {kg} -> op {op}"
-                );
+                assert!(ranges[op].contains(kg), "maxP {max_p} p {p}: kg {kg} -> op {op}");
             }
         }
     }
@@ -365,10 +307,7 @@ mod tests {
         let e = check_parallelism_within_max(0, 128).unwrap_err();
         assert!(e.contains("at least 1"), "{e}");
         let e = check_parallelism_within_max(1, 0).unwrap_err();
-        assert!(
-            e.contains("between 1 and 32768") && e.contains("found 0"),
-            "{e}"
-        );
+        assert!(e.contains("between 1 and 32768") && e.contains("found 0"), "{e}");
         let e = check_parallelism_within_max(1, 32769).unwrap_err();
         assert!(e.contains("32769"), "{e}");
         let e = check_parallelism_within_max(200, 128).unwrap_err();
@@ -388,10 +327,7 @@ mod tests {
         }
         // Unsized keys work, and `&str` and `String` hash alike.
         let s: &str = "key";
-        assert_eq!(
-            hash_key(s, &mut scratch).unwrap(),
-            hash_key(&String::from("key"), &mut scratch).unwrap()
-        );
+        assert_eq!(hash_key(s, &mut scratch).unwrap(), hash_key(&String::from("key"), &mut scratch).unwrap());
         // The scratch buffer ends up holding exactly this key's serialized bytes.
         assert_eq!(scratch, [3, b'k', b'e', b'y']);
     }
@@ -434,42 +370,14 @@ mod tests {
             assert_eq!(key(&mut scratch), hash, "{name}: hash");
             assert_eq!(scratch, bytes, "{name}: postcard bytes");
             assert_eq!(key_group_for_hash(hash, 128), kg128, "{name}: kg mod 128");
-            assert_eq!(
-                key_group_for_hash(hash, 32768),
-                kg32768,
-                "{name}: kg mod 32768"
-            );
-            assert_eq!(
-                key_group_for_key_bytes(bytes, 128),
-                kg128,
-                "{name}: from bytes"
-            );
+            assert_eq!(key_group_for_hash(hash, 32768), kg32768, "{name}: kg mod 32768");
+            assert_eq!(key_group_for_key_bytes(bytes, 128), kg128, "{name}: from bytes");
         };
-        check(
-            "\"hello\"",
-            &|s| hash_key("hello", s).unwrap(),
-            (&[5, 104, 101, 108, 108, 111], 0x4776_A807, 7, 10247),
-        );
-        check(
-            "42i64",
-            &|s| hash_key(&42i64, s).unwrap(),
-            (&[84], 0xF54A_B753, 83, 14163),
-        );
-        check(
-            "(\"a\", 1u64)",
-            &|s| hash_key(&("a", 1u64), s).unwrap(),
-            (&[1, 97, 1], 0x6347_0513, 19, 1299),
-        );
-        check(
-            "-1i64",
-            &|s| hash_key(&-1i64, s).unwrap(),
-            (&[1], 0xE45A_D1AB, 43, 20907),
-        );
-        check(
-            "300u64",
-            &|s| hash_key(&300u64, s).unwrap(),
-            (&[0xAC, 0x02], 0xF931_F906, 6, 30982),
-        );
+        check("\"hello\"", &|s| hash_key("hello", s).unwrap(), (&[5, 104, 101, 108, 108, 111], 0x4776_A807, 7, 10247));
+        check("42i64", &|s| hash_key(&42i64, s).unwrap(), (&[84], 0xF54A_B753, 83, 14163));
+        check("(\"a\", 1u64)", &|s| hash_key(&("a", 1u64), s).unwrap(), (&[1, 97, 1], 0x6347_0513, 19, 1299));
+        check("-1i64", &|s| hash_key(&-1i64, s).unwrap(), (&[1], 0xE45A_D1AB, 43, 20907));
+        check("300u64", &|s| hash_key(&300u64, s).unwrap(), (&[0xAC, 0x02], 0xF931_F906, 6, 30982));
 
         let mut s = Vec::new();
         assert_eq!(key_group_for_key("hello", 128, &mut s).unwrap(), 7);

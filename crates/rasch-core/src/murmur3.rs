@@ -62,10 +62,7 @@ mod tests {
         assert_eq!(murmur3_32(b"", 0xffff_ffff), 0x81F1_6F39);
         assert_eq!(murmur3_32(&[0, 0, 0, 0], 0), 0x2362_F9DE);
         assert_eq!(murmur3_32(b"Hello, world!", 1234), 0xFAF6_CDB3);
-        assert_eq!(
-            murmur3_32(b"The quick brown fox jumps over the lazy dog", 0x9747_b28c),
-            0x2FA8_26CD
-        );
+        assert_eq!(murmur3_32(b"The quick brown fox jumps over the lazy dog", 0x9747_b28c), 0x2FA8_26CD);
     }
 
     #[test]
@@ -74,22 +71,16 @@ mod tests {
         // `mmh3` package (PyPI): mmh3.hash(bytes(range(1, n + 1)), seed, signed=False).
         let data: Vec<u8> = (1..=16).collect();
         let seed0: [u32; 16] = [
-            0xE45AD1AB, 0x64C7667E, 0x80D1D204, 0x3E349DA5, 0xA291B9C8, 0xD7BFB23E, 0xFC5897B5,
-            0x0D4B1FBB, 0xA198F0A8, 0x4DC93CCA, 0x01EFB7FA, 0x8F80F73B, 0xC928CDF5, 0x4EA2E38E,
-            0xE4B30395, 0xDA7E3067,
+            0xE45AD1AB, 0x64C7667E, 0x80D1D204, 0x3E349DA5, 0xA291B9C8, 0xD7BFB23E, 0xFC5897B5, 0x0D4B1FBB, 0xA198F0A8, 0x4DC93CCA,
+            0x01EFB7FA, 0x8F80F73B, 0xC928CDF5, 0x4EA2E38E, 0xE4B30395, 0xDA7E3067,
         ];
         let seed_9747b28c: [u32; 16] = [
-            0xB8EF150D, 0xA77FDC08, 0x4FDD533C, 0xE2E42F0E, 0x5A06626A, 0x17B80744, 0x2CF53AA4,
-            0x2B97E99D, 0x3F6AFD5B, 0x764BAE21, 0x52BDDFEA, 0x7A6C648C, 0x2D1EDE58, 0xC4A34066,
-            0x55068FF4, 0x11F5ECC7,
+            0xB8EF150D, 0xA77FDC08, 0x4FDD533C, 0xE2E42F0E, 0x5A06626A, 0x17B80744, 0x2CF53AA4, 0x2B97E99D, 0x3F6AFD5B, 0x764BAE21,
+            0x52BDDFEA, 0x7A6C648C, 0x2D1EDE58, 0xC4A34066, 0x55068FF4, 0x11F5ECC7,
         ];
         for n in 1..=16 {
             assert_eq!(murmur3_32(&data[..n], 0), seed0[n - 1], "len {n}, seed 0");
-            assert_eq!(
-                murmur3_32(&data[..n], 0x9747_b28c),
-                seed_9747b28c[n - 1],
-                "len {n}, seed 0x9747b28c"
-            );
+            assert_eq!(murmur3_32(&data[..n], 0x9747_b28c), seed_9747b28c[n - 1], "len {n}, seed 0x9747b28c");
         }
     }
 

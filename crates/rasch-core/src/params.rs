@@ -71,10 +71,7 @@ pub struct Params {
 /// Whether `s` is a number (so `-5` after a key is its value, not the next key).
 fn is_number(s: &str) -> bool {
     let unsigned = s.strip_prefix(['-', '+']).unwrap_or(s);
-    let starts_numeric = unsigned
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_digit() || c == '.');
+    let starts_numeric = unsigned.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '.');
     starts_numeric && s.parse::<f64>().is_ok()
 }
 
@@ -116,15 +113,9 @@ impl Params {
             let arg = &args[i];
             let position = i + 1;
             let Some(rest) = strip_dashes(arg) else {
-                return Err(ParamsError::NotAKey {
-                    position,
-                    arg: arg.clone(),
-                });
+                return Err(ParamsError::NotAKey { position, arg: arg.clone() });
             };
-            let empty_key = || ParamsError::EmptyKey {
-                position,
-                arg: arg.clone(),
-            };
+            let empty_key = || ParamsError::EmptyKey { position, arg: arg.clone() };
             i += 1;
             if let Some((key, value)) = rest.split_once('=') {
                 if key.is_empty() {
@@ -173,12 +164,8 @@ impl Params {
     /// [`ParamsError::Missing`] if absent, [`ParamsError::NoValue`] if given as a bare flag.
     pub fn required(&self, key: &str) -> Result<&str, ParamsError> {
         match self.values.get(key) {
-            None => Err(ParamsError::Missing {
-                key: key.to_owned(),
-            }),
-            Some(None) => Err(ParamsError::NoValue {
-                key: key.to_owned(),
-            }),
+            None => Err(ParamsError::Missing { key: key.to_owned() }),
+            Some(None) => Err(ParamsError::NoValue { key: key.to_owned() }),
             Some(Some(v)) => Ok(v),
         }
     }
@@ -193,9 +180,7 @@ impl Params {
     pub fn get_parsed<T: FromStr>(&self, key: &str) -> Result<Option<T>, ParamsError> {
         match self.values.get(key) {
             None => Ok(None),
-            Some(None) => Err(ParamsError::NoValue {
-                key: key.to_owned(),
-            }),
+            Some(None) => Err(ParamsError::NoValue { key: key.to_owned() }),
             Some(Some(v)) => v.parse().map(Some).map_err(|_| ParamsError::Parse {
                 key: key.to_owned(),
                 value: v.clone(),
@@ -221,15 +206,7 @@ impl Params {
     /// All parameters as a map; keys given without a value map to [`NO_VALUE_KEY`], as in Flink.
     #[must_use]
     pub fn to_map(&self) -> BTreeMap<String, String> {
-        self.values
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    v.clone().unwrap_or_else(|| NO_VALUE_KEY.to_owned()),
-                )
-            })
-            .collect()
+        self.values.iter().map(|(k, v)| (k.clone(), v.clone().unwrap_or_else(|| NO_VALUE_KEY.to_owned()))).collect()
     }
 }
 
@@ -243,24 +220,13 @@ mod tests {
 
     #[test]
     fn key_value_shapes() {
-        let p = parse(&[
-            "--input",
-            "in.txt",
-            "-output",
-            "out.txt",
-            "--mode=fast",
-            "-x=a=b",
-        ])
-        .unwrap();
+        let p = parse(&["--input", "in.txt", "-output", "out.txt", "--mode=fast", "-x=a=b"]).unwrap();
         assert_eq!(p.get("input"), Some("in.txt"));
         assert_eq!(p.get("output"), Some("out.txt"));
         assert_eq!(p.get("mode"), Some("fast"));
         assert_eq!(p.get("x"), Some("a=b"));
         assert_eq!(p.get("missing"), None);
-        assert_eq!(
-            p.keys().collect::<Vec<_>>(),
-            ["input", "mode", "output", "x"]
-        );
+        assert_eq!(p.keys().collect::<Vec<_>>(), ["input", "mode", "output", "x"]);
     }
 
     #[test]
@@ -296,10 +262,7 @@ mod tests {
 
     #[test]
     fn negative_numbers_are_values() {
-        let p = parse(&[
-            "--offset", "-5", "--ratio", "-0.25", "--exp", "-1e3", "--last", "-flag",
-        ])
-        .unwrap();
+        let p = parse(&["--offset", "-5", "--ratio", "-0.25", "--exp", "-1e3", "--last", "-flag"]).unwrap();
         assert_eq!(p.get("offset"), Some("-5"));
         assert_eq!(p.get_parsed::<i32>("offset").unwrap(), Some(-5));
         assert_eq!(p.get("ratio"), Some("-0.25"));
@@ -322,48 +285,20 @@ mod tests {
     #[test]
     fn positional_arguments_are_errors() {
         let e = parse(&["--a", "1", "foo"]).unwrap_err();
-        assert_eq!(
-            e,
-            ParamsError::NotAKey {
-                position: 3,
-                arg: "foo".into()
-            }
-        );
-        assert_eq!(
-            e.to_string(),
-            "argument 3 'foo' is not a --key: expected --key value"
-        );
+        assert_eq!(e, ParamsError::NotAKey { position: 3, arg: "foo".into() });
+        assert_eq!(e.to_string(), "argument 3 'foo' is not a --key: expected --key value");
         let e = parse(&["foo"]).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "argument 1 'foo' is not a --key: expected --key value"
-        );
+        assert_eq!(e.to_string(), "argument 1 'foo' is not a --key: expected --key value");
         // A value followed by a second value.
         let e = parse(&["--a", "1", "2"]).unwrap_err();
-        assert_eq!(
-            e,
-            ParamsError::NotAKey {
-                position: 3,
-                arg: "2".into()
-            }
-        );
+        assert_eq!(e, ParamsError::NotAKey { position: 3, arg: "2".into() });
     }
 
     #[test]
     fn empty_keys_are_errors() {
-        for (args, pos, arg) in [
-            (&["--"][..], 1, "--"),
-            (&["--a", "1", "-"][..], 3, "-"),
-            (&["--=x"][..], 1, "--=x"),
-        ] {
+        for (args, pos, arg) in [(&["--"][..], 1, "--"), (&["--a", "1", "-"][..], 3, "-"), (&["--=x"][..], 1, "--=x")] {
             let e = parse(args).unwrap_err();
-            assert_eq!(
-                e,
-                ParamsError::EmptyKey {
-                    position: pos,
-                    arg: arg.into()
-                }
-            );
+            assert_eq!(e, ParamsError::EmptyKey { position: pos, arg: arg.into() });
             assert!(e.to_string().contains("empty key"), "{e}");
         }
     }
@@ -390,23 +325,10 @@ mod tests {
         assert_eq!(p.get_parsed_or::<u32>("absent", 7).unwrap(), 7);
         assert_eq!(p.get_parsed_or::<u32>("n", 7).unwrap(), 42);
         let e = p.get_parsed::<u32>("bad").unwrap_err();
-        assert_eq!(
-            e,
-            ParamsError::Parse {
-                key: "bad".into(),
-                value: "x1".into(),
-                target: "u32"
-            }
-        );
-        assert_eq!(
-            e.to_string(),
-            "parameter --bad has value 'x1', which is not a valid u32"
-        );
+        assert_eq!(e, ParamsError::Parse { key: "bad".into(), value: "x1".into(), target: "u32" });
+        assert_eq!(e.to_string(), "parameter --bad has value 'x1', which is not a valid u32");
         assert!(p.get_parsed_or::<u32>("bad", 1).is_err());
-        assert_eq!(
-            p.get_parsed::<u32>("flag").unwrap_err(),
-            ParamsError::NoValue { key: "flag".into() }
-        );
+        assert_eq!(p.get_parsed::<u32>("flag").unwrap_err(), ParamsError::NoValue { key: "flag".into() });
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Collectors that user functions emit into: the main `Collector` and typed side outputs
 //! addressed by an `OutputTag`.
 
-use crate::output::BoxOutput;
 use crate::DEFAULT_BATCH_SIZE;
+use crate::output::BoxOutput;
 use rasch_core::{Error, Record, Result};
 use std::any::Any;
 use std::marker::PhantomData;

@@ -81,7 +81,9 @@ pub fn execute(job: Arc<JobGraph>, opts: &ExecutionOptions) -> Result<JobExecuti
         .vertices
         .iter()
         .enumerate()
-        .map(|(v, vx)| (0..vx.parallelism).map(|j| TaskSpec { vertex: v, subtask: j, outputs: HashMap::new(), gates: [None, None] }).collect())
+        .map(|(v, vx)| {
+            (0..vx.parallelism).map(|j| TaskSpec { vertex: v, subtask: j, outputs: HashMap::new(), gates: [None, None] }).collect()
+        })
         .collect();
 
     // Pass 1: count the channels of every gate (vertex, subtask, input).
@@ -142,10 +144,9 @@ pub fn execute(job: Arc<JobGraph>, opts: &ExecutionOptions) -> Result<JobExecuti
         std::thread::Builder::new()
             .name(thread_name)
             .spawn(move || {
-                let outcome = catch_unwind(AssertUnwindSafe(|| {
-                    build_task(&job, spec, &metrics, &accs, &opts).and_then(|body| body.run(&env))
-                }))
-                .unwrap_or_else(|p| Err(Error::Internal(format!("task panicked: {}", panic_message(&p)))));
+                let outcome =
+                    catch_unwind(AssertUnwindSafe(|| build_task(&job, spec, &metrics, &accs, &opts).and_then(|body| body.run(&env))))
+                        .unwrap_or_else(|p| Err(Error::Internal(format!("task panicked: {}", panic_message(&p)))));
                 let _ = done_tx.send((vertex, subtask, outcome));
             })
             .map_err(|e| Error::io("spawning a task thread", e))?;

@@ -17,10 +17,6 @@ pub struct OperatorMetrics {
 
 impl Default for OperatorMetrics {
     fn default() -> Self {
-        OperatorMetrics {
-            records_in: AtomicU64::new(0),
-            records_out: AtomicU64::new(0),
-            watermark: AtomicI64::new(MIN_WATERMARK),
-        }
+        OperatorMetrics { records_in: AtomicU64::new(0), records_out: AtomicU64::new(0), watermark: AtomicI64::new(MIN_WATERMARK) }
     }
 }

@@ -1,1 +1,47 @@
-//! Rasch.
+//! Rasch: Apache Flink's model — stateful computations over unbounded and bounded data
+//! streams — natively in Rust.
+//!
+//! ```no_run
+//! use rasch::prelude::*;
+//!
+//! fn main() -> rasch::Result<()> {
+//!     let env = StreamEnv::from_args();
+//!     env.from_collection(vec!["to be or not to be".to_string()])
+//!         .flat_map(|line: String| line.split(' ').map(|w| (w.to_string(), 1u64)).collect::<Vec<_>>())
+//!         .key_by(|(word, _)| word.clone())
+//!         .sum(1)
+//!         .print();
+//!     env.execute("WordCount")?;
+//!     Ok(())
+//! }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use rasch_api::{ConnectedStreams, DataStream, DataStreamSink, ExecutionMode, JobResult, KeyedStream, StreamEnv};
+pub use rasch_core::{Configuration, Data, Error, ErrorKind, Key, Params, Record, Result, RuntimeMode, ToText, config, keygroup};
+pub use rasch_runtime::{collector, context, functions, sink, source};
+
+/// Built-in sources and sinks.
+pub mod connectors {
+    pub use rasch_connectors::*;
+}
+
+/// Low-level runtime pieces (graphs, operators, executor) for custom operators and tooling.
+pub mod runtime {
+    pub use rasch_runtime::*;
+}
+
+/// Everything a job needs: `use rasch::prelude::*;`.
+pub mod prelude {
+    pub use crate::collector::{Collector, OutputTag};
+    pub use crate::context::{Counter, RuntimeContext};
+    pub use crate::functions::{
+        CoFlatMapFunction, CoMapFunction, CoProcessFunction, FilterFunction, FlatMapFunction, KeySelector, MapFunction, ProcessContext,
+        ProcessFunction, ReduceFunction,
+    };
+    pub use crate::sink::{Sink, SinkWriter};
+    pub use crate::source::{Boundedness, PollStatus, Source, SourceOutput, SourceReader};
+    pub use crate::{Data, DataStream, Error, JobResult, Key, KeyedStream, Params, Record, Result, RuntimeMode, StreamEnv, ToText};
+    pub use rasch_connectors::WriteMode;
+}

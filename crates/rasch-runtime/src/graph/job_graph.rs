@@ -184,7 +184,10 @@ impl JobGraph {
             if let Some(uid) = &node.uid
                 && !seen.insert(uid.clone())
             {
-                return Err(Error::InvalidJob(format!("uid '{uid}' is used by more than one operator (again by '{}', node {i})", node.name)));
+                return Err(Error::InvalidJob(format!(
+                    "uid '{uid}' is used by more than one operator (again by '{}', node {i})",
+                    node.name
+                )));
             }
         }
 
@@ -211,10 +214,24 @@ impl JobGraph {
 
         let mut h = Sha256::new();
         for v in &vertices {
-            h.update(format!("v:{}:{}:{}:{};", v.id, v.parallelism, v.max_parallelism, v.nodes.iter().map(|&i| operator_ids[i].as_str()).collect::<Vec<_>>().join(",")));
+            h.update(format!(
+                "v:{}:{}:{}:{};",
+                v.id,
+                v.parallelism,
+                v.max_parallelism,
+                v.nodes.iter().map(|&i| operator_ids[i].as_str()).collect::<Vec<_>>().join(",")
+            ));
         }
         for (i, e) in sg.edges.iter().enumerate() {
-            h.update(format!("e:{}:{}:{}:{}:{:?}:{};", e.source, e.target, e.input, partitioners[i].name(), e.side_output, e.data_type.type_name()));
+            h.update(format!(
+                "e:{}:{}:{}:{}:{:?}:{};",
+                e.source,
+                e.target,
+                e.input,
+                partitioners[i].name(),
+                e.side_output,
+                e.data_type.type_name()
+            ));
         }
         let fingerprint = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
 

@@ -78,9 +78,7 @@ pub trait OperatorFactory: Send + Sync {
 
 /// Downcasts a boxed `BoxOutput<T>`.
 pub fn downcast_output<T: 'static>(out: Box<dyn Any>) -> Result<BoxOutput<T>> {
-    out.downcast::<BoxOutput<T>>()
-        .map(|b| *b)
-        .map_err(|_| Error::Internal(format!("expected an output of {}", std::any::type_name::<T>())))
+    out.downcast::<BoxOutput<T>>().map(|b| *b).map_err(|_| Error::Internal(format!("expected an output of {}", std::any::type_name::<T>())))
 }
 
 /// A factory for one-input operators from a build closure.

@@ -69,7 +69,11 @@ mod tests {
     struct EvenOdd(OutputTag<i32>);
     impl ProcessFunction<i32, i32> for EvenOdd {
         fn process_element(&mut self, v: i32, ctx: &mut ProcessContext<'_>, out: &mut Collector<'_, i32>) -> Result<()> {
-            if v % 2 == 0 { out.collect(v) } else { ctx.output(&self.0, v)? }
+            if v % 2 == 0 {
+                out.collect(v)
+            } else {
+                ctx.output(&self.0, v)?
+            }
             Ok(())
         }
     }

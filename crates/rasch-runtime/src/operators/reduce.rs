@@ -26,16 +26,7 @@ pub struct KeyedReduceOperator<T, K, S, F> {
 impl<T, K, S, F> KeyedReduceOperator<T, K, S, F> {
     /// A keyed reduce; `emit_updates` is false in BATCH mode.
     pub fn new(selector: S, f: F, emit_updates: bool, out: BoxOutput<T>, batch_size: usize) -> Self {
-        KeyedReduceOperator {
-            selector,
-            f,
-            state: FastMap::default(),
-            emit_updates,
-            out,
-            buf: Vec::new(),
-            batch_size,
-            _key: PhantomData,
-        }
+        KeyedReduceOperator { selector, f, state: FastMap::default(), emit_updates, out, buf: Vec::new(), batch_size, _key: PhantomData }
     }
 }
 
@@ -95,6 +86,10 @@ mod tests {
     use crate::functions::{KeyRefFn, ReduceFn};
     use crate::output::tests::Recorder;
 
+    fn word(t: &(String, u64)) -> &String {
+        &t.0
+    }
+
     fn input() -> Vec<Record<(String, u64)>> {
         ["a", "b", "a", "a", "b"].iter().map(|w| Record::new((w.to_string(), 1))).collect()
     }
@@ -102,8 +97,9 @@ mod tests {
     #[test]
     fn streaming_emits_every_update() {
         let rec = Recorder::default();
-        let sel = KeyRefFn(|t: &(String, u64)| &t.0);
-        let mut op = KeyedReduceOperator::new(sel, ReduceFn(|a: (String, u64), b: (String, u64)| (a.0, a.1 + b.1)), true, Box::new(rec.clone()), 8);
+        let sel = KeyRefFn(word);
+        let mut op =
+            KeyedReduceOperator::new(sel, ReduceFn(|a: (String, u64), b: (String, u64)| (a.0, a.1 + b.1)), true, Box::new(rec.clone()), 8);
         op.push(&mut input()).unwrap();
         let counts: Vec<u64> = rec.values().into_iter().map(|t| t.1).collect();
         assert_eq!(counts, vec![1, 1, 2, 3, 2]);
@@ -112,8 +108,9 @@ mod tests {
     #[test]
     fn batch_emits_final_values_only() {
         let rec = Recorder::default();
-        let sel = KeyRefFn(|t: &(String, u64)| &t.0);
-        let mut op = KeyedReduceOperator::new(sel, ReduceFn(|a: (String, u64), b: (String, u64)| (a.0, a.1 + b.1)), false, Box::new(rec.clone()), 8);
+        let sel = KeyRefFn(word);
+        let mut op =
+            KeyedReduceOperator::new(sel, ReduceFn(|a: (String, u64), b: (String, u64)| (a.0, a.1 + b.1)), false, Box::new(rec.clone()), 8);
         op.push(&mut input()).unwrap();
         assert!(rec.values().is_empty());
         op.end_input().unwrap();

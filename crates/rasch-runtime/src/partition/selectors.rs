@@ -148,4 +148,3 @@ impl<T: 'static, K: Key, S: KeySelector<T, K>, P: Fn(&K, usize) -> usize + Send 
         Ok(channel)
     }
 }
-

@@ -18,7 +18,12 @@ pub struct TwoInputTask<A, B> {
 impl<A: 'static, B: 'static> TwoInputTask<A, B> {
     /// A builder that waits for the gates.
     pub fn builder(op: Box<dyn TwoInputOperator<A, B>>) -> Self {
-        TwoInputTask { op, gates: None, watermarks: [WatermarkTracker::new(0), WatermarkTracker::new(0)], combined: rasch_core::MIN_WATERMARK }
+        TwoInputTask {
+            op,
+            gates: None,
+            watermarks: [WatermarkTracker::new(0), WatermarkTracker::new(0)],
+            combined: rasch_core::MIN_WATERMARK,
+        }
     }
 
     fn on_watermark(&mut self, advanced: Option<i64>) -> Result<()> {

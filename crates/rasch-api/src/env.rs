@@ -1,0 +1,271 @@
+//! `StreamEnv` (Flink's `StreamExecutionEnvironment`): job-wide settings, sources, and
+//! `execute()`.
+
+use crate::datastream::{DataStream, StreamInput};
+use crate::mode::{ExecutionMode, PLAN_FILE_ENV_VAR};
+use crate::result::JobResult;
+use rasch_connectors::{CollectionSource, DataGenSource, SequenceSource, SocketTextSource, TextFileSource};
+use rasch_core::config::{BATCH_SIZE, MAX_PARALLELISM, OPERATOR_CHAINING, PARALLELISM_DEFAULT};
+use rasch_core::{Configuration, Data, Error, Result, RuntimeMode};
+use rasch_runtime::DEFAULT_BATCH_SIZE;
+use rasch_runtime::channel::CancelToken;
+use rasch_runtime::executor::{ExecutionOptions, execute};
+use rasch_runtime::graph::{Chaining, JobGraph, NodeId, StreamEdge, StreamGraph, StreamNode, TranslateOptions, plan_json, type_ops};
+use rasch_runtime::operators::{OperatorFactory, source_factory};
+use rasch_runtime::source::Source;
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+
+pub(crate) struct EnvState {
+    pub(crate) graph: StreamGraph,
+    pub(crate) errors: Vec<Error>,
+    config: Configuration,
+    mode: ExecutionMode,
+}
+
+/// The context a job is built in and executed from.
+///
+/// Cheap to clone (a handle); every `DataStream` keeps one. Build the whole graph on one
+/// thread, then call [`StreamEnv::execute`].
+#[derive(Clone)]
+pub struct StreamEnv {
+    pub(crate) state: Rc<RefCell<EnvState>>,
+}
+
+impl StreamEnv {
+    /// The environment of a job binary: local execution unless the Rasch runtime started this
+    /// process in plan or worker mode. This is what `main()` should call.
+    pub fn from_args() -> Self {
+        let (mode, error) = match ExecutionMode::from_env() {
+            Ok(m) => (m, None),
+            Err(e) => (ExecutionMode::Local, Some(e)),
+        };
+        let env = StreamEnv::with_mode(mode);
+        if let Some(e) = error {
+            env.record_error(e);
+        }
+        env
+    }
+
+    /// A local environment (the embedded mini-cluster), whatever the process environment says.
+    pub fn local() -> Self {
+        StreamEnv::with_mode(ExecutionMode::Local)
+    }
+
+    fn with_mode(mode: ExecutionMode) -> Self {
+        StreamEnv {
+            state: Rc::new(RefCell::new(EnvState {
+                graph: StreamGraph::default(),
+                errors: Vec::new(),
+                config: Configuration::new(),
+                mode,
+            })),
+        }
+    }
+
+    /// The execution mode this environment will use.
+    pub fn mode(&self) -> ExecutionMode {
+        self.state.borrow().mode
+    }
+
+    /// Sets a configuration key (Flink's names, e.g. `parallelism.default`). Unknown keys make
+    /// `execute()` fail with a message naming the nearest valid key.
+    pub fn set_config(&self, key: &str, value: impl Into<String>) -> &Self {
+        let result = self.state.borrow_mut().config.set(key, value);
+        if let Err(e) = result {
+            self.record_error(e);
+        }
+        self
+    }
+
+    /// Merges a whole configuration.
+    pub fn with_config(&self, config: &Configuration) -> &Self {
+        for (k, v) in config.iter() {
+            self.set_config(k, v);
+        }
+        self
+    }
+
+    /// The job configuration so far.
+    pub fn config(&self) -> Configuration {
+        self.state.borrow().config.clone()
+    }
+
+    /// Default parallelism of operators (`parallelism.default`); default: number of cores.
+    pub fn set_parallelism(&self, parallelism: usize) -> &Self {
+        if parallelism == 0 {
+            self.record_error(Error::InvalidJob("set_parallelism(0): parallelism must be at least 1".into()));
+            return self;
+        }
+        self.set_config(PARALLELISM_DEFAULT, parallelism.to_string())
+    }
+
+    /// Default max parallelism (`pipeline.max-parallelism`): the number of key groups.
+    pub fn set_max_parallelism(&self, max_parallelism: usize) -> &Self {
+        self.set_config(MAX_PARALLELISM, max_parallelism.to_string())
+    }
+
+    /// `STREAMING` (default) or `BATCH` (`execution.runtime-mode`).
+    pub fn set_runtime_mode(&self, mode: RuntimeMode) -> &Self {
+        let v = match mode {
+            RuntimeMode::Streaming => "STREAMING",
+            RuntimeMode::Batch => "BATCH",
+        };
+        self.set_config(rasch_core::config::RUNTIME_MODE, v)
+    }
+
+    /// Turns operator chaining off for the whole job.
+    pub fn disable_operator_chaining(&self) -> &Self {
+        self.set_config(OPERATOR_CHAINING, "false")
+    }
+
+    /// The parallelism operators get when they set none.
+    pub fn parallelism(&self) -> Result<usize> {
+        let configured = self.state.borrow().config.get_positive(PARALLELISM_DEFAULT)?;
+        Ok(configured.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)))
+    }
+
+    pub(crate) fn record_error(&self, e: Error) {
+        self.state.borrow_mut().errors.push(e);
+    }
+
+    pub(crate) fn add_node<T: Data>(&self, name: &str, factory: Arc<dyn OperatorFactory>) -> NodeId {
+        self.state.borrow_mut().graph.add_node(StreamNode {
+            name: name.to_string(),
+            uid: None,
+            parallelism: None,
+            max_parallelism: None,
+            chaining: Chaining::Default,
+            factory,
+            output_type: type_ops::<T>(),
+        })
+    }
+
+    pub(crate) fn add_edge<T: Data>(&self, input: &StreamInput, target: NodeId, input_index: usize) {
+        self.state.borrow_mut().graph.add_edge(StreamEdge {
+            source: input.node,
+            target,
+            input: input_index,
+            partitioner: input.partitioner.clone(),
+            side_output: input.side_output.clone(),
+            data_type: type_ops::<T>(),
+        });
+    }
+
+    pub(crate) fn with_node<R>(&self, node: NodeId, f: impl FnOnce(&mut StreamNode) -> R) -> R {
+        f(&mut self.state.borrow_mut().graph.nodes[node])
+    }
+
+    /// Adds a user source (Flink's `fromSource`).
+    pub fn from_source<T: Data, S: Source<T>>(&self, source: S, name: &str) -> DataStream<T> {
+        let node = self.add_node::<T>(&format!("Source: {name}"), source_factory::<T, S>(Arc::new(source)));
+        DataStream::from_node(self.clone(), node)
+    }
+
+    /// A non-parallel source emitting the given values (Flink's `fromCollection`).
+    pub fn from_collection<T: Data + Sync>(&self, values: Vec<T>) -> DataStream<T> {
+        self.from_source(CollectionSource::new(values), "Collection Source")
+    }
+
+    /// A non-parallel source emitting the values of an iterator (collected eagerly).
+    pub fn from_iter<T: Data + Sync, I: IntoIterator<Item = T>>(&self, values: I) -> DataStream<T> {
+        self.from_collection(values.into_iter().collect())
+    }
+
+    /// A parallel source emitting every number in `from..=to` exactly once (Flink's
+    /// `fromSequence`), split into contiguous ranges across subtasks.
+    pub fn from_sequence(&self, from: i64, to: i64) -> DataStream<i64> {
+        match SequenceSource::new(from, to) {
+            Ok(s) => self.from_source(s, "Sequence Source"),
+            Err(e) => {
+                self.record_error(e);
+                self.from_collection(Vec::new())
+            }
+        }
+    }
+
+    /// Reads a text file (or every file of a directory) line by line, split by byte ranges
+    /// across subtasks; lines are never cut or duplicated (Flink's `readTextFile`).
+    pub fn read_text_file(&self, path: impl Into<PathBuf>) -> DataStream<String> {
+        let path = path.into();
+        let name = format!("Read Text File {}", path.display());
+        self.from_source(TextFileSource::new(path), &name)
+    }
+
+    /// Lines from a TCP socket (Flink's `socketTextStream`); not replayable.
+    pub fn socket_text_stream(&self, host: &str, port: u16) -> DataStream<String> {
+        self.from_source(SocketTextSource::new(host, port), "Socket Stream")
+    }
+
+    /// Records from a TCP socket separated by `delimiter`, reconnecting up to `max_retry`
+    /// times (`-1`: forever) when the connection is lost.
+    pub fn socket_text_stream_with(&self, host: &str, port: u16, delimiter: &str, max_retry: i64) -> DataStream<String> {
+        self.from_source(SocketTextSource::new(host, port).with_delimiter(delimiter).with_max_retry(max_retry), "Socket Stream")
+    }
+
+    /// A generator source: `generator(i)` for `i` in `0..count` (unbounded when `count` is
+    /// `None`), optionally limited to `rows_per_second` in total.
+    pub fn datagen<T, F>(&self, count: Option<u64>, rows_per_second: Option<f64>, generator: F) -> DataStream<T>
+    where
+        T: Data,
+        F: Fn(u64) -> T + Clone + Send + Sync + 'static,
+    {
+        let mut source = DataGenSource::new(generator);
+        if let Some(n) = count {
+            source = source.with_count(n);
+        }
+        if let Some(r) = rows_per_second {
+            source = source.with_rows_per_second(r);
+        }
+        self.from_source(source, "DataGen")
+    }
+
+    /// Builds the job graph of everything added so far (and clears it, as `execute` does).
+    pub fn job_graph(&self, job_name: &str) -> Result<JobGraph> {
+        let (graph, config) = {
+            let mut st = self.state.borrow_mut();
+            if !st.errors.is_empty() {
+                st.graph = StreamGraph::default();
+                return Err(st.errors.drain(..).next().expect("not empty"));
+            }
+            (std::mem::take(&mut st.graph), st.config.clone())
+        };
+        let opts = TranslateOptions {
+            default_parallelism: self.parallelism()?,
+            default_max_parallelism: config.get_positive(MAX_PARALLELISM)?,
+            chaining: config.get_bool(OPERATOR_CHAINING, true)?,
+        };
+        JobGraph::from_stream_graph(job_name, Arc::new(graph), &opts)
+    }
+
+    /// Runs the job and waits for it to finish (bounded input) — or, in plan mode, prints the
+    /// JobGraph as JSON and exits the process.
+    pub fn execute(&self, job_name: &str) -> Result<JobResult> {
+        let job = Arc::new(self.job_graph(job_name)?);
+        let config = self.config();
+        match self.mode() {
+            ExecutionMode::Plan => {
+                let text = serde_json::to_string_pretty(&plan_json(&job)).map_err(|e| Error::Internal(e.to_string()))?;
+                match std::env::var(PLAN_FILE_ENV_VAR) {
+                    Ok(path) => std::fs::write(&path, text).map_err(|e| Error::io(format!("writing plan to {path}"), e))?,
+                    Err(_) => println!("{text}"),
+                }
+                std::process::exit(0);
+            }
+            ExecutionMode::Worker => {
+                Err(Error::Config("worker mode needs the Rasch cluster runtime, which this build does not include yet".into()))
+            }
+            ExecutionMode::Local => {
+                let opts = ExecutionOptions {
+                    batch_size: config.get_positive(BATCH_SIZE)?.unwrap_or(DEFAULT_BATCH_SIZE),
+                    runtime_mode: config.runtime_mode()?,
+                    config: Arc::new(config),
+                    cancel: CancelToken::default(),
+                };
+                execute(job, &opts).map(JobResult::new)
+            }
+        }
+    }
+}

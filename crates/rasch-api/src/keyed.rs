@@ -1,0 +1,108 @@
+//! `KeyedStream`: a stream partitioned by key, with rolling aggregations per key.
+
+use crate::datastream::DataStream;
+use rasch_core::{Data, Key, RuntimeMode};
+use rasch_runtime::functions::{KeySelector, ReduceFn, ReduceFunction};
+use rasch_runtime::operators::{AggOp, FieldAggregate, FieldReduce, KeyedReduceOperator, one_input_factory};
+use rasch_runtime::output::BoxOutput;
+use rasch_runtime::partition::{KeyGroupSelector, Partitioner, Pattern};
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// A stream partitioned by the key `S` extracts (Flink's `KeyedStream<T, K>`). Records with
+/// equal keys go to the same subtask, by key group (DESIGN §5).
+pub struct KeyedStream<T, K, S> {
+    stream: DataStream<T>,
+    selector: S,
+    _key: PhantomData<fn() -> K>,
+}
+
+impl<T: Data, K: Key, S: KeySelector<T, K>> KeyedStream<T, K, S> {
+    pub(crate) fn new(stream: DataStream<T>, selector: S) -> Self {
+        let hashed = stream.partitioned(Arc::new(Partitioner::<T, _>::new(
+            "HASH",
+            Pattern::AllToAll,
+            KeyGroupSelector::<T, K, S>::new(selector.clone()),
+        )));
+        KeyedStream { stream: hashed, selector, _key: PhantomData }
+    }
+
+    /// The hash-partitioned stream, for custom keyed operators.
+    pub fn stream(&self) -> &DataStream<T> {
+        &self.stream
+    }
+
+    /// The key selector.
+    pub fn selector(&self) -> &S {
+        &self.selector
+    }
+
+    /// Rolling reduce per key: emits the updated value for every record (STREAMING) or only the
+    /// final value per key (BATCH).
+    pub fn reduce<F: FnMut(T, T) -> T + Clone + Send + Sync + 'static>(&self, f: F) -> DataStream<T> {
+        self.reduce_rich(ReduceFn(f), "Keyed Reduce")
+    }
+
+    /// Rolling reduce with a rich [`ReduceFunction`].
+    pub fn reduce_rich<F: ReduceFunction<T> + Sync>(&self, f: F, name: &str) -> DataStream<T> {
+        let selector = self.selector.clone();
+        self.stream.transform(
+            name,
+            one_input_factory::<T, T, _, _>(move |setup, out: BoxOutput<T>, _| {
+                let mut f = f.clone();
+                f.open(&setup.ctx)?;
+                let emit_updates = setup.ctx.runtime_mode == RuntimeMode::Streaming;
+                Ok(KeyedReduceOperator::new(selector.clone(), f, emit_updates, out, setup.batch_size))
+            }),
+        )
+    }
+
+    fn field_aggregation(&self, pos: usize, op: AggOp) -> DataStream<T>
+    where
+        T: FieldAggregate,
+    {
+        match FieldReduce::<T>::new(pos, op) {
+            Ok(f) => self.reduce_rich(f, &format!("Keyed Aggregation ({}({pos}))", op.name())),
+            Err(message) => {
+                self.stream.env().record_error(rasch_core::Error::InvalidJob(message));
+                self.stream.clone()
+            }
+        }
+    }
+
+    /// Rolling sum of tuple field `pos` (other fields from the key's first record).
+    pub fn sum(&self, pos: usize) -> DataStream<T>
+    where
+        T: FieldAggregate,
+    {
+        self.field_aggregation(pos, AggOp::Sum)
+    }
+    /// Rolling minimum of field `pos` (other fields from the key's first record).
+    pub fn min(&self, pos: usize) -> DataStream<T>
+    where
+        T: FieldAggregate,
+    {
+        self.field_aggregation(pos, AggOp::Min)
+    }
+    /// Rolling maximum of field `pos` (other fields from the key's first record).
+    pub fn max(&self, pos: usize) -> DataStream<T>
+    where
+        T: FieldAggregate,
+    {
+        self.field_aggregation(pos, AggOp::Max)
+    }
+    /// The whole record with the smallest field `pos` so far.
+    pub fn min_by(&self, pos: usize) -> DataStream<T>
+    where
+        T: FieldAggregate,
+    {
+        self.field_aggregation(pos, AggOp::MinBy)
+    }
+    /// The whole record with the largest field `pos` so far.
+    pub fn max_by(&self, pos: usize) -> DataStream<T>
+    where
+        T: FieldAggregate,
+    {
+        self.field_aggregation(pos, AggOp::MaxBy)
+    }
+}

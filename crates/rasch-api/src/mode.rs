@@ -1,0 +1,35 @@
+//! How a job binary runs, decided by environment variables that the runtime (never the user)
+//! sets: local (default), plan (print the JobGraph as JSON), or worker (inside a TaskManager).
+
+use rasch_core::{Error, Result};
+
+/// Environment variable selecting the execution mode: `local`, `plan` or `worker`.
+pub const MODE_ENV_VAR: &str = "RASCH_EXECUTION_MODE";
+/// In plan mode, write the plan JSON to this file instead of stdout.
+pub const PLAN_FILE_ENV_VAR: &str = "RASCH_PLAN_FILE";
+
+/// Where `execute()` sends the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecutionMode {
+    /// Run in this process (the embedded mini-cluster).
+    Local,
+    /// Print the JobGraph as JSON and exit.
+    Plan,
+    /// Run the subtasks a TaskManager assigned to this process.
+    Worker,
+}
+
+impl ExecutionMode {
+    /// Reads [`MODE_ENV_VAR`]; unset means local.
+    pub fn from_env() -> Result<Self> {
+        match std::env::var(MODE_ENV_VAR) {
+            Err(_) => Ok(ExecutionMode::Local),
+            Ok(v) => match v.trim().to_ascii_lowercase().as_str() {
+                "" | "local" => Ok(ExecutionMode::Local),
+                "plan" => Ok(ExecutionMode::Plan),
+                "worker" => Ok(ExecutionMode::Worker),
+                other => Err(Error::Config(format!("{MODE_ENV_VAR}='{other}': expected local, plan or worker"))),
+            },
+        }
+    }
+}

@@ -9,7 +9,7 @@ use crate::graph::JobGraph;
 use crate::metrics::OperatorMetrics;
 use crate::operators::{OperatorInstance, OperatorSetup};
 use crate::output::panic_message;
-use crate::partition::{WriterContext, connected_targets};
+use crate::partition::{ChannelTargets, WriterContext, connected_targets};
 use crate::task::{SourceTask, TaskBody, TaskEnv};
 use rasch_core::{Configuration, Error, Result, RuntimeMode};
 use std::any::Any;
@@ -66,7 +66,7 @@ pub struct JobExecutionResult {
 struct TaskSpec {
     vertex: usize,
     subtask: usize,
-    outputs: HashMap<usize, Vec<(Box<dyn Any + Send>, u32)>>,
+    outputs: HashMap<usize, ChannelTargets>,
     gates: [Option<(Box<dyn Any + Send>, usize)>; 2],
 }
 
@@ -102,13 +102,13 @@ pub fn execute(job: Arc<JobGraph>, opts: &ExecutionOptions) -> Result<JobExecuti
     let mut senders: HashMap<(usize, usize, usize), Box<dyn Any + Send>> = HashMap::new();
     for e in &job.edges {
         let se = &sg.edges[e.stream_edge];
-        for j in 0..job.vertices[e.target_vertex].parallelism {
+        for (j, spec) in specs[e.target_vertex].iter_mut().enumerate() {
             let key = (e.target_vertex, j, se.input);
             if let std::collections::hash_map::Entry::Vacant(slot) = senders.entry(key) {
                 let n = channels[&key] as usize;
                 let (tx, rx) = se.data_type.gate((2 * n).max(4));
                 slot.insert(tx);
-                specs[e.target_vertex][j].gates[se.input] = Some((rx, n));
+                spec.gates[se.input] = Some((rx, n));
             }
         }
     }
@@ -117,7 +117,7 @@ pub fn execute(job: Arc<JobGraph>, opts: &ExecutionOptions) -> Result<JobExecuti
         let se = &sg.edges[e.stream_edge];
         let (pu, pd) = (job.vertices[e.source_vertex].parallelism, job.vertices[e.target_vertex].parallelism);
         let pattern = job.partitioners[e.stream_edge].pattern();
-        for i in 0..pu {
+        for (i, spec) in specs[e.source_vertex].iter_mut().enumerate() {
             let mut targets = Vec::new();
             for j in connected_targets(pattern, i, pu, pd) {
                 let key = (e.target_vertex, j, se.input);
@@ -125,7 +125,7 @@ pub fn execute(job: Arc<JobGraph>, opts: &ExecutionOptions) -> Result<JobExecuti
                 targets.push((se.data_type.clone_sender(&*senders[&key])?, *ch));
                 *ch += 1;
             }
-            specs[e.source_vertex][i].outputs.insert(e.stream_edge, targets);
+            spec.outputs.insert(e.stream_edge, targets);
         }
     }
     drop(senders);

@@ -22,6 +22,10 @@ pub enum Pattern {
     Pointwise,
 }
 
+/// The channels one producer subtask writes to on one edge: per consumer channel, a boxed
+/// `GateSender<T>` and the channel's index within that gate.
+pub type ChannelTargets = Vec<(Box<dyn Any + Send>, u32)>;
+
 /// What a writer needs to know about where it runs.
 #[derive(Debug, Clone)]
 pub struct WriterContext {
@@ -44,7 +48,7 @@ pub trait PartitionerSpec: Send + Sync {
     /// Builds the writer for one producer subtask. `targets` holds, per consumer channel, a
     /// `GateSender<T>` (boxed) and the channel index within that gate. Returns a boxed
     /// `BoxOutput<T>`.
-    fn create_writer(&self, targets: Vec<(Box<dyn Any + Send>, u32)>, ctx: &WriterContext) -> Result<Box<dyn Any>>;
+    fn create_writer(&self, targets: ChannelTargets, ctx: &WriterContext) -> Result<Box<dyn Any>>;
 }
 
 /// A typed partitioner: a channel selector for elements of `T`.
@@ -69,7 +73,7 @@ impl<T: Data, S: ChannelSelector<T> + Clone + Sync> PartitionerSpec for Partitio
     fn pattern(&self) -> Pattern {
         self.pattern
     }
-    fn create_writer(&self, targets: Vec<(Box<dyn Any + Send>, u32)>, ctx: &WriterContext) -> Result<Box<dyn Any>> {
+    fn create_writer(&self, targets: ChannelTargets, ctx: &WriterContext) -> Result<Box<dyn Any>> {
         let mut writers = Vec::with_capacity(targets.len());
         for (sender, channel) in targets {
             let sender = sender

@@ -9,6 +9,9 @@
 //! Each benchmark prints human-readable figures and, as its last line, one JSON object
 //! `{"bench", "parallelism", "records", "seconds", "records_per_sec", ...}`.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod report;
 mod rows;
 mod wordcount;

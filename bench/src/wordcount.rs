@@ -18,16 +18,16 @@ pub fn wordcount(params: &Params) -> Result<(), String> {
     env.set_parallelism(parallelism);
     env.set_runtime_mode(if streaming { RuntimeMode::Streaming } else { RuntimeMode::Batch });
     env.read_text_file(&input)
-        .flat_map_collect(|line: String, out: &mut Collector<'_, (String, u64)>| {
+        .flat_map_collect(|line: String, out: &mut Collector<'_, (CompactString, u64)>| {
             for word in line.split(' ').filter(|w| !w.is_empty()) {
-                out.collect((word.to_string(), 1));
+                out.collect((CompactString::from(word), 1));
             }
         })
         .name("Split")
-        .key_by_ref(|(word, _): &(String, u64)| word)
+        .key_by_ref(|(word, _): &(CompactString, u64)| word)
         .sum(1)
         .name("Count")
-        .map(|(word, count): (String, u64)| format!("{word},{count}"))
+        .map(|(word, count): (CompactString, u64)| format!("{word},{count}"))
         .set_parallelism(1)
         .write_as_text_with_mode(&output, WriteMode::Overwrite)
         .set_parallelism(1);

@@ -12,6 +12,9 @@ pub mod params;
 pub mod record;
 pub mod text;
 
+/// A string stored inline up to 24 bytes (no heap allocation): the fast choice for words and
+/// short keys in hot pipelines. Serializes exactly like `String`, so key groups are the same.
+pub use compact_str::CompactString;
 pub use config::{Configuration, RuntimeMode};
 pub use data::{Data, Key};
 pub use error::{Error, ErrorKind, Result};

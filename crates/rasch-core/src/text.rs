@@ -41,6 +41,11 @@ impl ToText for String {
         out.push_str(self);
     }
 }
+impl ToText for compact_str::CompactString {
+    fn write_text(&self, out: &mut String) {
+        out.push_str(self);
+    }
+}
 impl<T: ToText + ?Sized> ToText for &T {
     fn write_text(&self, out: &mut String) {
         (**self).write_text(out);

@@ -65,6 +65,14 @@ impl FieldValue for String {
     }
 }
 
+impl FieldValue for rasch_core::CompactString {
+    const NUMERIC: bool = false;
+    fn add(&mut self, _: &Self) {}
+    fn compare(&self, other: &Self) -> Ordering {
+        self.cmp(other)
+    }
+}
+
 impl FieldValue for bool {
     const NUMERIC: bool = false;
     fn add(&mut self, _: &Self) {}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the benchmarks in release mode and runs each at parallelism 1 and 2.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -p rasch-bench
+B=./target/release/rasch-bench
+RECORDS=${RECORDS:-50000000}
+WORDS=${WORDS:-50000000}
+TMP=${TMPDIR:-/tmp}/rasch-bench
+mkdir -p "$TMP"
+[ -f "$TMP/words.txt" ] || $B gen-words --output "$TMP/words.txt" --words "$WORDS"
+for p in 1 2; do
+  $B passthrough --records "$RECORDS" --parallelism $p | tail -1
+  $B filter-project --records "$RECORDS" --parallelism $p | tail -1
+  $B wordcount --input "$TMP/words.txt" --output "$TMP/counts.txt" --parallelism $p | tail -1
+done

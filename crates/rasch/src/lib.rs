@@ -19,7 +19,9 @@
 #![warn(missing_docs)]
 
 pub use rasch_api::{ConnectedStreams, DataStream, DataStreamSink, ExecutionMode, JobResult, KeyedStream, StreamEnv};
-pub use rasch_core::{CompactString, Configuration, Data, Error, ErrorKind, Key, Params, Record, Result, RuntimeMode, ToText, config, keygroup};
+pub use rasch_core::{
+    CompactString, Configuration, Data, Error, ErrorKind, Key, Params, Record, Result, RuntimeMode, ToText, config, keygroup,
+};
 pub use rasch_runtime::{collector, context, functions, sink, source};
 
 /// Built-in sources and sinks.
@@ -42,6 +44,8 @@ pub mod prelude {
     };
     pub use crate::sink::{Sink, SinkWriter};
     pub use crate::source::{Boundedness, PollStatus, Source, SourceOutput, SourceReader};
-    pub use crate::{CompactString, Data, DataStream, Error, JobResult, Key, KeyedStream, Params, Record, Result, RuntimeMode, StreamEnv, ToText};
+    pub use crate::{
+        CompactString, Data, DataStream, Error, JobResult, Key, KeyedStream, Params, Record, Result, RuntimeMode, StreamEnv, ToText,
+    };
     pub use rasch_connectors::WriteMode;
 }

@@ -11,6 +11,7 @@ pub mod murmur3;
 pub mod params;
 pub mod record;
 pub mod text;
+pub mod time;
 
 /// A string stored inline up to 24 bytes (no heap allocation): the fast choice for words and
 /// short keys in hot pipelines. Serializes exactly like `String`, so key groups are the same.
@@ -21,3 +22,4 @@ pub use error::{Error, ErrorKind, Result};
 pub use params::Params;
 pub use record::{MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, Record};
 pub use text::ToText;
+pub use time::{Clock, ManualClock, SystemClock};

@@ -1,0 +1,32 @@
+//! Rasch keyed state (DESIGN §5): state handles declared by name (`ValueState`, `ListState`,
+//! `MapState`, `ReducingState`, `AggregatingState`, with TTL), the `hashmap` backend that stores
+//! them per key group so snapshots can be redistributed by key-group range, and keyed timers.
+//!
+//! A handle is a typed name; it reads and writes the state of the *current key* through the
+//! context the runtime passes to user functions, so state needs no locks.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod aggregating;
+mod backend;
+mod functions;
+mod list;
+mod map;
+mod reducing;
+mod timers;
+mod ttl;
+mod value;
+
+pub use aggregating::AggregatingState;
+pub use backend::{KeyedStateBackend, StateContext, StateTable, StateView};
+pub use functions::{AggregateFn, AggregateFunction};
+pub use list::ListState;
+pub use map::MapState;
+pub use reducing::ReducingState;
+pub use timers::{Timer, TimerQueue, TimerService};
+pub use ttl::{StateTtlConfig, TtlUpdateType};
+pub use value::ValueState;
+
+/// Bounds of a state namespace: `()` for plain keyed state, a window for window state.
+pub trait Namespace: Clone + std::hash::Hash + Eq + Send + 'static {}
+impl<T: Clone + std::hash::Hash + Eq + Send + 'static> Namespace for T {}

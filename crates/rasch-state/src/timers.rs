@@ -1,0 +1,141 @@
+//! Keyed timers: event- and processing-time timers per (key, namespace, time), deduplicated,
+//! fired in time order (ties in registration order).
+
+use crate::Namespace;
+use hashbrown::HashMap;
+use rasch_core::Key;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+type FastHasher = foldhash::fast::RandomState;
+
+/// A timer that is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timer<K, N> {
+    /// When it fires (event time or processing time, in ms).
+    pub time: i64,
+    /// The key it was registered for.
+    pub key: K,
+    /// The namespace (`()`, or a window).
+    pub namespace: N,
+}
+
+/// A priority queue of timers with deduplication and deletion.
+pub struct TimerQueue<K, N> {
+    heap: BinaryHeap<Reverse<(i64, u64)>>,
+    by_seq: HashMap<u64, Timer<K, N>, FastHasher>,
+    index: HashMap<(K, N, i64), u64, FastHasher>,
+    next_seq: u64,
+}
+
+impl<K: Key, N: Namespace> Default for TimerQueue<K, N> {
+    fn default() -> Self {
+        TimerQueue { heap: BinaryHeap::new(), by_seq: HashMap::default(), index: HashMap::default(), next_seq: 0 }
+    }
+}
+
+impl<K: Key, N: Namespace> TimerQueue<K, N> {
+    /// Registers a timer; returns false if the same timer already exists.
+    pub fn register(&mut self, key: &K, namespace: &N, time: i64) -> bool {
+        let id = (key.clone(), namespace.clone(), time);
+        if self.index.contains_key(&id) {
+            return false;
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.index.insert(id, seq);
+        self.by_seq.insert(seq, Timer { time, key: key.clone(), namespace: namespace.clone() });
+        self.heap.push(Reverse((time, seq)));
+        true
+    }
+
+    /// Deletes a timer if it exists.
+    pub fn delete(&mut self, key: &K, namespace: &N, time: i64) {
+        if let Some(seq) = self.index.remove(&(key.clone(), namespace.clone(), time)) {
+            self.by_seq.remove(&seq);
+        }
+    }
+
+    fn skip_deleted(&mut self) {
+        while let Some(Reverse((_, seq))) = self.heap.peek() {
+            if self.by_seq.contains_key(seq) {
+                break;
+            }
+            self.heap.pop();
+        }
+    }
+
+    /// The earliest pending timer's time.
+    pub fn peek_time(&mut self) -> Option<i64> {
+        self.skip_deleted();
+        self.heap.peek().map(|Reverse((t, _))| *t)
+    }
+
+    /// Removes and returns the earliest timer if its time is `<= limit`.
+    pub fn pop_due(&mut self, limit: i64) -> Option<Timer<K, N>> {
+        self.skip_deleted();
+        let &Reverse((time, seq)) = self.heap.peek()?;
+        if time > limit {
+            return None;
+        }
+        self.heap.pop();
+        let timer = self.by_seq.remove(&seq)?;
+        self.index.remove(&(timer.key.clone(), timer.namespace.clone(), timer.time));
+        Some(timer)
+    }
+
+    /// Number of pending timers.
+    pub fn len(&self) -> usize {
+        self.by_seq.len()
+    }
+
+    /// True when no timer is pending.
+    pub fn is_empty(&self) -> bool {
+        self.by_seq.is_empty()
+    }
+
+    /// Every pending timer, in no particular order (for snapshots).
+    pub fn iter(&self) -> impl Iterator<Item = &Timer<K, N>> {
+        self.by_seq.values()
+    }
+}
+
+/// The event-time and processing-time timers of one keyed operator.
+pub struct TimerService<K, N> {
+    /// Timers that fire when the watermark passes their time.
+    pub event: TimerQueue<K, N>,
+    /// Timers that fire when processing time reaches their time.
+    pub processing: TimerQueue<K, N>,
+}
+
+impl<K: Key, N: Namespace> Default for TimerService<K, N> {
+    fn default() -> Self {
+        TimerService { event: TimerQueue::default(), processing: TimerQueue::default() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timers_fire_in_order_once_and_can_be_deleted() {
+        let mut q = TimerQueue::<String, ()>::default();
+        let (a, b) = ("a".to_string(), "b".to_string());
+        assert!(q.register(&a, &(), 30));
+        assert!(q.register(&b, &(), 10));
+        assert!(!q.register(&b, &(), 10), "deduplicated");
+        assert!(q.register(&a, &(), 20));
+        q.register(&b, &(), 20);
+        q.delete(&a, &(), 20);
+        assert_eq!(q.peek_time(), Some(10));
+        assert_eq!(q.pop_due(5), None);
+        let fired: Vec<(i64, String)> = std::iter::from_fn(|| q.pop_due(25)).map(|t| (t.time, t.key)).collect();
+        assert_eq!(fired, vec![(10, b.clone()), (20, b.clone())]);
+        assert_eq!(q.len(), 1);
+        assert!(q.register(&b, &(), 10), "a fired timer can be registered again");
+        assert_eq!(q.pop_due(i64::MAX).map(|t| t.time), Some(10));
+        assert_eq!(q.pop_due(i64::MAX).map(|t| t.time), Some(30));
+        assert!(q.is_empty());
+    }
+}

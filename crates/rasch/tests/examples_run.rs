@@ -36,7 +36,7 @@ fn rolling_max_example_prints_with_subtask_prefixes() {
     for sensor in 0..3u64 {
         let max = (0..20u64).filter(|i| i % 3 == sensor).map(|i| 20.0 + ((i * 7919) % 17) as f64).fold(f64::MIN, f64::max);
         let name = format!("(sensor-{sensor},");
-        let last = lines.iter().filter(|l| l.contains(&name)).next_back().unwrap();
+        let last = lines.iter().rfind(|l| l.contains(&name)).unwrap();
         assert!(last.ends_with(&format!(",{max})")), "{last} should carry max {max}");
     }
 }

@@ -6,7 +6,7 @@ use crate::mode::{ExecutionMode, PLAN_FILE_ENV_VAR};
 use crate::result::JobResult;
 use rasch_connectors::{CollectionSource, DataGenSource, SequenceSource, SocketTextSource, TextFileSource};
 use rasch_core::config::{BATCH_SIZE, MAX_PARALLELISM, OPERATOR_CHAINING, PARALLELISM_DEFAULT};
-use rasch_core::{Configuration, Data, Error, Result, RuntimeMode};
+use rasch_core::{Clock, Configuration, Data, Error, Result, RuntimeMode};
 use rasch_runtime::DEFAULT_BATCH_SIZE;
 use rasch_runtime::channel::CancelToken;
 use rasch_runtime::executor::{ExecutionOptions, execute};
@@ -23,6 +23,7 @@ pub(crate) struct EnvState {
     pub(crate) errors: Vec<Error>,
     config: Configuration,
     mode: ExecutionMode,
+    clock: Arc<dyn Clock>,
 }
 
 /// The context a job is built in and executed from.
@@ -61,8 +62,16 @@ impl StreamEnv {
                 errors: Vec::new(),
                 config: Configuration::new(),
                 mode,
+                clock: rasch_core::time::system_clock(),
             })),
         }
+    }
+
+    /// Replaces the processing-time clock (tests use a `ManualClock` to drive processing-time
+    /// windows, timers and TTL).
+    pub fn set_clock(&self, clock: Arc<dyn Clock>) -> &Self {
+        self.state.borrow_mut().clock = clock;
+        self
     }
 
     /// The execution mode this environment will use.
@@ -263,6 +272,7 @@ impl StreamEnv {
                     runtime_mode: config.runtime_mode()?,
                     config: Arc::new(config),
                     cancel: CancelToken::default(),
+                    clock: self.state.borrow().clock.clone(),
                 };
                 execute(job, &opts).map(JobResult::new)
             }

@@ -20,6 +20,6 @@ pub use config::{Configuration, RuntimeMode};
 pub use data::{Data, Key};
 pub use error::{Error, ErrorKind, Result};
 pub use params::Params;
-pub use record::{MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, Record};
+pub use record::{MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, Record, WatermarkStatus};
 pub use text::ToText;
 pub use time::{Clock, ManualClock, SystemClock};

@@ -7,6 +7,16 @@ pub const MIN_WATERMARK: i64 = i64::MIN;
 /// The largest watermark: emitted at the end of bounded input so that every timer fires.
 pub const MAX_WATERMARK: i64 = i64::MAX;
 
+/// Whether a stream currently produces watermarks. Idle inputs do not hold back the
+/// watermark of the operators they feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatermarkStatus {
+    /// No records and no watermarks are expected for a while.
+    Idle,
+    /// Records and watermarks flow.
+    Active,
+}
+
 /// One element of a stream: a value and its event-time timestamp.
 ///
 /// The timestamp is stored inline as an `i64` with [`NO_TIMESTAMP`] meaning "none", so a

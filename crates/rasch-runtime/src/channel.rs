@@ -13,6 +13,8 @@ pub enum Event<T> {
     Records(Vec<Record<T>>),
     /// Event time advanced on this channel.
     Watermark(i64),
+    /// The producer of this channel became idle or active again.
+    WatermarkStatus(rasch_core::WatermarkStatus),
     /// The producer of this channel has finished.
     EndOfInput,
 }

@@ -69,6 +69,8 @@ trait SideOutput {
     fn end_input(&mut self) -> Result<()>;
     fn flush(&mut self) -> Result<()>;
     fn close(&mut self) -> Result<()>;
+    fn on_processing_time(&mut self, now: i64) -> Result<()>;
+    fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> Result<()>;
 }
 
 struct TypedSide<T> {
@@ -97,6 +99,13 @@ impl<T: 'static> SideOutput for TypedSide<T> {
     }
     fn close(&mut self) -> Result<()> {
         self.out.close()
+    }
+    fn on_processing_time(&mut self, now: i64) -> Result<()> {
+        self.out.on_processing_time(now)
+    }
+    fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> Result<()> {
+        self.push_buffered()?;
+        self.out.watermark_status(status)
     }
 }
 
@@ -161,6 +170,14 @@ impl SideOutputs {
     /// Closes every side output.
     pub fn close(&mut self) -> Result<()> {
         self.outputs.iter_mut().try_for_each(|(_, s)| s.close())
+    }
+    /// Passes processing time to every side output.
+    pub fn on_processing_time(&mut self, now: i64) -> Result<()> {
+        self.outputs.iter_mut().try_for_each(|(_, s)| s.on_processing_time(now))
+    }
+    /// Passes an idleness change to every side output.
+    pub fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> Result<()> {
+        self.outputs.iter_mut().try_for_each(|(_, s)| s.watermark_status(status))
     }
 }
 

@@ -11,7 +11,8 @@ use crate::operators::{OperatorInstance, OperatorSetup};
 use crate::output::panic_message;
 use crate::partition::{ChannelTargets, WriterContext, connected_targets};
 use crate::task::{SourceTask, TaskBody, TaskEnv};
-use rasch_core::{Configuration, Error, Result, RuntimeMode};
+use crate::time::ProcessingTimeService;
+use rasch_core::{Clock, Configuration, Error, Result, RuntimeMode};
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -33,6 +34,8 @@ pub struct ExecutionOptions {
     pub config: Arc<Configuration>,
     /// Cancels the job from outside when set.
     pub cancel: CancelToken,
+    /// Processing time (a `ManualClock` in tests).
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Counters of one operator summed over its subtasks.
@@ -215,6 +218,7 @@ fn build_task(
     let vx = &job.vertices[spec.vertex];
     let j = spec.subtask;
     let mut built: HashMap<usize, Box<dyn Any>> = HashMap::new();
+    let time = ProcessingTimeService::new(opts.clock.clone());
     for &node in vx.nodes.iter().rev() {
         let sn = &sg.nodes[node];
         let mut main = Vec::new();
@@ -259,6 +263,7 @@ fn build_task(
             },
             metrics: m,
             batch_size: opts.batch_size,
+            time: time.clone(),
         };
         let instance = sn.factory.create(&setup, main, side_outputs)?;
         if node != vx.nodes[0] {
@@ -271,16 +276,16 @@ fn build_task(
             continue;
         }
         return match instance {
-            OperatorInstance::Source(driver) => Ok(Box::new(SourceTask::new(driver))),
+            OperatorInstance::Source(driver) => Ok(Box::new(SourceTask::new(driver, time))),
             OperatorInstance::OneInput(head) => {
                 let (gate, n) = spec.gates[0].take().ok_or_else(|| Error::Internal(format!("'{}' has no input", sn.name)))?;
                 let edge = sg.in_edges(node).next().ok_or_else(|| Error::Internal("head without input edge".into()))?;
-                sg.edges[edge].data_type.one_input_task(head, gate, n)
+                sg.edges[edge].data_type.one_input_task(head, gate, n, time)
             }
             OperatorInstance::TwoInput(builder) => {
                 let (g0, n0) = spec.gates[0].take().ok_or_else(|| Error::Internal("first input missing".into()))?;
                 let (g1, n1) = spec.gates[1].take().ok_or_else(|| Error::Internal("second input missing".into()))?;
-                builder.build([g0, g1], [n0, n1])
+                builder.build([g0, g1], [n0, n1], time)
             }
         };
     }

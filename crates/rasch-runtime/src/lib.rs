@@ -20,6 +20,7 @@ pub mod partition;
 pub mod sink;
 pub mod source;
 pub mod task;
+pub mod time;
 
 pub use rasch_core::{Error, Result};
 

@@ -2,7 +2,7 @@
 //! its upstream; chains, fan-outs, counters and network writers all implement it.
 
 use crate::metrics::OperatorMetrics;
-use rasch_core::{Error, Record, Result};
+use rasch_core::{Error, Record, Result, WatermarkStatus};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -22,6 +22,10 @@ pub trait Output<T>: 'static {
     fn flush(&mut self) -> Result<()>;
     /// Releases resources and calls user `close` hooks, then passes it on.
     fn close(&mut self) -> Result<()>;
+    /// Processing time reached `now`: fire due processing-time timers, then pass it on.
+    fn on_processing_time(&mut self, now: i64) -> Result<()>;
+    /// The input became idle or active again; pass it on.
+    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()>;
 }
 
 /// A boxed output, as stored by operators.
@@ -70,6 +74,12 @@ impl<T: Clone + 'static> Output<T> for FanOut<T> {
     fn close(&mut self) -> Result<()> {
         self.outputs.iter_mut().try_for_each(|o| o.close())
     }
+    fn on_processing_time(&mut self, now: i64) -> Result<()> {
+        self.outputs.iter_mut().try_for_each(|o| o.on_processing_time(now))
+    }
+    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
+        self.outputs.iter_mut().try_for_each(|o| o.watermark_status(status))
+    }
 }
 
 /// Drops everything: the output of an operator nobody consumes.
@@ -90,6 +100,12 @@ impl<T: 'static> Output<T> for Discard {
         Ok(())
     }
     fn close(&mut self) -> Result<()> {
+        Ok(())
+    }
+    fn on_processing_time(&mut self, _: i64) -> Result<()> {
+        Ok(())
+    }
+    fn watermark_status(&mut self, _: WatermarkStatus) -> Result<()> {
         Ok(())
     }
 }
@@ -124,6 +140,12 @@ impl<T: 'static> Output<T> for Counting<T> {
     }
     fn close(&mut self) -> Result<()> {
         self.inner.close()
+    }
+    fn on_processing_time(&mut self, now: i64) -> Result<()> {
+        self.inner.on_processing_time(now)
+    }
+    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
+        self.inner.watermark_status(status)
     }
 }
 
@@ -183,6 +205,12 @@ impl<T: 'static, O: Output<T>> Output<T> for Guarded<T, O> {
     fn close(&mut self) -> Result<()> {
         self.guard(|op| op.close())
     }
+    fn on_processing_time(&mut self, now: i64) -> Result<()> {
+        self.guard(|op| op.on_processing_time(now))
+    }
+    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
+        self.guard(|op| op.watermark_status(status))
+    }
 }
 
 #[cfg(test)]
@@ -216,6 +244,12 @@ pub(crate) mod tests {
             Ok(())
         }
         fn close(&mut self) -> Result<()> {
+            Ok(())
+        }
+        fn on_processing_time(&mut self, _: i64) -> Result<()> {
+            Ok(())
+        }
+        fn watermark_status(&mut self, _: WatermarkStatus) -> Result<()> {
             Ok(())
         }
     }
@@ -253,6 +287,12 @@ pub(crate) mod tests {
             Ok(())
         }
         fn close(&mut self) -> Result<()> {
+            Ok(())
+        }
+        fn on_processing_time(&mut self, _: i64) -> Result<()> {
+            Ok(())
+        }
+        fn watermark_status(&mut self, _: WatermarkStatus) -> Result<()> {
             Ok(())
         }
     }

@@ -8,9 +8,11 @@ use crate::operators::downcast_output;
 use crate::output::{BoxOutput, Counting, fan_out};
 use crate::partition::{Forward, Partitioner, PartitionerSpec, Pattern, RoundRobin};
 use crate::task::{OneInputTask, TaskBody};
+use crate::time::ProcessingTimeService;
 use rasch_core::{Data, Error, Result};
 use std::any::Any;
 use std::marker::PhantomData;
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// Operations on streams of one element type, erased.
@@ -28,7 +30,13 @@ pub trait TypeOps: Send + Sync {
     /// Registers a boxed output as the consumer of side output `tag`.
     fn add_side_output(&self, sides: &mut SideOutputs, tag: &str, out: Box<dyn Any>) -> Result<()>;
     /// The task loop for a one-input head reading a gate of this type.
-    fn one_input_task(&self, head: Box<dyn Any>, gate: Box<dyn Any + Send>, channels: usize) -> Result<Box<dyn TaskBody>>;
+    fn one_input_task(
+        &self,
+        head: Box<dyn Any>,
+        gate: Box<dyn Any + Send>,
+        channels: usize,
+        time: Rc<ProcessingTimeService>,
+    ) -> Result<Box<dyn TaskBody>>;
     /// The partitioner used when the user chose none.
     fn default_partitioner(&self, forward: bool) -> Arc<dyn PartitionerSpec>;
 }
@@ -64,10 +72,16 @@ impl<T: Data> TypeOps for TypeOpsImpl<T> {
         sides.add::<T>(tag, downcast_output::<T>(out)?);
         Ok(())
     }
-    fn one_input_task(&self, head: Box<dyn Any>, gate: Box<dyn Any + Send>, channels: usize) -> Result<Box<dyn TaskBody>> {
+    fn one_input_task(
+        &self,
+        head: Box<dyn Any>,
+        gate: Box<dyn Any + Send>,
+        channels: usize,
+        time: Rc<ProcessingTimeService>,
+    ) -> Result<Box<dyn TaskBody>> {
         let head = downcast_output::<T>(head)?;
         let gate = (gate as Box<dyn Any>).downcast::<GateReceiver<T>>().map_err(|_| Error::Internal("gate of another type".into()))?;
-        Ok(Box::new(OneInputTask::new(head, *gate, channels)))
+        Ok(Box::new(OneInputTask::new(head, *gate, channels, time)))
     }
     fn default_partitioner(&self, forward: bool) -> Arc<dyn PartitionerSpec> {
         if forward {

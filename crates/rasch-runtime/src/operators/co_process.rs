@@ -27,6 +27,10 @@ pub trait TwoInputOperator<A, B>: 'static {
     fn flush(&mut self) -> Result<()>;
     /// Closes the function and the chain.
     fn close(&mut self) -> Result<()>;
+    /// Processing time reached `now`.
+    fn on_processing_time(&mut self, now: i64) -> Result<()>;
+    /// Both inputs became idle, or one became active again.
+    fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> Result<()>;
 }
 
 /// Runs a [`CoProcessFunction`].
@@ -96,6 +100,14 @@ impl<A: 'static, B: 'static, U: 'static, F: CoProcessFunction<A, B, U>> TwoInput
         self.guard(|s| s.f.close())?;
         self.sides.close()?;
         self.out.close()
+    }
+    fn on_processing_time(&mut self, now: i64) -> Result<()> {
+        self.sides.on_processing_time(now)?;
+        self.out.on_processing_time(now)
+    }
+    fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> Result<()> {
+        self.sides.watermark_status(status)?;
+        self.out.watermark_status(status)
     }
 }
 

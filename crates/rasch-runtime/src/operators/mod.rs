@@ -62,6 +62,8 @@ pub struct OperatorSetup {
     pub metrics: Arc<OperatorMetrics>,
     /// Records per batch.
     pub batch_size: usize,
+    /// The task's processing-time service (clock and timer wake-ups).
+    pub time: std::rc::Rc<crate::time::ProcessingTimeService>,
 }
 
 /// Builds operator instances; stored in the stream graph.
@@ -129,6 +131,12 @@ macro_rules! forward_control {
         }
         fn flush(&mut self) -> rasch_core::Result<()> {
             self.out.flush()
+        }
+        fn on_processing_time(&mut self, now: i64) -> rasch_core::Result<()> {
+            self.out.on_processing_time(now)
+        }
+        fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> rasch_core::Result<()> {
+            self.out.watermark_status(status)
         }
     };
 }

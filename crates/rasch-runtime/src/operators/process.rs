@@ -57,6 +57,14 @@ impl<T: 'static, U: 'static, F: ProcessFunction<T, U>> Output<T> for ProcessOper
         self.sides.close()?;
         self.out.close()
     }
+    fn on_processing_time(&mut self, now: i64) -> Result<()> {
+        self.sides.on_processing_time(now)?;
+        self.out.on_processing_time(now)
+    }
+    fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> Result<()> {
+        self.sides.watermark_status(status)?;
+        self.out.watermark_status(status)
+    }
 }
 
 #[cfg(test)]

@@ -74,6 +74,12 @@ impl<T: Clone + 'static, K: Key, S: KeySelector<T, K>, F: ReduceFunction<T>> Out
     fn flush(&mut self) -> Result<()> {
         self.out.flush()
     }
+    fn on_processing_time(&mut self, now: i64) -> Result<()> {
+        self.out.on_processing_time(now)
+    }
+    fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> Result<()> {
+        self.out.watermark_status(status)
+    }
     fn close(&mut self) -> Result<()> {
         self.f.close()?;
         self.out.close()

@@ -35,4 +35,10 @@ impl<T: 'static> Output<T> for SinkOperator<T> {
     fn close(&mut self) -> Result<()> {
         self.writer.close()
     }
+    fn on_processing_time(&mut self, _: i64) -> Result<()> {
+        Ok(())
+    }
+    fn watermark_status(&mut self, _: rasch_core::WatermarkStatus) -> Result<()> {
+        Ok(())
+    }
 }

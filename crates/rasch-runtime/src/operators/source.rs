@@ -20,6 +20,8 @@ pub trait SourceDriver {
     fn finish(&mut self) -> Result<()>;
     /// Closes the reader and the chain.
     fn close(&mut self) -> Result<()>;
+    /// Processing time reached `now`.
+    fn on_processing_time(&mut self, now: i64) -> Result<()>;
 }
 
 /// Runs a source reader and pushes its batches into the chain.
@@ -59,6 +61,9 @@ impl<T: 'static, S: 'static> SourceDriver for SourceOperator<T, S> {
     fn close(&mut self) -> Result<()> {
         self.guard(|s| s.reader.close())?;
         self.out.close()
+    }
+    fn on_processing_time(&mut self, now: i64) -> Result<()> {
+        self.out.on_processing_time(now)
     }
 }
 

@@ -92,6 +92,14 @@ impl<T: Data, S: ChannelSelector<T>> Output<T> for PartitionWriter<T, S> {
     fn close(&mut self) -> Result<()> {
         Ok(())
     }
+
+    fn on_processing_time(&mut self, _: i64) -> Result<()> {
+        Ok(())
+    }
+
+    fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> Result<()> {
+        self.broadcast_event(|| Event::WatermarkStatus(status))
+    }
 }
 
 #[cfg(test)]

@@ -11,11 +11,14 @@ mod watermarks;
 pub use one_input::OneInputTask;
 pub use source_task::SourceTask;
 pub use two_input::TwoInputTask;
-pub use watermarks::WatermarkTracker;
+pub use watermarks::{GateUpdate, WatermarkTracker};
 
-use crate::channel::CancelToken;
+use crate::channel::{CANCEL_POLL, CancelToken};
+use crate::time::ProcessingTimeService;
 use rasch_core::Result;
 use std::any::Any;
+use std::rc::Rc;
+use std::time::Duration;
 
 /// Everything a running task shares with the job.
 #[derive(Clone, Debug)]
@@ -33,5 +36,16 @@ pub trait TaskBody {
 /// A two-input operator waiting for its two input gates.
 pub trait TwoInputTaskBuilder {
     /// Binds the gates (boxed `GateReceiver<A>` and `GateReceiver<B>`) and their channel counts.
-    fn build(self: Box<Self>, gates: [Box<dyn Any + Send>; 2], channels: [usize; 2]) -> Result<Box<dyn TaskBody>>;
+    fn build(
+        self: Box<Self>,
+        gates: [Box<dyn Any + Send>; 2],
+        channels: [usize; 2],
+        time: Rc<ProcessingTimeService>,
+    ) -> Result<Box<dyn TaskBody>>;
+}
+
+/// How long a task may block on its input before it must look at timers and cancellation.
+pub(crate) fn wait_time(time: &ProcessingTimeService) -> Duration {
+    let until_timer = time.next().saturating_sub(time.now()).max(0) as u64;
+    CANCEL_POLL.min(Duration::from_millis(until_timer))
 }

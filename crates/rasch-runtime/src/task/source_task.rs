@@ -3,17 +3,20 @@
 use super::{TaskBody, TaskEnv};
 use crate::operators::SourceDriver;
 use crate::source::PollStatus;
+use crate::time::ProcessingTimeService;
 use rasch_core::{Error, Result};
+use std::rc::Rc;
 
 /// Polls the source until it ends or the job is cancelled.
 pub struct SourceTask {
     driver: Box<dyn SourceDriver>,
+    time: Rc<ProcessingTimeService>,
 }
 
 impl SourceTask {
     /// A task around a source driver.
-    pub fn new(driver: Box<dyn SourceDriver>) -> Self {
-        SourceTask { driver }
+    pub fn new(driver: Box<dyn SourceDriver>, time: Rc<ProcessingTimeService>) -> Self {
+        SourceTask { driver, time }
     }
 }
 
@@ -22,6 +25,10 @@ impl TaskBody for SourceTask {
         loop {
             if env.cancel.is_cancelled() {
                 return Err(Error::Cancelled);
+            }
+            let now = self.time.now();
+            if self.time.take_due(now) {
+                self.driver.on_processing_time(now)?;
             }
             match self.driver.poll()? {
                 PollStatus::MoreAvailable => {}

@@ -4,18 +4,21 @@ use crate::connected::ConnectedStreams;
 use crate::env::StreamEnv;
 use crate::keyed::KeyedStream;
 use rasch_connectors::{CollectSink, DiscardingSink, PrintSink, TextFileSink, WriteMode};
+use rasch_core::config::AUTO_WATERMARK_INTERVAL;
 use rasch_core::{Data, Error, Key, Result, ToText};
 use rasch_runtime::collector::{Collector, OutputTag};
 use rasch_runtime::functions::{
     CollectFn, FilterFn, FilterFunction, FlatMapFn, FlatMapFunction, KeyFn, KeyRefFn, MapFn, MapFunction, ProcessFunction,
 };
 use rasch_runtime::graph::{Chaining, NodeId};
+use rasch_runtime::operators::TimestampsAndWatermarksOperator;
 use rasch_runtime::operators::{
     FilterOperator, FlatMapOperator, MapOperator, OperatorFactory, ProcessOperator, SinkOperator, one_input_factory,
 };
 use rasch_runtime::output::BoxOutput;
 use rasch_runtime::partition::{Broadcast, CustomSelector, Forward, Partitioner, PartitionerSpec, Pattern, RoundRobin, Shuffle};
 use rasch_runtime::sink::{FnSink, Sink};
+use rasch_runtime::watermarks::{TimestampAssigner, WatermarkGenerator, WatermarkStrategy};
 use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -127,6 +130,31 @@ impl<T: Data> DataStream<T> {
                 let mut f = f.clone();
                 f.open(&setup.ctx)?;
                 Ok(ProcessOperator::new(f, out, sides, setup.batch_size))
+            }),
+        )
+    }
+
+    /// Assigns event timestamps and generates watermarks (Flink's
+    /// `assignTimestampsAndWatermarks`). Periodic watermarks are emitted every
+    /// `pipeline.auto-watermark-interval` (200 ms by default).
+    pub fn assign_timestamps_and_watermarks<G, A>(&self, strategy: WatermarkStrategy<G, A>) -> DataStream<T>
+    where
+        G: WatermarkGenerator<T>,
+        A: TimestampAssigner<T>,
+    {
+        self.transform(
+            "Timestamps/Watermarks",
+            one_input_factory::<T, T, _, _>(move |setup, out: BoxOutput<T>, _| {
+                let interval = setup.ctx.config.get_duration_ms(AUTO_WATERMARK_INTERVAL)?.unwrap_or(200) as i64;
+                let idleness = strategy.idleness.map(|d| d.as_millis() as i64);
+                Ok(TimestampsAndWatermarksOperator::new(
+                    strategy.generator.clone(),
+                    strategy.assigner.clone(),
+                    idleness,
+                    interval,
+                    out,
+                    setup.time.clone(),
+                ))
             }),
         )
     }

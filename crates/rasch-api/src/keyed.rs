@@ -2,7 +2,10 @@
 
 use crate::datastream::DataStream;
 use rasch_core::{Data, Key, RuntimeMode};
+use rasch_runtime::functions::KeyedProcessFunction;
 use rasch_runtime::functions::{KeySelector, ReduceFn, ReduceFunction};
+use rasch_runtime::keyed::KeyedRuntime;
+use rasch_runtime::operators::KeyedProcessOperator;
 use rasch_runtime::operators::{AggOp, FieldAggregate, FieldReduce, KeyedReduceOperator, one_input_factory};
 use rasch_runtime::output::BoxOutput;
 use rasch_runtime::partition::{KeyGroupSelector, Partitioner, Pattern};
@@ -35,6 +38,20 @@ impl<T: Data, K: Key, S: KeySelector<T, K>> KeyedStream<T, K, S> {
     /// The key selector.
     pub fn selector(&self) -> &S {
         &self.selector
+    }
+
+    /// Processes each element with a [`KeyedProcessFunction`]: keyed state, event- and
+    /// processing-time timers, side outputs.
+    pub fn process<U: Data, F: KeyedProcessFunction<K, T, U> + Sync>(&self, f: F) -> DataStream<U> {
+        let selector = self.selector.clone();
+        self.stream.transform(
+            "Keyed Process",
+            one_input_factory::<T, U, _, _>(move |setup, out: BoxOutput<U>, sides| {
+                let mut f = f.clone();
+                f.open(&setup.ctx)?;
+                Ok(KeyedProcessOperator::new(selector.clone(), f, KeyedRuntime::new(setup), out, sides))
+            }),
+        )
     }
 
     /// Rolling reduce per key: emits the updated value for every record (STREAMING) or only the

@@ -221,3 +221,14 @@ impl<T, K: Clone, F: for<'a> Fn(&'a T) -> &'a K + Clone + Send + Sync + 'static>
         std::borrow::Cow::Borrowed((self.0)(value))
     }
 }
+
+/// A keyed function with state and timers (Flink's `KeyedProcessFunction`).
+pub trait KeyedProcessFunction<K, T, U>: Clone + Send + 'static {
+    /// Processes one element of the current key.
+    fn process_element(&mut self, value: T, ctx: &mut crate::keyed::KeyedContext<'_, K>, out: &mut Collector<'_, U>) -> Result<()>;
+    /// A timer registered for the current key fired at `timestamp`.
+    fn on_timer(&mut self, _timestamp: i64, _ctx: &mut crate::keyed::KeyedContext<'_, K>, _out: &mut Collector<'_, U>) -> Result<()> {
+        Ok(())
+    }
+    lifecycle!();
+}

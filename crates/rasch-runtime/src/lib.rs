@@ -13,6 +13,7 @@ pub mod context;
 pub mod executor;
 pub mod functions;
 pub mod graph;
+pub mod keyed;
 pub mod metrics;
 pub mod operators;
 pub mod output;
@@ -21,6 +22,7 @@ pub mod sink;
 pub mod source;
 pub mod task;
 pub mod time;
+pub mod watermarks;
 
 pub use rasch_core::{Error, Result};
 

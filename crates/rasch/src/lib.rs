@@ -22,7 +22,12 @@ pub use rasch_api::{ConnectedStreams, DataStream, DataStreamSink, ExecutionMode,
 pub use rasch_core::{
     CompactString, Configuration, Data, Error, ErrorKind, Key, Params, Record, Result, RuntimeMode, ToText, config, keygroup,
 };
-pub use rasch_runtime::{collector, context, functions, sink, source};
+pub use rasch_runtime::{collector, context, functions, keyed, sink, source, watermarks};
+
+/// Keyed state: handles, TTL, aggregate functions.
+pub mod state {
+    pub use rasch_state::*;
+}
 
 /// Built-in sources and sinks.
 pub mod connectors {
@@ -39,13 +44,19 @@ pub mod prelude {
     pub use crate::collector::{Collector, OutputTag};
     pub use crate::context::{Counter, RuntimeContext};
     pub use crate::functions::{
-        CoFlatMapFunction, CoMapFunction, CoProcessFunction, FilterFunction, FlatMapFunction, KeySelector, MapFunction, ProcessContext,
-        ProcessFunction, ReduceFunction,
+        CoFlatMapFunction, CoMapFunction, CoProcessFunction, FilterFunction, FlatMapFunction, KeySelector, KeyedProcessFunction,
+        MapFunction, ProcessContext, ProcessFunction, ReduceFunction,
     };
+    pub use crate::keyed::{KeyedContext, TimeDomain};
     pub use crate::sink::{Sink, SinkWriter};
     pub use crate::source::{Boundedness, PollStatus, Source, SourceOutput, SourceReader};
+    pub use crate::state::{
+        AggregateFn, AggregateFunction, AggregatingState, ListState, MapState, ReducingState, StateTtlConfig, TtlUpdateType, ValueState,
+    };
+    pub use crate::watermarks::{WatermarkGenerator, WatermarkOutput, WatermarkStrategy};
     pub use crate::{
         CompactString, Data, DataStream, Error, JobResult, Key, KeyedStream, Params, Record, Result, RuntimeMode, StreamEnv, ToText,
     };
     pub use rasch_connectors::WriteMode;
+    pub use rasch_core::{Clock, ManualClock, WatermarkStatus};
 }

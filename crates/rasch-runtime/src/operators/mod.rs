@@ -7,21 +7,25 @@ mod co_process;
 mod fields;
 mod filter;
 mod flat_map;
+mod keyed_process;
 mod map;
 mod process;
 mod reduce;
 mod sink;
 mod source;
+mod timestamps;
 
 pub use co_process::{CoFlatMapAdapter, CoMapAdapter, CoProcessOperator, TwoInputOperator, two_input_factory};
 pub use fields::{AggOp, FieldAggregate, FieldReduce, FieldValue};
 pub use filter::FilterOperator;
 pub use flat_map::FlatMapOperator;
+pub use keyed_process::KeyedProcessOperator;
 pub use map::MapOperator;
 pub use process::ProcessOperator;
 pub use reduce::KeyedReduceOperator;
 pub use sink::SinkOperator;
 pub use source::{SourceDriver, SourceOperator, source_factory};
+pub use timestamps::TimestampsAndWatermarksOperator;
 
 use crate::collector::SideOutputs;
 use crate::context::RuntimeContext;

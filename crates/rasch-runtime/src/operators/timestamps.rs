@@ -1,0 +1,178 @@
+//! `assign_timestamps_and_watermarks`: stamps records with event time and emits watermarks —
+//! per event and every auto-watermark interval — and idleness.
+
+use crate::output::{BoxOutput, Output};
+use crate::time::ProcessingTimeService;
+use crate::watermarks::{TimestampAssigner, WatermarkGenerator, WatermarkOutput};
+use rasch_core::{MAX_WATERMARK, MIN_WATERMARK, Record, Result, WatermarkStatus};
+use std::marker::PhantomData;
+use std::rc::Rc;
+
+/// Assigns timestamps and generates watermarks (Flink's `TimestampsAndWatermarksOperator`).
+pub struct TimestampsAndWatermarksOperator<T, G, A> {
+    generator: G,
+    assigner: A,
+    out: BoxOutput<T>,
+    time: Rc<ProcessingTimeService>,
+    interval_ms: i64,
+    next_emit: i64,
+    idleness_ms: Option<i64>,
+    last_record: i64,
+    idle: bool,
+    current: i64,
+    _type: PhantomData<fn(T)>,
+}
+
+impl<T: 'static, G: WatermarkGenerator<T>, A: TimestampAssigner<T>> TimestampsAndWatermarksOperator<T, G, A> {
+    /// An operator emitting periodic watermarks every `interval_ms` (0 disables them).
+    pub fn new(
+        generator: G,
+        assigner: A,
+        idleness_ms: Option<i64>,
+        interval_ms: i64,
+        out: BoxOutput<T>,
+        time: Rc<ProcessingTimeService>,
+    ) -> Self {
+        let now = time.now();
+        let mut op = TimestampsAndWatermarksOperator {
+            generator,
+            assigner,
+            out,
+            time,
+            interval_ms,
+            next_emit: i64::MAX,
+            idleness_ms,
+            last_record: now,
+            idle: false,
+            current: MIN_WATERMARK,
+            _type: PhantomData,
+        };
+        op.schedule(now);
+        op
+    }
+
+    fn schedule(&mut self, now: i64) {
+        if self.interval_ms > 0 {
+            self.next_emit = now + self.interval_ms;
+            self.time.request(self.next_emit);
+        } else if let Some(idle) = self.idleness_ms {
+            self.next_emit = now + idle;
+            self.time.request(self.next_emit);
+        }
+    }
+
+    fn apply(&mut self, output: WatermarkOutput) -> Result<()> {
+        if output.idle == Some(true) && !self.idle {
+            self.idle = true;
+            self.out.watermark_status(WatermarkStatus::Idle)?;
+        }
+        if let Some(w) = output.watermark
+            && w > self.current
+        {
+            if self.idle {
+                self.idle = false;
+                self.out.watermark_status(WatermarkStatus::Active)?;
+            }
+            self.current = w;
+            self.out.watermark(w)?;
+        }
+        Ok(())
+    }
+}
+
+impl<T: 'static, G: WatermarkGenerator<T>, A: TimestampAssigner<T>> Output<T> for TimestampsAndWatermarksOperator<T, G, A> {
+    fn push(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
+        let mut output = WatermarkOutput::default();
+        for r in batch.iter_mut() {
+            r.ts = self.assigner.extract_timestamp(&r.value, r.ts);
+            self.generator.on_event(&r.value, r.ts, &mut output);
+        }
+        if self.idleness_ms.is_some() {
+            self.last_record = self.time.now();
+        }
+        if self.idle && !batch.is_empty() {
+            self.idle = false;
+            self.out.watermark_status(WatermarkStatus::Active)?;
+        }
+        self.out.push(batch)?;
+        self.apply(output)
+    }
+
+    fn watermark(&mut self, watermark: i64) -> Result<()> {
+        // Upstream watermarks are replaced by this operator's, except the final one.
+        if watermark == MAX_WATERMARK && self.current < MAX_WATERMARK {
+            self.current = MAX_WATERMARK;
+            self.out.watermark(MAX_WATERMARK)?;
+        }
+        Ok(())
+    }
+
+    fn on_processing_time(&mut self, now: i64) -> Result<()> {
+        if now >= self.next_emit {
+            let mut output = WatermarkOutput::default();
+            if self.interval_ms > 0 {
+                self.generator.on_periodic_emit(&mut output);
+            }
+            if let Some(idle) = self.idleness_ms
+                && now - self.last_record >= idle
+            {
+                output.watermark = None;
+                output.mark_idle();
+            }
+            self.apply(output)?;
+            self.schedule(now);
+        } else {
+            self.time.request(self.next_emit);
+        }
+        self.out.on_processing_time(now)
+    }
+
+    fn watermark_status(&mut self, _: WatermarkStatus) -> Result<()> {
+        Ok(())
+    }
+    fn end_input(&mut self) -> Result<()> {
+        self.out.end_input()
+    }
+    fn flush(&mut self) -> Result<()> {
+        self.out.flush()
+    }
+    fn close(&mut self) -> Result<()> {
+        self.out.close()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::tests::Recorder;
+    use crate::watermarks::{AssignerFn, BoundedOutOfOrderness};
+    use rasch_core::ManualClock;
+    use std::sync::Arc;
+
+    #[test]
+    fn periodic_watermarks_and_idleness_follow_processing_time() {
+        let clock = ManualClock::new(0);
+        let time = ProcessingTimeService::new(Arc::new(clock.clone()));
+        let rec = Recorder::<i64>::default();
+        let mut op = TimestampsAndWatermarksOperator::new(
+            BoundedOutOfOrderness::new(10),
+            AssignerFn(|v: &i64, _| *v),
+            Some(500),
+            200,
+            Box::new(rec.clone()),
+            time.clone(),
+        );
+        op.push(&mut vec![Record::new(100), Record::new(150), Record::new(120)]).unwrap();
+        assert_eq!(rec.records.borrow().iter().map(|r| r.ts).collect::<Vec<_>>(), vec![100, 150, 120]);
+        assert!(rec.watermarks.borrow().is_empty());
+        clock.set(200);
+        assert!(time.take_due(200));
+        op.on_processing_time(200).unwrap();
+        assert_eq!(*rec.watermarks.borrow(), vec![139]);
+        clock.set(600);
+        op.on_processing_time(600).unwrap();
+        assert_eq!(*rec.watermarks.borrow(), vec![139], "idle: no new watermark");
+        op.watermark(MAX_WATERMARK).unwrap();
+        assert_eq!(*rec.watermarks.borrow(), vec![139, MAX_WATERMARK], "the final watermark passes");
+    }
+}

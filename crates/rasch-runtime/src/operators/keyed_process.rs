@@ -92,3 +92,77 @@ impl<K: Key, T: 'static, U: 'static, S: KeySelector<T, K>, F: KeyedProcessFuncti
         self.out.close()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::RuntimeContext;
+    use crate::functions::KeyFn;
+    use crate::operators::OperatorSetup;
+    use crate::output::tests::Recorder;
+    use crate::time::ProcessingTimeService;
+    use rasch_core::ManualClock;
+    use rasch_state::ValueState;
+    use std::sync::Arc;
+
+    /// Sums values per key and emits the sum 100 ms (processing time) after the key's first
+    /// element; deleting and re-registering timers must work.
+    #[derive(Clone)]
+    struct DelayedSum {
+        sum: ValueState<i64>,
+    }
+
+    impl KeyedProcessFunction<i64, (i64, i64), (i64, i64, i64)> for DelayedSum {
+        fn process_element(
+            &mut self,
+            v: (i64, i64),
+            ctx: &mut KeyedContext<'_, i64>,
+            _: &mut Collector<'_, (i64, i64, i64)>,
+        ) -> Result<()> {
+            let old = self.sum.value(ctx)?;
+            if old.is_none() {
+                let at = ctx.current_processing_time() + 100;
+                ctx.register_processing_time_timer(at);
+                ctx.register_processing_time_timer(at + 1);
+                ctx.delete_processing_time_timer(at + 1);
+            }
+            self.sum.update(ctx, old.unwrap_or(0) + v.1)
+        }
+        fn on_timer(&mut self, ts: i64, ctx: &mut KeyedContext<'_, i64>, out: &mut Collector<'_, (i64, i64, i64)>) -> Result<()> {
+            assert_eq!(ctx.time_domain(), Some(TimeDomain::ProcessingTime));
+            let sum = self.sum.value(ctx)?.unwrap_or(0);
+            self.sum.clear(ctx)?;
+            out.collect((*ctx.current_key(), sum, ts));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn processing_time_timers_follow_the_manual_clock() {
+        let clock = ManualClock::new(1_000);
+        let time = ProcessingTimeService::new(Arc::new(clock.clone()));
+        let setup = OperatorSetup { ctx: RuntimeContext::for_test(0, 1), metrics: Arc::default(), batch_size: 16, time: time.clone() };
+        let rec = Recorder::default();
+        let mut op = KeyedProcessOperator::new(
+            KeyFn(|v: &(i64, i64)| v.0),
+            DelayedSum { sum: ValueState::new("sum") },
+            KeyedRuntime::new(&setup),
+            Box::new(rec.clone()),
+            SideOutputs::new(),
+        );
+        op.push(&mut vec![Record::new((1, 5)), Record::new((2, 7)), Record::new((1, 1))]).unwrap();
+        assert_eq!(time.next(), 1_100, "the operator asked to be woken at its timer");
+        clock.set(1_050);
+        assert!(!time.take_due(1_050));
+        op.on_processing_time(1_050).unwrap();
+        assert!(rec.values().is_empty());
+        clock.set(1_120);
+        op.push(&mut vec![Record::new((3, 4))]).unwrap();
+        assert!(time.take_due(1_120), "the task loop sees the due wake-up");
+        op.on_processing_time(1_120).unwrap();
+        assert_eq!(rec.values(), vec![(1, 6, 1_100), (2, 7, 1_100)], "fired in time order, the deleted timer never");
+        assert_eq!(time.next(), 1_220, "next wake-up requested for key 3's timer");
+        op.on_processing_time(1_300).unwrap();
+        assert_eq!(rec.values().last(), Some(&(3, 4, 1_220)));
+    }
+}

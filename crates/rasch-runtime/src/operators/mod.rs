@@ -14,6 +14,7 @@ mod reduce;
 mod sink;
 mod source;
 mod timestamps;
+mod window_slicing;
 
 pub use co_process::{CoFlatMapAdapter, CoMapAdapter, CoProcessOperator, TwoInputOperator, two_input_factory};
 pub use fields::{AggOp, FieldAggregate, FieldReduce, FieldValue};
@@ -26,6 +27,7 @@ pub use reduce::KeyedReduceOperator;
 pub use sink::SinkOperator;
 pub use source::{SourceDriver, SourceOperator, source_factory};
 pub use timestamps::TimestampsAndWatermarksOperator;
+pub use window_slicing::{SliceSpec, SlicingWindowOperator};
 
 use crate::collector::SideOutputs;
 use crate::context::RuntimeContext;

@@ -4,16 +4,26 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod broadcast;
+mod co_group;
+mod co_keyed;
 mod connected;
 mod datastream;
 mod env;
+mod join;
 mod keyed;
 mod mode;
 mod result;
+mod windowed;
 
+pub use broadcast::{BroadcastConnectedStream, BroadcastStream, KeyedBroadcastConnectedStream};
+pub use co_group::{CoGroupMode, CoGroupedStreams, EqualTo, JoinMode, JoinedStreams, TaggedUnion, TwoStreams, Where, WithWindow};
+pub use co_keyed::KeyedConnectedStreams;
 pub use connected::ConnectedStreams;
 pub use datastream::{DataStream, DataStreamSink};
 pub use env::StreamEnv;
+pub use join::{IntervalJoin, IntervalJoined, IntoMillis};
 pub use keyed::KeyedStream;
 pub use mode::{ExecutionMode, MODE_ENV_VAR, PLAN_FILE_ENV_VAR};
 pub use result::JobResult;
+pub use windowed::{AllWindowedStream, UnitKey, WindowedStream};

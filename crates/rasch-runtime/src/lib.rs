@@ -23,6 +23,7 @@ pub mod source;
 pub mod task;
 pub mod time;
 pub mod watermarks;
+pub mod windows;
 
 pub use rasch_core::{Error, Result};
 

@@ -18,10 +18,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub use rasch_api::{BroadcastConnectedStream, BroadcastStream, KeyedBroadcastConnectedStream, KeyedConnectedStreams};
+pub use rasch_api::{CoGroupedStreams, IntervalJoin, IntervalJoined, IntoMillis, JoinedStreams, TaggedUnion};
 pub use rasch_api::{ConnectedStreams, DataStream, DataStreamSink, ExecutionMode, JobResult, KeyedStream, StreamEnv};
 pub use rasch_core::{
     CompactString, Configuration, Data, Error, ErrorKind, Key, Params, Record, Result, RuntimeMode, ToText, config, keygroup,
 };
+pub use rasch_runtime::windows;
 pub use rasch_runtime::{collector, context, functions, keyed, sink, source, watermarks};
 
 /// Keyed state: handles, TTL, aggregate functions.
@@ -54,9 +57,24 @@ pub mod prelude {
         AggregateFn, AggregateFunction, AggregatingState, ListState, MapState, ReducingState, StateTtlConfig, TtlUpdateType, ValueState,
     };
     pub use crate::watermarks::{WatermarkGenerator, WatermarkOutput, WatermarkStrategy};
+    pub use crate::{BroadcastStream, IntoMillis, KeyedConnectedStreams};
     pub use crate::{
         CompactString, Data, DataStream, Error, JobResult, Key, KeyedStream, Params, Record, Result, RuntimeMode, StreamEnv, ToText,
     };
     pub use rasch_connectors::WriteMode;
     pub use rasch_core::{Clock, ManualClock, WatermarkStatus};
+    pub use rasch_runtime::operators::{
+        BroadcastContext, BroadcastProcessFunction, BroadcastState, BroadcastStateDescriptor, JoinContext, KeyedBroadcastProcessFunction,
+        KeyedCoProcessFunction, KeyedReadOnlyBroadcastContext, ProcessJoinFunction, ReadOnlyBroadcastContext, ReadOnlyBroadcastState,
+    };
+    pub use {
+        crate::windows::{
+            ContinuousEventTimeTrigger, ContinuousProcessingTimeTrigger, CountEvictor, CountTrigger, DeltaEvictor, EventTimeSessionWindows,
+            EventTimeTrigger, Evictor, EvictorContext, GlobalWindow, GlobalWindows, NeverTrigger, ProcessWindowFn, ProcessWindowFunction,
+            ProcessingTimeSessionWindows, ProcessingTimeTrigger, PurgingTrigger, SlidingEventTimeWindows, SlidingProcessingTimeWindows,
+            TimeEvictor, TimeWindow, Trigger, TriggerContext, TriggerResult, TumblingEventTimeWindows, TumblingProcessingTimeWindows,
+            Window, WindowAssigner, WindowContext,
+        },
+        rasch_api::{AllWindowedStream, WindowedStream},
+    };
 }

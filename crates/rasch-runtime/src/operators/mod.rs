@@ -3,10 +3,14 @@
 //! A factory is stored in the stream graph (shared by all subtasks, `Send + Sync`); inside a
 //! task thread it builds one operator instance per subtask, wired to its downstream output.
 
+mod broadcast_process;
+mod broadcast_state;
+mod co_keyed_process;
 mod co_process;
 mod fields;
 mod filter;
 mod flat_map;
+mod join_interval;
 mod keyed_process;
 mod map;
 mod process;
@@ -14,12 +18,27 @@ mod reduce;
 mod sink;
 mod source;
 mod timestamps;
+mod two_input_guard;
+mod window;
+#[cfg(test)]
+mod window_props;
 mod window_slicing;
+#[cfg(test)]
+mod window_tests;
 
+pub use broadcast_process::{
+    BroadcastProcessFunction, BroadcastProcessOperator, KeyedBroadcastProcessFunction, KeyedBroadcastProcessOperator,
+};
+pub use broadcast_state::{
+    BroadcastContext, BroadcastState, BroadcastStateDescriptor, BroadcastStates, KeyedReadOnlyBroadcastContext, ReadOnlyBroadcastContext,
+    ReadOnlyBroadcastState,
+};
+pub use co_keyed_process::{KeyedCoProcessFunction, KeyedCoProcessOperator};
 pub use co_process::{CoFlatMapAdapter, CoMapAdapter, CoProcessOperator, TwoInputOperator, two_input_factory};
 pub use fields::{AggOp, FieldAggregate, FieldReduce, FieldValue};
 pub use filter::FilterOperator;
 pub use flat_map::FlatMapOperator;
+pub use join_interval::{IntervalJoinOperator, IntervalJoinSpec, JoinContext, JoinFn, ProcessJoinFunction};
 pub use keyed_process::KeyedProcessOperator;
 pub use map::MapOperator;
 pub use process::ProcessOperator;
@@ -27,6 +46,8 @@ pub use reduce::KeyedReduceOperator;
 pub use sink::SinkOperator;
 pub use source::{SourceDriver, SourceOperator, source_factory};
 pub use timestamps::TimestampsAndWatermarksOperator;
+pub use two_input_guard::{GuardedTwoInput, two_input_operator_factory};
+pub use window::{WindowOperator, WindowSpec};
 pub use window_slicing::{SliceSpec, SlicingWindowOperator};
 
 use crate::collector::SideOutputs;

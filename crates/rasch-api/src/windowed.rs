@@ -1,0 +1,378 @@
+//! Windowed streams (Flink's `WindowedStream` and `AllWindowedStream`): `key_by(..).window(..)`
+//! and `window_all(..)`, configured with a trigger, an evictor, allowed lateness and a
+//! late-data side output, and evaluated with `reduce`, `aggregate`, `process`, `apply` or the
+//! positional aggregations.
+
+use crate::datastream::DataStream;
+use crate::keyed::KeyedStream;
+use rasch_core::{Data, Error, Key};
+use rasch_runtime::collector::{Collector, OutputTag};
+use rasch_runtime::functions::{KeySelector, ReduceFn, ReduceFunction};
+use rasch_runtime::keyed::KeyedRuntime;
+use rasch_runtime::operators::{AggOp, FieldAggregate, FieldReduce, OperatorSetup, WindowOperator, WindowSpec, one_input_factory};
+use rasch_runtime::output::BoxOutput;
+use rasch_runtime::windows::{
+    AggregateContents, ApplyFn, CountEvictor, CountTrigger, EvictingContents, Evictor, GlobalWindows, ListContents, PassThrough,
+    ProcessWindowFunction, PurgingTrigger, ReduceContents, Trigger, WindowAssigner, WindowContents,
+};
+use rasch_state::AggregateFunction;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A keyed stream cut into windows (Flink's `WindowedStream<T, K, W>`).
+pub struct WindowedStream<T, K, S, A: WindowAssigner<T>> {
+    stream: DataStream<T>,
+    selector: S,
+    spec: WindowSpec<T, A>,
+    evictor: Option<Arc<dyn Evictor<T, A::W>>>,
+    non_parallel: bool,
+    _key: PhantomData<fn() -> K>,
+}
+
+impl<T: Data, K: Key, S: KeySelector<T, K>> KeyedStream<T, K, S> {
+    /// Groups each key's elements into the windows `assigner` gives them, with the assigner's
+    /// default trigger: `key_by(..).window(TumblingEventTimeWindows::of(Duration::from_secs(5)))`.
+    pub fn window<A: WindowAssigner<T>>(&self, assigner: A) -> WindowedStream<T, K, S, A> {
+        WindowedStream::new(self.stream().clone(), self.selector().clone(), assigner, false)
+    }
+
+    /// Tumbling count windows: fires and purges every `size` elements of a key (Flink's
+    /// `countWindow(size)`: `GlobalWindows` + `PurgingTrigger(CountTrigger(size))`).
+    pub fn count_window(&self, size: u64) -> WindowedStream<T, K, S, GlobalWindows> {
+        self.window(GlobalWindows::create()).trigger(PurgingTrigger::of(CountTrigger::of(size)))
+    }
+
+    /// Sliding count windows: every `slide` elements, evaluates the key's last `size`
+    /// elements (`GlobalWindows` + `CountEvictor(size)` + `CountTrigger(slide)`).
+    pub fn count_window_sliding(&self, size: u64, slide: u64) -> WindowedStream<T, K, S, GlobalWindows> {
+        self.window(GlobalWindows::create()).evictor(CountEvictor::of(size as usize)).trigger(CountTrigger::of(slide))
+    }
+}
+
+/// The key of non-keyed (`window_all`) windows: every element has the unit key.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UnitKey;
+
+impl<T> KeySelector<T, ()> for UnitKey {
+    #[inline]
+    fn get_key<'a>(&self, _: &'a T) -> std::borrow::Cow<'a, ()> {
+        std::borrow::Cow::Owned(())
+    }
+}
+
+impl<T: Data> DataStream<T> {
+    /// Windows over the whole stream (Flink's `windowAll`). The window operator runs with
+    /// parallelism 1 and every element has the constant unit key `()` — the key passed to
+    /// process functions.
+    pub fn window_all<A: WindowAssigner<T>>(&self, assigner: A) -> AllWindowedStream<T, A> {
+        let keyed = KeyedStream::new(self.clone(), UnitKey);
+        AllWindowedStream { inner: WindowedStream::new(keyed.stream().clone(), UnitKey, assigner, true) }
+    }
+
+    /// Tumbling count windows over the whole stream (parallelism 1).
+    pub fn count_window_all(&self, size: u64) -> AllWindowedStream<T, GlobalWindows> {
+        self.window_all(GlobalWindows::create()).trigger(PurgingTrigger::of(CountTrigger::of(size)))
+    }
+
+    /// Sliding count windows over the whole stream (parallelism 1).
+    pub fn count_window_all_sliding(&self, size: u64, slide: u64) -> AllWindowedStream<T, GlobalWindows> {
+        self.window_all(GlobalWindows::create()).evictor(CountEvictor::of(size as usize)).trigger(CountTrigger::of(slide))
+    }
+}
+
+impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream<T, K, S, A> {
+    fn new(stream: DataStream<T>, selector: S, assigner: A, non_parallel: bool) -> Self {
+        let trigger = assigner.default_trigger();
+        WindowedStream {
+            stream,
+            selector,
+            spec: WindowSpec { assigner, trigger, allowed_lateness: 0, late_tag: None },
+            evictor: None,
+            non_parallel,
+            _key: PhantomData,
+        }
+    }
+
+    /// Replaces the assigner's default trigger.
+    pub fn trigger(mut self, trigger: impl Trigger<T, A::W>) -> Self {
+        self.spec.trigger = Arc::new(trigger);
+        self
+    }
+
+    /// Evicts elements before/after the window function; the window then keeps all elements
+    /// (no incremental aggregation).
+    pub fn evictor(mut self, evictor: impl Evictor<T, A::W>) -> Self {
+        self.evictor = Some(Arc::new(evictor));
+        self
+    }
+
+    /// Keeps event-time windows (and adds late elements to them, re-firing per the trigger)
+    /// until the watermark passes `window end + lateness`. Default 0.
+    pub fn allowed_lateness(mut self, lateness: Duration) -> Self {
+        self.spec.allowed_lateness = i64::try_from(lateness.as_millis()).unwrap_or(i64::MAX);
+        self
+    }
+
+    /// Sends elements that arrive after their windows were cleaned up to the side output
+    /// `tag` (read it with `get_side_output(&tag)` on the result) instead of dropping them.
+    pub fn side_output_late_data(mut self, tag: &OutputTag<T>) -> Self {
+        self.spec.late_tag = Some(tag.clone());
+        self
+    }
+
+    fn build<C, M>(&self, what: &str, make: M) -> DataStream<C::Out>
+    where
+        C: WindowContents<T, K, A::W>,
+        C::Out: Data,
+        M: Fn(&OperatorSetup) -> rasch_core::Result<C> + Send + Sync + 'static,
+    {
+        if self.spec.assigner.is_merging() && !self.spec.trigger.can_merge() {
+            self.stream.env().record_error(Error::InvalidJob(format!(
+                "trigger {} cannot be used with a merging window assigner (session windows)",
+                self.spec.trigger.name()
+            )));
+        }
+        let assigner = std::any::type_name::<A>().rsplit("::").next().unwrap_or("Window").split('<').next().unwrap_or("").to_string();
+        let evicting = if self.evictor.is_some() { "Evicting" } else { "" };
+        let name = format!("{evicting}Window({assigner}, {}, {what})", self.spec.trigger.name());
+        let (selector, spec) = (self.selector.clone(), self.spec.clone());
+        let factory = match self.evictor.clone() {
+            None => one_input_factory::<T, C::Out, _, _>(move |setup, out: BoxOutput<C::Out>, sides| {
+                let keyed = KeyedRuntime::new(setup);
+                Ok(WindowOperator::new(selector.clone(), spec.clone(), make(setup)?, keyed, out, sides, setup.batch_size))
+            }),
+            Some(ev) => one_input_factory::<T, C::Out, _, _>(move |setup, out: BoxOutput<C::Out>, sides| {
+                let contents = EvictingContents::new(ev.clone(), make(setup)?);
+                let keyed = KeyedRuntime::new(setup);
+                Ok(WindowOperator::new(selector.clone(), spec.clone(), contents, keyed, out, sides, setup.batch_size))
+            }),
+        };
+        let result = self.stream.transform(&name, factory);
+        if self.non_parallel { result.set_parallelism(1) } else { result }
+    }
+
+    /// Reduces each window incrementally with `f`; emits the reduced value when it fires.
+    pub fn reduce<F: FnMut(T, T) -> T + Clone + Send + Sync + 'static>(&self, f: F) -> DataStream<T> {
+        self.reduce_rich(ReduceFn(f))
+    }
+
+    /// Like [`reduce`](Self::reduce) with a rich [`ReduceFunction`].
+    pub fn reduce_rich<F: ReduceFunction<T> + Sync>(&self, f: F) -> DataStream<T> {
+        self.reduce_with_process_rich(f, PassThrough)
+    }
+
+    /// Reduces incrementally with `f`; `process` receives the single reduced value (plus the
+    /// window context) when the window fires.
+    pub fn reduce_with_process<OUT: Data, F, P>(&self, f: F, process: P) -> DataStream<OUT>
+    where
+        F: FnMut(T, T) -> T + Clone + Send + Sync + 'static,
+        P: ProcessWindowFunction<T, OUT, K, A::W> + Sync,
+    {
+        self.reduce_with_process_rich(ReduceFn(f), process)
+    }
+
+    fn reduce_with_process_rich<OUT: Data, F, P>(&self, f: F, process: P) -> DataStream<OUT>
+    where
+        F: ReduceFunction<T> + Sync,
+        P: ProcessWindowFunction<T, OUT, K, A::W> + Sync,
+    {
+        self.build("Reduce", move |setup| {
+            let (mut f, mut p) = (f.clone(), process.clone());
+            f.open(&setup.ctx)?;
+            p.open(&setup.ctx)?;
+            Ok(ReduceContents::<T, OUT, _, _>::new(f, p))
+        })
+    }
+
+    /// Aggregates each window incrementally with an [`AggregateFunction`]; emits its result.
+    pub fn aggregate<ACC, R, F>(&self, agg: F) -> DataStream<R>
+    where
+        ACC: Clone + Send + 'static,
+        R: Data,
+        F: AggregateFunction<T, ACC, R>,
+    {
+        self.aggregate_with_process(agg, PassThrough)
+    }
+
+    /// Aggregates incrementally; `process` receives the single aggregate result.
+    pub fn aggregate_with_process<ACC, R, OUT, F, P>(&self, agg: F, process: P) -> DataStream<OUT>
+    where
+        ACC: Clone + Send + 'static,
+        R: 'static,
+        OUT: Data,
+        F: AggregateFunction<T, ACC, R>,
+        P: ProcessWindowFunction<R, OUT, K, A::W> + Sync,
+    {
+        self.build("Aggregate", move |setup| {
+            let mut p = process.clone();
+            p.open(&setup.ctx)?;
+            Ok(AggregateContents::<T, ACC, R, OUT, _, _>::new(agg.clone(), p))
+        })
+    }
+
+    /// Evaluates each firing window with a [`ProcessWindowFunction`] over all its elements.
+    pub fn process<OUT: Data, P: ProcessWindowFunction<T, OUT, K, A::W> + Sync>(&self, process: P) -> DataStream<OUT> {
+        self.build("Process", move |setup| {
+            let mut p = process.clone();
+            p.open(&setup.ctx)?;
+            Ok(ListContents::<T, OUT, _>::new(p))
+        })
+    }
+
+    /// Evaluates each firing window with a plain window function
+    /// `Fn(&key, &window, elements, out)` (Flink's `apply`).
+    pub fn apply<OUT: Data, F>(&self, f: F) -> DataStream<OUT>
+    where
+        F: Fn(&K, &A::W, Vec<T>, &mut Collector<'_, OUT>) + Clone + Send + Sync + 'static,
+    {
+        self.process(ApplyFn(f))
+    }
+
+    fn field_aggregation(&self, pos: usize, op: AggOp) -> DataStream<T>
+    where
+        T: FieldAggregate,
+    {
+        match FieldReduce::<T>::new(pos, op) {
+            Ok(f) => self.reduce_rich(f),
+            Err(message) => {
+                self.stream.env().record_error(Error::InvalidJob(message));
+                self.stream.clone()
+            }
+        }
+    }
+
+    /// Sum of tuple field `pos` per window (other fields from the window's first element).
+    pub fn sum(&self, pos: usize) -> DataStream<T>
+    where
+        T: FieldAggregate,
+    {
+        self.field_aggregation(pos, AggOp::Sum)
+    }
+    /// Minimum of field `pos` per window (other fields from the window's first element).
+    pub fn min(&self, pos: usize) -> DataStream<T>
+    where
+        T: FieldAggregate,
+    {
+        self.field_aggregation(pos, AggOp::Min)
+    }
+    /// Maximum of field `pos` per window (other fields from the window's first element).
+    pub fn max(&self, pos: usize) -> DataStream<T>
+    where
+        T: FieldAggregate,
+    {
+        self.field_aggregation(pos, AggOp::Max)
+    }
+    /// The element with the smallest field `pos` per window (the first on ties).
+    pub fn min_by(&self, pos: usize) -> DataStream<T>
+    where
+        T: FieldAggregate,
+    {
+        self.field_aggregation(pos, AggOp::MinBy)
+    }
+    /// The element with the largest field `pos` per window (the first on ties).
+    pub fn max_by(&self, pos: usize) -> DataStream<T>
+    where
+        T: FieldAggregate,
+    {
+        self.field_aggregation(pos, AggOp::MaxBy)
+    }
+}
+
+/// Windows over a whole, non-keyed stream (Flink's `AllWindowedStream`): the window operator
+/// has parallelism 1 and the key seen by functions is the unit key `()`.
+pub struct AllWindowedStream<T, A: WindowAssigner<T>> {
+    inner: WindowedStream<T, (), UnitKey, A>,
+}
+
+impl<T: Data, A: WindowAssigner<T>> AllWindowedStream<T, A> {
+    /// Replaces the assigner's default trigger.
+    pub fn trigger(self, trigger: impl Trigger<T, A::W>) -> Self {
+        AllWindowedStream { inner: self.inner.trigger(trigger) }
+    }
+    /// Evicts elements before/after the window function.
+    pub fn evictor(self, evictor: impl Evictor<T, A::W>) -> Self {
+        AllWindowedStream { inner: self.inner.evictor(evictor) }
+    }
+    /// Allowed lateness of event-time windows.
+    pub fn allowed_lateness(self, lateness: Duration) -> Self {
+        AllWindowedStream { inner: self.inner.allowed_lateness(lateness) }
+    }
+    /// Sends too-late elements to the side output `tag`.
+    pub fn side_output_late_data(self, tag: &OutputTag<T>) -> Self {
+        AllWindowedStream { inner: self.inner.side_output_late_data(tag) }
+    }
+    /// Reduces each window incrementally.
+    pub fn reduce<F: FnMut(T, T) -> T + Clone + Send + Sync + 'static>(&self, f: F) -> DataStream<T> {
+        self.inner.reduce(f)
+    }
+    /// Reduces incrementally; `process` receives the reduced value.
+    pub fn reduce_with_process<OUT: Data, F, P>(&self, f: F, process: P) -> DataStream<OUT>
+    where
+        F: FnMut(T, T) -> T + Clone + Send + Sync + 'static,
+        P: ProcessWindowFunction<T, OUT, (), A::W> + Sync,
+    {
+        self.inner.reduce_with_process(f, process)
+    }
+    /// Aggregates each window incrementally.
+    pub fn aggregate<ACC: Clone + Send + 'static, R: Data, F: AggregateFunction<T, ACC, R>>(&self, agg: F) -> DataStream<R> {
+        self.inner.aggregate(agg)
+    }
+    /// Aggregates incrementally; `process` receives the aggregate result.
+    pub fn aggregate_with_process<ACC, R, OUT, F, P>(&self, agg: F, process: P) -> DataStream<OUT>
+    where
+        ACC: Clone + Send + 'static,
+        R: 'static,
+        OUT: Data,
+        F: AggregateFunction<T, ACC, R>,
+        P: ProcessWindowFunction<R, OUT, (), A::W> + Sync,
+    {
+        self.inner.aggregate_with_process(agg, process)
+    }
+    /// Evaluates each window with a process function (key `()`).
+    pub fn process<OUT: Data, P: ProcessWindowFunction<T, OUT, (), A::W> + Sync>(&self, process: P) -> DataStream<OUT> {
+        self.inner.process(process)
+    }
+    /// Evaluates each window with `Fn(&window, elements, out)` (Flink's `AllWindowFunction`).
+    pub fn apply<OUT: Data, F>(&self, f: F) -> DataStream<OUT>
+    where
+        F: Fn(&A::W, Vec<T>, &mut Collector<'_, OUT>) + Clone + Send + Sync + 'static,
+    {
+        self.inner.apply(move |_: &(), w: &A::W, v: Vec<T>, out: &mut Collector<'_, OUT>| f(w, v, out))
+    }
+    /// Sum of field `pos` per window.
+    pub fn sum(&self, pos: usize) -> DataStream<T>
+    where
+        T: FieldAggregate,
+    {
+        self.inner.sum(pos)
+    }
+    /// Minimum of field `pos` per window.
+    pub fn min(&self, pos: usize) -> DataStream<T>
+    where
+        T: FieldAggregate,
+    {
+        self.inner.min(pos)
+    }
+    /// Maximum of field `pos` per window.
+    pub fn max(&self, pos: usize) -> DataStream<T>
+    where
+        T: FieldAggregate,
+    {
+        self.inner.max(pos)
+    }
+    /// The element with the smallest field `pos` per window.
+    pub fn min_by(&self, pos: usize) -> DataStream<T>
+    where
+        T: FieldAggregate,
+    {
+        self.inner.min_by(pos)
+    }
+    /// The element with the largest field `pos` per window.
+    pub fn max_by(&self, pos: usize) -> DataStream<T>
+    where
+        T: FieldAggregate,
+    {
+        self.inner.max_by(pos)
+    }
+}

@@ -1,0 +1,347 @@
+//! The broadcast state pattern: a (keyed or non-keyed) stream connected with a broadcast stream.
+//! Input 1 is the regular stream, input 2 the broadcast stream whose every element reaches every
+//! parallel instance; broadcast elements may write the broadcast state, regular elements only read
+//! it (Flink's `CoBroadcastWithNonKeyedOperator` and `CoBroadcastWithKeyedOperator`).
+
+use super::TwoInputOperator;
+use super::broadcast_state::{BroadcastContext, BroadcastStates, KeyedReadOnlyBroadcastContext, ReadOnlyBroadcastContext};
+use crate::collector::{Collector, SideOutputs};
+use crate::context::RuntimeContext;
+use crate::functions::KeySelector;
+use crate::keyed::{KeyedContext, KeyedRuntime, TimeDomain};
+use crate::output::BoxOutput;
+use crate::time::ProcessingTimeService;
+use rasch_core::{Key, MIN_WATERMARK, NO_TIMESTAMP, Record, Result, WatermarkStatus};
+use std::marker::PhantomData;
+use std::rc::Rc;
+
+/// Processes a non-keyed stream connected with a broadcast stream (Flink's
+/// `BroadcastProcessFunction<IN1, IN2, OUT>`).
+pub trait BroadcastProcessFunction<A, B, U>: Clone + Send + 'static {
+    /// Processes an element of the regular input; broadcast state is read-only here.
+    fn process_element(&mut self, value: A, ctx: &mut ReadOnlyBroadcastContext<'_>, out: &mut Collector<'_, U>) -> Result<()>;
+    /// Processes a broadcast element (every instance sees every one); may update broadcast state.
+    fn process_broadcast_element(&mut self, value: B, ctx: &mut BroadcastContext<'_>, out: &mut Collector<'_, U>) -> Result<()>;
+    /// Called once per parallel instance before the first record.
+    fn open(&mut self, _ctx: &RuntimeContext) -> Result<()> {
+        Ok(())
+    }
+    /// Called once after the last record (or when the job stops).
+    fn close(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Processes a keyed stream connected with a broadcast stream (Flink's
+/// `KeyedBroadcastProcessFunction<KS, IN1, IN2, OUT>`): keyed state and timers on the regular
+/// input, broadcast state everywhere (read-only outside `process_broadcast_element`).
+pub trait KeyedBroadcastProcessFunction<K, A, B, U>: Clone + Send + 'static {
+    /// Processes an element of the keyed input.
+    fn process_element(&mut self, value: A, ctx: &mut KeyedReadOnlyBroadcastContext<'_, K>, out: &mut Collector<'_, U>) -> Result<()>;
+    /// Processes a broadcast element (every instance sees every one); may update broadcast state.
+    fn process_broadcast_element(&mut self, value: B, ctx: &mut BroadcastContext<'_>, out: &mut Collector<'_, U>) -> Result<()>;
+    /// A timer registered for the current key fired at `timestamp`.
+    fn on_timer(&mut self, _timestamp: i64, _ctx: &mut KeyedReadOnlyBroadcastContext<'_, K>, _out: &mut Collector<'_, U>) -> Result<()> {
+        Ok(())
+    }
+    /// Called once per parallel instance before the first record.
+    fn open(&mut self, _ctx: &RuntimeContext) -> Result<()> {
+        Ok(())
+    }
+    /// Called once after the last record (or when the job stops).
+    fn close(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Main and side outputs with the pending batch, shared by both broadcast operators.
+struct Outputs<U> {
+    out: BoxOutput<U>,
+    sides: SideOutputs,
+    buf: Vec<Record<U>>,
+}
+
+impl<U: 'static> Outputs<U> {
+    fn emit(&mut self) -> Result<()> {
+        if !self.buf.is_empty() {
+            self.out.push(&mut self.buf)?;
+        }
+        self.sides.push_buffered()
+    }
+}
+
+/// Forwards the control calls of [`TwoInputOperator`] to `self.o` (an [`Outputs`]).
+macro_rules! forward_outputs {
+    () => {
+        fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
+            self.o.sides.watermark_status(status)?;
+            self.o.out.watermark_status(status)
+        }
+        fn end_input(&mut self) -> Result<()> {
+            self.o.sides.end_input()?;
+            self.o.out.end_input()
+        }
+        fn flush(&mut self) -> Result<()> {
+            self.o.sides.flush()?;
+            self.o.out.flush()
+        }
+        fn close(&mut self) -> Result<()> {
+            self.f.close()?;
+            self.o.sides.close()?;
+            self.o.out.close()
+        }
+    };
+}
+
+/// Runs a [`BroadcastProcessFunction`].
+pub struct BroadcastProcessOperator<A, B, U, F> {
+    f: F,
+    states: BroadcastStates,
+    time: Rc<ProcessingTimeService>,
+    watermark: i64,
+    o: Outputs<U>,
+    _inputs: PhantomData<fn(A, B)>,
+}
+
+impl<A: 'static, B: 'static, U: 'static, F: BroadcastProcessFunction<A, B, U>> BroadcastProcessOperator<A, B, U, F> {
+    /// An operator with the broadcast states `states`; `f` must be opened.
+    pub fn new(f: F, states: BroadcastStates, time: Rc<ProcessingTimeService>, out: BoxOutput<U>, sides: SideOutputs) -> Self {
+        let o = Outputs { out, sides, buf: Vec::new() };
+        BroadcastProcessOperator { f, states, time, watermark: MIN_WATERMARK, o, _inputs: PhantomData }
+    }
+}
+
+impl<A: 'static, B: 'static, U: 'static, F: BroadcastProcessFunction<A, B, U>> TwoInputOperator<A, B>
+    for BroadcastProcessOperator<A, B, U, F>
+{
+    fn push1(&mut self, batch: &mut Vec<Record<A>>) -> Result<()> {
+        for r in batch.drain(..) {
+            let o = &mut self.o;
+            let mut ctx = ReadOnlyBroadcastContext {
+                timestamp: r.ts,
+                watermark: self.watermark,
+                time: &self.time,
+                states: &self.states,
+                sides: &mut o.sides,
+            };
+            self.f.process_element(r.value, &mut ctx, &mut Collector::new(&mut o.buf, r.ts))?;
+        }
+        self.o.emit()
+    }
+    fn push2(&mut self, batch: &mut Vec<Record<B>>) -> Result<()> {
+        for r in batch.drain(..) {
+            let o = &mut self.o;
+            let mut ctx = BroadcastContext {
+                timestamp: r.ts,
+                watermark: self.watermark,
+                time: &self.time,
+                states: &mut self.states,
+                sides: &mut o.sides,
+            };
+            self.f.process_broadcast_element(r.value, &mut ctx, &mut Collector::new(&mut o.buf, r.ts))?;
+        }
+        self.o.emit()
+    }
+    fn watermark(&mut self, watermark: i64) -> Result<()> {
+        self.watermark = watermark;
+        self.o.sides.watermark(watermark)?;
+        self.o.out.watermark(watermark)
+    }
+    fn on_processing_time(&mut self, now: i64) -> Result<()> {
+        self.o.sides.on_processing_time(now)?;
+        self.o.out.on_processing_time(now)
+    }
+    forward_outputs!();
+}
+
+/// Runs a [`KeyedBroadcastProcessFunction`] on a [`KeyedRuntime`].
+pub struct KeyedBroadcastProcessOperator<K, A, B, U, S, F> {
+    selector: S,
+    f: F,
+    states: BroadcastStates,
+    keyed: KeyedRuntime<K, ()>,
+    o: Outputs<U>,
+    _inputs: PhantomData<fn(A, B)>,
+}
+
+impl<K: Key, A: 'static, B: 'static, U: 'static, S: KeySelector<A, K>, F: KeyedBroadcastProcessFunction<K, A, B, U>>
+    KeyedBroadcastProcessOperator<K, A, B, U, S, F>
+{
+    /// An operator keyed by `selector` on input 1, with the broadcast states `states`; `f`
+    /// must be opened.
+    pub fn new(selector: S, f: F, states: BroadcastStates, keyed: KeyedRuntime<K, ()>, out: BoxOutput<U>, sides: SideOutputs) -> Self {
+        let o = Outputs { out, sides, buf: Vec::new() };
+        KeyedBroadcastProcessOperator { selector, f, states, keyed, o, _inputs: PhantomData }
+    }
+
+    fn fire(&mut self, domain: TimeDomain, limit: i64) -> Result<()> {
+        loop {
+            let timer = match domain {
+                TimeDomain::EventTime => self.keyed.timers.event.pop_due(limit),
+                TimeDomain::ProcessingTime => self.keyed.timers.processing.pop_due(limit),
+            };
+            let Some(timer) = timer else { break };
+            let kg = self.keyed.backend.key_group(&timer.key)?;
+            let ts = if domain == TimeDomain::EventTime { timer.time } else { NO_TIMESTAMP };
+            let (k, o) = (&mut self.keyed, &mut self.o);
+            let keyed =
+                KeyedContext::new(ts, k.watermark, &timer.key, kg, &mut k.backend, &mut k.timers, &k.time, &mut o.sides, Some(domain));
+            let mut ctx = KeyedReadOnlyBroadcastContext { keyed, states: &self.states };
+            self.f.on_timer(timer.time, &mut ctx, &mut Collector::new(&mut o.buf, ts))?;
+        }
+        self.o.emit()
+    }
+}
+
+impl<K: Key, A: 'static, B: 'static, U: 'static, S: KeySelector<A, K>, F: KeyedBroadcastProcessFunction<K, A, B, U>> TwoInputOperator<A, B>
+    for KeyedBroadcastProcessOperator<K, A, B, U, S, F>
+{
+    fn push1(&mut self, batch: &mut Vec<Record<A>>) -> Result<()> {
+        for r in batch.drain(..) {
+            let key = self.selector.get_key(&r.value).into_owned();
+            let kg = self.keyed.backend.key_group(&key)?;
+            let (k, o) = (&mut self.keyed, &mut self.o);
+            let keyed = KeyedContext::new(r.ts, k.watermark, &key, kg, &mut k.backend, &mut k.timers, &k.time, &mut o.sides, None);
+            let mut ctx = KeyedReadOnlyBroadcastContext { keyed, states: &self.states };
+            self.f.process_element(r.value, &mut ctx, &mut Collector::new(&mut o.buf, r.ts))?;
+        }
+        self.o.emit()
+    }
+    fn push2(&mut self, batch: &mut Vec<Record<B>>) -> Result<()> {
+        for r in batch.drain(..) {
+            let (k, o) = (&self.keyed, &mut self.o);
+            let mut ctx =
+                BroadcastContext { timestamp: r.ts, watermark: k.watermark, time: &k.time, states: &mut self.states, sides: &mut o.sides };
+            self.f.process_broadcast_element(r.value, &mut ctx, &mut Collector::new(&mut o.buf, r.ts))?;
+        }
+        self.o.emit()
+    }
+    fn watermark(&mut self, watermark: i64) -> Result<()> {
+        self.keyed.watermark = watermark;
+        self.fire(TimeDomain::EventTime, watermark)?;
+        self.o.sides.watermark(watermark)?;
+        self.o.out.watermark(watermark)
+    }
+    fn on_processing_time(&mut self, now: i64) -> Result<()> {
+        self.fire(TimeDomain::ProcessingTime, now)?;
+        self.keyed.request_processing_wakeup();
+        self.o.sides.on_processing_time(now)?;
+        self.o.out.on_processing_time(now)
+    }
+    forward_outputs!();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::functions::KeyFn;
+    use crate::operators::BroadcastStateDescriptor;
+    use crate::operators::two_input_guard::tests::setup;
+    use crate::output::tests::Recorder;
+    use rasch_state::ValueState;
+
+    fn rules() -> BroadcastStateDescriptor<String, i64> {
+        BroadcastStateDescriptor::new("rules")
+    }
+
+    /// Broadcast side: `(name, threshold)` rules. Regular side: `(key, value)`; emits
+    /// `key:rule` for every rule whose threshold the key's running sum exceeds, and the sum
+    /// again on a timer.
+    #[derive(Clone)]
+    struct Thresholds {
+        sum: ValueState<i64>,
+    }
+
+    impl KeyedBroadcastProcessFunction<String, (String, i64), (String, i64), String> for Thresholds {
+        fn process_element(
+            &mut self,
+            v: (String, i64),
+            ctx: &mut KeyedReadOnlyBroadcastContext<'_, String>,
+            out: &mut Collector<'_, String>,
+        ) -> Result<()> {
+            let sum = self.sum.value(ctx)?.unwrap_or(0) + v.1;
+            self.sum.update(ctx, sum)?;
+            ctx.register_event_time_timer(50);
+            let mut hits: Vec<String> =
+                ctx.broadcast_state(&rules())?.iter().filter(|(_, t)| sum > **t).map(|(n, _)| format!("{}:{n}", v.0)).collect();
+            hits.sort();
+            hits.into_iter().for_each(|h| out.collect(h));
+            Ok(())
+        }
+        fn process_broadcast_element(
+            &mut self,
+            v: (String, i64),
+            ctx: &mut BroadcastContext<'_>,
+            _: &mut Collector<'_, String>,
+        ) -> Result<()> {
+            ctx.broadcast_state(&rules())?.put(v.0, v.1);
+            Ok(())
+        }
+        fn on_timer(&mut self, t: i64, ctx: &mut KeyedReadOnlyBroadcastContext<'_, String>, out: &mut Collector<'_, String>) -> Result<()> {
+            let sum = self.sum.value(ctx)?.unwrap_or(0);
+            let rules = ctx.broadcast_state(&rules())?.len();
+            out.collect(format!("{t}:{}={sum} ({rules} rules)", ctx.current_key()));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn keyed_elements_read_rules_written_by_broadcast_elements() {
+        let rec = Recorder::<String>::default();
+        let s = setup();
+        let mut op = KeyedBroadcastProcessOperator::new(
+            KeyFn(|v: &(String, i64)| v.0.clone()),
+            Thresholds { sum: ValueState::new("sum") },
+            BroadcastStates::new(vec!["rules".into()]),
+            KeyedRuntime::new(&s),
+            Box::new(rec.clone()),
+            SideOutputs::new(),
+        );
+        let r = |k: &str, n: i64| Record { value: (k.to_string(), n), ts: 1 };
+        op.push1(&mut vec![r("a", 5)]).unwrap();
+        op.push2(&mut vec![r("low", 3), r("high", 8)]).unwrap();
+        op.push1(&mut vec![r("a", 5), r("b", 4)]).unwrap();
+        op.watermark(50).unwrap();
+        let mut got = rec.values();
+        got[3..].sort();
+        assert_eq!(got, vec!["a:high", "a:low", "b:low", "50:a=10 (2 rules)", "50:b=4 (2 rules)"]);
+    }
+
+    #[derive(Clone)]
+    struct Tagger;
+    impl BroadcastProcessFunction<i64, (String, i64), String> for Tagger {
+        fn process_element(&mut self, v: i64, ctx: &mut ReadOnlyBroadcastContext<'_>, out: &mut Collector<'_, String>) -> Result<()> {
+            let state = ctx.broadcast_state(&rules())?;
+            let mut names: Vec<&String> = state.iter().filter(|(_, m)| v % **m == 0).map(|(n, _)| n).collect();
+            names.sort();
+            out.collect(format!("{v}{names:?}"));
+            Ok(())
+        }
+        fn process_broadcast_element(
+            &mut self,
+            v: (String, i64),
+            ctx: &mut BroadcastContext<'_>,
+            _: &mut Collector<'_, String>,
+        ) -> Result<()> {
+            ctx.broadcast_state(&rules())?.put(v.0, v.1);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn non_keyed_elements_see_the_current_broadcast_state() {
+        let rec = Recorder::<String>::default();
+        let s = setup();
+        let mut op = BroadcastProcessOperator::new(
+            Tagger,
+            BroadcastStates::new(vec!["rules".into()]),
+            s.time.clone(),
+            Box::new(rec.clone()),
+            SideOutputs::new(),
+        );
+        op.push1(&mut vec![Record::new(6)]).unwrap();
+        op.push2(&mut vec![Record::new(("even".to_string(), 2)), Record::new(("three".to_string(), 3))]).unwrap();
+        op.push1(&mut vec![Record::new(6), Record::new(4)]).unwrap();
+        assert_eq!(rec.values(), vec!["6[]", "6[\"even\", \"three\"]", "4[\"even\"]"]);
+    }
+}

@@ -5,6 +5,9 @@
 //! rasch-bench filter-project  --records N --parallelism P
 //! rasch-bench wordcount       --input FILE --output FILE --parallelism P [--execution-mode streaming]
 //! rasch-bench gen-words       --output FILE --words N [--vocabulary V]
+//! rasch-bench window-count    --records N --parallelism P [--input CSV] [--output FILE]
+//! rasch-bench sliding-count   --records N --parallelism P [--input CSV] [--output FILE]
+//! rasch-bench session-count   --records N --parallelism P [--input CSV] [--output FILE]
 //! ```
 //! Each benchmark prints human-readable figures and, as its last line, one JSON object
 //! `{"bench", "parallelism", "records", "seconds", "records_per_sec", ...}`.
@@ -14,6 +17,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod report;
 mod rows;
+mod windows;
 mod wordcount;
 
 use rasch::Params;
@@ -22,7 +26,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((bench, rest)) = args.split_first() else {
-        eprintln!("usage: rasch-bench <passthrough|filter-project|wordcount|gen-words> [--flags]");
+        eprintln!("usage: rasch-bench <passthrough|filter-project|wordcount|gen-words|window-count|sliding-count|session-count> [--flags]");
         return ExitCode::from(2);
     };
     let params = match Params::from_iter(rest.iter().cloned()) {
@@ -37,7 +41,12 @@ fn main() -> ExitCode {
         "filter-project" => rows::filter_project(&params),
         "wordcount" => wordcount::wordcount(&params),
         "gen-words" => wordcount::generate(&params),
-        other => Err(format!("unknown benchmark '{other}': expected passthrough, filter-project, wordcount or gen-words")),
+        "window-count" => windows::run(windows::Kind::Tumbling, &params),
+        "sliding-count" => windows::run(windows::Kind::Sliding, &params),
+        "session-count" => windows::run(windows::Kind::Session, &params),
+        other => Err(format!(
+            "unknown benchmark '{other}': expected passthrough, filter-project, wordcount, gen-words, window-count, sliding-count or session-count"
+        )),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,6 +9,7 @@ use rasch_core::{Data, Error, Key};
 use rasch_runtime::collector::{Collector, OutputTag};
 use rasch_runtime::functions::{KeySelector, ReduceFn, ReduceFunction};
 use rasch_runtime::keyed::KeyedRuntime;
+use rasch_runtime::operators::SlicingWindowOperator;
 use rasch_runtime::operators::{AggOp, FieldAggregate, FieldReduce, OperatorSetup, WindowOperator, WindowSpec, one_input_factory};
 use rasch_runtime::output::BoxOutput;
 use rasch_runtime::windows::{
@@ -27,6 +28,7 @@ pub struct WindowedStream<T, K, S, A: WindowAssigner<T>> {
     spec: WindowSpec<T, A>,
     evictor: Option<Arc<dyn Evictor<T, A::W>>>,
     non_parallel: bool,
+    custom_trigger: bool,
     _key: PhantomData<fn() -> K>,
 }
 
@@ -90,6 +92,7 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
             spec: WindowSpec { assigner, trigger, allowed_lateness: 0, late_tag: None },
             evictor: None,
             non_parallel,
+            custom_trigger: false,
             _key: PhantomData,
         }
     }
@@ -97,6 +100,7 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
     /// Replaces the assigner's default trigger.
     pub fn trigger(mut self, trigger: impl Trigger<T, A::W>) -> Self {
         self.spec.trigger = Arc::new(trigger);
+        self.custom_trigger = true;
         self
     }
 
@@ -192,7 +196,22 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
         R: Data,
         F: AggregateFunction<T, ACC, R>,
     {
-        self.aggregate_with_process(agg, PassThrough)
+        // Tumbling/sliding event-time windows with the default trigger, no evictor and no
+        // lateness keep one accumulator per slice instead of one per window.
+        let sliced =
+            self.spec.assigner.slice_spec().filter(|_| {
+                !self.custom_trigger && self.evictor.is_none() && self.spec.allowed_lateness == 0 && self.spec.late_tag.is_none()
+            });
+        let Some(slice) = sliced else { return self.aggregate_with_process(agg, PassThrough) };
+        let selector = self.selector.clone();
+        let assigner = std::any::type_name::<A>().rsplit("::").next().unwrap_or("Window").to_string();
+        let result = self.stream.transform(
+            &format!("SlicedWindow({assigner}, Aggregate)"),
+            one_input_factory::<T, R, _, _>(move |setup, out: BoxOutput<R>, _| {
+                Ok(SlicingWindowOperator::new(selector.clone(), agg.clone(), slice, |_: K, r: R| r, out, setup.batch_size))
+            }),
+        );
+        if self.non_parallel { result.set_parallelism(1) } else { result }
     }
 
     /// Aggregates incrementally; `process` receives the single aggregate result.

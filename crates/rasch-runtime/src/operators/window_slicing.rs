@@ -39,7 +39,7 @@ impl SliceSpec {
 }
 
 /// Aggregates tumbling/sliding event-time windows per key by slices.
-pub struct SlicingWindowOperator<K, T, ACC, OUT, S, F> {
+pub struct SlicingWindowOperator<K, T, ACC, OUT, U, S, F, E> {
     selector: S,
     f: F,
     spec: SliceSpec,
@@ -50,17 +50,26 @@ pub struct SlicingWindowOperator<K, T, ACC, OUT, S, F> {
     /// End of the last window fired; windows never fire twice.
     last_fired: i64,
     watermark: i64,
-    out: BoxOutput<(K, OUT)>,
-    buf: Vec<Record<(K, OUT)>>,
+    emit: E,
+    out: BoxOutput<U>,
+    buf: Vec<Record<U>>,
     batch_size: usize,
-    _input: PhantomData<fn(T)>,
+    _input: PhantomData<fn(T) -> OUT>,
 }
 
-impl<K: Key, T: 'static, ACC: Clone + 'static, OUT: 'static, S: KeySelector<T, K>, F: AggregateFunction<T, ACC, OUT>>
-    SlicingWindowOperator<K, T, ACC, OUT, S, F>
+impl<K, T, ACC, OUT, U, S, F, E> SlicingWindowOperator<K, T, ACC, OUT, U, S, F, E>
+where
+    K: Key,
+    T: 'static,
+    ACC: Clone + 'static,
+    OUT: 'static,
+    U: 'static,
+    S: KeySelector<T, K>,
+    F: AggregateFunction<T, ACC, OUT>,
+    E: Fn(K, OUT) -> U + 'static,
 {
-    /// A sliced window aggregation emitting `(key, result)` with timestamp `end - 1`.
-    pub fn new(selector: S, f: F, spec: SliceSpec, out: BoxOutput<(K, OUT)>, batch_size: usize) -> Self {
+    /// A sliced window aggregation emitting `emit(key, result)` with timestamp `end - 1`.
+    pub fn new(selector: S, f: F, spec: SliceSpec, emit: E, out: BoxOutput<U>, batch_size: usize) -> Self {
         let slice = spec.slice();
         SlicingWindowOperator {
             selector,
@@ -68,6 +77,7 @@ impl<K: Key, T: 'static, ACC: Clone + 'static, OUT: 'static, S: KeySelector<T, K
             spec,
             slice,
             slices: BTreeMap::new(),
+            emit,
             next_end: None,
             last_fired: i64::MIN,
             watermark: rasch_core::MIN_WATERMARK,
@@ -127,7 +137,7 @@ impl<K: Key, T: 'static, ACC: Clone + 'static, OUT: 'static, S: KeySelector<T, K
             }
         }
         for (k, acc) in merged {
-            self.buf.push(Record::with_timestamp((k, self.f.get_result(&acc)), end - 1));
+            self.buf.push(Record::with_timestamp((self.emit)(k, self.f.get_result(&acc)), end - 1));
             if self.buf.len() >= self.batch_size {
                 self.out.push(&mut self.buf)?;
             }
@@ -136,14 +146,28 @@ impl<K: Key, T: 'static, ACC: Clone + 'static, OUT: 'static, S: KeySelector<T, K
     }
 }
 
-impl<K: Key, T: 'static, ACC: Clone + 'static, OUT: 'static, S: KeySelector<T, K>, F: AggregateFunction<T, ACC, OUT>> Output<T>
-    for SlicingWindowOperator<K, T, ACC, OUT, S, F>
+impl<K, T, ACC, OUT, U, S, F, E> Output<T> for SlicingWindowOperator<K, T, ACC, OUT, U, S, F, E>
+where
+    K: Key,
+    T: 'static,
+    ACC: Clone + 'static,
+    OUT: 'static,
+    U: 'static,
+    S: KeySelector<T, K>,
+    F: AggregateFunction<T, ACC, OUT>,
+    E: Fn(K, OUT) -> U + 'static,
 {
     fn push(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
         let (slice, offset) = (self.slice, self.spec.offset);
         // Cache the last slice's map: records mostly arrive in time order.
         let mut last: Option<(i64, &mut FastMap<K, ACC>)> = None;
         for r in batch.drain(..) {
+            if r.ts == rasch_core::NO_TIMESTAMP {
+                return Err(rasch_core::Error::User(
+                    "record has no timestamp: event-time windows need timestamps — did you forget assign_timestamps_and_watermarks(...)?"
+                        .into(),
+                ));
+            }
             let s = SliceSpec::align_down(r.ts, slice, offset);
             // An element is late once every window containing it has fired: the last of them
             // starts at the slide boundary at or before it.
@@ -230,7 +254,7 @@ mod tests {
 
     fn run(events: &[(u8, i64)], spec: SliceSpec, watermarks: &[i64]) -> BTreeMap<(u8, i64), u64> {
         let rec = Recorder::default();
-        let mut op = SlicingWindowOperator::new(KeyFn(|e: &(u8, i64)| e.0), count(), spec, Box::new(rec.clone()), 4);
+        let mut op = SlicingWindowOperator::new(KeyFn(|e: &(u8, i64)| e.0), count(), spec, |k, n| (k, n), Box::new(rec.clone()), 4);
         for (i, part) in events.chunks(200).enumerate() {
             op.push(&mut part.iter().map(|e| Record::with_timestamp(*e, e.1)).collect()).unwrap();
             op.watermark(watermarks[i]).unwrap();
@@ -266,7 +290,7 @@ mod tests {
     fn late_elements_only_join_windows_that_have_not_fired() {
         let spec = SliceSpec { size: 20, slide: 10, offset: 0 };
         let rec = Recorder::default();
-        let mut op = SlicingWindowOperator::new(KeyFn(|e: &(u8, i64)| e.0), count(), spec, Box::new(rec.clone()), 4);
+        let mut op = SlicingWindowOperator::new(KeyFn(|e: &(u8, i64)| e.0), count(), spec, |k, n| (k, n), Box::new(rec.clone()), 4);
         op.push(&mut vec![Record::with_timestamp((1, 5), 5), Record::with_timestamp((1, 15), 15)]).unwrap();
         op.watermark(19).unwrap(); // fires [0,20): 2
         op.push(&mut vec![Record::with_timestamp((1, 12), 12), Record::with_timestamp((1, 3), 3)]).unwrap(); // 12 joins [10,30); 3 is late

@@ -30,6 +30,11 @@ pub trait WindowAssigner<T>: Clone + Send + Sync + 'static {
     fn is_merging(&self) -> bool {
         false
     }
+    /// For tumbling and sliding event-time windows: their geometry, which lets incremental
+    /// aggregations use the sliced operator (one accumulator per slice, not per window).
+    fn slice_spec(&self) -> Option<crate::operators::SliceSpec> {
+        None
+    }
     /// For merging assigners: every group of two or more windows that merge, as
     /// `(result, members)` (Flink's `mergeWindows`).
     fn merge_windows(&self, _windows: &[Self::W]) -> Vec<(Self::W, Vec<Self::W>)> {
@@ -103,6 +108,9 @@ macro_rules! tumbling {
             fn is_event_time(&self) -> bool {
                 $event
             }
+            fn slice_spec(&self) -> Option<crate::operators::SliceSpec> {
+                $event.then_some(crate::operators::SliceSpec { size: self.size, slide: self.size, offset: self.offset })
+            }
         }
     };
 }
@@ -169,6 +177,9 @@ macro_rules! sliding {
             }
             fn is_event_time(&self) -> bool {
                 $event
+            }
+            fn slice_spec(&self) -> Option<crate::operators::SliceSpec> {
+                $event.then_some(crate::operators::SliceSpec { size: self.size, slide: self.slide, offset: self.offset })
             }
         }
     };

@@ -82,11 +82,6 @@ impl<T: 'static, G: WatermarkGenerator<T>, A: TimestampAssigner<T>> TimestampsAn
 
 impl<T: 'static, G: WatermarkGenerator<T>, A: TimestampAssigner<T>> Output<T> for TimestampsAndWatermarksOperator<T, G, A> {
     fn push(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
-        let mut output = WatermarkOutput::default();
-        for r in batch.iter_mut() {
-            r.ts = self.assigner.extract_timestamp(&r.value, r.ts);
-            self.generator.on_event(&r.value, r.ts, &mut output);
-        }
         if self.idleness_ms.is_some() {
             self.last_record = self.time.now();
         }
@@ -94,8 +89,31 @@ impl<T: 'static, G: WatermarkGenerator<T>, A: TimestampAssigner<T>> Output<T> fo
             self.idle = false;
             self.out.watermark_status(WatermarkStatus::Active)?;
         }
-        self.out.push(batch)?;
-        self.apply(output)
+        let mut output = WatermarkOutput::default();
+        let mut split = None;
+        for (i, r) in batch.iter_mut().enumerate() {
+            r.ts = self.assigner.extract_timestamp(&r.value, r.ts);
+            self.generator.on_event(&r.value, r.ts, &mut output);
+            if output.watermark.is_some_and(|w| w > self.current) {
+                split = Some(i + 1);
+                break;
+            }
+        }
+        match split {
+            // The common case: no per-event watermark; the whole batch goes down in one push.
+            None => {
+                self.out.push(batch)?;
+                self.apply(output)
+            }
+            // A punctuated watermark: records before it, then the watermark, then the rest —
+            // so downstream sees it exactly where the generator emitted it.
+            Some(at) => {
+                let mut rest = batch.split_off(at);
+                self.out.push(batch)?;
+                self.apply(output)?;
+                self.push(&mut rest)
+            }
+        }
     }
 
     fn watermark(&mut self, watermark: i64) -> Result<()> {
@@ -148,6 +166,54 @@ mod tests {
     use crate::watermarks::{AssignerFn, BoundedOutOfOrderness};
     use rasch_core::ManualClock;
     use std::sync::Arc;
+
+    /// Emits a watermark after every event (a punctuated generator).
+    #[derive(Clone)]
+    struct EveryEvent;
+    impl WatermarkGenerator<i64> for EveryEvent {
+        fn on_event(&mut self, _: &i64, ts: i64, out: &mut WatermarkOutput) {
+            out.emit_watermark(ts - 1);
+        }
+        fn on_periodic_emit(&mut self, _: &mut WatermarkOutput) {}
+    }
+
+    /// Records what arrives, in order: values and watermarks interleaved.
+    #[derive(Clone, Default)]
+    struct Sequence(std::rc::Rc<std::cell::RefCell<Vec<String>>>);
+    impl Output<i64> for Sequence {
+        fn push(&mut self, batch: &mut Vec<Record<i64>>) -> Result<()> {
+            self.0.borrow_mut().extend(batch.drain(..).map(|r| format!("r{}", r.value)));
+            Ok(())
+        }
+        fn watermark(&mut self, w: i64) -> Result<()> {
+            self.0.borrow_mut().push(format!("w{w}"));
+            Ok(())
+        }
+        fn end_input(&mut self) -> Result<()> {
+            Ok(())
+        }
+        fn flush(&mut self) -> Result<()> {
+            Ok(())
+        }
+        fn close(&mut self) -> Result<()> {
+            Ok(())
+        }
+        fn on_processing_time(&mut self, _: i64) -> Result<()> {
+            Ok(())
+        }
+        fn watermark_status(&mut self, _: WatermarkStatus) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn punctuated_watermarks_split_the_batch_where_they_were_emitted() {
+        let time = ProcessingTimeService::new(Arc::new(ManualClock::new(0)));
+        let seq = Sequence::default();
+        let mut op = TimestampsAndWatermarksOperator::new(EveryEvent, AssignerFn(|v: &i64, _| *v), None, 0, Box::new(seq.clone()), time);
+        op.push(&mut vec![Record::new(10), Record::new(5), Record::new(20)]).unwrap();
+        assert_eq!(*seq.0.borrow(), vec!["r10", "w9", "r5", "r20", "w19"]);
+    }
 
     #[test]
     fn periodic_watermarks_and_idleness_follow_processing_time() {

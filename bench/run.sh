@@ -14,3 +14,8 @@ for p in 1 2; do
   $B filter-project --records "$RECORDS" --parallelism $p | tail -1
   $B wordcount --input "$TMP/words.txt" --output "$TMP/counts.txt" --parallelism $p | tail -1
 done
+for p in 1 2; do
+  $B window-count --records "$RECORDS" --parallelism $p | tail -1
+  $B sliding-count --records "$RECORDS" --parallelism $p | tail -1
+  $B session-count --records $((RECORDS / 10)) --parallelism $p | tail -1
+done

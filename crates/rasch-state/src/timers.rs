@@ -2,10 +2,11 @@
 //! fired in time order (ties in registration order).
 
 use crate::Namespace;
-use hashbrown::HashMap;
+use hashbrown::{Equivalent, HashMap};
 use rasch_core::Key;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::hash::{Hash, Hasher};
 
 type FastHasher = foldhash::fast::RandomState;
 
@@ -18,6 +19,24 @@ pub struct Timer<K, N> {
     pub key: K,
     /// The namespace (`()`, or a window).
     pub namespace: N,
+}
+
+/// Borrowed `(key, namespace, time)` lookup that hashes exactly like the owned tuple, so
+/// checking for an existing timer clones nothing.
+struct TimerRef<'a, K, N>(&'a K, &'a N, i64);
+
+impl<K: Hash, N: Hash> Hash for TimerRef<'_, K, N> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+        self.1.hash(state);
+        self.2.hash(state);
+    }
+}
+
+impl<K: Eq, N: Eq> Equivalent<(K, N, i64)> for TimerRef<'_, K, N> {
+    fn equivalent(&self, key: &(K, N, i64)) -> bool {
+        *self.0 == key.0 && *self.1 == key.1 && self.2 == key.2
+    }
 }
 
 /// A priority queue of timers with deduplication and deletion.
@@ -37,13 +56,12 @@ impl<K: Key, N: Namespace> Default for TimerQueue<K, N> {
 impl<K: Key, N: Namespace> TimerQueue<K, N> {
     /// Registers a timer; returns false if the same timer already exists.
     pub fn register(&mut self, key: &K, namespace: &N, time: i64) -> bool {
-        let id = (key.clone(), namespace.clone(), time);
-        if self.index.contains_key(&id) {
+        if self.index.contains_key(&TimerRef(key, namespace, time)) {
             return false;
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.index.insert(id, seq);
+        self.index.insert((key.clone(), namespace.clone(), time), seq);
         self.by_seq.insert(seq, Timer { time, key: key.clone(), namespace: namespace.clone() });
         self.heap.push(Reverse((time, seq)));
         true
@@ -51,7 +69,7 @@ impl<K: Key, N: Namespace> TimerQueue<K, N> {
 
     /// Deletes a timer if it exists.
     pub fn delete(&mut self, key: &K, namespace: &N, time: i64) {
-        if let Some(seq) = self.index.remove(&(key.clone(), namespace.clone(), time)) {
+        if let Some(seq) = self.index.remove(&TimerRef(key, namespace, time)) {
             self.by_seq.remove(&seq);
         }
     }
@@ -80,7 +98,7 @@ impl<K: Key, N: Namespace> TimerQueue<K, N> {
         }
         self.heap.pop();
         let timer = self.by_seq.remove(&seq)?;
-        self.index.remove(&(timer.key.clone(), timer.namespace.clone(), timer.time));
+        self.index.remove(&TimerRef(&timer.key, &timer.namespace, timer.time));
         Some(timer)
     }
 

@@ -192,7 +192,7 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
     /// Aggregates each window incrementally with an [`AggregateFunction`]; emits its result.
     pub fn aggregate<ACC, R, F>(&self, agg: F) -> DataStream<R>
     where
-        ACC: Clone + Send + 'static,
+        ACC: Clone + rasch_state::StateValue,
         R: Data,
         F: AggregateFunction<T, ACC, R>,
     {
@@ -217,7 +217,7 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
     /// Aggregates incrementally; `process` receives the single aggregate result.
     pub fn aggregate_with_process<ACC, R, OUT, F, P>(&self, agg: F, process: P) -> DataStream<OUT>
     where
-        ACC: Clone + Send + 'static,
+        ACC: Clone + rasch_state::StateValue,
         R: 'static,
         OUT: Data,
         F: AggregateFunction<T, ACC, R>,
@@ -334,13 +334,13 @@ impl<T: Data, A: WindowAssigner<T>> AllWindowedStream<T, A> {
         self.inner.reduce_with_process(f, process)
     }
     /// Aggregates each window incrementally.
-    pub fn aggregate<ACC: Clone + Send + 'static, R: Data, F: AggregateFunction<T, ACC, R>>(&self, agg: F) -> DataStream<R> {
+    pub fn aggregate<ACC: Clone + rasch_state::StateValue, R: Data, F: AggregateFunction<T, ACC, R>>(&self, agg: F) -> DataStream<R> {
         self.inner.aggregate(agg)
     }
     /// Aggregates incrementally; `process` receives the aggregate result.
     pub fn aggregate_with_process<ACC, R, OUT, F, P>(&self, agg: F, process: P) -> DataStream<OUT>
     where
-        ACC: Clone + Send + 'static,
+        ACC: Clone + rasch_state::StateValue,
         R: 'static,
         OUT: Data,
         F: AggregateFunction<T, ACC, R>,

@@ -21,7 +21,7 @@ pub enum WatermarkStatus {
 ///
 /// The timestamp is stored inline as an `i64` with [`NO_TIMESTAMP`] meaning "none", so a
 /// record costs 8 bytes more than its value; use [`Record::timestamp`] for an `Option`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Record<T> {
     /// The user value.
     pub value: T,

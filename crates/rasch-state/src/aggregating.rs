@@ -21,7 +21,7 @@ impl<IN, ACC, OUT, F: Clone> Clone for AggregatingState<IN, ACC, OUT, F> {
     }
 }
 
-impl<IN, ACC: Send + 'static, OUT, F: AggregateFunction<IN, ACC, OUT>> AggregatingState<IN, ACC, OUT, F> {
+impl<IN, ACC: crate::StateValue, OUT, F: AggregateFunction<IN, ACC, OUT>> AggregatingState<IN, ACC, OUT, F> {
     /// An aggregating state named `name` using `f`.
     pub fn new(name: &str, f: F) -> Self {
         AggregatingState { handle: Handle::new(name), f, _types: PhantomData }

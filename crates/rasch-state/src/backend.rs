@@ -2,8 +2,8 @@
 //! map per key group of the operator's key-group range, so that a snapshot can be written and
 //! redistributed by key-group range (DESIGN §5/§6).
 
-use crate::Namespace;
 use crate::ttl::{StateTtlConfig, TtlUpdateType};
+use crate::{KeyGroupSnapshot, Namespace, StateValue};
 use hashbrown::{Equivalent, HashMap};
 use rasch_core::keygroup::{KeyGroupRange, key_group_for_key};
 use rasch_core::{Clock, Error, Key, Result};
@@ -42,7 +42,7 @@ pub struct StateTable<K, N, V> {
     ttl: Option<StateTtlConfig>,
 }
 
-impl<K: Key, N: Namespace, V: 'static> StateTable<K, N, V> {
+impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
     fn new(range: KeyGroupRange, ttl: Option<StateTtlConfig>) -> Self {
         StateTable { first_group: range.start, groups: (0..range.len()).map(|_| HashMap::default()).collect(), ttl }
     }
@@ -136,9 +136,39 @@ impl<K: Key, N: Namespace, V: 'static> StateTable<K, N, V> {
     }
 }
 
+/// A table seen without its types: downcast for access, snapshot and restore by key group.
+trait AnyTable {
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn snapshot_group(&self, key_group: usize) -> Result<Option<Vec<u8>>>;
+    fn restore_group(&mut self, key_group: usize, bytes: &[u8]) -> Result<()>;
+}
+
+impl<K: Key, N: Namespace, V: StateValue> AnyTable for StateTable<K, N, V> {
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn snapshot_group(&self, key_group: usize) -> Result<Option<Vec<u8>>> {
+        let Some(group) = key_group.checked_sub(self.first_group).and_then(|i| self.groups.get(i)) else { return Ok(None) };
+        if group.is_empty() {
+            return Ok(None);
+        }
+        let entries: Vec<(&(K, N), &V, i64)> = group.iter().map(|(k, e)| (k, &e.value, e.touched)).collect();
+        Ok(Some(postcard::to_allocvec(&entries)?))
+    }
+    fn restore_group(&mut self, key_group: usize, bytes: &[u8]) -> Result<()> {
+        let entries: Vec<((K, N), V, i64)> = postcard::from_bytes(bytes)
+            .map_err(|e| Error::Serialization(format!("restoring key group {key_group} of a state table: {e}")))?;
+        let group = self.group(key_group)?;
+        for (k, value, touched) in entries {
+            group.insert(k, Entry { value, touched });
+        }
+        Ok(())
+    }
+}
+
 struct Slot {
     name: String,
-    table: Box<dyn Any>,
+    table: Box<dyn AnyTable>,
 }
 
 /// The keyed state of one operator instance: its key-group range and one table per state.
@@ -147,6 +177,8 @@ pub struct KeyedStateBackend<K> {
     max_parallelism: usize,
     clock: Arc<dyn Clock>,
     slots: Vec<Slot>,
+    /// Restored bytes of states not declared yet, by name: (key group, bytes).
+    pending: Vec<(String, Vec<(usize, Vec<u8>)>)>,
     scratch: Vec<u8>,
     _key: std::marker::PhantomData<fn() -> K>,
 }
@@ -159,6 +191,7 @@ impl<K: Key> KeyedStateBackend<K> {
             max_parallelism,
             clock,
             slots: Vec::new(),
+            pending: Vec::new(),
             scratch: Vec::with_capacity(64),
             _key: std::marker::PhantomData,
         }
@@ -184,7 +217,7 @@ impl<K: Key> KeyedStateBackend<K> {
     }
 
     /// The table of state `name`, registered on first use; `cache` remembers its slot.
-    pub fn table<N: Namespace, V: 'static>(
+    pub fn table<N: Namespace, V: StateValue>(
         &mut self,
         name: &str,
         cache: &OnceLock<usize>,
@@ -196,7 +229,15 @@ impl<K: Key> KeyedStateBackend<K> {
                 let i = match self.slots.iter().position(|s| s.name == name) {
                     Some(i) => i,
                     None => {
-                        self.slots.push(Slot { name: name.to_string(), table: Box::new(StateTable::<K, N, V>::new(self.range, ttl)) });
+                        let mut table = StateTable::<K, N, V>::new(self.range, ttl);
+                        // State restored from a snapshot is deserialized when first declared.
+                        if let Some(i) = self.pending.iter().position(|(n, _)| n == name) {
+                            let (_, groups) = self.pending.swap_remove(i);
+                            for (kg, bytes) in groups {
+                                table.restore_group(kg, &bytes)?;
+                            }
+                        }
+                        self.slots.push(Slot { name: name.to_string(), table: Box::new(table) });
                         self.slots.len() - 1
                     }
                 };
@@ -204,13 +245,61 @@ impl<K: Key> KeyedStateBackend<K> {
                 i
             }
         };
-        self.slots[idx].table.downcast_mut::<StateTable<K, N, V>>().ok_or_else(|| {
+        self.slots[idx].table.as_any_mut().downcast_mut::<StateTable<K, N, V>>().ok_or_else(|| {
             Error::InvalidJob(format!(
                 "state '{name}' is declared twice with different types (now as {} in namespace {})",
                 std::any::type_name::<V>(),
                 std::any::type_name::<N>()
             ))
         })
+    }
+}
+
+impl<K: Key> KeyedStateBackend<K> {
+    /// Serializes every state of every owned key group (including restored state that was not
+    /// declared again yet). Empty key groups are left out.
+    pub fn snapshot(&self) -> Result<Vec<KeyGroupSnapshot>> {
+        let mut out = Vec::new();
+        for kg in self.range.iter() {
+            let mut snap = KeyGroupSnapshot { key_group: kg as u32, ..Default::default() };
+            for slot in &self.slots {
+                if let Some(bytes) = slot.table.snapshot_group(kg)? {
+                    snap.tables.push((slot.name.clone(), bytes));
+                }
+            }
+            for (name, groups) in &self.pending {
+                for (g, bytes) in groups {
+                    if *g == kg {
+                        snap.tables.push((name.clone(), bytes.clone()));
+                    }
+                }
+            }
+            if !snap.tables.is_empty() {
+                out.push(snap);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Loads the state tables of `snapshots` for the key groups this backend owns (others are
+    /// ignored — they belong to other subtasks after rescaling).
+    pub fn restore(&mut self, snapshots: &[KeyGroupSnapshot]) -> Result<()> {
+        for snap in snapshots {
+            let kg = snap.key_group as usize;
+            if !self.range.contains(kg) {
+                continue;
+            }
+            for (name, bytes) in &snap.tables {
+                match self.slots.iter_mut().find(|s| &s.name == name) {
+                    Some(slot) => slot.table.restore_group(kg, bytes)?,
+                    None => match self.pending.iter_mut().find(|(n, _)| n == name) {
+                        Some((_, groups)) => groups.push((kg, bytes.clone())),
+                        None => self.pending.push((name.clone(), vec![(kg, bytes.clone())])),
+                    },
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -268,5 +357,72 @@ pub(crate) mod tests {
         let mut b = KeyedStateBackend::<String>::new(KeyGroupRange::new(0, 9), 128, Arc::new(clock));
         let t = b.table::<(), i64>("x", &OnceLock::new(), None).unwrap();
         assert!(t.put(100, &"k".to_string(), &(), 1, 0).is_err());
+    }
+}
+
+#[cfg(test)]
+mod snapshot_tests {
+    use super::*;
+    use crate::{ListState, TimerQueue, ValueState};
+    use rasch_core::ManualClock;
+    use rasch_core::keygroup::compute_key_group_range_for_operator_index;
+
+    fn view_of<'a>(b: &'a mut KeyedStateBackend<String>, key: &'a String) -> StateView<'a, String, ()> {
+        let kg = b.key_group(key).unwrap();
+        StateView { backend: b, key, key_group: kg, namespace: &() }
+    }
+
+    #[test]
+    fn snapshots_restore_by_key_group_range_at_another_parallelism() {
+        let clock = ManualClock::new(0);
+        let mut old = KeyedStateBackend::<String>::new(compute_key_group_range_for_operator_index(128, 1, 0), 128, Arc::new(clock.clone()));
+        let count = ValueState::<u64>::new("count");
+        let seen = ListState::<i32>::new("seen");
+        let keys: Vec<String> = (0..200).map(|i| format!("key-{i}")).collect();
+        for (i, k) in keys.iter().enumerate() {
+            let mut v = view_of(&mut old, k);
+            count.update(&mut v, i as u64).unwrap();
+            seen.add_all(&mut v, [i as i32, -(i as i32)]).unwrap();
+        }
+        let snap = old.snapshot().unwrap();
+        assert!(snap.iter().all(|g| g.key_group < 128));
+
+        // Restore at parallelism 3: every key lands in exactly the subtask owning its group.
+        let mut restored = 0;
+        for subtask in 0..3 {
+            let range = compute_key_group_range_for_operator_index(128, 3, subtask);
+            let mut b = KeyedStateBackend::<String>::new(range, 128, Arc::new(clock.clone()));
+            b.restore(&snap).unwrap();
+            // A restored but not yet declared state survives another snapshot.
+            let again = b.snapshot().unwrap();
+            assert!(again.iter().all(|g| range.contains(g.key_group as usize)));
+            let (count, seen) = (ValueState::<u64>::new("count"), ListState::<i32>::new("seen"));
+            for (i, k) in keys.iter().enumerate() {
+                let kg = key_group_for_key(k, 128, &mut Vec::new()).unwrap();
+                if !range.contains(kg) {
+                    continue;
+                }
+                let mut v = StateView { backend: &mut b, key: k, key_group: kg, namespace: &() };
+                assert_eq!(count.value(&mut v).unwrap(), Some(i as u64));
+                assert_eq!(seen.get(&mut v).unwrap(), vec![i as i32, -(i as i32)]);
+                restored += 1;
+            }
+        }
+        assert_eq!(restored, keys.len());
+    }
+
+    #[test]
+    fn timers_round_trip_per_key_group() {
+        let mut q = TimerQueue::<String, ()>::default();
+        for i in 0..50 {
+            q.register(&format!("k{i}"), &(), 1_000 - i);
+        }
+        let groups = q.snapshot_by_group(|k| Ok(key_group_for_key(k, 128, &mut Vec::new())?)).unwrap();
+        let mut r = TimerQueue::<String, ()>::default();
+        for bytes in groups.values() {
+            r.restore(bytes).unwrap();
+        }
+        let times: Vec<i64> = std::iter::from_fn(|| r.pop_due(i64::MAX)).map(|t| t.time).collect();
+        assert_eq!(times, (951..=1_000).collect::<Vec<_>>());
     }
 }

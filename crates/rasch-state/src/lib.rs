@@ -13,6 +13,7 @@ mod functions;
 mod list;
 mod map;
 mod reducing;
+mod snapshot;
 mod timers;
 mod ttl;
 mod value;
@@ -23,10 +24,16 @@ pub use functions::{AggregateFn, AggregateFunction};
 pub use list::ListState;
 pub use map::MapState;
 pub use reducing::ReducingState;
+pub use snapshot::KeyGroupSnapshot;
 pub use timers::{Timer, TimerQueue, TimerService};
 pub use ttl::{StateTtlConfig, TtlUpdateType};
 pub use value::ValueState;
 
 /// Bounds of a state namespace: `()` for plain keyed state, a window for window state.
-pub trait Namespace: Clone + std::hash::Hash + Eq + Send + 'static {}
-impl<T: Clone + std::hash::Hash + Eq + Send + 'static> Namespace for T {}
+/// Serializable because namespaces are part of snapshots.
+pub trait Namespace: Clone + std::hash::Hash + Eq + Send + serde::Serialize + serde::de::DeserializeOwned + 'static {}
+impl<T: Clone + std::hash::Hash + Eq + Send + serde::Serialize + serde::de::DeserializeOwned + 'static> Namespace for T {}
+
+/// Bounds of a stored state value: serializable, because state is snapshotted.
+pub trait StateValue: Send + serde::Serialize + serde::de::DeserializeOwned + 'static {}
+impl<T: Send + serde::Serialize + serde::de::DeserializeOwned + 'static> StateValue for T {}

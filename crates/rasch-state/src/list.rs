@@ -19,7 +19,7 @@ impl<V> Clone for ListState<V> {
     }
 }
 
-impl<V: Clone + Send + 'static> ListState<V> {
+impl<V: Clone + crate::StateValue> ListState<V> {
     /// A list state named `name`.
     pub fn new(name: &str) -> Self {
         ListState { handle: Handle::new(name), _type: PhantomData }

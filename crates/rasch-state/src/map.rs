@@ -23,7 +23,7 @@ impl<UK, UV> Clone for MapState<UK, UV> {
     }
 }
 
-impl<UK: Clone + Hash + Eq + Send + 'static, UV: Clone + Send + 'static> MapState<UK, UV> {
+impl<UK: Clone + Hash + Eq + crate::StateValue, UV: Clone + crate::StateValue> MapState<UK, UV> {
     /// A map state named `name`.
     pub fn new(name: &str) -> Self {
         MapState { handle: Handle::new(name), _type: PhantomData }

@@ -19,7 +19,7 @@ impl<V> Clone for ReducingState<V> {
     }
 }
 
-impl<V: Clone + Send + 'static> ReducingState<V> {
+impl<V: Clone + crate::StateValue> ReducingState<V> {
     /// A reducing state named `name` folding with `reduce`.
     pub fn new(name: &str, reduce: impl Fn(V, V) -> V + Send + Sync + 'static) -> Self {
         ReducingState { handle: Handle::new(name), reduce: Arc::new(reduce) }

@@ -4,14 +4,16 @@
 use crate::Namespace;
 use hashbrown::{Equivalent, HashMap};
 use rasch_core::Key;
+use rasch_core::{Error, Result};
 use std::cmp::Reverse;
+use std::collections::BTreeMap;
 use std::collections::BinaryHeap;
 use std::hash::{Hash, Hasher};
 
 type FastHasher = foldhash::fast::RandomState;
 
 /// A timer that is due.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Timer<K, N> {
     /// When it fires (event time or processing time, in ms).
     pub time: i64,
@@ -115,6 +117,27 @@ impl<K: Key, N: Namespace> TimerQueue<K, N> {
     /// Every pending timer, in no particular order (for snapshots).
     pub fn iter(&self) -> impl Iterator<Item = &Timer<K, N>> {
         self.by_seq.values()
+    }
+
+    /// Serializes the pending timers grouped by the key group `key_group` assigns their key,
+    /// in firing order.
+    pub fn snapshot_by_group(&self, mut key_group: impl FnMut(&K) -> Result<usize>) -> Result<BTreeMap<usize, Vec<u8>>> {
+        let mut timers: Vec<(u64, &Timer<K, N>)> = self.by_seq.iter().map(|(s, t)| (*s, t)).collect();
+        timers.sort_by_key(|(seq, t)| (t.time, *seq));
+        let mut groups: BTreeMap<usize, Vec<&Timer<K, N>>> = BTreeMap::new();
+        for (_, t) in timers {
+            groups.entry(key_group(&t.key)?).or_default().push(t);
+        }
+        groups.into_iter().map(|(g, ts)| Ok((g, postcard::to_allocvec(&ts)?))).collect()
+    }
+
+    /// Registers the timers of a snapshot produced by [`snapshot_by_group`](Self::snapshot_by_group).
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<()> {
+        let timers: Vec<Timer<K, N>> = postcard::from_bytes(bytes).map_err(|e| Error::Serialization(format!("restoring timers: {e}")))?;
+        for t in timers {
+            self.register(&t.key, &t.namespace, t.time);
+        }
+        Ok(())
     }
 }
 

@@ -52,7 +52,7 @@ impl<V> Clone for ValueState<V> {
     }
 }
 
-impl<V: Clone + Send + 'static> ValueState<V> {
+impl<V: Clone + crate::StateValue> ValueState<V> {
     /// A value state named `name` (unique within the operator).
     pub fn new(name: &str) -> Self {
         ValueState { handle: Handle::new(name), _type: PhantomData }

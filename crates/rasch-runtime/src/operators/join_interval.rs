@@ -81,7 +81,7 @@ pub struct IntervalJoinSpec<A, B> {
 }
 
 /// The namespace of cleanup timers: which buffer they clean.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 enum Side {
     Left,
     Right,
@@ -108,7 +108,7 @@ pub struct IntervalJoinOperator<K, A, B, U, S1, S2, F> {
 /// Buffers `value` (our side) and calls `on_match` for every buffered element of the other side
 /// with a timestamp in `ts + lower ..= ts + upper`.
 #[allow(clippy::too_many_arguments)]
-fn join_one<K: Key, T: 'static, O: 'static>(
+fn join_one<K: Key, T: rasch_core::Data, O: rasch_core::Data>(
     backend: &mut KeyedStateBackend<K>,
     (ours, theirs): (&str, &str),
     (our_slot, their_slot): (&OnceLock<usize>, &OnceLock<usize>),
@@ -135,8 +135,8 @@ fn join_one<K: Key, T: 'static, O: 'static>(
 impl<K, A, B, U, S1, S2, F> IntervalJoinOperator<K, A, B, U, S1, S2, F>
 where
     K: Key,
-    A: 'static,
-    B: 'static,
+    A: rasch_core::Data,
+    B: rasch_core::Data,
     U: 'static,
     S1: KeySelector<A, K>,
     S2: KeySelector<B, K>,
@@ -202,8 +202,8 @@ where
 impl<K, A, B, U, S1, S2, F> TwoInputOperator<A, B> for IntervalJoinOperator<K, A, B, U, S1, S2, F>
 where
     K: Key,
-    A: 'static,
-    B: 'static,
+    A: rasch_core::Data,
+    B: rasch_core::Data,
     U: 'static,
     S1: KeySelector<A, K>,
     S2: KeySelector<B, K>,

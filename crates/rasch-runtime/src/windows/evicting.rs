@@ -24,7 +24,7 @@ impl<IN, W, C> EvictingContents<IN, W, C> {
 
 impl<IN, K, W, C> WindowContents<IN, K, W> for EvictingContents<IN, W, C>
 where
-    IN: Clone + Send + 'static,
+    IN: Clone + rasch_state::StateValue,
     K: Key,
     W: Window,
     C: WindowContents<IN, K, W>,

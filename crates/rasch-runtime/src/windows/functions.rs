@@ -115,7 +115,7 @@ impl<T: Clone, K, W> ProcessWindowFunction<T, T, K, W> for PassThrough {
 /// [`EvictingContents`](super::EvictingContents).
 pub trait WindowContents<IN, K, W>: Send + 'static {
     /// The stored value.
-    type Acc: Clone + Send + 'static;
+    type Acc: Clone + rasch_state::StateValue;
     /// The output element type.
     type Out: 'static;
     /// Whether `fire` changes the stored value (evictors), so it must be written back.
@@ -156,7 +156,7 @@ impl<IN, OUT, R, P> ReduceContents<IN, OUT, R, P> {
 
 impl<IN, OUT, K, W, R, P> WindowContents<IN, K, W> for ReduceContents<IN, OUT, R, P>
 where
-    IN: Clone + Send + 'static,
+    IN: Clone + rasch_state::StateValue,
     OUT: 'static,
     R: ReduceFunction<IN>,
     P: ProcessWindowFunction<IN, OUT, K, W>,
@@ -216,7 +216,7 @@ impl<IN, ACC, R, OUT, A, P> AggregateContents<IN, ACC, R, OUT, A, P> {
 impl<IN, ACC, R, OUT, K, W, A, P> WindowContents<IN, K, W> for AggregateContents<IN, ACC, R, OUT, A, P>
 where
     IN: 'static,
-    ACC: Clone + Send + 'static,
+    ACC: Clone + rasch_state::StateValue,
     R: 'static,
     OUT: 'static,
     A: AggregateFunction<IN, ACC, R>,
@@ -265,7 +265,7 @@ impl<IN, OUT, P> ListContents<IN, OUT, P> {
 
 impl<IN, OUT, K, W, P> WindowContents<IN, K, W> for ListContents<IN, OUT, P>
 where
-    IN: Clone + Send + 'static,
+    IN: Clone + rasch_state::StateValue,
     OUT: 'static,
     P: ProcessWindowFunction<IN, OUT, K, W>,
 {

@@ -166,6 +166,9 @@ impl<K: Key, N: Namespace, V: StateValue> AnyTable for StateTable<K, N, V> {
     }
 }
 
+/// Serialized key groups of one state waiting to be declared: (key group, bytes).
+type PendingGroups = Vec<(usize, Vec<u8>)>;
+
 struct Slot {
     name: String,
     table: Box<dyn AnyTable>,
@@ -177,8 +180,8 @@ pub struct KeyedStateBackend<K> {
     max_parallelism: usize,
     clock: Arc<dyn Clock>,
     slots: Vec<Slot>,
-    /// Restored bytes of states not declared yet, by name: (key group, bytes).
-    pending: Vec<(String, Vec<(usize, Vec<u8>)>)>,
+    /// Restored bytes of states not declared yet, by name.
+    pending: Vec<(String, PendingGroups)>,
     scratch: Vec<u8>,
     _key: std::marker::PhantomData<fn() -> K>,
 }

@@ -25,6 +25,28 @@ pub trait SinkWriter<T>: 'static {
     fn close(&mut self) -> Result<()> {
         Ok(())
     }
+
+    /// Two-phase commit, phase one: at checkpoint `checkpoint_id`, make everything written so far
+    /// durable but invisible (e.g. close in-progress files as pending) and return what must be
+    /// committed once the checkpoint completes. The returned committables are stored in the
+    /// checkpoint. Non-transactional sinks return nothing (at-least-once).
+    fn prepare_commit(&mut self, _checkpoint_id: u64) -> Result<Vec<Vec<u8>>> {
+        self.flush()?;
+        Ok(Vec::new())
+    }
+
+    /// Phase two: the checkpoint that produced `committables` completed — make them visible.
+    /// Must be idempotent: after a failure the same committables may be committed again.
+    fn commit(&mut self, _committables: Vec<Vec<u8>>) -> Result<()> {
+        Ok(())
+    }
+
+    /// Called once before the first record when the job restarts from a checkpoint, with the
+    /// committables of that checkpoint (commit them — idempotently) ; anything else the
+    /// previous attempt left in progress is to be aborted (removed).
+    fn recover(&mut self, committables: Vec<Vec<u8>>) -> Result<()> {
+        self.commit(committables)
+    }
 }
 
 /// A sink from a closure called once per value (Flink's `SinkFunction.invoke`).

@@ -58,6 +58,16 @@ pub trait SourceReader<T, S>: 'static {
     /// reader that waits for data should wait at most ~50 ms, so the task stays responsive.
     fn poll_next(&mut self, output: &mut SourceOutput<'_, T>) -> Result<PollStatus>;
 
+    /// The state of every split this reader still owns, positioned after the last record it
+    /// emitted — taken at a checkpoint; a restored job resumes reading exactly there. Sources
+    /// that cannot replay (a socket) return their splits as they are and document it.
+    fn snapshot_state(&mut self) -> Result<Vec<S>> {
+        Err(rasch_core::Error::InvalidJob(format!(
+            "source reader {} does not support checkpoints (snapshot_state is not implemented)",
+            std::any::type_name::<Self>()
+        )))
+    }
+
     /// Releases resources.
     fn close(&mut self) -> Result<()> {
         Ok(())

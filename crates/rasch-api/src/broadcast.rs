@@ -126,7 +126,7 @@ impl<A: Data, B: Data, K: Key, S: KeySelector<A, K>> KeyedBroadcastConnectedStre
             let mut f = f.clone();
             f.open(&setup.ctx)?;
             let states = BroadcastStates::new(declared.clone());
-            Ok(KeyedBroadcastProcessOperator::new(selector.clone(), f, states, KeyedRuntime::new(setup), out, sides))
+            Ok(KeyedBroadcastProcessOperator::new(selector.clone(), f, states, KeyedRuntime::new(setup)?, out, sides))
         });
         two_input_node(&self.first, &self.broadcast.stream, "Co-Process-Broadcast-Keyed", factory)
     }

@@ -71,7 +71,7 @@ impl<A: Data, B: Data, K: Key, S1: KeySelector<A, K>, S2: KeySelector<B, K>> Key
             two_input_operator_factory::<A, B, U, _, _>(move |setup, out: BoxOutput<U>, sides| {
                 let mut f = f.clone();
                 f.open(&setup.ctx)?;
-                Ok(KeyedCoProcessOperator::new(key1.clone(), key2.clone(), f, KeyedRuntime::new(setup), out, sides))
+                Ok(KeyedCoProcessOperator::new(key1.clone(), key2.clone(), f, KeyedRuntime::new(setup)?, out, sides))
             }),
         )
     }

@@ -313,7 +313,9 @@ impl<T: Data> DataStream<T> {
         let sink = Arc::new(sink);
         let s: DataStream<()> = self.transform(
             name,
-            one_input_factory::<T, (), _, _>(move |setup, _out: BoxOutput<()>, _| Ok(SinkOperator::new(sink.create_writer(&setup.ctx)?))),
+            one_input_factory::<T, (), _, _>(move |setup, _out: BoxOutput<()>, _| {
+                SinkOperator::new(sink.create_writer(&setup.ctx)?, setup.operator_id.clone(), setup.restored.clone())
+            }),
         );
         DataStreamSink { stream: s }
     }

@@ -136,7 +136,7 @@ impl<A: Data, B: Data, K: Key, S1: KeySelector<A, K>, S2: KeySelector<B, K>> Int
             let mut f = f.clone();
             f.open(&setup.ctx)?;
             let spec = IntervalJoinSpec { lower, upper, late_left: late_left.clone(), late_right: late_right.clone() };
-            Ok(IntervalJoinOperator::new(key1.clone(), key2.clone(), f, spec, setup, out, sides))
+            IntervalJoinOperator::new(key1.clone(), key2.clone(), f, spec, setup, out, sides)
         });
         let node = env.add_node::<U>("Interval Join", factory);
         for input in &join.left.inputs {

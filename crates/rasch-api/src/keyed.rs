@@ -49,7 +49,7 @@ impl<T: Data, K: Key, S: KeySelector<T, K>> KeyedStream<T, K, S> {
             one_input_factory::<T, U, _, _>(move |setup, out: BoxOutput<U>, sides| {
                 let mut f = f.clone();
                 f.open(&setup.ctx)?;
-                Ok(KeyedProcessOperator::new(selector.clone(), f, KeyedRuntime::new(setup), out, sides))
+                Ok(KeyedProcessOperator::new(selector.clone(), f, KeyedRuntime::new(setup)?, out, sides))
             }),
         )
     }
@@ -69,7 +69,7 @@ impl<T: Data, K: Key, S: KeySelector<T, K>> KeyedStream<T, K, S> {
                 let mut f = f.clone();
                 f.open(&setup.ctx)?;
                 let emit_updates = setup.ctx.runtime_mode == RuntimeMode::Streaming;
-                Ok(KeyedReduceOperator::new(selector.clone(), f, emit_updates, out, setup.batch_size))
+                KeyedReduceOperator::new(selector.clone(), f, emit_updates, out, setup.batch_size).with_checkpointing(setup)
             }),
         )
     }

@@ -143,12 +143,12 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
         let (selector, spec) = (self.selector.clone(), self.spec.clone());
         let factory = match self.evictor.clone() {
             None => one_input_factory::<T, C::Out, _, _>(move |setup, out: BoxOutput<C::Out>, sides| {
-                let keyed = KeyedRuntime::new(setup);
+                let keyed = KeyedRuntime::new(setup)?;
                 Ok(WindowOperator::new(selector.clone(), spec.clone(), make(setup)?, keyed, out, sides, setup.batch_size))
             }),
             Some(ev) => one_input_factory::<T, C::Out, _, _>(move |setup, out: BoxOutput<C::Out>, sides| {
                 let contents = EvictingContents::new(ev.clone(), make(setup)?);
-                let keyed = KeyedRuntime::new(setup);
+                let keyed = KeyedRuntime::new(setup)?;
                 Ok(WindowOperator::new(selector.clone(), spec.clone(), contents, keyed, out, sides, setup.batch_size))
             }),
         };

@@ -22,9 +22,70 @@ pub const AUTO_WATERMARK_INTERVAL: &str = "pipeline.auto-watermark-interval";
 /// `taskmanager.network.batch-size` (Rasch): records per exchanged batch.
 pub const BATCH_SIZE: &str = "taskmanager.network.batch-size";
 
+/// `execution.checkpointing.interval`: checkpoint every this long (unset: no checkpoints).
+pub const CHECKPOINTING_INTERVAL: &str = "execution.checkpointing.interval";
+/// `execution.checkpointing.mode`: `EXACTLY_ONCE` (aligned barriers) or `AT_LEAST_ONCE`.
+pub const CHECKPOINTING_MODE: &str = "execution.checkpointing.mode";
+/// `execution.checkpointing.timeout`: a checkpoint not completed within this is aborted.
+pub const CHECKPOINTING_TIMEOUT: &str = "execution.checkpointing.timeout";
+/// `execution.checkpointing.min-pause`: minimum time between the end of one checkpoint and the next.
+pub const CHECKPOINTING_MIN_PAUSE: &str = "execution.checkpointing.min-pause";
+/// `execution.checkpointing.max-concurrent-checkpoints`.
+pub const CHECKPOINTING_MAX_CONCURRENT: &str = "execution.checkpointing.max-concurrent-checkpoints";
+/// `execution.checkpointing.tolerable-failed-checkpoints`: consecutive failures before the job fails.
+pub const CHECKPOINTING_TOLERABLE_FAILURES: &str = "execution.checkpointing.tolerable-failed-checkpoints";
+/// `execution.checkpointing.num-retained`: completed checkpoints kept.
+pub const CHECKPOINTING_NUM_RETAINED: &str = "execution.checkpointing.num-retained";
+/// `execution.checkpointing.externalized-checkpoint-retention`: `DELETE_ON_CANCELLATION` or `RETAIN_ON_CANCELLATION`.
+pub const CHECKPOINTING_RETENTION: &str = "execution.checkpointing.externalized-checkpoint-retention";
+/// `execution.checkpointing.dir`: where checkpoints are written (path, `file://`, `s3://`).
+pub const CHECKPOINTING_DIR: &str = "execution.checkpointing.dir";
+/// `execution.checkpointing.savepoint-dir`: default target of savepoints.
+pub const SAVEPOINT_DIR: &str = "execution.checkpointing.savepoint-dir";
+/// `execution.savepoint.path`: restore the job from this savepoint or checkpoint.
+pub const SAVEPOINT_PATH: &str = "execution.savepoint.path";
+/// `execution.savepoint.ignore-unclaimed-state`: allow state of operators the job lacks.
+pub const SAVEPOINT_IGNORE_UNCLAIMED: &str = "execution.savepoint.ignore-unclaimed-state";
+/// `state.backend.type`: `hashmap` (default).
+pub const STATE_BACKEND: &str = "state.backend.type";
+/// `restart-strategy.type`: `none`, `fixed-delay`, `exponential-delay`, `failure-rate`.
+pub const RESTART_STRATEGY: &str = "restart-strategy.type";
+
 /// Every key Rasch understands in this version.
-pub const KNOWN_KEYS: &[&str] =
-    &[PARALLELISM_DEFAULT, MAX_PARALLELISM, RUNTIME_MODE, BUFFER_TIMEOUT, OPERATOR_CHAINING, AUTO_WATERMARK_INTERVAL, BATCH_SIZE];
+pub const KNOWN_KEYS: &[&str] = &[
+    PARALLELISM_DEFAULT,
+    MAX_PARALLELISM,
+    RUNTIME_MODE,
+    BUFFER_TIMEOUT,
+    OPERATOR_CHAINING,
+    AUTO_WATERMARK_INTERVAL,
+    BATCH_SIZE,
+    CHECKPOINTING_INTERVAL,
+    CHECKPOINTING_MODE,
+    CHECKPOINTING_TIMEOUT,
+    CHECKPOINTING_MIN_PAUSE,
+    CHECKPOINTING_MAX_CONCURRENT,
+    CHECKPOINTING_TOLERABLE_FAILURES,
+    CHECKPOINTING_NUM_RETAINED,
+    CHECKPOINTING_RETENTION,
+    CHECKPOINTING_DIR,
+    SAVEPOINT_DIR,
+    SAVEPOINT_PATH,
+    SAVEPOINT_IGNORE_UNCLAIMED,
+    STATE_BACKEND,
+    RESTART_STRATEGY,
+    "restart-strategy.fixed-delay.attempts",
+    "restart-strategy.fixed-delay.delay",
+    "restart-strategy.exponential-delay.initial-backoff",
+    "restart-strategy.exponential-delay.max-backoff",
+    "restart-strategy.exponential-delay.backoff-multiplier",
+    "restart-strategy.exponential-delay.reset-backoff-threshold",
+    "restart-strategy.exponential-delay.jitter-factor",
+    "restart-strategy.exponential-delay.attempts-before-reset-backoff",
+    "restart-strategy.failure-rate.max-failures-per-interval",
+    "restart-strategy.failure-rate.failure-rate-interval",
+    "restart-strategy.failure-rate.delay",
+];
 
 /// How a job runs: continuously (`STREAMING`) or with only final results (`BATCH`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -75,6 +136,24 @@ impl Configuration {
                 Ok(n) if n > 0 => Ok(Some(n)),
                 _ => Err(Error::Config(format!("'{key}': expected a positive integer, got '{v}'"))),
             },
+        }
+    }
+
+    /// A non-negative integer value, or `None` when unset.
+    pub fn get_u64(&self, key: &str) -> Result<Option<u64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => {
+                v.trim().parse::<u64>().map(Some).map_err(|_| Error::Config(format!("'{key}': expected a non-negative integer, got '{v}'")))
+            }
+        }
+    }
+
+    /// A floating-point value, or `None` when unset.
+    pub fn get_f64(&self, key: &str) -> Result<Option<f64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v.trim().parse::<f64>().map(Some).map_err(|_| Error::Config(format!("'{key}': expected a number, got '{v}'"))),
         }
     }
 

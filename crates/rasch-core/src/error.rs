@@ -70,6 +70,9 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A checkpoint could not be taken, stored or restored.
+    #[error("checkpoint failed: {0}")]
+    Checkpoint(String),
     /// The job was cancelled (by the user or because another task failed).
     #[error("job cancelled")]
     Cancelled,
@@ -92,7 +95,7 @@ impl Error {
     /// Classifies the error (walking through operator/task context).
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Io { .. } => ErrorKind::External,
+            Error::Io { .. } | Error::Checkpoint(_) => ErrorKind::External,
             Error::Internal(_) => ErrorKind::Internal,
             Error::Operator { source, .. } | Error::Task { source, .. } => source.kind(),
             _ => ErrorKind::User,

@@ -15,6 +15,8 @@ pub enum Event<T> {
     Watermark(i64),
     /// The producer of this channel became idle or active again.
     WatermarkStatus(rasch_core::WatermarkStatus),
+    /// A checkpoint barrier: everything before it belongs to the checkpoint.
+    Barrier(crate::checkpoint::Barrier),
     /// The producer of this channel has finished.
     EndOfInput,
 }

@@ -71,6 +71,10 @@ trait SideOutput {
     fn close(&mut self) -> Result<()>;
     fn on_processing_time(&mut self, now: i64) -> Result<()>;
     fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> Result<()>;
+    /// A checkpoint barrier reached this operator: add its state to `snapshot`, pass it on.
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()>;
+    /// Checkpoint `checkpoint_id` completed everywhere (the commit point of 2PC sinks).
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()>;
 }
 
 struct TypedSide<T> {
@@ -106,6 +110,14 @@ impl<T: 'static> SideOutput for TypedSide<T> {
     fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> Result<()> {
         self.push_buffered()?;
         self.out.watermark_status(status)
+    }
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.push_buffered()?;
+        self.out.snapshot(snapshot)
+    }
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.push_buffered()?;
+        self.out.notify_checkpoint_complete(checkpoint_id)
     }
 }
 
@@ -174,6 +186,14 @@ impl SideOutputs {
     /// Passes processing time to every side output.
     pub fn on_processing_time(&mut self, now: i64) -> Result<()> {
         self.outputs.iter_mut().try_for_each(|(_, s)| s.on_processing_time(now))
+    }
+    /// Passes a checkpoint barrier to every side output.
+    pub fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.outputs.iter_mut().try_for_each(|(_, s)| s.snapshot(snapshot))
+    }
+    /// Passes a checkpoint-complete notification to every side output.
+    pub fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.outputs.iter_mut().try_for_each(|(_, s)| s.notify_checkpoint_complete(checkpoint_id))
     }
     /// Passes an idleness change to every side output.
     pub fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> Result<()> {

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod channel;
+pub mod checkpoint;
 pub mod collector;
 pub mod context;
 pub mod executor;

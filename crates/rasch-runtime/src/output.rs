@@ -26,6 +26,10 @@ pub trait Output<T>: 'static {
     fn on_processing_time(&mut self, now: i64) -> Result<()>;
     /// The input became idle or active again; pass it on.
     fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()>;
+    /// A checkpoint barrier reached this operator: add its state to `snapshot`, pass it on.
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()>;
+    /// Checkpoint `checkpoint_id` completed everywhere (the commit point of 2PC sinks).
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()>;
 }
 
 /// A boxed output, as stored by operators.
@@ -80,6 +84,12 @@ impl<T: Clone + 'static> Output<T> for FanOut<T> {
     fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
         self.outputs.iter_mut().try_for_each(|o| o.watermark_status(status))
     }
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.outputs.iter_mut().try_for_each(|o| o.snapshot(snapshot))
+    }
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.outputs.iter_mut().try_for_each(|o| o.notify_checkpoint_complete(checkpoint_id))
+    }
 }
 
 /// Drops everything: the output of an operator nobody consumes.
@@ -106,6 +116,12 @@ impl<T: 'static> Output<T> for Discard {
         Ok(())
     }
     fn watermark_status(&mut self, _: WatermarkStatus) -> Result<()> {
+        Ok(())
+    }
+    fn snapshot(&mut self, _snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        Ok(())
+    }
+    fn notify_checkpoint_complete(&mut self, _checkpoint_id: u64) -> Result<()> {
         Ok(())
     }
 }
@@ -146,6 +162,12 @@ impl<T: 'static> Output<T> for Counting<T> {
     }
     fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
         self.inner.watermark_status(status)
+    }
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.inner.snapshot(snapshot)
+    }
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.inner.notify_checkpoint_complete(checkpoint_id)
     }
 }
 
@@ -211,6 +233,12 @@ impl<T: 'static, O: Output<T>> Output<T> for Guarded<T, O> {
     fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
         self.guard(|op| op.watermark_status(status))
     }
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.guard(|op| op.snapshot(snapshot))
+    }
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.guard(|op| op.notify_checkpoint_complete(checkpoint_id))
+    }
 }
 
 #[cfg(test)]
@@ -250,6 +278,12 @@ pub(crate) mod tests {
             Ok(())
         }
         fn watermark_status(&mut self, _: WatermarkStatus) -> Result<()> {
+            Ok(())
+        }
+        fn snapshot(&mut self, _snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+            Ok(())
+        }
+        fn notify_checkpoint_complete(&mut self, _checkpoint_id: u64) -> Result<()> {
             Ok(())
         }
     }
@@ -293,6 +327,12 @@ pub(crate) mod tests {
             Ok(())
         }
         fn watermark_status(&mut self, _: WatermarkStatus) -> Result<()> {
+            Ok(())
+        }
+        fn snapshot(&mut self, _snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+            Ok(())
+        }
+        fn notify_checkpoint_complete(&mut self, _checkpoint_id: u64) -> Result<()> {
             Ok(())
         }
     }

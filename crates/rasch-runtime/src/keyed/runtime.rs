@@ -1,10 +1,12 @@
 //! `KeyedRuntime`: the state backend, timers and clocks of one keyed operator instance.
 
+use crate::checkpoint::{OperatorState, Snapshot};
 use crate::operators::OperatorSetup;
 use crate::time::ProcessingTimeService;
 use rasch_core::keygroup::compute_key_group_range_for_operator_index;
-use rasch_core::{Key, MIN_WATERMARK};
-use rasch_state::{KeyedStateBackend, Namespace, TimerService};
+use rasch_core::{Key, MIN_WATERMARK, Result};
+use rasch_state::{KeyGroupSnapshot, KeyedStateBackend, Namespace, TimerService};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Keyed state and timers of one parallel instance, owning the key groups that Flink's range
@@ -18,19 +20,58 @@ pub struct KeyedRuntime<K, N> {
     pub time: Rc<ProcessingTimeService>,
     /// The operator's current event-time watermark.
     pub watermark: i64,
+    /// The operator's stable id (its state is filed under it in snapshots).
+    pub operator_id: std::sync::Arc<str>,
 }
 
 impl<K: Key, N: Namespace> KeyedRuntime<K, N> {
-    /// The keyed runtime of the instance described by `setup`.
-    pub fn new(setup: &OperatorSetup) -> Self {
+    /// The keyed runtime of the instance described by `setup`, with the keyed state and timers
+    /// of its key groups restored if the job was restored.
+    pub fn new(setup: &OperatorSetup) -> Result<Self> {
         let ctx = &setup.ctx;
         let range = compute_key_group_range_for_operator_index(ctx.max_parallelism, ctx.parallelism, ctx.subtask_index);
-        KeyedRuntime {
+        let mut keyed = KeyedRuntime {
             backend: KeyedStateBackend::new(range, ctx.max_parallelism, setup.time.clock()),
             timers: TimerService::default(),
             time: setup.time.clone(),
             watermark: MIN_WATERMARK,
+            operator_id: setup.operator_id.clone(),
+        };
+        if let Some(state) = &setup.restored {
+            let mine: Vec<&KeyGroupSnapshot> = state.keyed.iter().filter(|g| range.contains(g.key_group as usize)).collect();
+            keyed.backend.restore(&mine.iter().map(|g| (*g).clone()).collect::<Vec<_>>())?;
+            for g in mine {
+                if !g.event_timers.is_empty() {
+                    keyed.timers.event.restore(&g.event_timers)?;
+                }
+                if !g.processing_timers.is_empty() {
+                    keyed.timers.processing.restore(&g.processing_timers)?;
+                }
+            }
+            keyed.request_processing_wakeup();
         }
+        Ok(keyed)
+    }
+
+    /// Keyed state and timers of every owned key group, by key group.
+    pub fn snapshot_key_groups(&mut self) -> Result<Vec<KeyGroupSnapshot>> {
+        let mut groups: BTreeMap<u32, KeyGroupSnapshot> = self.backend.snapshot()?.into_iter().map(|g| (g.key_group, g)).collect();
+        let backend = &mut self.backend;
+        for (kg, bytes) in self.timers.event.snapshot_by_group(|k| backend.key_group(k))? {
+            groups.entry(kg as u32).or_insert_with(|| KeyGroupSnapshot { key_group: kg as u32, ..Default::default() }).event_timers = bytes;
+        }
+        for (kg, bytes) in self.timers.processing.snapshot_by_group(|k| backend.key_group(k))? {
+            groups.entry(kg as u32).or_insert_with(|| KeyGroupSnapshot { key_group: kg as u32, ..Default::default() }).processing_timers =
+                bytes;
+        }
+        Ok(groups.into_values().collect())
+    }
+
+    /// Adds this operator's keyed state to `snapshot` (plus `extra` operator state, if any).
+    pub fn snapshot_into(&mut self, snapshot: &mut Snapshot) -> Result<()> {
+        let keyed = self.snapshot_key_groups()?;
+        snapshot.add(&self.operator_id, OperatorState { keyed, ..Default::default() });
+        Ok(())
     }
 
     /// Asks the task to wake this operator at its earliest processing-time timer.

@@ -77,6 +77,14 @@ macro_rules! forward_outputs {
             self.o.sides.watermark_status(status)?;
             self.o.out.watermark_status(status)
         }
+        fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+            self.o.sides.snapshot(snapshot)?;
+            self.o.out.snapshot(snapshot)
+        }
+        fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+            self.o.sides.notify_checkpoint_complete(checkpoint_id)?;
+            self.o.out.notify_checkpoint_complete(checkpoint_id)
+        }
         fn end_input(&mut self) -> Result<()> {
             self.o.sides.end_input()?;
             self.o.out.end_input()
@@ -293,7 +301,7 @@ mod tests {
             KeyFn(|v: &(String, i64)| v.0.clone()),
             Thresholds { sum: ValueState::new("sum") },
             BroadcastStates::new(vec!["rules".into()]),
-            KeyedRuntime::new(&s),
+            KeyedRuntime::new(&s).unwrap(),
             Box::new(rec.clone()),
             SideOutputs::new(),
         );

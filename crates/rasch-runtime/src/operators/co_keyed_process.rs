@@ -130,6 +130,15 @@ where
         self.sides.watermark_status(status)?;
         self.out.watermark_status(status)
     }
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.keyed.snapshot_into(snapshot)?;
+        self.sides.snapshot(snapshot)?;
+        self.out.snapshot(snapshot)
+    }
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.sides.notify_checkpoint_complete(checkpoint_id)?;
+        self.out.notify_checkpoint_complete(checkpoint_id)
+    }
     fn end_input(&mut self) -> Result<()> {
         self.sides.end_input()?;
         self.out.end_input()
@@ -187,7 +196,7 @@ mod tests {
             KeyFn(|v: &(String, i64)| v.0.clone()),
             KeyFn(|v: &String| v.clone()),
             SumAndReport { sum: ValueState::new("sum") },
-            KeyedRuntime::new(&s),
+            KeyedRuntime::new(&s).unwrap(),
             Box::new(rec.clone()),
             SideOutputs::new(),
         );

@@ -31,6 +31,10 @@ pub trait TwoInputOperator<A, B>: 'static {
     fn on_processing_time(&mut self, now: i64) -> Result<()>;
     /// Both inputs became idle, or one became active again.
     fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> Result<()>;
+    /// A checkpoint barrier reached this operator: add its state to `snapshot`, pass it on.
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()>;
+    /// Checkpoint `checkpoint_id` completed everywhere (the commit point of 2PC sinks).
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()>;
 }
 
 /// Runs a [`CoProcessFunction`].
@@ -108,6 +112,14 @@ impl<A: 'static, B: 'static, U: 'static, F: CoProcessFunction<A, B, U>> TwoInput
     fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> Result<()> {
         self.sides.watermark_status(status)?;
         self.out.watermark_status(status)
+    }
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.sides.snapshot(snapshot)?;
+        self.out.snapshot(snapshot)
+    }
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.sides.notify_checkpoint_complete(checkpoint_id)?;
+        self.out.notify_checkpoint_complete(checkpoint_id)
     }
 }
 

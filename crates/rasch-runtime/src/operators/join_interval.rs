@@ -151,9 +151,9 @@ where
         setup: &super::OperatorSetup,
         out: BoxOutput<U>,
         sides: SideOutputs,
-    ) -> Self {
-        let keyed = KeyedRuntime::new(setup);
-        IntervalJoinOperator { key1, key2, f, spec, keyed, slots: Default::default(), sides, out, buf: Vec::new(), _types: PhantomData }
+    ) -> Result<Self> {
+        let keyed = KeyedRuntime::new(setup)?;
+        Ok(IntervalJoinOperator { key1, key2, f, spec, keyed, slots: Default::default(), sides, out, buf: Vec::new(), _types: PhantomData })
     }
 
     /// Checks the timestamp; `Ok(false)` for a late element.
@@ -270,6 +270,15 @@ where
         self.sides.watermark_status(status)?;
         self.out.watermark_status(status)
     }
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.keyed.snapshot_into(snapshot)?;
+        self.sides.snapshot(snapshot)?;
+        self.out.snapshot(snapshot)
+    }
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.sides.notify_checkpoint_complete(checkpoint_id)?;
+        self.out.notify_checkpoint_complete(checkpoint_id)
+    }
     fn end_input(&mut self) -> Result<()> {
         self.sides.end_input()?;
         self.out.end_input()
@@ -303,7 +312,7 @@ mod tests {
         let spec = IntervalJoinSpec { lower, upper, late_left: Some(OutputTag::new("late")), late_right: None };
         let key: fn(&Ev) -> u8 = |v| v.0;
         let join: PairF = |l, r| (l.1, r.1);
-        IntervalJoinOperator::new(KeyFn(key), KeyFn(key), JoinFn(join), spec, &setup(), Box::new(rec.clone()), sides)
+        IntervalJoinOperator::new(KeyFn(key), KeyFn(key), JoinFn(join), spec, &setup(), Box::new(rec.clone()), sides).unwrap()
     }
 
     fn rec(k: u8, ts: i64) -> Record<(u8, i64)> {

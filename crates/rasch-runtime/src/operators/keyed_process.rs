@@ -78,6 +78,15 @@ impl<K: Key, T: 'static, U: 'static, S: KeySelector<T, K>, F: KeyedProcessFuncti
         self.sides.watermark_status(status)?;
         self.out.watermark_status(status)
     }
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.keyed.snapshot_into(snapshot)?;
+        self.sides.snapshot(snapshot)?;
+        self.out.snapshot(snapshot)
+    }
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.sides.notify_checkpoint_complete(checkpoint_id)?;
+        self.out.notify_checkpoint_complete(checkpoint_id)
+    }
     fn end_input(&mut self) -> Result<()> {
         self.sides.end_input()?;
         self.out.end_input()
@@ -141,12 +150,19 @@ mod tests {
     fn processing_time_timers_follow_the_manual_clock() {
         let clock = ManualClock::new(1_000);
         let time = ProcessingTimeService::new(Arc::new(clock.clone()));
-        let setup = OperatorSetup { ctx: RuntimeContext::for_test(0, 1), metrics: Arc::default(), batch_size: 16, time: time.clone() };
+        let setup = OperatorSetup {
+            ctx: RuntimeContext::for_test(0, 1),
+            metrics: Arc::default(),
+            batch_size: 16,
+            time: time.clone(),
+            operator_id: "test-operator".into(),
+            restored: None,
+        };
         let rec = Recorder::default();
         let mut op = KeyedProcessOperator::new(
             KeyFn(|v: &(i64, i64)| v.0),
             DelayedSum { sum: ValueState::new("sum") },
-            KeyedRuntime::new(&setup),
+            KeyedRuntime::new(&setup).unwrap(),
             Box::new(rec.clone()),
             SideOutputs::new(),
         );

@@ -91,6 +91,10 @@ pub struct OperatorSetup {
     pub batch_size: usize,
     /// The task's processing-time service (clock and timer wake-ups).
     pub time: std::rc::Rc<crate::time::ProcessingTimeService>,
+    /// The operator's stable id: its state in snapshots is filed under it.
+    pub operator_id: std::sync::Arc<str>,
+    /// State restored from a checkpoint or savepoint, if the job was restored.
+    pub restored: Option<crate::checkpoint::OperatorState>,
 }
 
 /// Builds operator instances; stored in the stream graph.
@@ -164,6 +168,12 @@ macro_rules! forward_control {
         }
         fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> rasch_core::Result<()> {
             self.out.watermark_status(status)
+        }
+        fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> rasch_core::Result<()> {
+            self.out.snapshot(snapshot)
+        }
+        fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> rasch_core::Result<()> {
+            self.out.notify_checkpoint_complete(checkpoint_id)
         }
     };
 }

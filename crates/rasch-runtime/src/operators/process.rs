@@ -65,6 +65,14 @@ impl<T: 'static, U: 'static, F: ProcessFunction<T, U>> Output<T> for ProcessOper
         self.sides.watermark_status(status)?;
         self.out.watermark_status(status)
     }
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.sides.snapshot(snapshot)?;
+        self.out.snapshot(snapshot)
+    }
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.sides.notify_checkpoint_complete(checkpoint_id)?;
+        self.out.notify_checkpoint_complete(checkpoint_id)
+    }
 }
 
 #[cfg(test)]

@@ -20,17 +20,43 @@ pub struct KeyedReduceOperator<T, K, S, F> {
     out: BoxOutput<T>,
     buf: Vec<Record<T>>,
     batch_size: usize,
+    checkpoint: Option<crate::checkpoint::KeyedMapState>,
     _key: PhantomData<K>,
 }
 
 impl<T, K, S, F> KeyedReduceOperator<T, K, S, F> {
     /// A keyed reduce; `emit_updates` is false in BATCH mode.
     pub fn new(selector: S, f: F, emit_updates: bool, out: BoxOutput<T>, batch_size: usize) -> Self {
-        KeyedReduceOperator { selector, f, state: FastMap::default(), emit_updates, out, buf: Vec::new(), batch_size, _key: PhantomData }
+        KeyedReduceOperator {
+            selector,
+            f,
+            state: FastMap::default(),
+            emit_updates,
+            out,
+            buf: Vec::new(),
+            batch_size,
+            checkpoint: None,
+            _key: PhantomData,
+        }
+    }
+
+    /// Files the per-key values in snapshots of the operator described by `setup`, and loads
+    /// the restored ones.
+    pub fn with_checkpointing(mut self, setup: &super::OperatorSetup) -> Result<Self>
+    where
+        K: Key,
+        T: rasch_core::Data,
+    {
+        let cp = crate::checkpoint::KeyedMapState::new(setup, "keyed-reduce");
+        for (k, v) in cp.restore::<K, T>(setup.restored.as_ref())? {
+            self.state.insert(k, Some(v));
+        }
+        self.checkpoint = Some(cp);
+        Ok(self)
     }
 }
 
-impl<T: Clone + 'static, K: Key, S: KeySelector<T, K>, F: ReduceFunction<T>> Output<T> for KeyedReduceOperator<T, K, S, F> {
+impl<T: rasch_core::Data, K: Key, S: KeySelector<T, K>, F: ReduceFunction<T>> Output<T> for KeyedReduceOperator<T, K, S, F> {
     fn push(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
         for r in batch.drain(..) {
             let key = self.selector.get_key(&r.value);
@@ -79,6 +105,15 @@ impl<T: Clone + 'static, K: Key, S: KeySelector<T, K>, F: ReduceFunction<T>> Out
     }
     fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> Result<()> {
         self.out.watermark_status(status)
+    }
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        if let Some(cp) = &self.checkpoint {
+            cp.snapshot(snapshot, self.state.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v))))?;
+        }
+        self.out.snapshot(snapshot)
+    }
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.out.notify_checkpoint_complete(checkpoint_id)
     }
     fn close(&mut self) -> Result<()> {
         self.f.close()?;

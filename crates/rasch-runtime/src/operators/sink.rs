@@ -1,18 +1,49 @@
-//! The sink operator: hands batches to a user [`SinkWriter`](crate::sink::SinkWriter).
+//! The sink operator: hands batches to a user [`SinkWriter`](crate::sink::SinkWriter) and
+//! drives its two-phase commit — pre-commit at every checkpoint barrier, commit when the
+//! checkpoint completes (and once more at the end of a successful bounded job), recovery of
+//! the committables of the checkpoint a job restarts from.
 
+use crate::checkpoint::{FINAL_CHECKPOINT_ID, OperatorState, Snapshot};
 use crate::output::Output;
 use crate::sink::SinkWriter;
-use rasch_core::{Record, Result};
+use rasch_core::{Error, Record, Result, WatermarkStatus};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Writes every batch through a sink writer; a sink has no downstream.
 pub struct SinkOperator<T> {
     writer: Box<dyn SinkWriter<T>>,
+    operator_id: Arc<str>,
+    /// Committables prepared at each checkpoint and not yet committed.
+    pending: BTreeMap<u64, Vec<Vec<u8>>>,
 }
 
-impl<T> SinkOperator<T> {
-    /// A sink operator around `writer`.
-    pub fn new(writer: Box<dyn SinkWriter<T>>) -> Self {
-        SinkOperator { writer }
+impl<T: 'static> SinkOperator<T> {
+    /// A sink operator around `writer`; `restored` is the state of the checkpoint the job
+    /// restarts from (its uncommitted committables are recovered first).
+    pub fn new(mut writer: Box<dyn SinkWriter<T>>, operator_id: Arc<str>, restored: Option<OperatorState>) -> Result<Self> {
+        let mut pending = BTreeMap::new();
+        if let Some(state) = restored {
+            let mut committables = Vec::new();
+            for entry in &state.list {
+                let (id, c): (u64, Vec<u8>) =
+                    postcard::from_bytes(entry).map_err(|e| Error::Serialization(format!("restoring sink committables: {e}")))?;
+                let _ = id;
+                committables.push(c);
+            }
+            writer.recover(committables)?;
+            pending.clear();
+        }
+        Ok(SinkOperator { writer, operator_id, pending })
+    }
+
+    fn commit_up_to(&mut self, checkpoint_id: u64) -> Result<()> {
+        let done: Vec<u64> = self.pending.range(..=checkpoint_id).map(|(id, _)| *id).collect();
+        let mut committables = Vec::new();
+        for id in done {
+            committables.extend(self.pending.remove(&id).unwrap_or_default());
+        }
+        if committables.is_empty() { Ok(()) } else { self.writer.commit(committables) }
     }
 }
 
@@ -38,7 +69,34 @@ impl<T: 'static> Output<T> for SinkOperator<T> {
     fn on_processing_time(&mut self, _: i64) -> Result<()> {
         Ok(())
     }
-    fn watermark_status(&mut self, _: rasch_core::WatermarkStatus) -> Result<()> {
+    fn watermark_status(&mut self, _: WatermarkStatus) -> Result<()> {
         Ok(())
+    }
+    fn snapshot(&mut self, snapshot: &mut Snapshot) -> Result<()> {
+        let id = snapshot.barrier.id;
+        let prepared = self.writer.prepare_commit(id)?;
+        if !prepared.is_empty() {
+            self.pending.insert(id, prepared);
+        }
+        // Every committable not yet committed is part of this checkpoint: after a failure the
+        // restored sink commits them (idempotently).
+        let mut list = Vec::new();
+        for (cp, committables) in &self.pending {
+            for c in committables {
+                list.push(postcard::to_allocvec(&(*cp, c))?);
+            }
+        }
+        snapshot.add(&self.operator_id, OperatorState { list, ..Default::default() });
+        Ok(())
+    }
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        if checkpoint_id == FINAL_CHECKPOINT_ID {
+            // The job finished: everything written since the last checkpoint becomes visible.
+            let prepared = self.writer.prepare_commit(FINAL_CHECKPOINT_ID)?;
+            if !prepared.is_empty() {
+                self.pending.insert(FINAL_CHECKPOINT_ID, prepared);
+            }
+        }
+        self.commit_up_to(checkpoint_id)
     }
 }

@@ -22,10 +22,16 @@ pub trait SourceDriver {
     fn close(&mut self) -> Result<()>;
     /// Processing time reached `now`.
     fn on_processing_time(&mut self, now: i64) -> Result<()>;
+    /// A checkpoint was triggered: store the reader's split positions, then pass the barrier
+    /// down the chain.
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()>;
+    /// A checkpoint completed.
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()>;
 }
 
 /// Runs a source reader and pushes its batches into the chain.
 pub struct SourceOperator<T, S> {
+    operator_id: Arc<str>,
     reader: Box<dyn SourceReader<T, S>>,
     out: BoxOutput<T>,
     buf: Vec<Record<T>>,
@@ -42,7 +48,7 @@ impl<T: 'static, S: 'static> SourceOperator<T, S> {
     }
 }
 
-impl<T: 'static, S: 'static> SourceDriver for SourceOperator<T, S> {
+impl<T: 'static, S: serde::Serialize + 'static> SourceDriver for SourceOperator<T, S> {
     fn poll(&mut self) -> Result<PollStatus> {
         let limit = self.batch_size;
         let status = self.guard(|s| s.reader.poll_next(&mut SourceOutput::new(&mut s.buf, limit)))?;
@@ -64,6 +70,16 @@ impl<T: 'static, S: 'static> SourceDriver for SourceOperator<T, S> {
     }
     fn on_processing_time(&mut self, now: i64) -> Result<()> {
         self.out.on_processing_time(now)
+    }
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        // Everything emitted so far is in the chain already: flush it before the barrier.
+        let splits = self.guard(|s| s.reader.snapshot_state())?;
+        let list = splits.iter().map(postcard::to_allocvec).collect::<std::result::Result<Vec<_>, _>>()?;
+        snapshot.add(&self.operator_id, crate::checkpoint::OperatorState { list, ..Default::default() });
+        self.out.snapshot(snapshot)
+    }
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.out.notify_checkpoint_complete(checkpoint_id)
     }
 }
 
@@ -88,11 +104,23 @@ impl<T: 'static, S: Source<T>> OperatorFactory for SourceFactory<T, S> {
         let ctx = &setup.ctx;
         let name = ctx.operator_name.clone();
         let out = downcast_output::<T>(main)?;
-        let splits = self.source.create_splits(ctx.parallelism).map_err(|e| e.in_operator(&name))?;
-        let mine = splits.into_iter().enumerate().filter(|(i, _)| i % ctx.parallelism == ctx.subtask_index).map(|(_, s)| s).collect();
+        let mine: Vec<S::Split> = match &setup.restored {
+            // Restored: resume the split positions the checkpoint stored (already dealt out).
+            Some(state) => state
+                .list
+                .iter()
+                .map(|bytes| postcard::from_bytes(bytes))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| Error::Serialization(format!("restoring the splits of '{name}': {e}")))?,
+            None => {
+                let splits = self.source.create_splits(ctx.parallelism).map_err(|e| e.in_operator(&name))?;
+                splits.into_iter().enumerate().filter(|(i, _)| i % ctx.parallelism == ctx.subtask_index).map(|(_, s)| s).collect()
+            }
+        };
         let mut reader = self.source.create_reader(ctx).map_err(|e| e.in_operator(&name))?;
         reader.add_splits(mine).map_err(|e| e.in_operator(&name))?;
         Ok(OperatorInstance::Source(Box::new(SourceOperator {
+            operator_id: setup.operator_id.clone(),
             reader,
             out,
             buf: Vec::with_capacity(setup.batch_size),

@@ -148,6 +148,12 @@ impl<T: 'static, G: WatermarkGenerator<T>, A: TimestampAssigner<T>> Output<T> fo
     fn watermark_status(&mut self, _: WatermarkStatus) -> Result<()> {
         Ok(())
     }
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.out.snapshot(snapshot)
+    }
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.out.notify_checkpoint_complete(checkpoint_id)
+    }
     fn end_input(&mut self) -> Result<()> {
         self.out.end_input()
     }
@@ -202,6 +208,12 @@ mod tests {
             Ok(())
         }
         fn watermark_status(&mut self, _: WatermarkStatus) -> Result<()> {
+            Ok(())
+        }
+        fn snapshot(&mut self, _snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+            Ok(())
+        }
+        fn notify_checkpoint_complete(&mut self, _checkpoint_id: u64) -> Result<()> {
             Ok(())
         }
     }

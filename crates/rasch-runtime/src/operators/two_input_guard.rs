@@ -65,6 +65,12 @@ impl<A: 'static, B: 'static, O: TwoInputOperator<A, B>> TwoInputOperator<A, B> f
     fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
         self.guard(|op| op.watermark_status(status))
     }
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.guard(|op| op.snapshot(snapshot))
+    }
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.guard(|op| op.notify_checkpoint_complete(checkpoint_id))
+    }
 }
 
 struct TwoInputOpFactory<A, B, U, Bld> {
@@ -121,6 +127,8 @@ pub(crate) mod tests {
             metrics: Arc::new(OperatorMetrics::default()),
             batch_size: 1024,
             time: ProcessingTimeService::new(Arc::new(ManualClock::new(0))),
+            operator_id: "test-operator".into(),
+            restored: None,
         }
     }
 }

@@ -402,6 +402,15 @@ where
         self.sides.watermark_status(status)?;
         self.out.watermark_status(status)
     }
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.keyed.snapshot_into(snapshot)?;
+        self.sides.snapshot(snapshot)?;
+        self.out.snapshot(snapshot)
+    }
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.sides.notify_checkpoint_complete(checkpoint_id)?;
+        self.out.notify_checkpoint_complete(checkpoint_id)
+    }
     fn end_input(&mut self) -> Result<()> {
         // Event-time windows already fired on the final MAX watermark; processing-time
         // windows do not fire at the end of input (Flink 1.20).

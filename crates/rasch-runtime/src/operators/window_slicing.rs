@@ -223,6 +223,12 @@ where
     fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
         self.out.watermark_status(status)
     }
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.out.snapshot(snapshot)
+    }
+    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.out.notify_checkpoint_complete(checkpoint_id)
+    }
 }
 
 #[cfg(test)]

@@ -63,6 +63,7 @@ where
     let clock = ManualClock::new(0);
     let time = ProcessingTimeService::new(Arc::new(clock.clone()));
     let keyed = KeyedRuntime {
+        operator_id: "test-window".into(),
         backend: KeyedStateBackend::new(compute_key_group_range_for_operator_index(128, 1, 0), 128, Arc::new(clock.clone())),
         timers: TimerService::default(),
         time: time.clone(),

@@ -100,6 +100,13 @@ impl<T: Data, S: ChannelSelector<T>> Output<T> for PartitionWriter<T, S> {
     fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> Result<()> {
         self.broadcast_event(|| Event::WatermarkStatus(status))
     }
+    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        let barrier = snapshot.barrier;
+        self.broadcast_event(|| Event::Barrier(barrier))
+    }
+    fn notify_checkpoint_complete(&mut self, _checkpoint_id: u64) -> Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -3,11 +3,15 @@
 //! flushes outputs whenever it is about to wait — so batches fill under load and latency
 //! stays low when idle.
 
+mod alignment;
+mod control;
 mod one_input;
 mod source_task;
 mod two_input;
 mod watermarks;
 
+pub use alignment::BarrierAligner;
+pub use control::{TaskControl, TaskEvent};
 pub use one_input::OneInputTask;
 pub use source_task::SourceTask;
 pub use two_input::TwoInputTask;
@@ -20,11 +24,22 @@ use std::any::Any;
 use std::rc::Rc;
 use std::time::Duration;
 
-/// Everything a running task shares with the job.
-#[derive(Clone, Debug)]
+/// Everything a running task shares with the job: cancellation, its control inbox (checkpoint
+/// triggers and notifications) and its outbox to the job master (acks, end of input).
+#[derive(Debug)]
 pub struct TaskEnv {
     /// Set when the job is cancelled or another task failed.
     pub cancel: CancelToken,
+    /// Commands from the job master.
+    pub control: crossbeam_channel::Receiver<TaskControl>,
+    /// Reports to the job master.
+    pub events: crossbeam_channel::Sender<TaskEvent>,
+    /// The task's vertex index.
+    pub vertex: usize,
+    /// The task's subtask index.
+    pub subtask: usize,
+    /// Exactly-once (aligned barriers) or at-least-once.
+    pub exactly_once: bool,
 }
 
 /// The body of a task thread.

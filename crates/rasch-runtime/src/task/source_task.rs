@@ -1,6 +1,7 @@
 //! The loop of a task whose head is a source.
 
-use super::{TaskBody, TaskEnv};
+use super::{TaskBody, TaskControl, TaskEnv};
+use crate::checkpoint::Snapshot;
 use crate::operators::SourceDriver;
 use crate::source::PollStatus;
 use crate::time::ProcessingTimeService;
@@ -30,11 +31,24 @@ impl TaskBody for SourceTask {
             if self.time.take_due(now) {
                 self.driver.on_processing_time(now)?;
             }
+            while let Ok(c) = env.control.try_recv() {
+                match c {
+                    TaskControl::Trigger(barrier) => {
+                        let mut snapshot = Snapshot::new(barrier);
+                        self.driver.snapshot(&mut snapshot)?;
+                        env.ack(snapshot);
+                    }
+                    TaskControl::Complete(id) => self.driver.notify_checkpoint_complete(id)?,
+                    TaskControl::JobFinished => {}
+                }
+            }
             match self.driver.poll()? {
                 PollStatus::MoreAvailable => {}
                 PollStatus::NothingAvailable => self.driver.flush()?,
                 PollStatus::EndOfInput => {
                     self.driver.finish()?;
+                    let driver = &mut self.driver;
+                    env.finish(|id| driver.notify_checkpoint_complete(id))?;
                     return self.driver.close();
                 }
             }

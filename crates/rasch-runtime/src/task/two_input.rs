@@ -1,13 +1,21 @@
 //! The loop of a task whose head is a two-input operator.
 
-use super::{GateUpdate, TaskBody, TaskEnv, TwoInputTaskBuilder, WatermarkTracker, wait_time};
-use crate::channel::{Event, GateReceiver};
+use super::{BarrierAligner, GateUpdate, TaskBody, TaskControl, TaskEnv, TwoInputTaskBuilder, WatermarkTracker, wait_time};
+use crate::channel::{Envelope, Event, GateReceiver};
+use crate::checkpoint::{Barrier, Snapshot};
 use crate::operators::TwoInputOperator;
 use crate::time::ProcessingTimeService;
 use crossbeam_channel::Select;
 use rasch_core::{Error, Result, WatermarkStatus};
 use std::any::Any;
+use std::collections::VecDeque;
 use std::rc::Rc;
+
+/// An event of either input.
+enum Input<A, B> {
+    First(Envelope<A>),
+    Second(Envelope<B>),
+}
 
 /// Reads two gates and pushes into a two-input operator.
 pub struct TwoInputTask<A, B> {
@@ -17,6 +25,10 @@ pub struct TwoInputTask<A, B> {
     combined: i64,
     idle: bool,
     time: Option<Rc<ProcessingTimeService>>,
+    /// Channels of the first gate come first in the aligner, then those of the second.
+    first_channels: usize,
+    held: Vec<VecDeque<Input<A, B>>>,
+    replay: VecDeque<Input<A, B>>,
 }
 
 impl<A: 'static, B: 'static> TwoInputTask<A, B> {
@@ -29,6 +41,9 @@ impl<A: 'static, B: 'static> TwoInputTask<A, B> {
             combined: rasch_core::MIN_WATERMARK,
             idle: false,
             time: None,
+            first_channels: 0,
+            held: Vec::new(),
+            replay: VecDeque::new(),
         }
     }
 
@@ -40,11 +55,7 @@ impl<A: 'static, B: 'static> TwoInputTask<A, B> {
                 self.op.watermark_status(if idle { WatermarkStatus::Idle } else { WatermarkStatus::Active })?;
             }
         }
-        self.on_watermark(update.watermark)
-    }
-
-    fn on_watermark(&mut self, advanced: Option<i64>) -> Result<()> {
-        if advanced.is_some() {
+        if update.watermark.is_some() {
             // An idle input does not hold back the other one.
             let effective = |t: &WatermarkTracker| if t.is_idle() { i64::MAX } else { t.current() };
             let w = effective(&self.watermarks[0]).min(effective(&self.watermarks[1]));
@@ -54,6 +65,45 @@ impl<A: 'static, B: 'static> TwoInputTask<A, B> {
             }
         }
         Ok(())
+    }
+
+    fn snapshot(&mut self, env: &TaskEnv, barrier: Barrier) -> Result<()> {
+        let mut snapshot = Snapshot::new(barrier);
+        self.op.snapshot(&mut snapshot)?;
+        env.ack(snapshot);
+        for held in &mut self.held {
+            self.replay.extend(held.drain(..));
+        }
+        Ok(())
+    }
+
+    /// Handles a control event of input `gate` (0 or 1) on its channel `ch`.
+    fn on_event<X>(&mut self, env: &TaskEnv, aligner: &mut BarrierAligner, gate: usize, ch: usize, event: Event<X>) -> Result<()> {
+        let global = if gate == 0 { ch } else { self.first_channels + ch };
+        match event {
+            Event::Records(_) => unreachable!("records are pushed by the caller"),
+            Event::Watermark(w) => {
+                let u = self.watermarks[gate].on_watermark(ch, w);
+                self.apply(u)
+            }
+            Event::WatermarkStatus(s) => {
+                let u = self.watermarks[gate].on_status(ch, s);
+                self.apply(u)
+            }
+            Event::Barrier(b) => match aligner.on_barrier(global, b) {
+                Some(b) => self.snapshot(env, b),
+                None => Ok(()),
+            },
+            Event::EndOfInput => {
+                if let Some(b) = aligner.on_end(global) {
+                    self.snapshot(env, b)?;
+                }
+                let mut u = self.watermarks[gate].on_end(ch);
+                u.watermark = u.watermark.or(Some(i64::MAX));
+                u.status = u.status.or(Some(WatermarkStatus::Active));
+                self.apply(u)
+            }
+        }
     }
 }
 
@@ -70,6 +120,8 @@ impl<A: 'static, B: 'static> TwoInputTaskBuilder for TwoInputTask<A, B> {
         let g2 = g2.downcast::<GateReceiver<B>>().map_err(|_| Error::Internal("second input gate has the wrong type".into()))?;
         self.gates = Some((*g1, *g2));
         self.watermarks = [WatermarkTracker::new(channels[0]), WatermarkTracker::new(channels[1])];
+        self.first_channels = channels[0];
+        self.held = (0..channels[0] + channels[1]).map(|_| VecDeque::new()).collect();
         Ok(self)
     }
 }
@@ -78,6 +130,7 @@ impl<A: 'static, B: 'static> TaskBody for TwoInputTask<A, B> {
     fn run(mut self: Box<Self>, env: &TaskEnv) -> Result<()> {
         let (g1, g2) = self.gates.take().ok_or_else(|| Error::Internal("two-input task started without gates".into()))?;
         let time = self.time.clone().ok_or_else(|| Error::Internal("two-input task started without a clock".into()))?;
+        let mut aligner = BarrierAligner::new(self.held.len(), env.exactly_once);
         loop {
             if env.cancel.is_cancelled() {
                 return Err(Error::Cancelled);
@@ -86,63 +139,55 @@ impl<A: 'static, B: 'static> TaskBody for TwoInputTask<A, B> {
             if time.take_due(now) {
                 self.op.on_processing_time(now)?;
             }
+            while let Ok(c) = env.control.try_recv() {
+                if let TaskControl::Complete(id) = c {
+                    self.op.notify_checkpoint_complete(id)?;
+                }
+            }
             if self.watermarks[0].all_ended() && self.watermarks[1].all_ended() {
                 self.op.end_input()?;
+                let op = &mut self.op;
+                env.finish(|id| op.notify_checkpoint_complete(id))?;
                 return self.op.close();
             }
-            let mut sel = Select::new();
-            let i1 = (!self.watermarks[0].all_ended()).then(|| sel.recv(&g1));
-            let i2 = (!self.watermarks[1].all_ended()).then(|| sel.recv(&g2));
-            let op = match sel.try_select() {
-                Ok(op) => op,
-                Err(_) => {
-                    self.op.flush()?;
-                    match sel.select_timeout(wait_time(&time)) {
+            let input = match self.replay.pop_front() {
+                Some(i) => i,
+                None => {
+                    let mut sel = Select::new();
+                    let i1 = (!self.watermarks[0].all_ended()).then(|| sel.recv(&g1));
+                    let i2 = (!self.watermarks[1].all_ended()).then(|| sel.recv(&g2));
+                    let op = match sel.try_select() {
                         Ok(op) => op,
-                        Err(_) => continue,
+                        Err(_) => {
+                            self.op.flush()?;
+                            match sel.select_timeout(wait_time(&time)) {
+                                Ok(op) => op,
+                                Err(_) => continue,
+                            }
+                        }
+                    };
+                    if Some(op.index()) == i1 {
+                        Input::First(op.recv(&g1).map_err(|_| Error::Cancelled)?)
+                    } else if Some(op.index()) == i2 {
+                        Input::Second(op.recv(&g2).map_err(|_| Error::Cancelled)?)
+                    } else {
+                        continue;
                     }
                 }
             };
-            if Some(op.index()) == i1 {
-                let env = op.recv(&g1).map_err(|_| Error::Cancelled)?;
-                let ch = env.channel as usize;
-                match env.event {
-                    Event::Records(mut b) => self.op.push1(&mut b)?,
-                    Event::Watermark(w) => {
-                        let u = self.watermarks[0].on_watermark(ch, w);
-                        self.apply(u)?;
-                    }
-                    Event::WatermarkStatus(s) => {
-                        let u = self.watermarks[0].on_status(ch, s);
-                        self.apply(u)?;
-                    }
-                    Event::EndOfInput => {
-                        let mut u = self.watermarks[0].on_end(ch);
-                        u.watermark = u.watermark.or(Some(i64::MAX));
-                        u.status = u.status.or(Some(WatermarkStatus::Active));
-                        self.apply(u)?;
-                    }
-                }
-            } else if Some(op.index()) == i2 {
-                let env = op.recv(&g2).map_err(|_| Error::Cancelled)?;
-                let ch = env.channel as usize;
-                match env.event {
-                    Event::Records(mut b) => self.op.push2(&mut b)?,
-                    Event::Watermark(w) => {
-                        let u = self.watermarks[1].on_watermark(ch, w);
-                        self.apply(u)?;
-                    }
-                    Event::WatermarkStatus(s) => {
-                        let u = self.watermarks[1].on_status(ch, s);
-                        self.apply(u)?;
-                    }
-                    Event::EndOfInput => {
-                        let mut u = self.watermarks[1].on_end(ch);
-                        u.watermark = u.watermark.or(Some(i64::MAX));
-                        u.status = u.status.or(Some(WatermarkStatus::Active));
-                        self.apply(u)?;
-                    }
-                }
+            let global = match &input {
+                Input::First(e) => e.channel as usize,
+                Input::Second(e) => self.first_channels + e.channel as usize,
+            };
+            if aligner.is_blocked(global) {
+                self.held[global].push_back(input);
+                continue;
+            }
+            match input {
+                Input::First(Envelope { event: Event::Records(mut b), .. }) => self.op.push1(&mut b)?,
+                Input::Second(Envelope { event: Event::Records(mut b), .. }) => self.op.push2(&mut b)?,
+                Input::First(e) => self.on_event(env, &mut aligner, 0, e.channel as usize, e.event)?,
+                Input::Second(e) => self.on_event(env, &mut aligner, 1, e.channel as usize, e.event)?,
             }
         }
     }

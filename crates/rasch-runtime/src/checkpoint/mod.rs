@@ -1,0 +1,20 @@
+//! Checkpoints (DESIGN §6): barriers, the snapshot an operator chain collects when a barrier
+//! passes, the state restored into operators, and the coordinator that triggers, collects and
+//! completes checkpoints.
+
+mod config;
+mod coordinator;
+mod keyed_map;
+mod restore;
+mod snapshot;
+mod store;
+
+pub use config::CheckpointConfig;
+pub use coordinator::{CheckpointStats, CompletedSnapshot, Coordinator};
+pub use keyed_map::KeyedMapState;
+pub use restore::{RestorePlan, TaskStateFile};
+pub use snapshot::{Barrier, OperatorState, Snapshot, SnapshotKind};
+pub use store::{CheckpointStore, CompletedCheckpoint};
+
+/// The checkpoint id used for the final commit when a bounded job finishes successfully.
+pub const FINAL_CHECKPOINT_ID: u64 = u64::MAX;

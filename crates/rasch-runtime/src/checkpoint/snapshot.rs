@@ -1,0 +1,65 @@
+//! What travels with a barrier and what an operator contributes to a snapshot.
+
+use rasch_state::KeyGroupSnapshot;
+use serde::{Deserialize, Serialize};
+
+/// Checkpoint (periodic, owned by the runtime) or savepoint (user-triggered, self-contained).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SnapshotKind {
+    /// A periodic checkpoint.
+    Checkpoint,
+    /// A user-triggered savepoint.
+    Savepoint,
+}
+
+/// A checkpoint barrier: flows in-band with the records of every channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Barrier {
+    /// The checkpoint id (increasing).
+    pub id: u64,
+    /// Checkpoint or savepoint.
+    pub kind: SnapshotKind,
+}
+
+/// The state of one operator instance at a checkpoint, in a form that can be redistributed:
+/// keyed state by key group, list state split evenly, union state to everyone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorState {
+    /// Keyed state and timers, per key group.
+    pub keyed: Vec<KeyGroupSnapshot>,
+    /// Operator list state (e.g. source splits, sink committables): split evenly on rescale.
+    pub list: Vec<Vec<u8>>,
+    /// Union list state: every instance receives all entries on restore.
+    pub union: Vec<Vec<u8>>,
+    /// Broadcast state: identical on every instance; restored from one copy.
+    pub broadcast: Option<Vec<u8>>,
+}
+
+impl OperatorState {
+    /// True when there is nothing to store.
+    pub fn is_empty(&self) -> bool {
+        self.keyed.is_empty() && self.list.is_empty() && self.union.is_empty() && self.broadcast.is_none()
+    }
+}
+
+/// The states a task's chain collects while a barrier passes through it.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The barrier being processed.
+    pub barrier: Barrier,
+    /// State per operator id.
+    pub operators: Vec<(String, OperatorState)>,
+}
+
+impl Snapshot {
+    /// An empty snapshot for `barrier`.
+    pub fn new(barrier: Barrier) -> Self {
+        Snapshot { barrier, operators: Vec::new() }
+    }
+    /// Adds the state of operator `operator_id` (nothing is stored for empty state).
+    pub fn add(&mut self, operator_id: &str, state: OperatorState) {
+        if !state.is_empty() {
+            self.operators.push((operator_id.to_string(), state));
+        }
+    }
+}

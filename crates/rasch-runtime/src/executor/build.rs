@@ -1,0 +1,107 @@
+//! Instantiation of one subtask's chain, last operator first, inside its task thread.
+
+use super::ExecutionOptions;
+use super::wiring::TaskSpec;
+use crate::checkpoint::RestorePlan;
+use crate::collector::SideOutputs;
+use crate::context::{Accumulators, RuntimeContext};
+use crate::graph::JobGraph;
+use crate::metrics::OperatorMetrics;
+use crate::operators::{OperatorInstance, OperatorSetup};
+use crate::partition::WriterContext;
+use crate::task::{SourceTask, TaskBody};
+use crate::time::ProcessingTimeService;
+use rasch_core::{Error, Result};
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// Instantiates the chain of one subtask, last operator first, and returns its task loop.
+pub(super) fn build_task(
+    job: &JobGraph,
+    mut spec: TaskSpec,
+    metrics: &[Vec<Arc<OperatorMetrics>>],
+    accs: &Arc<Accumulators>,
+    opts: &ExecutionOptions,
+    attempt: u32,
+    restored: Option<&RestorePlan>,
+) -> Result<Box<dyn TaskBody>> {
+    let sg = &job.stream;
+    let vx = &job.vertices[spec.vertex];
+    let j = spec.subtask;
+    let mut built: HashMap<usize, Box<dyn Any>> = HashMap::new();
+    let time = ProcessingTimeService::new(opts.clock.clone());
+    for &node in vx.nodes.iter().rev() {
+        let sn = &sg.nodes[node];
+        let mut main = Vec::new();
+        let mut sides: BTreeMap<String, (usize, Vec<Box<dyn Any>>)> = BTreeMap::new();
+        for e in sg.out_edges(node) {
+            let se = &sg.edges[e];
+            let out: Box<dyn Any> = if job.chained[e] {
+                built.remove(&se.target).ok_or_else(|| Error::Internal(format!("chained operator {} not built", se.target)))?
+            } else {
+                let targets = spec.outputs.remove(&e).ok_or_else(|| Error::Internal(format!("no channels for edge {e}")))?;
+                let wctx = WriterContext {
+                    subtask_index: j,
+                    target_max_parallelism: job.node_max_parallelism[se.target],
+                    batch_size: opts.batch_size,
+                    cancel: opts.cancel.clone(),
+                };
+                job.partitioners[e].create_writer(targets, &wctx)?
+            };
+            match &se.side_output {
+                Some(tag) => sides.entry(tag.clone()).or_insert_with(|| (e, Vec::new())).1.push(out),
+                None => main.push(out),
+            }
+        }
+        let m = metrics[node][j].clone();
+        let main = sn.output_type.counting(sn.output_type.fan_out(main)?, m.clone())?;
+        let mut side_outputs = SideOutputs::new();
+        for (tag, (edge, outs)) in sides {
+            let ty = &sg.edges[edge].data_type;
+            ty.add_side_output(&mut side_outputs, &tag, ty.fan_out(outs)?)?;
+        }
+        let setup = OperatorSetup {
+            ctx: RuntimeContext {
+                task_name: vx.name.as_str().into(),
+                operator_name: sn.name.as_str().into(),
+                subtask_index: j,
+                parallelism: job.node_parallelism[node],
+                max_parallelism: job.node_max_parallelism[node],
+                attempt,
+                runtime_mode: opts.runtime_mode,
+                config: opts.config.clone(),
+                accumulators: accs.clone(),
+            },
+            metrics: m,
+            batch_size: opts.batch_size,
+            time: time.clone(),
+            operator_id: job.operator_ids[node].as_str().into(),
+            restored: restored.and_then(|r| r.state_for(&job.operator_ids[node], j, job.node_parallelism[node])),
+        };
+        let instance = sn.factory.create(&setup, main, side_outputs)?;
+        if node != vx.nodes[0] {
+            match instance {
+                OperatorInstance::OneInput(op) => {
+                    built.insert(node, op);
+                }
+                _ => return Err(Error::Internal(format!("operator '{}' cannot be chained", sn.name))),
+            }
+            continue;
+        }
+        return match instance {
+            OperatorInstance::Source(driver) => Ok(Box::new(SourceTask::new(driver, time))),
+            OperatorInstance::OneInput(head) => {
+                let (gate, n) = spec.gates[0].take().ok_or_else(|| Error::Internal(format!("'{}' has no input", sn.name)))?;
+                let edge = sg.in_edges(node).next().ok_or_else(|| Error::Internal("head without input edge".into()))?;
+                sg.edges[edge].data_type.one_input_task(head, gate, n, time)
+            }
+            OperatorInstance::TwoInput(builder) => {
+                let (g0, n0) = spec.gates[0].take().ok_or_else(|| Error::Internal("first input missing".into()))?;
+                let (g1, n1) = spec.gates[1].take().ok_or_else(|| Error::Internal("second input missing".into()))?;
+                builder.build([g0, g1], [n0, n1], time)
+            }
+        };
+    }
+    Err(Error::Internal("empty vertex".into()))
+}

@@ -1,0 +1,80 @@
+//! The messages between a task and the job master: checkpoint triggers and notifications in,
+//! snapshots and lifecycle reports out — plus the end-of-job handshake every task performs.
+
+use super::TaskEnv;
+use crate::channel::CANCEL_POLL;
+use crate::checkpoint::{Barrier, FINAL_CHECKPOINT_ID, OperatorState, Snapshot};
+use crossbeam_channel::RecvTimeoutError;
+use rasch_core::{Error, Result};
+
+/// A command from the job master to a task.
+#[derive(Debug, Clone)]
+pub enum TaskControl {
+    /// (Sources only) take a snapshot and emit this barrier.
+    Trigger(Barrier),
+    /// Checkpoint `id` completed everywhere: commit.
+    Complete(u64),
+    /// Every task reached the end of its input: commit the final output and exit.
+    JobFinished,
+}
+
+/// A report from a task to the job master.
+#[derive(Debug)]
+pub enum TaskEvent {
+    /// The task's chain snapshotted its state for a checkpoint.
+    Ack {
+        /// Vertex index.
+        vertex: usize,
+        /// Subtask index.
+        subtask: usize,
+        /// The checkpoint.
+        checkpoint_id: u64,
+        /// State per operator id.
+        operators: Vec<(String, OperatorState)>,
+    },
+    /// The task processed all of its input and waits for the job to finish.
+    EndOfInput {
+        /// Vertex index.
+        vertex: usize,
+        /// Subtask index.
+        subtask: usize,
+    },
+    /// The task thread ended.
+    Finished {
+        /// Vertex index.
+        vertex: usize,
+        /// Subtask index.
+        subtask: usize,
+        /// Ok, or why it failed.
+        result: Result<()>,
+    },
+}
+
+impl TaskEnv {
+    /// Sends the snapshot of a checkpoint to the job master.
+    pub fn ack(&self, snapshot: Snapshot) {
+        let _ = self.events.send(TaskEvent::Ack {
+            vertex: self.vertex,
+            subtask: self.subtask,
+            checkpoint_id: snapshot.barrier.id,
+            operators: snapshot.operators,
+        });
+    }
+
+    /// The end-of-job handshake: reports end of input, keeps applying checkpoint
+    /// notifications, and on `JobFinished` runs `notify(FINAL_CHECKPOINT_ID)` (the final commit).
+    pub fn finish(&self, mut notify: impl FnMut(u64) -> Result<()>) -> Result<()> {
+        let _ = self.events.send(TaskEvent::EndOfInput { vertex: self.vertex, subtask: self.subtask });
+        loop {
+            if self.cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            match self.control.recv_timeout(CANCEL_POLL) {
+                Ok(TaskControl::Complete(id)) => notify(id)?,
+                Ok(TaskControl::JobFinished) => return notify(FINAL_CHECKPOINT_ID),
+                Ok(TaskControl::Trigger(_)) | Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Err(Error::Cancelled),
+            }
+        }
+    }
+}

@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+# The S3 checkpoint-storage test runs against a local S3-compatible server (moto, from PyPI);
+# without it that one test reports itself skipped.
+./scripts/install-s3-test-server.sh || echo "warning: could not install the S3 test server; the S3 storage test will be skipped" >&2
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked

@@ -125,6 +125,13 @@ impl StreamEnv {
         self.set_config(rasch_core::config::RUNTIME_MODE, v)
     }
 
+    /// Takes a checkpoint every `interval` (Flink's `enableCheckpointing`): on failure the job
+    /// restarts from the latest completed one with exactly-once state (see
+    /// `execution.checkpointing.*` and `restart-strategy.*` for the details).
+    pub fn enable_checkpointing(&self, interval: std::time::Duration) -> &Self {
+        self.set_config(rasch_core::config::CHECKPOINTING_INTERVAL, format!("{} ms", interval.as_millis().max(1)))
+    }
+
     /// Turns operator chaining off for the whole job.
     pub fn disable_operator_chaining(&self) -> &Self {
         self.set_config(OPERATOR_CHAINING, "false")

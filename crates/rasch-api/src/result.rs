@@ -31,6 +31,14 @@ impl JobResult {
     pub fn operator(&self, name: &str) -> Option<&OperatorStats> {
         self.inner.operators.iter().find(|o| o.name == name)
     }
+    /// How often the job restarted (from its latest checkpoint) before it finished.
+    pub fn restarts(&self) -> u32 {
+        self.inner.restarts
+    }
+    /// How many checkpoints completed while the job ran.
+    pub fn completed_checkpoints(&self) -> u64 {
+        self.inner.completed_checkpoints
+    }
     /// The value of a user counter summed over subtasks (Flink's `getAccumulatorResult`).
     pub fn accumulator(&self, name: &str) -> Option<i64> {
         self.inner.accumulators.get(name).copied()

@@ -208,7 +208,8 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
         let result = self.stream.transform(
             &format!("SlicedWindow({assigner}, Aggregate)"),
             one_input_factory::<T, R, _, _>(move |setup, out: BoxOutput<R>, _| {
-                Ok(SlicingWindowOperator::new(selector.clone(), agg.clone(), slice, |_: K, r: R| r, out, setup.batch_size))
+                SlicingWindowOperator::new(selector.clone(), agg.clone(), slice, |_: K, r: R| r, out, setup.batch_size)
+                    .with_checkpointing(setup)
             }),
         );
         if self.non_parallel { result.set_parallelism(1) } else { result }

@@ -89,12 +89,18 @@ impl<T: Clone + 'static> SourceReader<T, CollectionSplit> for CollectionReader<T
         }
         Ok(PollStatus::EndOfInput)
     }
+
+    /// The splits not yet exhausted, in reading order, each at the index of its next value.
+    fn snapshot_state(&mut self) -> Result<Vec<CollectionSplit>> {
+        let len = self.values.len();
+        Ok(self.splits.iter().rev().filter(|s| s.next_index < len).copied().collect())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_util::run_source;
+    use crate::test_util::{read_with_restores, run_source};
 
     #[test]
     fn emits_all_values_in_order_across_batches() {
@@ -137,5 +143,27 @@ mod tests {
         let mut buf = Vec::new();
         assert_eq!(reader.poll_next(&mut SourceOutput::new(&mut buf, 100)).unwrap(), PollStatus::EndOfInput);
         assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn snapshot_and_restore_at_every_cut_point() {
+        let values: Vec<u32> = (0..9).collect();
+        let source = CollectionSource::new(values.clone());
+        let splits = Source::<u32>::create_splits(&source, 1).unwrap();
+        for a in 0..=10 {
+            assert_eq!(read_with_restores(&source, splits.clone(), &[a]).unwrap(), values, "cut {a}");
+            for b in 0..=10 - a {
+                assert_eq!(read_with_restores(&source, splits.clone(), &[a, b]).unwrap(), values, "cuts {a},{b}");
+            }
+        }
+        // A finished reader snapshots nothing; a fresh one snapshots its split as assigned.
+        let mut reader = source.create_reader(&RuntimeContext::for_test(0, 1)).unwrap();
+        assert!(reader.snapshot_state().unwrap().is_empty());
+        reader.add_splits(splits.clone()).unwrap();
+        assert_eq!(reader.snapshot_state().unwrap(), splits);
+        reader.poll_next(&mut SourceOutput::new(&mut Vec::new(), 4)).unwrap();
+        assert_eq!(reader.snapshot_state().unwrap(), [CollectionSplit { next_index: 4 }]);
+        reader.poll_next(&mut SourceOutput::new(&mut Vec::new(), 100)).unwrap();
+        assert!(reader.snapshot_state().unwrap().is_empty());
     }
 }

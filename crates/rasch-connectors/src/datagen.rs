@@ -203,12 +203,18 @@ where
         }
         Ok(PollStatus::EndOfInput)
     }
+
+    /// The splits not yet exhausted, in reading order, each at the next index to generate.
+    /// The rate limiter's tokens are not state: a restored reader starts with a fresh bucket.
+    fn snapshot_state(&mut self) -> Result<Vec<DataGenSplit>> {
+        Ok(self.splits.iter().rev().filter(|s| s.remaining() > 0).copied().collect())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_util::run_source;
+    use crate::test_util::{read_with_restores, run_source};
 
     #[test]
     fn bounded_generates_each_index_once_in_contiguous_ranges() {
@@ -284,6 +290,36 @@ mod tests {
         for r in [0.0, -1.0, f64::NAN, f64::INFINITY] {
             let e = DataGenSource::new(|k| k).with_rows_per_second(r).create_splits(1).unwrap_err();
             assert!(e.to_string().contains("rows per second"), "{e}");
+        }
+    }
+
+    #[test]
+    fn snapshot_and_restore_at_every_cut_point() {
+        let bounded = DataGenSource::new(|k| k * 2).with_count(11);
+        let want: Vec<u64> = (0..11).map(|k| k * 2).collect();
+        for p in [1, 2, 4] {
+            let splits = bounded.create_splits(p).unwrap();
+            for a in 0..=12 {
+                assert_eq!(read_with_restores(&bounded, splits.clone(), &[a]).unwrap(), want, "p={p} cut {a}");
+                for b in [0, 1, 3] {
+                    assert_eq!(read_with_restores(&bounded, splits.clone(), &[a, b]).unwrap(), want, "p={p} cuts {a},{b}");
+                }
+            }
+        }
+        // Unbounded interleaved split: positions are snapshotted by index.
+        let unbounded = DataGenSource::new(|k| k);
+        let mut reader = unbounded.create_reader(&RuntimeContext::for_test(1, 3)).unwrap();
+        reader.add_splits(vec![unbounded.create_splits(3).unwrap()[1]]).unwrap();
+        reader.poll_next(&mut SourceOutput::new(&mut Vec::new(), 4)).unwrap();
+        assert_eq!(reader.snapshot_state().unwrap(), [DataGenSplit { next: 13, end: None, step: 3 }]);
+    }
+
+    #[test]
+    fn rate_limited_reader_snapshots_and_restores() {
+        let source = DataGenSource::new(|k| k).with_count(30).with_rows_per_second(2000.0);
+        let splits = source.create_splits(1).unwrap();
+        for cuts in [&[0][..], &[1], &[7, 5], &[29], &[30], &[31]] {
+            assert_eq!(read_with_restores(&source, splits.clone(), cuts).unwrap(), (0..30).collect::<Vec<_>>(), "cuts {cuts:?}");
         }
     }
 }

@@ -1,4 +1,7 @@
 //! `DiscardingSink`: drops every record (Flink's `DiscardingSink`, the `blackhole` connector).
+//!
+//! At-least-once by the default (non-transactional) checkpoint methods — trivially, since
+//! nothing is kept.
 
 use rasch_core::{Record, Result};
 use rasch_runtime::context::RuntimeContext;

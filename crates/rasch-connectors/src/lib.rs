@@ -3,8 +3,14 @@
 //! Sources: [`CollectionSource`] (`fromCollection`), [`SequenceSource`] (`fromSequence`),
 //! [`DataGenSource`] (the DataGen connector), [`TextFileSource`] (`readTextFile`) and
 //! [`SocketTextSource`] (`socketTextStream`). Sinks: [`PrintSink`] (`print`/`printToErr`),
-//! [`TextFileSink`] (`writeAsText`), [`DiscardingSink`] and [`CollectSink`] (collects
-//! results in memory, for tests and examples).
+//! [`TextFileSink`] (`writeAsText`), [`FileSink`] (Flink's exactly-once `FileSink` with row
+//! format), [`DiscardingSink`] and [`CollectSink`] (collects results in memory, for tests and
+//! examples).
+//!
+//! Checkpoints: every source reader snapshots its split positions (`snapshot_state`); all but
+//! the socket source replay exactly from there. [`FileSink`] and [`CollectSink`] are
+//! exactly-once by two-phase commit; [`PrintSink`], [`TextFileSink`] and [`DiscardingSink`] are
+//! at-least-once (after a restore they repeat what was written since the last checkpoint).
 //!
 //! Every reader and writer works on whole batches: sources fill a
 //! [`SourceOutput`](rasch_runtime::source::SourceOutput) until it is full, sinks render or
@@ -16,6 +22,7 @@ pub mod collect;
 pub mod collection;
 pub mod datagen;
 pub mod discard;
+pub mod file_sink;
 pub mod print;
 pub mod sequence;
 pub mod socket;
@@ -26,6 +33,7 @@ pub use collect::{CollectHandle, CollectSink};
 pub use collection::{CollectionSource, CollectionSplit};
 pub use datagen::{DataGenSource, DataGenSplit};
 pub use discard::DiscardingSink;
+pub use file_sink::{FileSink, RollingPolicy};
 pub use print::{PrintSink, PrintTarget};
 pub use sequence::{SequenceSource, SequenceSplit};
 pub use socket::{SocketSplit, SocketTextSource};
@@ -62,5 +70,44 @@ pub(crate) mod test_util {
             per_subtask.push(values);
         }
         Ok(per_subtask)
+    }
+
+    /// Reads `splits` with a chain of readers, as if the job failed and restored after every
+    /// cut: reader `i` reads `cuts[i]` more records (at most one per poll, fewer if the input
+    /// ends), snapshots its state, and reader `i + 1` is created from that snapshot
+    /// (round-tripped through postcard, like a checkpoint); the last reader reads to the end
+    /// in batches of 3. Returns every value in order.
+    pub fn read_with_restores<T: 'static, S: Source<T>>(source: &S, splits: Vec<S::Split>, cuts: &[usize]) -> Result<Vec<T>> {
+        let ctx = RuntimeContext::for_test(0, 1);
+        let mut reader = source.create_reader(&ctx)?;
+        reader.add_splits(splits)?;
+        let mut values = Vec::new();
+        let mut buf: Vec<Record<T>> = Vec::new();
+        for &cut in cuts {
+            let target = values.len() + cut;
+            while values.len() < target {
+                let status = reader.poll_next(&mut SourceOutput::new(&mut buf, 1))?;
+                assert!(buf.len() <= 1, "reader overfilled its batch");
+                values.extend(buf.drain(..).map(|r| r.value));
+                if status == PollStatus::EndOfInput {
+                    break;
+                }
+            }
+            let snapshot = reader.snapshot_state()?;
+            reader.close()?;
+            let bytes = postcard::to_stdvec(&snapshot).expect("splits serialize");
+            let restored: Vec<S::Split> = postcard::from_bytes(&bytes).expect("splits deserialize");
+            reader = source.create_reader(&ctx)?;
+            reader.add_splits(restored)?;
+        }
+        loop {
+            let status = reader.poll_next(&mut SourceOutput::new(&mut buf, 3))?;
+            values.extend(buf.drain(..).map(|r| r.value));
+            if status == PollStatus::EndOfInput {
+                break;
+            }
+        }
+        reader.close()?;
+        Ok(values)
     }
 }

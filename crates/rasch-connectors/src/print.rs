@@ -1,5 +1,8 @@
 //! `PrintSink`: writes every record as a line of text to stdout or stderr (Flink's
 //! `print()` / `printToErr()` and `PrintSinkFunction`).
+//!
+//! **At-least-once**: it keeps the default (non-transactional) checkpoint methods, so after a
+//! restore the lines printed since the last checkpoint are printed again.
 
 use rasch_core::{Error, Record, Result, ToText};
 use rasch_runtime::context::RuntimeContext;

@@ -103,12 +103,17 @@ impl SourceReader<i64, SequenceSplit> for SequenceReader {
         }
         Ok(PollStatus::EndOfInput)
     }
+
+    /// The splits not yet exhausted, in reading order, each at the next number to emit.
+    fn snapshot_state(&mut self) -> Result<Vec<SequenceSplit>> {
+        Ok(self.splits.iter().rev().filter(|s| s.next <= s.end_inclusive).copied().collect())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_util::run_source;
+    use crate::test_util::{read_with_restores, run_source};
 
     #[test]
     fn rejects_reversed_range_naming_both_ends() {
@@ -163,5 +168,29 @@ mod tests {
         assert_eq!(reader.poll_next(&mut SourceOutput::new(&mut buf, 2)).unwrap(), PollStatus::MoreAvailable);
         assert_eq!(reader.poll_next(&mut SourceOutput::new(&mut buf, 10)).unwrap(), PollStatus::EndOfInput);
         assert_eq!(buf.iter().map(|r| r.value).collect::<Vec<_>>(), vec![i64::MAX - 2, i64::MAX - 1, i64::MAX]);
+    }
+
+    #[test]
+    fn snapshot_and_restore_at_every_cut_point() {
+        let source = SequenceSource::new(-3, 8).unwrap();
+        let want: Vec<i64> = (-3..=8).collect();
+        for p in [1, 3, 5] {
+            // One reader owning every split, like a subtask restored after a scale-in.
+            let splits = source.create_splits(p).unwrap();
+            for a in 0..=13 {
+                assert_eq!(read_with_restores(&source, splits.clone(), &[a]).unwrap(), want, "p={p} cut {a}");
+                for b in [0, 1, 2, 5] {
+                    assert_eq!(read_with_restores(&source, splits.clone(), &[a, b]).unwrap(), want, "p={p} cuts {a},{b}");
+                }
+            }
+        }
+        let mut reader = source.create_reader(&RuntimeContext::for_test(0, 1)).unwrap();
+        reader.add_splits(source.create_splits(2).unwrap()).unwrap();
+        reader.poll_next(&mut SourceOutput::new(&mut Vec::new(), 8)).unwrap();
+        assert_eq!(reader.snapshot_state().unwrap(), [SequenceSplit { next: 5, end_inclusive: 8 }]);
+        // The top of the range snapshots without overflowing.
+        reader.add_splits(vec![SequenceSplit { next: i64::MAX - 1, end_inclusive: i64::MAX }]).unwrap();
+        reader.poll_next(&mut SourceOutput::new(&mut Vec::new(), 100)).unwrap();
+        assert!(reader.snapshot_state().unwrap().is_empty());
     }
 }

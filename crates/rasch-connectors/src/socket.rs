@@ -1,5 +1,11 @@
 //! `SocketTextSource`: reads delimited text records from a TCP socket (Flink's
 //! `socketTextStream` / `SocketTextStreamFunction`).
+//!
+//! **Not replayable.** A checkpoint records only the address (the split is returned
+//! unchanged by `snapshot_state`); on recovery the restored reader reconnects, and whatever
+//! the server sent in the meantime — or had sent after the checkpoint and before the failure —
+//! is lost or not re-read. A job reading a socket is therefore at-most-once for that input,
+//! whatever its sinks guarantee, exactly like Flink's socket source.
 
 use memchr::memmem::Finder;
 use rasch_core::{Error, Result};
@@ -249,6 +255,11 @@ impl SourceReader<String, SocketSplit> for SocketReader {
         Ok(())
     }
 
+    /// The address, unchanged: a socket cannot be replayed (see the module docs).
+    fn snapshot_state(&mut self) -> Result<Vec<SocketSplit>> {
+        Ok(self.addr.iter().cloned().collect())
+    }
+
     fn poll_next(&mut self, output: &mut SourceOutput<'_, String>) -> Result<PollStatus> {
         if self.addr.is_none() {
             return Ok(PollStatus::EndOfInput);
@@ -466,5 +477,29 @@ mod tests {
         assert!(e.to_string().contains("delimiter"), "{e}");
         let e = SocketTextSource::new("h", 1).with_max_retry(-2).create_splits(1).unwrap_err();
         assert!(e.to_string().contains("-2"), "{e}");
+    }
+
+    #[test]
+    fn snapshot_returns_the_address_and_a_restored_reader_reconnects() {
+        let (port, server) = serve(vec![vec![b"a\nb\n"], vec![b"c\n"]]);
+        let source = SocketTextSource::new("127.0.0.1", port);
+        let mut first = reader(&source);
+        let mut buf = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while buf.is_empty() {
+            assert!(Instant::now() < deadline, "no record received");
+            first.poll_next(&mut SourceOutput::new(&mut buf, 1)).unwrap();
+        }
+        assert_eq!(buf[0].value, "a");
+        let snapshot = first.snapshot_state().unwrap();
+        assert_eq!(snapshot, source.create_splits(1).unwrap());
+        first.close().unwrap();
+        drop(first);
+        // Not replayable: the restored reader gets what the server sends on the new
+        // connection; "b" is lost.
+        let mut restored = source.create_reader(&RuntimeContext::for_test(0, 1)).unwrap();
+        restored.add_splits(snapshot).unwrap();
+        assert_eq!(drain(restored.as_mut(), 10).unwrap(), ["c"]);
+        server.join().unwrap();
     }
 }

@@ -85,6 +85,10 @@ impl TextFileSource {
 }
 
 /// The byte range `[start, end)` of a file; it owns the lines whose first byte lies in it.
+///
+/// A split taken from a checkpoint ([`SourceReader::snapshot_state`]) also carries
+/// `resume_at`: the first byte of the next line to read, so a restored reader continues there
+/// exactly — never cutting or repeating a line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileSplit {
     /// The file.
@@ -93,6 +97,18 @@ pub struct FileSplit {
     pub start: u64,
     /// First byte after the range.
     pub end: u64,
+    /// `None` for a split not read yet. `Some(offset)`: the lines starting before `offset`
+    /// were already emitted and `offset` is the first byte of a line (or `>= end` when
+    /// nothing is left); it must lie within `[start, file length]`.
+    #[serde(default)]
+    pub resume_at: Option<u64>,
+}
+
+impl FileSplit {
+    /// The split `[start, end)` of `path`, not read yet.
+    pub fn new(path: impl Into<PathBuf>, start: u64, end: u64) -> Self {
+        FileSplit { path: path.into(), start, end, resume_at: None }
+    }
 }
 
 impl Source<String> for TextFileSource {
@@ -112,7 +128,7 @@ impl Source<String> for TextFileSource {
             let mut start = 0;
             while start < len {
                 let end = start.saturating_add(target).min(len);
-                splits.push(FileSplit { path: path.clone(), start, end });
+                splits.push(FileSplit::new(path.clone(), start, end));
                 start = end;
             }
         }
@@ -127,6 +143,8 @@ impl Source<String> for TextFileSource {
 /// Progress through the current split. The buffer holds the file bytes starting at file
 /// offset `buf_off`: `buf[lo..hi]` are not consumed yet, `buf[lo..scan]` hold no `\n`.
 struct Active {
+    /// The split as assigned (returned as is by a snapshot taken while still `skipping`).
+    split: FileSplit,
     path: PathBuf,
     end: u64,
     buf_off: u64,
@@ -155,7 +173,13 @@ struct TextFileReader {
 impl TextFileReader {
     /// Opens (or reuses) the file of `split` and positions it; `None` for an empty range.
     fn start(&mut self, split: FileSplit) -> Result<Option<Active>> {
-        if split.start >= split.end {
+        if let Some(at) = split.resume_at.filter(|at| *at < split.start) {
+            return Err(Error::MalformedInput {
+                location: format!("text file '{}', split [{}, {})", split.path.display(), split.start, split.end),
+                message: format!("resume offset {at} lies before the start of the split"),
+            });
+        }
+        if split.resume_at.unwrap_or(split.start) >= split.end {
             return Ok(None);
         }
         if self.buf.is_empty() || self.buf.len() > 4 * self.buffer_size {
@@ -167,11 +191,16 @@ impl TextFileReader {
             slot => &mut slot.insert((split.path.clone(), File::open(&split.path).map_err(cannot_read)?)).1,
         };
         // A split not at the start of the file begins after the first '\n' at or after
-        // `start - 1`: if byte `start - 1` is '\n', a line starts exactly at `start`.
-        let skipping = split.start > 0;
-        let buf_off = split.start - u64::from(skipping);
+        // `start - 1`: if byte `start - 1` is '\n', a line starts exactly at `start`. A
+        // resumed split starts right at the line it recorded.
+        let (buf_off, skipping) = match split.resume_at {
+            Some(at) => (at, false),
+            None if split.start > 0 => (split.start - 1, true),
+            None => (0, false),
+        };
         file.seek(SeekFrom::Start(buf_off)).map_err(cannot_read)?;
-        Ok(Some(Active { path: split.path, end: split.end, buf_off, lo: 0, scan: 0, hi: 0, eof: false, skipping }))
+        let (path, end) = (split.path.clone(), split.end);
+        Ok(Some(Active { split, path, end, buf_off, lo: 0, scan: 0, hi: 0, eof: false, skipping }))
     }
 }
 
@@ -276,6 +305,25 @@ impl SourceReader<String, FileSplit> for TextFileReader {
         }
     }
 
+    /// The current split positioned at its next unread line (with `resume_at`), then the
+    /// splits not started yet, as assigned. Finished splits are left out.
+    fn snapshot_state(&mut self) -> Result<Vec<FileSplit>> {
+        let mut splits = Vec::with_capacity(self.pending.len() + 1);
+        if let Some(a) = &self.active {
+            if a.skipping {
+                // No line of this split has been emitted yet.
+                splits.push(a.split.clone());
+            } else {
+                let next = a.buf_off + a.lo as u64;
+                if next < a.end {
+                    splits.push(FileSplit { resume_at: Some(next), ..a.split.clone() });
+                }
+            }
+        }
+        splits.extend(self.pending.iter().filter(|s| s.resume_at.unwrap_or(s.start) < s.end).cloned());
+        Ok(splits)
+    }
+
     fn close(&mut self) -> Result<()> {
         self.active = None;
         self.file = None;
@@ -344,7 +392,7 @@ mod tests {
             std::fs::write(&path, content).unwrap();
             let want = expected_lines(content);
             let len = content.len() as u64;
-            let split = |start, end| FileSplit { path: path.clone(), start, end };
+            let split = |start, end| FileSplit::new(&path, start, end);
             for buffer_size in [1, 2, 3, 5, 64, DEFAULT_BUFFER_SIZE] {
                 let source = TextFileSource::new(&path).with_buffer_size(buffer_size);
                 assert_eq!(read(&source, vec![split(0, len)], 1000).unwrap(), want);
@@ -451,6 +499,73 @@ mod tests {
                 other => panic!("unexpected error {other:?}"),
             }
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn snapshot_and_restore_after_every_line() {
+        let dir = temp_dir("restore");
+        let contents: &[&[u8]] = &[
+            b"",
+            b"\n",
+            b"a",
+            b"hello\nworld",
+            b"one\n\nthree\n\n\nsix\n",
+            b"\nleading empty\n",
+            b"crlf\r\nlines\r\n\r\nend\r",
+            b"mixed\r\nx\ny\r\n\rz",
+        ];
+        for (i, content) in contents.iter().enumerate() {
+            let path = dir.join(format!("f{i}"));
+            std::fs::write(&path, content).unwrap();
+            let want = expected_lines(content);
+            let n = want.len();
+            let len = content.len() as u64;
+            let split = |start, end| FileSplit::new(&path, start, end);
+            for buffer_size in [1, 3, 64] {
+                let source = TextFileSource::new(&path).with_buffer_size(buffer_size);
+                for a in 0..=len {
+                    let splits = if a == 0 { vec![split(0, len)] } else { vec![split(0, a), split(a, len)] };
+                    for cut in 0..=n + 1 {
+                        let got = crate::test_util::read_with_restores(&source, splits.clone(), &[cut]).unwrap();
+                        assert_eq!(got, want, "content {content:?} splits at {a}, cut after {cut}, buffer {buffer_size}");
+                        for cut2 in 0..=n - cut.min(n) {
+                            let got = crate::test_util::read_with_restores(&source, splits.clone(), &[cut, cut2, 1]).unwrap();
+                            assert_eq!(got, want, "content {content:?} splits at {a}, cuts {cut},{cut2}, buffer {buffer_size}");
+                        }
+                    }
+                }
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn snapshot_positions_at_the_next_line_and_drops_finished_splits() {
+        let dir = temp_dir("positions");
+        let a = dir.join("a");
+        let b = dir.join("b");
+        std::fs::write(&a, "11\r\n22\n33").unwrap();
+        std::fs::write(&b, "x\ny\n").unwrap();
+        let source = TextFileSource::new(&dir);
+        let mut reader = source.create_reader(&RuntimeContext::for_test(0, 1)).unwrap();
+        let splits = vec![FileSplit::new(&a, 0, 9), FileSplit::new(&b, 0, 4)];
+        reader.add_splits(splits.clone()).unwrap();
+        assert_eq!(reader.snapshot_state().unwrap(), splits);
+        let mut buf = Vec::new();
+        reader.poll_next(&mut SourceOutput::new(&mut buf, 1)).unwrap();
+        assert_eq!(reader.snapshot_state().unwrap(), [FileSplit { resume_at: Some(4), ..splits[0].clone() }, splits[1].clone()]);
+        reader.poll_next(&mut SourceOutput::new(&mut buf, 4)).unwrap();
+        assert_eq!(reader.snapshot_state().unwrap(), [FileSplit { resume_at: Some(2), ..splits[1].clone() }]);
+        reader.poll_next(&mut SourceOutput::new(&mut buf, 10)).unwrap();
+        assert_eq!(buf.into_iter().map(|r| r.value).collect::<Vec<_>>(), ["11", "22", "33", "x", "y"]);
+        assert!(reader.snapshot_state().unwrap().is_empty());
+
+        // A resume offset before the split start is rejected, naming the file.
+        let mut reader = source.create_reader(&RuntimeContext::for_test(0, 1)).unwrap();
+        reader.add_splits(vec![FileSplit { resume_at: Some(1), ..FileSplit::new(&a, 4, 9) }]).unwrap();
+        let e = reader.poll_next(&mut SourceOutput::new(&mut Vec::new(), 10)).unwrap_err();
+        assert!(e.to_string().contains(&a.display().to_string()) && e.to_string().contains("resume offset 1"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,5 +1,9 @@
 //! `TextFileSink`: writes every record as a line of text to a file, or to one file per
 //! subtask in a directory (Flink's `writeAsText`).
+//!
+//! **At-least-once**: it keeps the default (non-transactional) checkpoint methods, and a
+//! restarted attempt rewrites its file from scratch. Use [`FileSink`](crate::FileSink) for
+//! exactly-once file output.
 
 use rasch_core::{Error, Record, Result, ToText};
 use rasch_runtime::context::RuntimeContext;

@@ -28,11 +28,14 @@ pub struct CheckpointStats {
     pub failure: Option<String>,
 }
 
+/// One task's acknowledgement: its state file and ms from trigger to ack.
+type Ack = (TaskStateFile, u64);
+
 struct Pending {
     barrier: Barrier,
     started: Instant,
     trigger_timestamp: i64,
-    acks: HashMap<(usize, usize), (Vec<(String, OperatorState)>, u64)>,
+    acks: HashMap<(usize, usize), Ack>,
 }
 
 /// A checkpoint every task acknowledged.
@@ -100,13 +103,15 @@ impl Coordinator {
         &mut self,
         vertex: usize,
         subtask: usize,
+        parallelism: usize,
         id: u64,
         operators: Vec<(String, OperatorState)>,
         now: Instant,
     ) -> Option<CompletedSnapshot> {
         let pending = self.pending.as_mut().filter(|p| p.barrier.id == id)?;
         let ms = now.duration_since(pending.started).as_millis() as u64;
-        pending.acks.insert((vertex, subtask), (operators, ms));
+        let file = TaskStateFile { subtask: subtask as u32, parallelism: parallelism as u32, operators };
+        pending.acks.insert((vertex, subtask), (file, ms));
         if pending.acks.len() < self.tasks {
             return None;
         }
@@ -116,8 +121,7 @@ impl Coordinator {
         let mut keys: Vec<(usize, usize)> = p.acks.keys().copied().collect();
         keys.sort();
         let mut acks = p.acks;
-        let files: Vec<TaskStateFile> =
-            keys.into_iter().map(|k| TaskStateFile { operators: acks.remove(&k).map(|(o, _)| o).unwrap_or_default() }).collect();
+        let files: Vec<TaskStateFile> = keys.into_iter().filter_map(|k| acks.remove(&k).map(|(f, _)| f)).collect();
         let state_size = files.iter().map(|f| postcard::to_allocvec(f).map(|b| b.len() as u64).unwrap_or(0)).sum();
         self.stats.push(CheckpointStats {
             id,
@@ -199,9 +203,9 @@ mod tests {
         assert!(c.due(later));
         let b = c.trigger(1, SnapshotKind::Checkpoint, later);
         assert!(!c.due(later), "one at a time");
-        assert!(c.ack(0, 0, b.id, vec![], later).is_none());
-        assert!(c.ack(0, 0, 99, vec![], later).is_none(), "acks of other checkpoints are ignored");
-        let done = c.ack(1, 0, b.id, vec![("op".into(), OperatorState::default())], later).unwrap();
+        assert!(c.ack(0, 0, 1, b.id, vec![], later).is_none());
+        assert!(c.ack(0, 0, 1, 99, vec![], later).is_none(), "acks of other checkpoints are ignored");
+        let done = c.ack(1, 0, 1, b.id, vec![("op".into(), OperatorState::default())], later).unwrap();
         assert_eq!(done.files.len(), 2);
         assert_eq!(c.stats.last().unwrap().status, "COMPLETED");
     }

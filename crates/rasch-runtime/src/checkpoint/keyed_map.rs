@@ -32,13 +32,15 @@ impl KeyedMapState {
         }
     }
 
-    /// Adds `entries` (key, value) to `snapshot`, grouped by key group.
-    pub fn snapshot<'a, K: Key, V: Serialize + 'a>(
+    /// Adds `entries` (key, value) to `snapshot`, grouped by key group; `union` is extra
+    /// operator-wide state every instance receives on restore.
+    pub fn snapshot<'a, K: Key, V: Serialize>(
         &self,
         snapshot: &mut Snapshot,
-        entries: impl Iterator<Item = (&'a K, &'a V)>,
+        entries: impl Iterator<Item = (&'a K, V)>,
+        union: Vec<Vec<u8>>,
     ) -> Result<()> {
-        let mut groups: BTreeMap<usize, Vec<(&K, &V)>> = BTreeMap::new();
+        let mut groups: BTreeMap<usize, Vec<(&K, V)>> = BTreeMap::new();
         let mut scratch = Vec::new();
         for (k, v) in entries {
             groups.entry(key_group_for_key(k, self.max_parallelism, &mut scratch)?).or_default().push((k, v));
@@ -51,7 +53,7 @@ impl KeyedMapState {
                 ..Default::default()
             });
         }
-        snapshot.add(&self.operator_id, OperatorState { keyed, ..Default::default() });
+        snapshot.add(&self.operator_id, OperatorState { keyed, union, ..Default::default() });
         Ok(())
     }
 

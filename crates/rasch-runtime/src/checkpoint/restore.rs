@@ -10,6 +10,10 @@ use std::collections::HashMap;
 /// The contents of one task's state file: the states of the operators in its chain.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TaskStateFile {
+    /// The subtask that wrote it.
+    pub subtask: u32,
+    /// Parallelism of its vertex when it was written.
+    pub parallelism: u32,
     /// State per operator id.
     pub operators: Vec<(String, OperatorState)>,
 }
@@ -20,18 +24,21 @@ pub struct TaskStateFile {
 pub struct RestorePlan {
     /// The checkpoint (or savepoint) id.
     pub checkpoint_id: u64,
-    /// Operator id → states of its old subtasks (in subtask order).
-    pub operators: HashMap<String, Vec<OperatorState>>,
+    /// Operator id → (old subtask, old parallelism, state) of its old subtasks.
+    pub operators: HashMap<String, Vec<(u32, u32, OperatorState)>>,
 }
 
 impl RestorePlan {
     /// Collects the task state files of one checkpoint.
     pub fn from_files(checkpoint_id: u64, files: Vec<TaskStateFile>) -> Self {
-        let mut operators: HashMap<String, Vec<OperatorState>> = HashMap::new();
+        let mut operators: HashMap<String, Vec<(u32, u32, OperatorState)>> = HashMap::new();
         for file in files {
             for (id, state) in file.operators {
-                operators.entry(id).or_default().push(state);
+                operators.entry(id).or_default().push((file.subtask, file.parallelism, state));
             }
+        }
+        for states in operators.values_mut() {
+            states.sort_by_key(|(subtask, _, _)| *subtask);
         }
         RestorePlan { checkpoint_id, operators }
     }
@@ -59,15 +66,22 @@ impl RestorePlan {
         let old = self.operators.get(operator_id)?;
         let mut state = OperatorState::default();
         // Keyed: every key group once; the backend keeps only the groups it owns.
-        for s in old {
+        for (_, _, s) in old {
             state.keyed.extend(s.keyed.iter().cloned());
         }
-        // List: the entries of all old subtasks, dealt round-robin over the new ones.
-        let all: Vec<&Vec<u8>> = old.iter().flat_map(|s| s.list.iter()).collect();
-        state.list = all.iter().enumerate().filter(|(i, _)| i % parallelism == subtask).map(|(_, e)| (*e).clone()).collect();
+        // List: at the same parallelism each subtask gets its own entries back (sink
+        // committables, source splits stay where they were); after rescaling, the entries of
+        // all old subtasks are dealt round-robin over the new ones.
+        let same_parallelism = old.iter().all(|(_, p, _)| *p as usize == parallelism);
+        state.list = if same_parallelism {
+            old.iter().filter(|(s, _, _)| *s as usize == subtask).flat_map(|(_, _, st)| st.list.iter().cloned()).collect()
+        } else {
+            let all: Vec<&Vec<u8>> = old.iter().flat_map(|(_, _, s)| s.list.iter()).collect();
+            all.iter().enumerate().filter(|(i, _)| i % parallelism == subtask).map(|(_, e)| (*e).clone()).collect()
+        };
         // Union: everything, to everyone.
-        state.union = old.iter().flat_map(|s| s.union.iter().cloned()).collect();
-        state.broadcast = old.iter().find_map(|s| s.broadcast.clone());
+        state.union = old.iter().flat_map(|(_, _, s)| s.union.iter().cloned()).collect();
+        state.broadcast = old.iter().find_map(|(_, _, s)| s.broadcast.clone());
         Some(state)
     }
 }
@@ -79,6 +93,8 @@ mod tests {
 
     fn file(list: &[&str], kg: u32) -> TaskStateFile {
         TaskStateFile {
+            subtask: kg - 1,
+            parallelism: 2,
             operators: vec![(
                 "op".into(),
                 OperatorState {
@@ -102,6 +118,8 @@ mod tests {
         assert_eq!(all, ["a", "b", "c", "d", "e"].iter().map(|s| s.as_bytes().to_vec()).collect::<Vec<_>>());
         assert!(parts.iter().all(|p| p.union.len() == 2 && p.keyed.len() == 2 && p.broadcast == Some(vec![1])));
         assert!(plan.state_for("other", 0, 1).is_none());
+        // At the old parallelism every subtask gets exactly its own entries back.
+        assert_eq!(plan.state_for("op", 1, 2).unwrap().list, vec![b"d".to_vec(), b"e".to_vec()]);
     }
 
     #[test]

@@ -21,7 +21,6 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 struct Task {
-    vertex: usize,
     control: Sender<TaskControl>,
     is_source: bool,
 }
@@ -52,7 +51,7 @@ pub(super) fn run_attempt(
         let vx = &job.vertices[spec.vertex];
         let (control_tx, control_rx) = crossbeam_channel::unbounded();
         let is_source = sg.in_edges(vx.nodes[0]).next().is_none();
-        tasks.push(Task { vertex: spec.vertex, control: control_tx, is_source });
+        tasks.push(Task { control: control_tx, is_source });
         let accs = Arc::new(Accumulators::default());
         accumulators.push(accs.clone());
         let env = TaskEnv {
@@ -61,6 +60,7 @@ pub(super) fn run_attempt(
             events: events_tx.clone(),
             vertex: spec.vertex,
             subtask: spec.subtask,
+            parallelism: vx.parallelism,
             exactly_once: cp.exactly_once,
         };
         let thread_name = format!("{} ({}/{})", vx.name, spec.subtask + 1, vx.parallelism);
@@ -114,11 +114,11 @@ pub(super) fn run_attempt(
             Err(RecvTimeoutError::Disconnected) => return Err(Error::Internal("task threads vanished".into())),
         };
         match event {
-            TaskEvent::Ack { vertex, subtask, checkpoint_id, operators } => {
+            TaskEvent::Ack { vertex, subtask, parallelism, checkpoint_id, operators } => {
                 if cancel_deadline.is_some() {
                     continue;
                 }
-                if let Some(done) = coordinator.ack(vertex, subtask, checkpoint_id, operators, Instant::now()) {
+                if let Some(done) = coordinator.ack(vertex, subtask, parallelism, checkpoint_id, operators, Instant::now()) {
                     store.add(CompletedCheckpoint { id: done.barrier.id, files: done.files });
                     monitor.record(coordinator.stats.last().map(std::slice::from_ref).unwrap_or(&[]));
                     for t in &tasks {
@@ -152,7 +152,6 @@ pub(super) fn run_attempt(
             }
         }
     }
-    let _ = tasks.iter().map(|t| t.vertex).count();
     if let Some(e) = failure {
         return Err(e);
     }
@@ -174,5 +173,12 @@ pub(super) fn run_attempt(
         .collect();
     let mut totals = BTreeMap::new();
     accumulators.iter().for_each(|a| a.merge_into(&mut totals));
-    Ok(JobExecutionResult { job_name: job.name.clone(), net_runtime: Duration::ZERO, operators, accumulators: totals, restarts: 0 })
+    Ok(JobExecutionResult {
+        job_name: job.name.clone(),
+        net_runtime: Duration::ZERO,
+        operators,
+        accumulators: totals,
+        restarts: 0,
+        completed_checkpoints: 0,
+    })
 }

@@ -65,6 +65,8 @@ pub struct JobExecutionResult {
     pub accumulators: BTreeMap<String, i64>,
     /// How often the job restarted before it finished.
     pub restarts: u32,
+    /// Checkpoints completed over all attempts.
+    pub completed_checkpoints: u64,
 }
 
 /// Runs `job` in this process and waits for it to finish, restarting it from its latest
@@ -124,6 +126,7 @@ pub fn execute_with(
             Ok(mut result) => {
                 result.net_runtime = start.elapsed();
                 result.restarts = attempt;
+                result.completed_checkpoints = monitor.checkpoints().iter().filter(|c| c.status == "COMPLETED").count() as u64;
                 return Ok(result);
             }
             Err(Error::Cancelled) => return Err(Error::Cancelled),

@@ -108,7 +108,7 @@ impl<T: rasch_core::Data, K: Key, S: KeySelector<T, K>, F: ReduceFunction<T>> Ou
     }
     fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
         if let Some(cp) = &self.checkpoint {
-            cp.snapshot(snapshot, self.state.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v))))?;
+            cp.snapshot(snapshot, self.state.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v))), Vec::new())?;
         }
         self.out.snapshot(snapshot)
     }

@@ -54,6 +54,7 @@ pub struct SlicingWindowOperator<K, T, ACC, OUT, U, S, F, E> {
     out: BoxOutput<U>,
     buf: Vec<Record<U>>,
     batch_size: usize,
+    checkpoint: Option<crate::checkpoint::KeyedMapState>,
     _input: PhantomData<fn(T) -> OUT>,
 }
 
@@ -61,7 +62,7 @@ impl<K, T, ACC, OUT, U, S, F, E> SlicingWindowOperator<K, T, ACC, OUT, U, S, F, 
 where
     K: Key,
     T: 'static,
-    ACC: Clone + 'static,
+    ACC: Clone + rasch_state::StateValue,
     OUT: 'static,
     U: 'static,
     S: KeySelector<T, K>,
@@ -84,8 +85,34 @@ where
             out,
             buf: Vec::new(),
             batch_size,
+            checkpoint: None,
             _input: PhantomData,
         }
+    }
+
+    /// Files the per-key slice accumulators (and the last fired window) in snapshots of the
+    /// operator described by `setup`, and loads the restored ones.
+    pub fn with_checkpointing(mut self, setup: &super::OperatorSetup) -> Result<Self>
+    where
+        ACC: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let cp = crate::checkpoint::KeyedMapState::new(setup, "window-slices");
+        for (k, (slice, acc)) in cp.restore::<K, (i64, ACC)>(setup.restored.as_ref())? {
+            self.slices.entry(slice).or_default().insert(k, acc);
+        }
+        // Every instance stored the end of its last fired window; none of those fire again.
+        if let Some(state) = &setup.restored {
+            for bytes in &state.union {
+                let fired: i64 =
+                    postcard::from_bytes(bytes).map_err(|e| rasch_core::Error::Serialization(format!("restoring sliced windows: {e}")))?;
+                self.last_fired = self.last_fired.max(fired);
+            }
+        }
+        if let Some(&first) = self.slices.keys().next() {
+            self.next_end = Some(self.first_end_covering(first).max(self.last_fired.saturating_add(self.spec.slide)));
+        }
+        self.checkpoint = Some(cp);
+        Ok(self)
     }
 
     fn first_end_covering(&self, slice_start: i64) -> i64 {
@@ -150,7 +177,7 @@ impl<K, T, ACC, OUT, U, S, F, E> Output<T> for SlicingWindowOperator<K, T, ACC, 
 where
     K: Key,
     T: 'static,
-    ACC: Clone + 'static,
+    ACC: Clone + rasch_state::StateValue,
     OUT: 'static,
     U: 'static,
     S: KeySelector<T, K>,
@@ -224,6 +251,10 @@ where
         self.out.watermark_status(status)
     }
     fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        if let Some(cp) = &self.checkpoint {
+            let entries = self.slices.iter().flat_map(|(s, m)| m.iter().map(move |(k, acc)| (k, (*s, acc))));
+            cp.snapshot(snapshot, entries, vec![postcard::to_allocvec(&self.last_fired)?])?;
+        }
         self.out.snapshot(snapshot)
     }
     fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {

@@ -27,6 +27,8 @@ pub enum TaskEvent {
         vertex: usize,
         /// Subtask index.
         subtask: usize,
+        /// Parallelism of the vertex.
+        parallelism: usize,
         /// The checkpoint.
         checkpoint_id: u64,
         /// State per operator id.
@@ -56,6 +58,7 @@ impl TaskEnv {
         let _ = self.events.send(TaskEvent::Ack {
             vertex: self.vertex,
             subtask: self.subtask,
+            parallelism: self.parallelism,
             checkpoint_id: snapshot.barrier.id,
             operators: snapshot.operators,
         });

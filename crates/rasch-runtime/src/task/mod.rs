@@ -38,6 +38,8 @@ pub struct TaskEnv {
     pub vertex: usize,
     /// The task's subtask index.
     pub subtask: usize,
+    /// The parallelism of the task's vertex.
+    pub parallelism: usize,
     /// Exactly-once (aligned barriers) or at-least-once.
     pub exactly_once: bool,
 }

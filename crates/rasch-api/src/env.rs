@@ -1,6 +1,7 @@
 //! `StreamEnv` (Flink's `StreamExecutionEnvironment`): job-wide settings, sources, and
 //! `execute()`.
 
+use crate::client::JobClient;
 use crate::datastream::{DataStream, StreamInput};
 use crate::mode::{ExecutionMode, PLAN_FILE_ENV_VAR};
 use crate::result::JobResult;
@@ -256,6 +257,41 @@ impl StreamEnv {
         JobGraph::from_stream_graph(job_name, Arc::new(graph), &opts)
     }
 
+    fn execution_options(
+        &self,
+        cancel: CancelToken,
+        commands: Option<crossbeam_channel::Receiver<rasch_runtime::executor::JobCommand>>,
+    ) -> Result<ExecutionOptions> {
+        let config = self.config();
+        Ok(ExecutionOptions {
+            batch_size: config.get_positive(BATCH_SIZE)?.unwrap_or(DEFAULT_BATCH_SIZE),
+            runtime_mode: config.runtime_mode()?,
+            config: Arc::new(config),
+            cancel,
+            clock: self.state.borrow().clock.clone(),
+            commands,
+        })
+    }
+
+    /// Starts the job in the background and returns a [`JobClient`] to take savepoints,
+    /// stop, cancel or wait for it (Flink's `executeAsync`). Local mode only.
+    pub fn execute_async(&self, job_name: &str) -> Result<JobClient> {
+        if self.mode() != ExecutionMode::Local {
+            return Err(Error::Config("execute_async is only available in local mode".into()));
+        }
+        let job = Arc::new(self.job_graph(job_name)?);
+        let cancel = CancelToken::default();
+        let (commands, inbox) = crossbeam_channel::unbounded();
+        let opts = self.execution_options(cancel.clone(), Some(inbox))?;
+        let monitor = rasch_runtime::executor::JobMonitor::default();
+        let m = monitor.clone();
+        let handle = std::thread::Builder::new()
+            .name(format!("job {job_name}"))
+            .spawn(move || rasch_runtime::executor::execute_with(job, &opts, None, &m).map(JobResult::new))
+            .map_err(|e| Error::io("starting the job thread", e))?;
+        Ok(JobClient { commands, cancel, monitor, handle: Some(handle) })
+    }
+
     /// Runs the job and waits for it to finish (bounded input) — or, in plan mode, prints the
     /// JobGraph as JSON and exits the process.
     pub fn execute(&self, job_name: &str) -> Result<JobResult> {
@@ -280,6 +316,7 @@ impl StreamEnv {
                     config: Arc::new(config),
                     cancel: CancelToken::default(),
                     clock: self.state.borrow().clock.clone(),
+                    commands: None,
                 };
                 execute(job, &opts).map(JobResult::new)
             }

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod broadcast;
+mod client;
 mod co_group;
 mod co_keyed;
 mod connected;
@@ -17,6 +18,7 @@ mod result;
 mod windowed;
 
 pub use broadcast::{BroadcastConnectedStream, BroadcastStream, KeyedBroadcastConnectedStream};
+pub use client::JobClient;
 pub use co_group::{CoGroupMode, CoGroupedStreams, EqualTo, JoinMode, JoinedStreams, TaggedUnion, TwoStreams, Where, WithWindow};
 pub use co_keyed::KeyedConnectedStreams;
 pub use connected::ConnectedStreams;

@@ -4,8 +4,9 @@
 //! **Exactly-once, by two-phase commit.** Written values first go to the writer's own pending
 //! buffer, invisible to the [`CollectHandle`]. At a checkpoint, `prepare_commit` turns the
 //! buffer into one committable (the values, postcard-serialized, tagged with an id unique in
-//! the process); `commit` appends a committable's values to the shared output once: the output
-//! remembers the ids it has committed and ignores repeats. (Unique ids rather than
+//! the process); `commit` appends a committable's values to the shared output once: the process
+//! remembers the ids committed by any collect sink and ignores repeats (a job restored from a
+//! savepoint recovers committables its predecessor may already have committed). (Unique ids rather than
 //! `(checkpoint id, subtask)` keep a sink reused by a second job — whose final checkpoint has
 //! the same id — correct.) `recover` commits the committables of the restored checkpoint and
 //! drops anything the writer had not yet committed.
@@ -53,6 +54,10 @@ struct Committable<T> {
 
 /// The id of the next committable of any collect sink.
 static NEXT_COMMITTABLE_ID: AtomicU64 = AtomicU64::new(0);
+
+/// Ids of every committable committed by any collect sink of this process, so that a
+/// committable is committed once even when a restored job's sink recovers it again.
+static COMMITTED_ANYWHERE: Mutex<std::collections::BTreeSet<u64>> = Mutex::new(std::collections::BTreeSet::new());
 
 fn lock<T>(m: &Mutex<Shared<T>>) -> MutexGuard<'_, Shared<T>> {
     // A writer that panicked mid-append left valid data; keep going.
@@ -142,8 +147,11 @@ impl<T: Data> SinkWriter<T> for CollectWriter<T> {
             decoded.push(c);
         }
         let mut shared = lock(&self.shared);
+        let mut everywhere = COMMITTED_ANYWHERE.lock().unwrap_or_else(|p| p.into_inner());
         for c in decoded {
-            if shared.committed.insert(c.id) {
+            // A committable restored from a savepoint into another sink instance may already
+            // have been committed by the job that took the savepoint: commit it only once.
+            if everywhere.insert(c.id) && shared.committed.insert(c.id) {
                 shared.values.extend(c.values);
             }
         }

@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub use rasch_api::JobClient;
 pub use rasch_api::{BroadcastConnectedStream, BroadcastStream, KeyedBroadcastConnectedStream, KeyedConnectedStreams};
 pub use rasch_api::{CoGroupedStreams, IntervalJoin, IntervalJoined, IntoMillis, JoinedStreams, TaggedUnion};
 pub use rasch_api::{ConnectedStreams, DataStream, DataStreamSink, ExecutionMode, JobResult, KeyedStream, StreamEnv};
@@ -30,6 +31,14 @@ pub use rasch_runtime::{collector, context, functions, keyed, sink, source, wate
 /// Keyed state: handles, TTL, aggregate functions.
 pub mod state {
     pub use rasch_state::*;
+}
+
+/// Savepoint files: dispose of one (`rasch savepoint -d <path>`).
+pub mod savepoint {
+    /// Deletes the savepoint at `path` (refuses anything without a `_metadata`).
+    pub fn dispose(path: &str) -> crate::Result<()> {
+        rasch_storage::SavepointStorage::dispose(path)
+    }
 }
 
 /// Built-in sources and sinks.

@@ -5,6 +5,7 @@
 mod config;
 mod coordinator;
 mod keyed_map;
+mod persist;
 mod restore;
 mod snapshot;
 mod store;
@@ -12,6 +13,7 @@ mod store;
 pub use config::CheckpointConfig;
 pub use coordinator::{CheckpointStats, CompletedSnapshot, Coordinator};
 pub use keyed_map::KeyedMapState;
+pub use persist::{CheckpointMetadata, latest_checkpoint, read_restore_path, read_savepoint, write_checkpoint, write_savepoint};
 pub use restore::{RestorePlan, TaskStateFile};
 pub use snapshot::{Barrier, OperatorState, Snapshot, SnapshotKind};
 pub use store::{CheckpointStore, CompletedCheckpoint};

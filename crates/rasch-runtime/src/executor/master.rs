@@ -4,9 +4,10 @@
 
 use super::build::build_task;
 use super::wiring::wire;
-use super::{CANCEL_GRACE, ExecutionOptions, JobExecutionResult, JobMonitor, OperatorStats};
+use super::{CANCEL_GRACE, ExecutionOptions, JobCommand, JobExecutionResult, JobMonitor, OperatorStats};
 use crate::channel::CancelToken;
 use crate::checkpoint::{CheckpointConfig, CheckpointStore, CompletedCheckpoint, Coordinator, RestorePlan, SnapshotKind};
+use crate::checkpoint::{write_checkpoint, write_savepoint};
 use crate::context::Accumulators;
 use crate::graph::JobGraph;
 use crate::metrics::OperatorMetrics;
@@ -14,6 +15,7 @@ use crate::output::panic_message;
 use crate::task::{TaskControl, TaskEnv, TaskEvent};
 use crossbeam_channel::{RecvTimeoutError, Sender};
 use rasch_core::{Error, Result};
+use rasch_storage::CheckpointStorage;
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -25,7 +27,24 @@ struct Task {
     is_source: bool,
 }
 
+/// Where completed checkpoints go besides memory, and the job's identity.
+pub(super) struct Durable<'a> {
+    pub(super) job_id: &'a str,
+    pub(super) storage: Option<&'a CheckpointStorage>,
+    /// Checkpoint ids written to storage, oldest first (for retention).
+    pub(super) written: &'a mut std::collections::VecDeque<u64>,
+}
+
+/// A savepoint requested by a client, waiting for its barrier to complete.
+struct SavepointRequest {
+    id: Option<u64>,
+    dir: String,
+    stop: Option<bool>,
+    reply: crossbeam_channel::Sender<Result<String>>,
+}
+
 /// Runs one attempt of `job`, restored from `restored` if given.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn run_attempt(
     job: &Arc<JobGraph>,
     opts: &ExecutionOptions,
@@ -34,6 +53,7 @@ pub(super) fn run_attempt(
     restored: Option<&RestorePlan>,
     store: &mut CheckpointStore,
     monitor: &JobMonitor,
+    durable: &mut Durable<'_>,
 ) -> Result<JobExecutionResult> {
     let sg = job.stream.clone();
     let metrics: Vec<Vec<Arc<OperatorMetrics>>> =
@@ -84,17 +104,36 @@ pub(super) fn run_attempt(
     let (mut finished, mut at_end) = (0, 0);
     let mut failure: Option<Error> = None;
     let mut cancel_deadline: Option<Instant> = None;
+    let mut savepoint: Option<SavepointRequest> = None;
     while finished < total {
         let now = Instant::now();
+        if savepoint.is_none()
+            && let Some(JobCommand::Savepoint { dir, stop, reply }) = opts.commands.as_ref().and_then(|c| c.try_recv().ok())
+        {
+            if at_end > 0 || cancel_deadline.is_some() {
+                let _ = reply.send(Err(Error::Checkpoint("the job is finishing; no savepoint can be taken".into())));
+            } else {
+                savepoint = Some(SavepointRequest { id: None, dir, stop, reply });
+            }
+        }
+        // A requested savepoint starts as soon as no checkpoint is in flight.
+        if let Some(req) = savepoint.as_mut().filter(|r| r.id.is_none() && coordinator.in_progress().is_none() && cancel_deadline.is_none())
+        {
+            let barrier = coordinator.trigger(store.next_id(), SnapshotKind::Savepoint, now);
+            req.id = Some(barrier.id);
+            for t in tasks.iter().filter(|t| t.is_source) {
+                let _ = t.control.send(TaskControl::Trigger(barrier, req.stop));
+            }
+        }
         if opts.cancel.is_cancelled() && cancel_deadline.is_none() {
             cancel.cancel();
             cancel_deadline = Some(now + CANCEL_GRACE);
         }
         if cancel_deadline.is_none() && at_end == 0 {
-            if coordinator.due(now) {
+            if savepoint.is_none() && coordinator.due(now) {
                 let barrier = coordinator.trigger(store.next_id(), SnapshotKind::Checkpoint, now);
                 for t in tasks.iter().filter(|t| t.is_source) {
-                    let _ = t.control.send(TaskControl::Trigger(barrier));
+                    let _ = t.control.send(TaskControl::Trigger(barrier, None));
                 }
             }
             if let Err(e) = coordinator.check_timeout(now) {
@@ -119,16 +158,39 @@ pub(super) fn run_attempt(
                     continue;
                 }
                 if let Some(done) = coordinator.ack(vertex, subtask, parallelism, checkpoint_id, operators, Instant::now()) {
-                    store.add(CompletedCheckpoint { id: done.barrier.id, files: done.files });
                     monitor.record(coordinator.stats.last().map(std::slice::from_ref).unwrap_or(&[]));
+                    let id = done.barrier.id;
+                    if done.barrier.kind == SnapshotKind::Savepoint {
+                        if let Some(req) = savepoint.take() {
+                            let written = write_savepoint(&req.dir, durable.job_id, &job.name, id, &done.files);
+                            let _ = req.reply.send(written);
+                        }
+                    } else {
+                        if let Some(storage) = durable.storage {
+                            // A checkpoint that cannot be persisted does not count as completed.
+                            if let Err(e) = write_checkpoint(storage, &job.name, id, &done.files) {
+                                failure.get_or_insert(e);
+                                cancel.cancel();
+                                cancel_deadline = Some(Instant::now() + CANCEL_GRACE);
+                                continue;
+                            }
+                            durable.written.push_back(id);
+                            while durable.written.len() > cp.num_retained {
+                                if let Some(old) = durable.written.pop_front() {
+                                    let _ = storage.discard(old);
+                                }
+                            }
+                        }
+                        store.add(CompletedCheckpoint { id, files: done.files });
+                    }
                     for t in &tasks {
-                        let _ = t.control.send(TaskControl::Complete(done.barrier.id));
+                        let _ = t.control.send(TaskControl::Complete(id));
                     }
                 }
             }
             TaskEvent::EndOfInput { .. } => {
                 at_end += 1;
-                if at_end == 1 {
+                if at_end == 1 && coordinator.in_progress().is_some_and(|b| b.kind == SnapshotKind::Checkpoint) {
                     coordinator.abort("a task finished; no further checkpoints", Instant::now());
                 }
                 if at_end == total {
@@ -151,6 +213,9 @@ pub(super) fn run_attempt(
                 }
             }
         }
+    }
+    if let Some(req) = savepoint.take() {
+        let _ = req.reply.send(Err(Error::Checkpoint("the job ended before the savepoint completed".into())));
     }
     if let Some(e) = failure {
         return Err(e);

@@ -35,6 +35,23 @@ pub struct ExecutionOptions {
     pub cancel: CancelToken,
     /// Processing time (a `ManualClock` in tests).
     pub clock: Arc<dyn Clock>,
+    /// Commands from a job client (savepoints), if the job runs asynchronously.
+    pub commands: Option<crossbeam_channel::Receiver<JobCommand>>,
+}
+
+/// A request from a job client to the running job.
+#[derive(Debug)]
+pub enum JobCommand {
+    /// Take a savepoint into `dir`; with `stop`, end the job right after it (`Some(true)`:
+    /// drain — emit the final watermark first). The reply carries the savepoint's path.
+    Savepoint {
+        /// Target directory.
+        dir: String,
+        /// Stop the job after the savepoint (and drain?).
+        stop: Option<bool>,
+        /// Where the path (or the failure) is sent.
+        reply: crossbeam_channel::Sender<Result<String>>,
+    },
 }
 
 /// Counters of one operator summed over its subtasks.
@@ -85,12 +102,28 @@ pub struct JobMonitor {
 struct MonitorState {
     checkpoints: Vec<CheckpointStats>,
     restarts: u32,
+    job_id: Option<String>,
 }
 
 impl JobMonitor {
     /// Statistics of every checkpoint so far, oldest first.
     pub fn checkpoints(&self) -> Vec<CheckpointStats> {
         self.inner.lock().map(|m| m.checkpoints.clone()).unwrap_or_default()
+    }
+    /// The job's id (32 hex characters, like Flink's `JobID`), chosen on first use.
+    pub fn job_id(&self) -> String {
+        let Ok(mut m) = self.inner.lock() else { return "00000000000000000000000000000000".into() };
+        m.job_id
+            .get_or_insert_with(|| {
+                use std::hash::{BuildHasher, Hasher};
+                let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+                h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+                h.write_u32(std::process::id());
+                let a = h.finish();
+                h.write_u64(a);
+                format!("{a:016x}{:016x}", h.finish())
+            })
+            .clone()
     }
     /// How many times the job restarted.
     pub fn restarts(&self) -> u32 {
@@ -119,17 +152,44 @@ pub fn execute_with(
     let cp = CheckpointConfig::from_config(&opts.config)?;
     let mut restart = RestartStrategy::from_config(&opts.config, cp.enabled())?;
     let mut store = CheckpointStore::new(cp.num_retained);
-    let mut restored = initial;
+    let job_id = monitor.job_id();
+    let storage = match &cp.dir {
+        Some(dir) => Some(rasch_storage::CheckpointStorage::new(dir, &job_id)?),
+        None => None,
+    };
+    let mut written = std::collections::VecDeque::new();
+    let mut restored = match initial {
+        Some(plan) => Some(plan),
+        None => match opts.config.get(rasch_core::config::SAVEPOINT_PATH) {
+            Some(path) => {
+                let plan = crate::checkpoint::read_restore_path(path)?;
+                let allow = opts.config.get_bool(rasch_core::config::SAVEPOINT_IGNORE_UNCLAIMED, false)?;
+                plan.check_all_mapped(&job.operator_ids, allow)?;
+                Some(plan)
+            }
+            None => None,
+        },
+    };
     let mut attempt = 0u32;
     loop {
-        match master::run_attempt(&job, opts, &cp, attempt, restored.as_ref(), &mut store, monitor) {
+        let mut durable = master::Durable { job_id: &job_id, storage: storage.as_ref(), written: &mut written };
+        match master::run_attempt(&job, opts, &cp, attempt, restored.as_ref(), &mut store, monitor, &mut durable) {
             Ok(mut result) => {
+                // A finished job's checkpoints are of no further use.
+                if let Some(storage) = &storage {
+                    written.iter().for_each(|id| drop(storage.discard(*id)));
+                }
                 result.net_runtime = start.elapsed();
                 result.restarts = attempt;
                 result.completed_checkpoints = monitor.checkpoints().iter().filter(|c| c.status == "COMPLETED").count() as u64;
                 return Ok(result);
             }
-            Err(Error::Cancelled) => return Err(Error::Cancelled),
+            Err(Error::Cancelled) => {
+                if let Some(storage) = storage.as_ref().filter(|_| !cp.retain_on_cancellation) {
+                    written.iter().for_each(|id| drop(storage.discard(*id)));
+                }
+                return Err(Error::Cancelled);
+            }
             Err(e) => match restart.on_failure(Instant::now()) {
                 Some(delay) if !opts.cancel.is_cancelled() => {
                     std::thread::sleep(delay);

@@ -27,6 +27,9 @@ pub trait SourceDriver {
     fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()>;
     /// A checkpoint completed.
     fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()>;
+    /// Ends the input early (stop-with-savepoint); `drain` emits the final watermark first so
+    /// every event-time window and timer fires.
+    fn stop(&mut self, drain: bool) -> Result<()>;
 }
 
 /// Runs a source reader and pushes its batches into the chain.
@@ -80,6 +83,12 @@ impl<T: 'static, S: serde::Serialize + 'static> SourceDriver for SourceOperator<
     }
     fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
         self.out.notify_checkpoint_complete(checkpoint_id)
+    }
+    fn stop(&mut self, drain: bool) -> Result<()> {
+        if drain {
+            self.out.watermark(MAX_WATERMARK)?;
+        }
+        self.out.end_input()
     }
 }
 

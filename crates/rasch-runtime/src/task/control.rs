@@ -10,8 +10,9 @@ use rasch_core::{Error, Result};
 /// A command from the job master to a task.
 #[derive(Debug, Clone)]
 pub enum TaskControl {
-    /// (Sources only) take a snapshot and emit this barrier.
-    Trigger(Barrier),
+    /// (Sources only) take a snapshot and emit this barrier; with `stop`, end the input right
+    /// after it (stop-with-savepoint), emitting the final watermark first if `stop == Some(true)`.
+    Trigger(Barrier, Option<bool>),
     /// Checkpoint `id` completed everywhere: commit.
     Complete(u64),
     /// Every task reached the end of its input: commit the final output and exit.
@@ -75,7 +76,7 @@ impl TaskEnv {
             match self.control.recv_timeout(CANCEL_POLL) {
                 Ok(TaskControl::Complete(id)) => notify(id)?,
                 Ok(TaskControl::JobFinished) => return notify(FINAL_CHECKPOINT_ID),
-                Ok(TaskControl::Trigger(_)) | Err(RecvTimeoutError::Timeout) => {}
+                Ok(TaskControl::Trigger(..)) | Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return Err(Error::Cancelled),
             }
         }

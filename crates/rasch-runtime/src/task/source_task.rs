@@ -33,10 +33,17 @@ impl TaskBody for SourceTask {
             }
             while let Ok(c) = env.control.try_recv() {
                 match c {
-                    TaskControl::Trigger(barrier) => {
+                    TaskControl::Trigger(barrier, stop) => {
                         let mut snapshot = Snapshot::new(barrier);
                         self.driver.snapshot(&mut snapshot)?;
                         env.ack(snapshot);
+                        if let Some(drain) = stop {
+                            // Stop with savepoint: nothing after the barrier is emitted.
+                            self.driver.stop(drain)?;
+                            let driver = &mut self.driver;
+                            env.finish(|id| driver.notify_checkpoint_complete(id))?;
+                            return self.driver.close();
+                        }
                     }
                     TaskControl::Complete(id) => self.driver.notify_checkpoint_complete(id)?,
                     TaskControl::JobFinished => {}

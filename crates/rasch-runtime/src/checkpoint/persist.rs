@@ -1,0 +1,121 @@
+//! Durable checkpoints and savepoints: task state files plus a `_metadata` file listing them,
+//! written through `rasch-storage` (local paths, `file://`, `s3://`), and read back into a
+//! [`RestorePlan`] — falling back past corrupt or partial checkpoints.
+
+use super::{RestorePlan, TaskStateFile};
+use rasch_core::{Error, Result};
+use rasch_storage::{CheckpointStorage, SavepointStorage, StateHandle};
+use serde::{Deserialize, Serialize};
+
+/// Version of the `_metadata` payload.
+const METADATA_VERSION: u32 = 1;
+
+/// The contents of a checkpoint's or savepoint's `_metadata`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckpointMetadata {
+    /// Payload format version.
+    pub version: u32,
+    /// Name of the job that wrote it.
+    pub job_name: String,
+    /// Checkpoint id.
+    pub checkpoint_id: u64,
+    /// Whether this is a savepoint.
+    pub savepoint: bool,
+    /// One state file per task.
+    pub tasks: Vec<StateHandle>,
+}
+
+fn encode(files: &[TaskStateFile]) -> Result<Vec<Vec<u8>>> {
+    files.iter().map(|f| postcard::to_allocvec(f).map_err(Error::from)).collect()
+}
+
+fn decode_metadata(bytes: &[u8], location: &str) -> Result<CheckpointMetadata> {
+    let meta: CheckpointMetadata =
+        postcard::from_bytes(bytes).map_err(|e| Error::Checkpoint(format!("{location}: unreadable _metadata: {e}")))?;
+    if meta.version != METADATA_VERSION {
+        return Err(Error::Checkpoint(format!(
+            "{location}: _metadata version {} is not supported (expected {METADATA_VERSION})",
+            meta.version
+        )));
+    }
+    Ok(meta)
+}
+
+fn decode_task(bytes: &[u8], handle: &StateHandle) -> Result<TaskStateFile> {
+    postcard::from_bytes(bytes).map_err(|e| Error::Checkpoint(format!("{}: unreadable task state: {e}", handle.location)))
+}
+
+/// Writes a completed checkpoint; returns its location.
+pub fn write_checkpoint(storage: &CheckpointStorage, job_name: &str, id: u64, files: &[TaskStateFile]) -> Result<String> {
+    let mut tasks = Vec::with_capacity(files.len());
+    for (i, bytes) in encode(files)?.iter().enumerate() {
+        tasks.push(storage.write_state(id, &format!("task-{i}"), bytes)?);
+    }
+    let meta = CheckpointMetadata { version: METADATA_VERSION, job_name: job_name.to_string(), checkpoint_id: id, savepoint: false, tasks };
+    storage.write_metadata(id, &postcard::to_allocvec(&meta)?)
+}
+
+/// Writes a savepoint under `target_dir`; returns its path.
+pub fn write_savepoint(target_dir: &str, job_id: &str, job_name: &str, id: u64, files: &[TaskStateFile]) -> Result<String> {
+    let (writer, path) = SavepointStorage::create(target_dir, job_id)?;
+    let mut tasks = Vec::with_capacity(files.len());
+    for (i, bytes) in encode(files)?.iter().enumerate() {
+        tasks.push(writer.write_state(&format!("task-{i}"), bytes)?);
+    }
+    let meta = CheckpointMetadata { version: METADATA_VERSION, job_name: job_name.to_string(), checkpoint_id: id, savepoint: true, tasks };
+    writer.write_metadata(&postcard::to_allocvec(&meta)?)?;
+    Ok(path)
+}
+
+/// Reads a savepoint (its directory or its `_metadata` file).
+pub fn read_savepoint(path: &str) -> Result<RestorePlan> {
+    let reader = SavepointStorage::open(path)?;
+    let meta = decode_metadata(reader.metadata(), path)?;
+    let mut files = Vec::with_capacity(meta.tasks.len());
+    for h in &meta.tasks {
+        files.push(decode_task(&reader.read_state(h)?, h)?);
+    }
+    Ok(RestorePlan::from_files(meta.checkpoint_id, files))
+}
+
+/// The newest checkpoint of `storage` that reads back completely; corrupt, truncated or partial
+/// ones are skipped (newest first) and reported in the returned list.
+pub fn latest_checkpoint(storage: &CheckpointStorage) -> Result<(Option<RestorePlan>, Vec<Error>)> {
+    let mut skipped = Vec::new();
+    for id in storage.completed_checkpoints()?.into_iter().rev() {
+        let attempt = (|| -> Result<RestorePlan> {
+            let meta = decode_metadata(&storage.read_metadata(id)?, &storage.checkpoint_dir(id))?;
+            let mut files = Vec::with_capacity(meta.tasks.len());
+            for h in &meta.tasks {
+                files.push(decode_task(&storage.read_state(h)?, h)?);
+            }
+            Ok(RestorePlan::from_files(id, files))
+        })();
+        match attempt {
+            Ok(plan) => return Ok((Some(plan), skipped)),
+            Err(e) => skipped.push(e),
+        }
+    }
+    Ok((None, skipped))
+}
+
+/// Restores from `path`: a savepoint, or a job's checkpoint directory `<dir>/<job-id>` (its
+/// newest readable checkpoint).
+pub fn read_restore_path(path: &str) -> Result<RestorePlan> {
+    match read_savepoint(path) {
+        Ok(plan) => Ok(plan),
+        Err(savepoint_error) => {
+            let trimmed = path.trim_end_matches('/');
+            let (parent, job) =
+                trimmed.rsplit_once('/').ok_or_else(|| Error::Checkpoint(format!("{path}: not a savepoint ({savepoint_error})")))?;
+            let storage = CheckpointStorage::new(parent, job)?;
+            match latest_checkpoint(&storage)? {
+                (Some(plan), _) => Ok(plan),
+                (None, skipped) => Err(Error::Checkpoint(format!(
+                    "{path}: neither a savepoint ({savepoint_error}) nor a job checkpoint directory with a readable checkpoint{}",
+                    skipped.first().map(|e| format!(" (newest problem: {e})")).unwrap_or_default()
+                ))),
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Savepoints: stop a running job with a savepoint, resume it at parallelism 1, 3 and 4 (keyed
+//! state is redistributed by key group, source positions continue), and get exactly the
+//! output of an uninterrupted run; state of unknown operators is refused unless allowed.
+
+use rasch::connectors::CollectSink;
+use rasch::prelude::*;
+use std::collections::HashMap;
+use std::time::Duration;
+
+const N: u64 = 30_000;
+const KEYS: u64 = 23;
+
+/// Running sums per key and per-key counts of 1-second event-time windows, at `parallelism`.
+fn build(env: &StreamEnv, parallelism: usize) -> rasch::connectors::CollectHandle<String> {
+    env.set_parallelism(parallelism);
+    let values = env
+        .datagen(Some(N), Some(60_000.0), |i| i)
+        .set_parallelism(1)
+        .uid("source")
+        .assign_timestamps_and_watermarks(WatermarkStrategy::for_monotonous_timestamps().with_timestamp_assigner(|i: &u64, _| *i as i64))
+        .set_parallelism(1)
+        .uid("timestamps");
+    let sums = values
+        .map(|i: u64| (i % KEYS, i))
+        .set_parallelism(1)
+        .key_by(|t| t.0)
+        .sum(1)
+        .uid("sums")
+        .map(|(k, s): (u64, u64)| format!("sum {k} {s}"));
+    let windows = values
+        .key_by(|i| i % KEYS)
+        .window(TumblingEventTimeWindows::of(Duration::from_secs(1)))
+        .aggregate(AggregateFn {
+            create: || (0u64, 0u64, 0u64),
+            add: |i: u64, (_, _, n): (u64, u64, u64)| (i % KEYS, i / 1_000, n + 1),
+            result: |a: &(u64, u64, u64)| *a,
+            merge: |a: (u64, u64, u64), b: (u64, u64, u64)| (a.0, a.1, a.2 + b.2),
+        })
+        .uid("windows")
+        .map(|(k, w, n): (u64, u64, u64)| format!("window {k} {w} {n}"));
+    let (sink, handle) = CollectSink::new();
+    sums.union(&[windows]).sink_to(sink).uid("sink");
+    handle
+}
+
+fn counts(lines: Vec<String>) -> HashMap<String, usize> {
+    let mut m = HashMap::new();
+    lines.into_iter().for_each(|l| *m.entry(l).or_insert(0) += 1);
+    m
+}
+
+fn uninterrupted() -> HashMap<String, usize> {
+    let env = StreamEnv::local();
+    let handle = build(&env, 2);
+    env.execute("uninterrupted").unwrap();
+    counts(handle.take())
+}
+
+fn temp_dir(tag: &str) -> String {
+    let d = std::env::temp_dir().join(format!("rasch-savepoints-{tag}-{}", std::process::id()));
+    std::fs::remove_dir_all(&d).ok();
+    std::fs::create_dir_all(&d).unwrap();
+    d.to_string_lossy().into_owned()
+}
+
+#[test]
+fn stop_with_savepoint_and_resume_at_another_parallelism_gives_the_uninterrupted_output() {
+    let expected = uninterrupted();
+    for new_parallelism in [1, 3, 4] {
+        let dir = temp_dir(&format!("p{new_parallelism}"));
+        let env = StreamEnv::local();
+        let first = build(&env, 2);
+        let client = env.execute_async("before").unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+        let savepoint = client.stop_with_savepoint(&dir, false).unwrap();
+        client.wait().unwrap();
+        let mut got = counts(first.take());
+        assert!(got.len() < expected.len(), "the job was stopped before it finished");
+
+        let env = StreamEnv::local();
+        env.set_config("execution.savepoint.path", savepoint.as_str());
+        let second = build(&env, new_parallelism);
+        env.execute("after").unwrap();
+        let second = second.take();
+        for (line, n) in counts(second) {
+            *got.entry(line).or_insert(0) += n;
+        }
+        let wrong: Vec<_> = expected.iter().filter(|(k, v)| got.get(*k) != Some(v)).take(3).map(|(k, v)| (k, v, got.get(k))).collect();
+        assert!(
+            wrong.is_empty() && got.len() == expected.len(),
+            "p={new_parallelism}: {} lines differ, e.g. {wrong:?}",
+            expected.iter().filter(|(k, v)| got.get(*k) != Some(v)).count()
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
+
+#[test]
+fn a_savepoint_of_a_running_job_lets_it_continue_and_can_be_disposed() {
+    let dir = temp_dir("trigger");
+    let env = StreamEnv::local();
+    let handle = build(&env, 2);
+    let client = env.execute_async("running").unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let savepoint = client.trigger_savepoint(&dir).unwrap();
+    assert!(std::path::Path::new(&savepoint).join("_metadata").exists(), "{savepoint}");
+    client.wait().unwrap();
+    assert_eq!(counts(handle.take()), uninterrupted(), "taking a savepoint does not change the output");
+    rasch::savepoint::dispose(&savepoint).unwrap();
+    assert!(!std::path::Path::new(&savepoint).exists());
+    assert!(rasch::savepoint::dispose(&dir).is_err(), "a directory without _metadata is not a savepoint");
+}
+
+#[test]
+fn state_of_operators_the_job_lacks_is_refused_unless_allowed() {
+    let dir = temp_dir("unclaimed");
+    let env = StreamEnv::local();
+    let _ = build(&env, 2);
+    let client = env.execute_async("full").unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let savepoint = client.stop_with_savepoint(&dir, false).unwrap();
+    client.wait().unwrap();
+
+    let smaller = |allow: bool| {
+        let env = StreamEnv::local();
+        env.set_config("execution.savepoint.path", savepoint.as_str());
+        if allow {
+            env.set_config("execution.savepoint.ignore-unclaimed-state", "true");
+        }
+        env.datagen(Some(10), None, |i| i).set_parallelism(1).uid("source").discard();
+        env.execute("smaller")
+    };
+    let err = smaller(false).unwrap_err().to_string();
+    assert!(err.contains("the job does not contain"), "{err}");
+    smaller(true).unwrap();
+}

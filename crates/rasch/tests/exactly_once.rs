@@ -178,3 +178,41 @@ fn no_failure_matches_the_model() {
     let expected = expected();
     assert!(got == expected, "{}", report(&got, &expected));
 }
+
+/// A sink whose pre-commit takes far longer than the checkpoint timeout.
+#[derive(Clone)]
+struct SlowPrepare;
+
+struct SlowPrepareWriter;
+
+impl Sink<u64> for SlowPrepare {
+    fn create_writer(&self, _: &RuntimeContext) -> rasch::Result<Box<dyn SinkWriter<u64>>> {
+        Ok(Box::new(SlowPrepareWriter))
+    }
+}
+
+impl SinkWriter<u64> for SlowPrepareWriter {
+    fn write(&mut self, batch: &mut Vec<Record<u64>>) -> rasch::Result<()> {
+        batch.clear();
+        Ok(())
+    }
+    fn prepare_commit(&mut self, checkpoint_id: u64) -> rasch::Result<Vec<Vec<u8>>> {
+        if checkpoint_id != u64::MAX {
+            std::thread::sleep(Duration::from_millis(400));
+        }
+        Ok(Vec::new())
+    }
+}
+
+#[test]
+fn checkpoints_that_time_out_fail_the_job_beyond_the_tolerance() {
+    let env = StreamEnv::local();
+    env.set_parallelism(1);
+    env.enable_checkpointing(Duration::from_millis(20));
+    env.set_config("execution.checkpointing.timeout", "100 ms");
+    env.set_config("execution.checkpointing.tolerable-failed-checkpoints", "0");
+    env.set_config("restart-strategy.type", "none");
+    env.datagen(None, Some(1_000.0), |i| i).rebalance().sink_to(SlowPrepare);
+    let err = env.execute("timeouts").unwrap_err().to_string();
+    assert!(err.contains("expired before completing"), "{err}");
+}

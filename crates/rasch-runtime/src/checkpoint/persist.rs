@@ -119,3 +119,61 @@ pub fn read_restore_path(path: &str) -> Result<RestorePlan> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkpoint::OperatorState;
+
+    fn files(tag: u8) -> Vec<TaskStateFile> {
+        vec![TaskStateFile {
+            subtask: 0,
+            parallelism: 1,
+            operators: vec![("op".into(), OperatorState { list: vec![vec![tag]], ..Default::default() })],
+        }]
+    }
+
+    fn dir(tag: &str) -> String {
+        let d = std::env::temp_dir().join(format!("rasch-persist-{tag}-{}", std::process::id()));
+        std::fs::remove_dir_all(&d).ok();
+        std::fs::create_dir_all(&d).unwrap();
+        d.to_string_lossy().into_owned()
+    }
+
+    #[test]
+    fn a_corrupt_newest_checkpoint_falls_back_to_the_previous_one() {
+        let base = dir("fallback");
+        let storage = CheckpointStorage::new(&base, "job1").unwrap();
+        write_checkpoint(&storage, "j", 1, &files(1)).unwrap();
+        write_checkpoint(&storage, "j", 2, &files(2)).unwrap();
+        let plan = read_restore_path(&format!("{base}/job1")).unwrap();
+        assert_eq!((plan.checkpoint_id, plan.state_for("op", 0, 1).unwrap().list), (2, vec![vec![2]]));
+
+        // Flip a byte in checkpoint 2's task state: its checksum no longer matches.
+        let task = format!("{base}/job1/chk-2/task-0");
+        let mut bytes = std::fs::read(&task).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xff;
+        std::fs::write(&task, bytes).unwrap();
+        let (plan, skipped) = latest_checkpoint(&storage).unwrap();
+        assert_eq!(plan.unwrap().checkpoint_id, 1, "fell back to checkpoint 1");
+        assert!(skipped[0].to_string().contains("task-0"), "the error names the file: {}", skipped[0]);
+
+        // Truncate checkpoint 1's metadata too: nothing readable is left, and the error says why.
+        std::fs::write(format!("{base}/job1/chk-1/_metadata"), b"RASCH").unwrap();
+        let err = read_restore_path(&format!("{base}/job1")).unwrap_err().to_string();
+        assert!(err.contains("neither a savepoint"), "{err}");
+        std::fs::remove_dir_all(&base).ok();
+    }
+
+    #[test]
+    fn savepoints_round_trip_and_relocate() {
+        let base = dir("savepoint");
+        let path = write_savepoint(&base, "job2", "j", 7, &files(9)).unwrap();
+        let moved = format!("{base}/moved");
+        std::fs::rename(&path, &moved).unwrap();
+        let plan = read_restore_path(&moved).unwrap();
+        assert_eq!((plan.checkpoint_id, plan.state_for("op", 0, 1).unwrap().list), (7, vec![vec![9]]));
+        std::fs::remove_dir_all(&base).ok();
+    }
+}

@@ -101,7 +101,7 @@ impl<A: Data, B: Data> BroadcastConnectedStream<A, B> {
         let factory = two_input_operator_factory::<A, B, U, _, _>(move |setup, out: BoxOutput<U>, sides| {
             let mut f = f.clone();
             f.open(&setup.ctx)?;
-            Ok(BroadcastProcessOperator::new(f, BroadcastStates::new(declared.clone()), setup.time.clone(), out, sides))
+            Ok(BroadcastProcessOperator::new(f, BroadcastStates::for_operator(declared.clone(), setup)?, setup.time.clone(), out, sides))
         });
         two_input_node(&self.first, &self.broadcast.stream, "Co-Process-Broadcast", factory)
     }
@@ -125,7 +125,7 @@ impl<A: Data, B: Data, K: Key, S: KeySelector<A, K>> KeyedBroadcastConnectedStre
         let factory = two_input_operator_factory::<A, B, U, _, _>(move |setup, out: BoxOutput<U>, sides| {
             let mut f = f.clone();
             f.open(&setup.ctx)?;
-            let states = BroadcastStates::new(declared.clone());
+            let states = BroadcastStates::for_operator(declared.clone(), setup)?;
             Ok(KeyedBroadcastProcessOperator::new(selector.clone(), f, states, KeyedRuntime::new(setup)?, out, sides))
         });
         two_input_node(&self.first, &self.broadcast.stream, "Co-Process-Broadcast-Keyed", factory)

@@ -78,6 +78,7 @@ macro_rules! forward_outputs {
             self.o.out.watermark_status(status)
         }
         fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+            self.snapshot_state(snapshot)?;
             self.o.sides.snapshot(snapshot)?;
             self.o.out.snapshot(snapshot)
         }
@@ -116,6 +117,12 @@ impl<A: 'static, B: 'static, U: 'static, F: BroadcastProcessFunction<A, B, U>> B
     pub fn new(f: F, states: BroadcastStates, time: Rc<ProcessingTimeService>, out: BoxOutput<U>, sides: SideOutputs) -> Self {
         let o = Outputs { out, sides, buf: Vec::new() };
         BroadcastProcessOperator { f, states, time, watermark: MIN_WATERMARK, o, _inputs: PhantomData }
+    }
+
+    fn snapshot_state(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        let broadcast = Some(self.states.snapshot()?);
+        snapshot.add(&self.states.operator_id().to_string(), crate::checkpoint::OperatorState { broadcast, ..Default::default() });
+        Ok(())
     }
 }
 
@@ -180,6 +187,13 @@ impl<K: Key, A: 'static, B: 'static, U: 'static, S: KeySelector<A, K>, F: KeyedB
     pub fn new(selector: S, f: F, states: BroadcastStates, keyed: KeyedRuntime<K, ()>, out: BoxOutput<U>, sides: SideOutputs) -> Self {
         let o = Outputs { out, sides, buf: Vec::new() };
         KeyedBroadcastProcessOperator { selector, f, states, keyed, o, _inputs: PhantomData }
+    }
+
+    fn snapshot_state(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        let keyed = self.keyed.snapshot_key_groups()?;
+        let broadcast = Some(self.states.snapshot()?);
+        snapshot.add(&self.keyed.operator_id, crate::checkpoint::OperatorState { keyed, broadcast, ..Default::default() });
+        Ok(())
     }
 
     fn fire(&mut self, domain: TimeDomain, limit: i64) -> Result<()> {

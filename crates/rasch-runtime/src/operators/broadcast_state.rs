@@ -6,8 +6,9 @@ use crate::collector::{OutputTag, SideOutputs};
 use crate::keyed::KeyedContext;
 use crate::time::ProcessingTimeService;
 use rasch_core::{Error, NO_TIMESTAMP, Result};
-use rasch_state::{StateContext, StateView};
+use rasch_state::{StateContext, StateValue, StateView};
 use std::any::Any;
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::marker::PhantomData;
@@ -44,16 +45,102 @@ impl<UK, UV> std::fmt::Debug for BroadcastStateDescriptor<UK, UV> {
     }
 }
 
+/// A broadcast map seen without its types: downcast for access, encode for snapshots.
+trait AnyMap {
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn encode(&self) -> Result<Vec<u8>>;
+}
+
+impl<UK: StateValue + Hash + Eq, UV: StateValue> AnyMap for HashMap<UK, UV> {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn encode(&self) -> Result<Vec<u8>> {
+        let entries: Vec<(&UK, &UV)> = self.iter().collect();
+        Ok(postcard::to_allocvec(&entries)?)
+    }
+}
+
+/// One named map: created on first use, or decoded from restored bytes on first use.
+struct Slot {
+    name: Arc<str>,
+    map: OnceCell<Box<dyn AnyMap>>,
+    restored: Option<Vec<u8>>,
+}
+
+impl Slot {
+    fn init<UK: StateValue + Hash + Eq, UV: StateValue>(&self) -> Result<()> {
+        if self.map.get().is_some() {
+            return Ok(());
+        }
+        let map: HashMap<UK, UV> = match &self.restored {
+            Some(bytes) => {
+                let entries: Vec<(UK, UV)> = postcard::from_bytes(bytes)
+                    .map_err(|e| Error::Serialization(format!("restoring broadcast state '{}': {e}", self.name)))?;
+                entries.into_iter().collect()
+            }
+            None => HashMap::new(),
+        };
+        let _ = self.map.set(Box::new(map));
+        Ok(())
+    }
+}
+
 /// The broadcast states of one operator instance, by name; only declared names are allowed.
+/// Every instance holds an identical copy, so a snapshot stores one and a restore gives every
+/// instance that copy.
 pub struct BroadcastStates {
     declared: Vec<Arc<str>>,
-    maps: Vec<(Arc<str>, Box<dyn Any>)>,
+    slots: Vec<Slot>,
+    operator_id: Arc<str>,
 }
 
 impl BroadcastStates {
     /// Storage for the states `declared` on the broadcast stream.
     pub fn new(declared: Vec<Arc<str>>) -> Self {
-        BroadcastStates { declared, maps: Vec::new() }
+        BroadcastStates { declared, slots: Vec::new(), operator_id: "broadcast".into() }
+    }
+
+    /// The states of the operator instance described by `setup`, restored if the job was.
+    pub fn for_operator(declared: Vec<Arc<str>>, setup: &super::OperatorSetup) -> Result<Self> {
+        let mut states = BroadcastStates { declared, slots: Vec::new(), operator_id: setup.operator_id.clone() };
+        if let Some(bytes) = setup.restored.as_ref().and_then(|r| r.broadcast.as_ref()) {
+            states.restore(bytes)?;
+        }
+        Ok(states)
+    }
+
+    /// The operator id the states are filed under in snapshots.
+    pub fn operator_id(&self) -> &str {
+        &self.operator_id
+    }
+
+    /// Loads the broadcast states of a snapshot (decoded when first used).
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<()> {
+        let maps: Vec<(String, Vec<u8>)> =
+            postcard::from_bytes(bytes).map_err(|e| Error::Serialization(format!("restoring broadcast state: {e}")))?;
+        for (name, bytes) in maps {
+            self.slots.push(Slot { name: name.into(), map: OnceCell::new(), restored: Some(bytes) });
+        }
+        Ok(())
+    }
+
+    /// Encodes every map (one copy of the state every instance shares).
+    pub fn snapshot(&self) -> Result<Vec<u8>> {
+        let mut maps: Vec<(String, Vec<u8>)> = Vec::with_capacity(self.slots.len());
+        for slot in &self.slots {
+            let bytes = match (slot.map.get(), &slot.restored) {
+                (Some(m), _) => m.encode()?,
+                (None, Some(b)) => b.clone(),
+                (None, None) => continue,
+            };
+            maps.push((slot.name.to_string(), bytes));
+        }
+        Ok(postcard::to_allocvec(&maps)?)
     }
 
     fn check<UK, UV>(&self, desc: &BroadcastStateDescriptor<UK, UV>) -> Result<()> {
@@ -76,24 +163,36 @@ impl BroadcastStates {
     }
 
     /// The map of `desc` for reading and writing, created empty on first use.
-    pub fn map_mut<UK: 'static, UV: 'static>(&mut self, desc: &BroadcastStateDescriptor<UK, UV>) -> Result<&mut HashMap<UK, UV>> {
+    pub fn map_mut<UK: StateValue + Hash + Eq, UV: StateValue>(
+        &mut self,
+        desc: &BroadcastStateDescriptor<UK, UV>,
+    ) -> Result<&mut HashMap<UK, UV>> {
         self.check(desc)?;
-        let i = match self.maps.iter().position(|(n, _)| **n == *desc.name) {
+        let i = match self.slots.iter().position(|s| *s.name == *desc.name) {
             Some(i) => i,
             None => {
-                self.maps.push((desc.name.clone(), Box::new(HashMap::<UK, UV>::new())));
-                self.maps.len() - 1
+                self.slots.push(Slot { name: desc.name.clone(), map: OnceCell::new(), restored: None });
+                self.slots.len() - 1
             }
         };
-        self.maps[i].1.downcast_mut::<HashMap<UK, UV>>().ok_or_else(|| Self::type_error::<UK, UV>(&desc.name))
+        self.slots[i].init::<UK, UV>()?;
+        let map = self.slots[i].map.get_mut().expect("initialized");
+        map.as_any_mut().downcast_mut::<HashMap<UK, UV>>().ok_or_else(|| Self::type_error::<UK, UV>(&desc.name))
     }
 
     /// The map of `desc` for reading (`None` while nothing was written to it).
-    pub fn map<UK: 'static, UV: 'static>(&self, desc: &BroadcastStateDescriptor<UK, UV>) -> Result<Option<&HashMap<UK, UV>>> {
+    pub fn map<UK: StateValue + Hash + Eq, UV: StateValue>(
+        &self,
+        desc: &BroadcastStateDescriptor<UK, UV>,
+    ) -> Result<Option<&HashMap<UK, UV>>> {
         self.check(desc)?;
-        match self.maps.iter().find(|(n, _)| **n == *desc.name) {
+        match self.slots.iter().find(|s| *s.name == *desc.name) {
             None => Ok(None),
-            Some((_, m)) => m.downcast_ref::<HashMap<UK, UV>>().map(Some).ok_or_else(|| Self::type_error::<UK, UV>(&desc.name)),
+            Some(slot) => {
+                slot.init::<UK, UV>()?;
+                let map = slot.map.get().expect("initialized");
+                map.as_any().downcast_ref::<HashMap<UK, UV>>().map(Some).ok_or_else(|| Self::type_error::<UK, UV>(&desc.name))
+            }
         }
     }
 }
@@ -179,7 +278,7 @@ pub struct BroadcastContext<'a> {
 
 impl BroadcastContext<'_> {
     /// The broadcast state `desc`, for reading and writing.
-    pub fn broadcast_state<UK: 'static, UV: 'static>(
+    pub fn broadcast_state<UK: StateValue + Hash + Eq, UV: StateValue>(
         &mut self,
         desc: &BroadcastStateDescriptor<UK, UV>,
     ) -> Result<BroadcastState<'_, UK, UV>> {
@@ -215,7 +314,7 @@ pub struct ReadOnlyBroadcastContext<'a> {
 
 impl ReadOnlyBroadcastContext<'_> {
     /// The broadcast state `desc`, for reading.
-    pub fn broadcast_state<UK: 'static, UV: 'static>(
+    pub fn broadcast_state<UK: StateValue + Hash + Eq, UV: StateValue>(
         &self,
         desc: &BroadcastStateDescriptor<UK, UV>,
     ) -> Result<ReadOnlyBroadcastState<'_, UK, UV>> {
@@ -250,7 +349,7 @@ pub struct KeyedReadOnlyBroadcastContext<'a, K> {
 
 impl<K> KeyedReadOnlyBroadcastContext<'_, K> {
     /// The broadcast state `desc`, for reading.
-    pub fn broadcast_state<UK: 'static, UV: 'static>(
+    pub fn broadcast_state<UK: StateValue + Hash + Eq, UV: StateValue>(
         &self,
         desc: &BroadcastStateDescriptor<UK, UV>,
     ) -> Result<ReadOnlyBroadcastState<'_, UK, UV>> {
@@ -297,5 +396,30 @@ mod tests {
         assert!(states.map(&wrong_type).unwrap_err().to_string().contains("different types"));
         let undeclared = BroadcastStateDescriptor::<String, i64>::new("other");
         assert!(states.map_mut(&undeclared).unwrap_err().to_string().contains("not declared"));
+    }
+}
+
+#[cfg(test)]
+mod snapshot_tests {
+    use super::*;
+
+    #[test]
+    fn broadcast_state_survives_snapshot_and_restore() {
+        let rules = BroadcastStateDescriptor::<String, i64>::new("rules");
+        let mut states = BroadcastStates::new(vec!["rules".into()]);
+        states.map_mut(&rules).unwrap().insert("max".into(), 10);
+        let bytes = states.snapshot().unwrap();
+
+        let mut restored = BroadcastStates::new(vec!["rules".into()]);
+        restored.restore(&bytes).unwrap();
+        // Restored but not yet read: a second snapshot still carries it.
+        let again = restored.snapshot().unwrap();
+        assert_eq!(restored.map(&rules).unwrap().unwrap().get("max"), Some(&10));
+        let mut third = BroadcastStates::new(vec!["rules".into()]);
+        third.restore(&again).unwrap();
+        third.map_mut(&rules).unwrap().insert("min".into(), 1);
+        assert_eq!(third.map(&rules).unwrap().unwrap().len(), 2);
+        let wrong = BroadcastStateDescriptor::<String, String>::new("rules");
+        assert!(third.map(&wrong).is_err(), "type mismatch is an error");
     }
 }

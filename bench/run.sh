@@ -19,3 +19,4 @@ for p in 1 2; do
   $B sliding-count --records "$RECORDS" --parallelism $p | tail -1
   $B session-count --records $((RECORDS / 10)) --parallelism $p | tail -1
 done
+$B checkpoint --keys ${KEYS:-1000000} --parallelism 1 | tail -1

@@ -8,6 +8,7 @@
 //! rasch-bench window-count    --records N --parallelism P [--input CSV] [--output FILE]
 //! rasch-bench sliding-count   --records N --parallelism P [--input CSV] [--output FILE]
 //! rasch-bench session-count   --records N --parallelism P [--input CSV] [--output FILE]
+//! rasch-bench checkpoint      --keys K [--records N] [--parallelism P] [--interval-ms 1000] [--value-bytes 100] [--dir PATH]
 //! ```
 //! Each benchmark prints human-readable figures and, as its last line, one JSON object
 //! `{"bench", "parallelism", "records", "seconds", "records_per_sec", ...}`.
@@ -15,6 +16,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod checkpoint;
 mod report;
 mod rows;
 mod windows;
@@ -26,7 +28,9 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((bench, rest)) = args.split_first() else {
-        eprintln!("usage: rasch-bench <passthrough|filter-project|wordcount|gen-words|window-count|sliding-count|session-count> [--flags]");
+        eprintln!(
+            "usage: rasch-bench <passthrough|filter-project|wordcount|gen-words|window-count|sliding-count|session-count|checkpoint> [--flags]"
+        );
         return ExitCode::from(2);
     };
     let params = match Params::from_iter(rest.iter().cloned()) {
@@ -44,8 +48,9 @@ fn main() -> ExitCode {
         "window-count" => windows::run(windows::Kind::Tumbling, &params),
         "sliding-count" => windows::run(windows::Kind::Sliding, &params),
         "session-count" => windows::run(windows::Kind::Session, &params),
+        "checkpoint" => checkpoint::run(&params),
         other => Err(format!(
-            "unknown benchmark '{other}': expected passthrough, filter-project, wordcount, gen-words, window-count, sliding-count or session-count"
+            "unknown benchmark '{other}': expected passthrough, filter-project, wordcount, gen-words, window-count, sliding-count, session-count or checkpoint"
         )),
     };
     match outcome {

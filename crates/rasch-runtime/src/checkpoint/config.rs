@@ -45,6 +45,9 @@ impl CheckpointConfig {
                 )));
             }
         };
+        if let Some(backend) = config.get(STATE_BACKEND).map(|b| b.trim().to_ascii_lowercase()).filter(|b| b != "hashmap") {
+            return Err(Error::Config(format!("'{STATE_BACKEND}': '{backend}' is not available; this version provides 'hashmap'")));
+        }
         let interval_ms = config.get_duration_ms(CHECKPOINTING_INTERVAL)?.filter(|ms| *ms > 0);
         Ok(CheckpointConfig {
             interval_ms,
@@ -78,6 +81,9 @@ mod tests {
         c.set(CHECKPOINTING_NUM_RETAINED, "3").unwrap();
         let cc = CheckpointConfig::from_config(&c).unwrap();
         assert_eq!((cc.interval_ms, cc.exactly_once, cc.num_retained), (Some(1_000), false, 3));
+        c.set(STATE_BACKEND, "rocksdb").unwrap();
+        assert!(CheckpointConfig::from_config(&c).unwrap_err().to_string().contains("'rocksdb' is not available"));
+        c.set(STATE_BACKEND, "hashmap").unwrap();
         c.set(CHECKPOINTING_MODE, "sometimes").unwrap();
         assert!(CheckpointConfig::from_config(&c).unwrap_err().to_string().contains("EXACTLY_ONCE"));
     }

@@ -121,7 +121,7 @@ impl<A: 'static, B: 'static, U: 'static, F: BroadcastProcessFunction<A, B, U>> B
 
     fn snapshot_state(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
         let broadcast = Some(self.states.snapshot()?);
-        snapshot.add(&self.states.operator_id().to_string(), crate::checkpoint::OperatorState { broadcast, ..Default::default() });
+        snapshot.add(self.states.operator_id(), crate::checkpoint::OperatorState { broadcast, ..Default::default() });
         Ok(())
     }
 }

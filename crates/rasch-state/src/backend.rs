@@ -7,6 +7,7 @@ use crate::{KeyGroupSnapshot, Namespace, StateValue};
 use hashbrown::{Equivalent, HashMap};
 use rasch_core::keygroup::{KeyGroupRange, key_group_for_key};
 use rasch_core::{Clock, Error, Key, Result};
+use serde_bytes::ByteBuf;
 use std::any::Any;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, OnceLock};
@@ -267,13 +268,13 @@ impl<K: Key> KeyedStateBackend<K> {
             let mut snap = KeyGroupSnapshot { key_group: kg as u32, ..Default::default() };
             for slot in &self.slots {
                 if let Some(bytes) = slot.table.snapshot_group(kg)? {
-                    snap.tables.push((slot.name.clone(), bytes));
+                    snap.tables.push((slot.name.clone(), ByteBuf::from(bytes)));
                 }
             }
             for (name, groups) in &self.pending {
                 for (g, bytes) in groups {
                     if *g == kg {
-                        snap.tables.push((name.clone(), bytes.clone()));
+                        snap.tables.push((name.clone(), ByteBuf::from(bytes.clone())));
                     }
                 }
             }
@@ -296,8 +297,8 @@ impl<K: Key> KeyedStateBackend<K> {
                 match self.slots.iter_mut().find(|s| &s.name == name) {
                     Some(slot) => slot.table.restore_group(kg, bytes)?,
                     None => match self.pending.iter_mut().find(|(n, _)| n == name) {
-                        Some((_, groups)) => groups.push((kg, bytes.clone())),
-                        None => self.pending.push((name.clone(), vec![(kg, bytes.clone())])),
+                        Some((_, groups)) => groups.push((kg, bytes.to_vec())),
+                        None => self.pending.push((name.clone(), vec![(kg, bytes.to_vec())])),
                     },
                 }
             }

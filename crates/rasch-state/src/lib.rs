@@ -24,7 +24,7 @@ pub use functions::{AggregateFn, AggregateFunction};
 pub use list::ListState;
 pub use map::MapState;
 pub use reducing::ReducingState;
-pub use snapshot::KeyGroupSnapshot;
+pub use snapshot::{ByteBuf, KeyGroupSnapshot};
 pub use timers::{Timer, TimerQueue, TimerService};
 pub use ttl::{StateTtlConfig, TtlUpdateType};
 pub use value::ValueState;

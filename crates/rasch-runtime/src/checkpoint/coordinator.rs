@@ -122,7 +122,7 @@ impl Coordinator {
         keys.sort();
         let mut acks = p.acks;
         let files: Vec<TaskStateFile> = keys.into_iter().filter_map(|k| acks.remove(&k).map(|(f, _)| f)).collect();
-        let state_size = files.iter().map(|f| postcard::to_allocvec(f).map(|b| b.len() as u64).unwrap_or(0)).sum();
+        let state_size = files.iter().flat_map(|f| f.operators.iter()).map(|(_, s)| s.size()).sum();
         self.stats.push(CheckpointStats {
             id,
             status: "COMPLETED",

@@ -49,7 +49,7 @@ impl KeyedMapState {
         for (kg, list) in groups {
             keyed.push(KeyGroupSnapshot {
                 key_group: kg as u32,
-                tables: vec![(self.table.to_string(), postcard::to_allocvec(&list)?)],
+                tables: vec![(self.table.to_string(), rasch_state::ByteBuf::from(postcard::to_allocvec(&list)?))],
                 ..Default::default()
             });
         }

@@ -147,7 +147,7 @@ mod tests {
         write_checkpoint(&storage, "j", 1, &files(1)).unwrap();
         write_checkpoint(&storage, "j", 2, &files(2)).unwrap();
         let plan = read_restore_path(&format!("{base}/job1")).unwrap();
-        assert_eq!((plan.checkpoint_id, plan.state_for("op", 0, 1).unwrap().list), (2, vec![vec![2]]));
+        assert_eq!((plan.checkpoint_id, plan.state_for("op", 0, 1, 128).unwrap().list), (2, vec![vec![2]]));
 
         // Flip a byte in checkpoint 2's task state: its checksum no longer matches.
         let task = format!("{base}/job1/chk-2/task-0");
@@ -173,7 +173,7 @@ mod tests {
         let moved = format!("{base}/moved");
         std::fs::rename(&path, &moved).unwrap();
         let plan = read_restore_path(&moved).unwrap();
-        assert_eq!((plan.checkpoint_id, plan.state_for("op", 0, 1).unwrap().list), (7, vec![vec![9]]));
+        assert_eq!((plan.checkpoint_id, plan.state_for("op", 0, 1, 128).unwrap().list), (7, vec![vec![9]]));
         std::fs::remove_dir_all(&base).ok();
     }
 }

@@ -61,13 +61,15 @@ impl RestorePlan {
         }
     }
 
-    /// The state operator `operator_id` restores in subtask `subtask` of `parallelism`.
-    pub fn state_for(&self, operator_id: &str, subtask: usize, parallelism: usize) -> Option<OperatorState> {
+    /// The state operator `operator_id` restores in subtask `subtask` of `parallelism`, whose
+    /// max parallelism is `max_parallelism`.
+    pub fn state_for(&self, operator_id: &str, subtask: usize, parallelism: usize, max_parallelism: usize) -> Option<OperatorState> {
         let old = self.operators.get(operator_id)?;
         let mut state = OperatorState::default();
-        // Keyed: every key group once; the backend keeps only the groups it owns.
+        // Keyed: only the key groups this subtask owns.
+        let range = rasch_core::keygroup::compute_key_group_range_for_operator_index(max_parallelism, parallelism, subtask);
         for (_, _, s) in old {
-            state.keyed.extend(s.keyed.iter().cloned());
+            state.keyed.extend(s.keyed.iter().filter(|g| range.contains(g.key_group as usize)).cloned());
         }
         // List: at the same parallelism each subtask gets its own entries back (sink
         // committables, source splits stay where they were); after rescaling, the entries of
@@ -110,16 +112,17 @@ mod tests {
     #[test]
     fn list_state_is_split_evenly_and_union_goes_to_everyone() {
         let plan = RestorePlan::from_files(7, vec![file(&["a", "b", "c"], 1), file(&["d", "e"], 2)]);
-        let parts: Vec<OperatorState> = (0..3).map(|j| plan.state_for("op", j, 3).unwrap()).collect();
+        let parts: Vec<OperatorState> = (0..3).map(|j| plan.state_for("op", j, 3, 128).unwrap()).collect();
         let lists: Vec<usize> = parts.iter().map(|p| p.list.len()).collect();
         assert_eq!(lists, vec![2, 2, 1]);
         let mut all: Vec<Vec<u8>> = parts.iter().flat_map(|p| p.list.clone()).collect();
         all.sort();
         assert_eq!(all, ["a", "b", "c", "d", "e"].iter().map(|s| s.as_bytes().to_vec()).collect::<Vec<_>>());
-        assert!(parts.iter().all(|p| p.union.len() == 2 && p.keyed.len() == 2 && p.broadcast == Some(vec![1])));
-        assert!(plan.state_for("other", 0, 1).is_none());
+        assert!(parts.iter().all(|p| p.union.len() == 2 && p.broadcast == Some(vec![1])));
+        assert_eq!(parts.iter().map(|p| p.keyed.len()).sum::<usize>(), 2, "each key group goes to exactly one subtask");
+        assert!(plan.state_for("other", 0, 1, 128).is_none());
         // At the old parallelism every subtask gets exactly its own entries back.
-        assert_eq!(plan.state_for("op", 1, 2).unwrap().list, vec![b"d".to_vec(), b"e".to_vec()]);
+        assert_eq!(plan.state_for("op", 1, 2, 128).unwrap().list, vec![b"d".to_vec(), b"e".to_vec()]);
     }
 
     #[test]

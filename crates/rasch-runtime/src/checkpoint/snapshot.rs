@@ -32,10 +32,21 @@ pub struct OperatorState {
     /// Union list state: every instance receives all entries on restore.
     pub union: Vec<Vec<u8>>,
     /// Broadcast state: identical on every instance; restored from one copy.
+    #[serde(with = "serde_bytes")]
     pub broadcast: Option<Vec<u8>>,
 }
 
 impl OperatorState {
+    /// Approximate serialized size in bytes.
+    pub fn size(&self) -> u64 {
+        let keyed: usize = self
+            .keyed
+            .iter()
+            .map(|g| g.tables.iter().map(|(n, b)| n.len() + b.len()).sum::<usize>() + g.event_timers.len() + g.processing_timers.len())
+            .sum();
+        let lists: usize = self.list.iter().chain(&self.union).map(Vec::len).sum();
+        (keyed + lists + self.broadcast.as_ref().map_or(0, Vec::len)) as u64
+    }
     /// True when there is nothing to store.
     pub fn is_empty(&self) -> bool {
         self.keyed.is_empty() && self.list.is_empty() && self.union.is_empty() && self.broadcast.is_none()

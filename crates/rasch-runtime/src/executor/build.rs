@@ -77,7 +77,8 @@ pub(super) fn build_task(
             batch_size: opts.batch_size,
             time: time.clone(),
             operator_id: job.operator_ids[node].as_str().into(),
-            restored: restored.and_then(|r| r.state_for(&job.operator_ids[node], j, job.node_parallelism[node])),
+            restored: restored
+                .and_then(|r| r.state_for(&job.operator_ids[node], j, job.node_parallelism[node], job.node_max_parallelism[node])),
         };
         let instance = sn.factory.create(&setup, main, side_outputs)?;
         if node != vx.nodes[0] {

@@ -1,5 +1,5 @@
 //! Checkpoint benchmark: a keyed job holding `--keys K` values of `--value-bytes` (100) bytes in
-//! a `ValueState<Vec<u8>>`, fed by a generated stream that first writes every key once (so the
+//! a `ValueState<ByteBuf>`, fed by a generated stream that first writes every key once (so the
 //! state holds K values) and then overwrites uniformly random keys.
 //!
 //! Three runs of the same job:
@@ -127,7 +127,8 @@ struct Probe {
 /// Overwrites the key's value with a fresh `value_bytes`-byte vector.
 #[derive(Clone)]
 struct Overwrite {
-    value: ValueState<Vec<u8>>,
+    // A byte string, not a Vec<u8>: serde then writes it in one piece instead of byte by byte.
+    value: ValueState<rasch::state::ByteBuf>,
     value_bytes: usize,
     attempt: u32,
     probe: Option<Arc<Probe>>,
@@ -148,7 +149,7 @@ impl KeyedProcessFunction<u64, Update, u64> for Overwrite {
                 p.resumed_at.get_or_init(Instant::now);
             }
         }
-        self.value.update(ctx, vec![seq as u8; self.value_bytes])
+        self.value.update(ctx, rasch::state::ByteBuf::from(vec![seq as u8; self.value_bytes]))
     }
 }
 

@@ -41,11 +41,27 @@ pub struct StateTable<K, N, V> {
     first_group: usize,
     groups: Vec<HashMap<(K, N), Entry<V>, FastHasher>>,
     ttl: Option<StateTtlConfig>,
+    /// Serialized size of each group at the last snapshot (to pre-size buffers).
+    last_sizes: Vec<std::cell::Cell<usize>>,
+}
+
+/// Serializes a key group's entries as a sequence of `((key, namespace), value, touched)`.
+struct GroupEntries<'a, K, N, V>(&'a HashMap<(K, N), Entry<V>, FastHasher>);
+
+impl<K: serde::Serialize, N: serde::Serialize, V: serde::Serialize> serde::Serialize for GroupEntries<'_, K, N, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|(k, e)| (k, &e.value, e.touched)))
+    }
 }
 
 impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
     fn new(range: KeyGroupRange, ttl: Option<StateTtlConfig>) -> Self {
-        StateTable { first_group: range.start, groups: (0..range.len()).map(|_| HashMap::default()).collect(), ttl }
+        StateTable {
+            first_group: range.start,
+            groups: (0..range.len()).map(|_| HashMap::default()).collect(),
+            ttl,
+            last_sizes: (0..range.len()).map(|_| std::cell::Cell::new(0)).collect(),
+        }
     }
 
     fn group(&mut self, key_group: usize) -> Result<&mut HashMap<(K, N), Entry<V>, FastHasher>> {
@@ -153,8 +169,14 @@ impl<K: Key, N: Namespace, V: StateValue> AnyTable for StateTable<K, N, V> {
         if group.is_empty() {
             return Ok(None);
         }
-        let entries: Vec<(&(K, N), &V, i64)> = group.iter().map(|(k, e)| (k, &e.value, e.touched)).collect();
-        Ok(Some(postcard::to_allocvec(&entries)?))
+        // Serialized straight from the map (same format as a Vec of entries), into a buffer
+        // sized from the previous snapshot of this group.
+        let capacity = self.last_sizes.get(key_group - self.first_group).map_or(0, |c| c.get());
+        let bytes = postcard::to_extend(&GroupEntries(group), Vec::with_capacity(capacity))?;
+        if let Some(c) = self.last_sizes.get(key_group - self.first_group) {
+            c.set(bytes.len() + bytes.len() / 8);
+        }
+        Ok(Some(bytes))
     }
     fn restore_group(&mut self, key_group: usize, bytes: &[u8]) -> Result<()> {
         let entries: Vec<((K, N), V, i64)> = postcard::from_bytes(bytes)

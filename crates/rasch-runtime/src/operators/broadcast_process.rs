@@ -5,6 +5,7 @@
 
 use super::TwoInputOperator;
 use super::broadcast_state::{BroadcastContext, BroadcastStates, KeyedReadOnlyBroadcastContext, ReadOnlyBroadcastContext};
+use super::emitter::Emitter;
 use crate::collector::{Collector, SideOutputs};
 use crate::context::RuntimeContext;
 use crate::functions::KeySelector;
@@ -54,50 +55,28 @@ pub trait KeyedBroadcastProcessFunction<K, A, B, U>: Clone + Send + 'static {
     }
 }
 
-/// Main and side outputs with the pending batch, shared by both broadcast operators.
-struct Outputs<U> {
-    out: BoxOutput<U>,
-    sides: SideOutputs,
-    buf: Vec<Record<U>>,
-}
-
-impl<U: 'static> Outputs<U> {
-    fn emit(&mut self) -> Result<()> {
-        if !self.buf.is_empty() {
-            self.out.push(&mut self.buf)?;
-        }
-        self.sides.push_buffered()
-    }
-}
-
-/// Forwards the control calls of [`TwoInputOperator`] to `self.o` (an [`Outputs`]).
+/// Forwards the control calls of [`TwoInputOperator`] to `self.o` (an [`Emitter`]).
 macro_rules! forward_outputs {
     () => {
         fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
-            self.o.sides.watermark_status(status)?;
-            self.o.out.watermark_status(status)
+            self.o.watermark_status(status)
         }
         fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
             self.snapshot_state(snapshot)?;
-            self.o.sides.snapshot(snapshot)?;
-            self.o.out.snapshot(snapshot)
+            self.o.snapshot(snapshot)
         }
         fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
-            self.o.sides.notify_checkpoint_complete(checkpoint_id)?;
-            self.o.out.notify_checkpoint_complete(checkpoint_id)
+            self.o.notify_checkpoint_complete(checkpoint_id)
         }
         fn end_input(&mut self) -> Result<()> {
-            self.o.sides.end_input()?;
-            self.o.out.end_input()
+            self.o.end_input()
         }
         fn flush(&mut self) -> Result<()> {
-            self.o.sides.flush()?;
-            self.o.out.flush()
+            self.o.flush()
         }
         fn close(&mut self) -> Result<()> {
             self.f.close()?;
-            self.o.sides.close()?;
-            self.o.out.close()
+            self.o.close()
         }
     };
 }
@@ -108,14 +87,14 @@ pub struct BroadcastProcessOperator<A, B, U, F> {
     states: BroadcastStates,
     time: Rc<ProcessingTimeService>,
     watermark: i64,
-    o: Outputs<U>,
+    o: Emitter<U>,
     _inputs: PhantomData<fn(A, B)>,
 }
 
 impl<A: 'static, B: 'static, U: 'static, F: BroadcastProcessFunction<A, B, U>> BroadcastProcessOperator<A, B, U, F> {
     /// An operator with the broadcast states `states`; `f` must be opened.
     pub fn new(f: F, states: BroadcastStates, time: Rc<ProcessingTimeService>, out: BoxOutput<U>, sides: SideOutputs) -> Self {
-        let o = Outputs { out, sides, buf: Vec::new() };
+        let o = Emitter::new(out, sides);
         BroadcastProcessOperator { f, states, time, watermark: MIN_WATERMARK, o, _inputs: PhantomData }
     }
 
@@ -159,12 +138,10 @@ impl<A: 'static, B: 'static, U: 'static, F: BroadcastProcessFunction<A, B, U>> T
     }
     fn watermark(&mut self, watermark: i64) -> Result<()> {
         self.watermark = watermark;
-        self.o.sides.watermark(watermark)?;
-        self.o.out.watermark(watermark)
+        self.o.watermark(watermark)
     }
     fn on_processing_time(&mut self, now: i64) -> Result<()> {
-        self.o.sides.on_processing_time(now)?;
-        self.o.out.on_processing_time(now)
+        self.o.on_processing_time(now)
     }
     forward_outputs!();
 }
@@ -175,7 +152,7 @@ pub struct KeyedBroadcastProcessOperator<K, A, B, U, S, F> {
     f: F,
     states: BroadcastStates,
     keyed: KeyedRuntime<K, ()>,
-    o: Outputs<U>,
+    o: Emitter<U>,
     _inputs: PhantomData<fn(A, B)>,
 }
 
@@ -185,7 +162,7 @@ impl<K: Key, A: 'static, B: 'static, U: 'static, S: KeySelector<A, K>, F: KeyedB
     /// An operator keyed by `selector` on input 1, with the broadcast states `states`; `f`
     /// must be opened.
     pub fn new(selector: S, f: F, states: BroadcastStates, keyed: KeyedRuntime<K, ()>, out: BoxOutput<U>, sides: SideOutputs) -> Self {
-        let o = Outputs { out, sides, buf: Vec::new() };
+        let o = Emitter::new(out, sides);
         KeyedBroadcastProcessOperator { selector, f, states, keyed, o, _inputs: PhantomData }
     }
 
@@ -241,14 +218,12 @@ impl<K: Key, A: 'static, B: 'static, U: 'static, S: KeySelector<A, K>, F: KeyedB
     fn watermark(&mut self, watermark: i64) -> Result<()> {
         self.keyed.watermark = watermark;
         self.fire(TimeDomain::EventTime, watermark)?;
-        self.o.sides.watermark(watermark)?;
-        self.o.out.watermark(watermark)
+        self.o.watermark(watermark)
     }
     fn on_processing_time(&mut self, now: i64) -> Result<()> {
         self.fire(TimeDomain::ProcessingTime, now)?;
         self.keyed.request_processing_wakeup();
-        self.o.sides.on_processing_time(now)?;
-        self.o.out.on_processing_time(now)
+        self.o.on_processing_time(now)
     }
     forward_outputs!();
 }

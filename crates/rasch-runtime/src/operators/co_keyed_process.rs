@@ -2,6 +2,7 @@
 //! and timers of the current key (Flink's `KeyedCoProcessOperator`).
 
 use super::TwoInputOperator;
+use super::emitter::Emitter;
 use crate::collector::{Collector, SideOutputs};
 use crate::context::RuntimeContext;
 use crate::functions::KeySelector;
@@ -38,9 +39,7 @@ pub struct KeyedCoProcessOperator<K, A, B, U, S1, S2, F> {
     key2: S2,
     f: F,
     keyed: KeyedRuntime<K, ()>,
-    sides: SideOutputs,
-    out: BoxOutput<U>,
-    buf: Vec<Record<U>>,
+    o: Emitter<U>,
     _inputs: PhantomData<fn(A, B)>,
 }
 
@@ -56,14 +55,11 @@ where
 {
     /// An operator keyed by `key1` (first input) and `key2` (second input); `f` must be opened.
     pub fn new(key1: S1, key2: S2, f: F, keyed: KeyedRuntime<K, ()>, out: BoxOutput<U>, sides: SideOutputs) -> Self {
-        KeyedCoProcessOperator { key1, key2, f, keyed, sides, out, buf: Vec::new(), _inputs: PhantomData }
+        KeyedCoProcessOperator { key1, key2, f, keyed, o: Emitter::new(out, sides), _inputs: PhantomData }
     }
 
     fn emit(&mut self) -> Result<()> {
-        if !self.buf.is_empty() {
-            self.out.push(&mut self.buf)?;
-        }
-        self.sides.push_buffered()
+        self.o.emit()
     }
 
     fn fire(&mut self, domain: TimeDomain, limit: i64) -> Result<()> {
@@ -77,8 +73,8 @@ where
             let ts = if domain == TimeDomain::EventTime { timer.time } else { NO_TIMESTAMP };
             let k = &mut self.keyed;
             let mut ctx =
-                KeyedContext::new(ts, k.watermark, &timer.key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.sides, Some(domain));
-            self.f.on_timer(timer.time, &mut ctx, &mut Collector::new(&mut self.buf, ts))?;
+                KeyedContext::new(ts, k.watermark, &timer.key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, Some(domain));
+            self.f.on_timer(timer.time, &mut ctx, &mut Collector::new(&mut self.o.buf, ts))?;
         }
         self.emit()
     }
@@ -99,8 +95,8 @@ where
             let key = self.key1.get_key(&r.value).into_owned();
             let kg = self.keyed.backend.key_group(&key)?;
             let k = &mut self.keyed;
-            let mut ctx = KeyedContext::new(r.ts, k.watermark, &key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.sides, None);
-            self.f.process_element1(r.value, &mut ctx, &mut Collector::new(&mut self.buf, r.ts))?;
+            let mut ctx = KeyedContext::new(r.ts, k.watermark, &key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, None);
+            self.f.process_element1(r.value, &mut ctx, &mut Collector::new(&mut self.o.buf, r.ts))?;
         }
         self.emit()
     }
@@ -109,48 +105,40 @@ where
             let key = self.key2.get_key(&r.value).into_owned();
             let kg = self.keyed.backend.key_group(&key)?;
             let k = &mut self.keyed;
-            let mut ctx = KeyedContext::new(r.ts, k.watermark, &key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.sides, None);
-            self.f.process_element2(r.value, &mut ctx, &mut Collector::new(&mut self.buf, r.ts))?;
+            let mut ctx = KeyedContext::new(r.ts, k.watermark, &key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, None);
+            self.f.process_element2(r.value, &mut ctx, &mut Collector::new(&mut self.o.buf, r.ts))?;
         }
         self.emit()
     }
     fn watermark(&mut self, watermark: i64) -> Result<()> {
         self.keyed.watermark = watermark;
         self.fire(TimeDomain::EventTime, watermark)?;
-        self.sides.watermark(watermark)?;
-        self.out.watermark(watermark)
+        self.o.watermark(watermark)
     }
     fn on_processing_time(&mut self, now: i64) -> Result<()> {
         self.fire(TimeDomain::ProcessingTime, now)?;
         self.keyed.request_processing_wakeup();
-        self.sides.on_processing_time(now)?;
-        self.out.on_processing_time(now)
+        self.o.on_processing_time(now)
     }
     fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
-        self.sides.watermark_status(status)?;
-        self.out.watermark_status(status)
+        self.o.watermark_status(status)
     }
     fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
         self.keyed.snapshot_into(snapshot)?;
-        self.sides.snapshot(snapshot)?;
-        self.out.snapshot(snapshot)
+        self.o.snapshot(snapshot)
     }
     fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
-        self.sides.notify_checkpoint_complete(checkpoint_id)?;
-        self.out.notify_checkpoint_complete(checkpoint_id)
+        self.o.notify_checkpoint_complete(checkpoint_id)
     }
     fn end_input(&mut self) -> Result<()> {
-        self.sides.end_input()?;
-        self.out.end_input()
+        self.o.end_input()
     }
     fn flush(&mut self) -> Result<()> {
-        self.sides.flush()?;
-        self.out.flush()
+        self.o.flush()
     }
     fn close(&mut self) -> Result<()> {
         self.f.close()?;
-        self.sides.close()?;
-        self.out.close()
+        self.o.close()
     }
 }
 

@@ -4,6 +4,7 @@
 //! watermark makes further matches impossible; late elements are dropped (or side-output).
 
 use super::TwoInputOperator;
+use super::emitter::Emitter;
 use crate::collector::{Collector, OutputTag, SideOutputs};
 use crate::context::RuntimeContext;
 use crate::functions::KeySelector;
@@ -99,9 +100,7 @@ pub struct IntervalJoinOperator<K, A, B, U, S1, S2, F> {
     spec: IntervalJoinSpec<A, B>,
     keyed: KeyedRuntime<K, Side>,
     slots: [OnceLock<usize>; 2],
-    sides: SideOutputs,
-    out: BoxOutput<U>,
-    buf: Vec<Record<U>>,
+    o: Emitter<U>,
     _types: PhantomData<fn(A, B)>,
 }
 
@@ -153,7 +152,7 @@ where
         sides: SideOutputs,
     ) -> Result<Self> {
         let keyed = KeyedRuntime::new(setup)?;
-        Ok(IntervalJoinOperator { key1, key2, f, spec, keyed, slots: Default::default(), sides, out, buf: Vec::new(), _types: PhantomData })
+        Ok(IntervalJoinOperator { key1, key2, f, spec, keyed, slots: Default::default(), o: Emitter::new(out, sides), _types: PhantomData })
     }
 
     /// Checks the timestamp; `Ok(false)` for a late element.
@@ -167,10 +166,7 @@ where
     }
 
     fn emit(&mut self) -> Result<()> {
-        if !self.buf.is_empty() {
-            self.out.push(&mut self.buf)?;
-        }
-        self.sides.push_buffered()
+        self.o.emit()
     }
 
     fn clean_up(&mut self, watermark: i64) -> Result<()> {
@@ -214,13 +210,13 @@ where
         for r in batch.drain(..) {
             if !self.admit(r.ts)? {
                 if let Some(tag) = &self.spec.late_left {
-                    self.sides.emit(tag, r.value, r.ts)?;
+                    self.o.sides.emit(tag, r.value, r.ts)?;
                 }
                 continue;
             }
             let key = self.key1.get_key(&r.value).into_owned();
             let kg = self.keyed.backend.key_group(&key)?;
-            let (f, sides, buf, ts) = (&mut self.f, &mut self.sides, &mut self.buf, r.ts);
+            let (f, sides, buf, ts) = (&mut self.f, &mut self.o.sides, &mut self.o.buf, r.ts);
             join_one(&mut self.keyed.backend, (LEFT, RIGHT), (&self.slots[0], &self.slots[1]), &key, kg, r.value, ts, (lower, upper), {
                 |l: &A, rt: &B, t_b: i64| {
                     let mut ctx = JoinContext { left_ts: ts, right_ts: t_b, sides: &mut *sides };
@@ -237,13 +233,13 @@ where
         for r in batch.drain(..) {
             if !self.admit(r.ts)? {
                 if let Some(tag) = &self.spec.late_right {
-                    self.sides.emit(tag, r.value, r.ts)?;
+                    self.o.sides.emit(tag, r.value, r.ts)?;
                 }
                 continue;
             }
             let key = self.key2.get_key(&r.value).into_owned();
             let kg = self.keyed.backend.key_group(&key)?;
-            let (f, sides, buf, ts) = (&mut self.f, &mut self.sides, &mut self.buf, r.ts);
+            let (f, sides, buf, ts) = (&mut self.f, &mut self.o.sides, &mut self.o.buf, r.ts);
             let bounds = (upper.saturating_neg(), lower.saturating_neg());
             join_one(&mut self.keyed.backend, (RIGHT, LEFT), (&self.slots[1], &self.slots[0]), &key, kg, r.value, ts, bounds, {
                 |rt: &B, l: &A, t_a: i64| {
@@ -259,38 +255,30 @@ where
     fn watermark(&mut self, watermark: i64) -> Result<()> {
         self.keyed.watermark = watermark;
         self.clean_up(watermark)?;
-        self.sides.watermark(watermark)?;
-        self.out.watermark(watermark)
+        self.o.watermark(watermark)
     }
     fn on_processing_time(&mut self, now: i64) -> Result<()> {
-        self.sides.on_processing_time(now)?;
-        self.out.on_processing_time(now)
+        self.o.on_processing_time(now)
     }
     fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
-        self.sides.watermark_status(status)?;
-        self.out.watermark_status(status)
+        self.o.watermark_status(status)
     }
     fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
         self.keyed.snapshot_into(snapshot)?;
-        self.sides.snapshot(snapshot)?;
-        self.out.snapshot(snapshot)
+        self.o.snapshot(snapshot)
     }
     fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
-        self.sides.notify_checkpoint_complete(checkpoint_id)?;
-        self.out.notify_checkpoint_complete(checkpoint_id)
+        self.o.notify_checkpoint_complete(checkpoint_id)
     }
     fn end_input(&mut self) -> Result<()> {
-        self.sides.end_input()?;
-        self.out.end_input()
+        self.o.end_input()
     }
     fn flush(&mut self) -> Result<()> {
-        self.sides.flush()?;
-        self.out.flush()
+        self.o.flush()
     }
     fn close(&mut self) -> Result<()> {
         self.f.close()?;
-        self.sides.close()?;
-        self.out.close()
+        self.o.close()
     }
 }
 

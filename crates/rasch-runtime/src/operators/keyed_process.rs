@@ -1,5 +1,6 @@
 //! `KeyedStream::process`: a [`KeyedProcessFunction`] with keyed state and timers.
 
+use super::emitter::Emitter;
 use crate::collector::{Collector, SideOutputs};
 use crate::functions::{KeySelector, KeyedProcessFunction};
 use crate::keyed::{KeyedContext, KeyedRuntime, TimeDomain};
@@ -12,23 +13,18 @@ pub struct KeyedProcessOperator<K, T, U, S, F> {
     selector: S,
     f: F,
     keyed: KeyedRuntime<K, ()>,
-    sides: SideOutputs,
-    out: BoxOutput<U>,
-    buf: Vec<Record<U>>,
+    o: Emitter<U>,
     _input: PhantomData<fn(T)>,
 }
 
 impl<K: Key, T: 'static, U: 'static, S: KeySelector<T, K>, F: KeyedProcessFunction<K, T, U>> KeyedProcessOperator<K, T, U, S, F> {
     /// A keyed process operator over `keyed` state, emitting to `out` and `sides`.
     pub fn new(selector: S, f: F, keyed: KeyedRuntime<K, ()>, out: BoxOutput<U>, sides: SideOutputs) -> Self {
-        KeyedProcessOperator { selector, f, keyed, sides, out, buf: Vec::new(), _input: PhantomData }
+        KeyedProcessOperator { selector, f, keyed, o: Emitter::new(out, sides), _input: PhantomData }
     }
 
     fn emit(&mut self) -> Result<()> {
-        if !self.buf.is_empty() {
-            self.out.push(&mut self.buf)?;
-        }
-        self.sides.push_buffered()
+        self.o.emit()
     }
 
     fn fire(&mut self, domain: TimeDomain, limit: i64) -> Result<()> {
@@ -42,8 +38,8 @@ impl<K: Key, T: 'static, U: 'static, S: KeySelector<T, K>, F: KeyedProcessFuncti
             let ts = if domain == TimeDomain::EventTime { timer.time } else { NO_TIMESTAMP };
             let k = &mut self.keyed;
             let mut ctx =
-                KeyedContext::new(ts, k.watermark, &timer.key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.sides, Some(domain));
-            self.f.on_timer(timer.time, &mut ctx, &mut Collector::new(&mut self.buf, ts))?;
+                KeyedContext::new(ts, k.watermark, &timer.key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, Some(domain));
+            self.f.on_timer(timer.time, &mut ctx, &mut Collector::new(&mut self.o.buf, ts))?;
         }
         self.emit()
     }
@@ -57,48 +53,40 @@ impl<K: Key, T: 'static, U: 'static, S: KeySelector<T, K>, F: KeyedProcessFuncti
             let key = self.selector.get_key(&r.value).into_owned();
             let kg = self.keyed.backend.key_group(&key)?;
             let k = &mut self.keyed;
-            let mut ctx = KeyedContext::new(r.ts, k.watermark, &key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.sides, None);
-            self.f.process_element(r.value, &mut ctx, &mut Collector::new(&mut self.buf, r.ts))?;
+            let mut ctx = KeyedContext::new(r.ts, k.watermark, &key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, None);
+            self.f.process_element(r.value, &mut ctx, &mut Collector::new(&mut self.o.buf, r.ts))?;
         }
         self.emit()
     }
     fn watermark(&mut self, watermark: i64) -> Result<()> {
         self.keyed.watermark = watermark;
         self.fire(TimeDomain::EventTime, watermark)?;
-        self.sides.watermark(watermark)?;
-        self.out.watermark(watermark)
+        self.o.watermark(watermark)
     }
     fn on_processing_time(&mut self, now: i64) -> Result<()> {
         self.fire(TimeDomain::ProcessingTime, now)?;
         self.keyed.request_processing_wakeup();
-        self.sides.on_processing_time(now)?;
-        self.out.on_processing_time(now)
+        self.o.on_processing_time(now)
     }
     fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
-        self.sides.watermark_status(status)?;
-        self.out.watermark_status(status)
+        self.o.watermark_status(status)
     }
     fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
         self.keyed.snapshot_into(snapshot)?;
-        self.sides.snapshot(snapshot)?;
-        self.out.snapshot(snapshot)
+        self.o.snapshot(snapshot)
     }
     fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
-        self.sides.notify_checkpoint_complete(checkpoint_id)?;
-        self.out.notify_checkpoint_complete(checkpoint_id)
+        self.o.notify_checkpoint_complete(checkpoint_id)
     }
     fn end_input(&mut self) -> Result<()> {
-        self.sides.end_input()?;
-        self.out.end_input()
+        self.o.end_input()
     }
     fn flush(&mut self) -> Result<()> {
-        self.sides.flush()?;
-        self.out.flush()
+        self.o.flush()
     }
     fn close(&mut self) -> Result<()> {
         self.f.close()?;
-        self.sides.close()?;
-        self.out.close()
+        self.o.close()
     }
 }
 

@@ -7,6 +7,7 @@ mod broadcast_process;
 mod broadcast_state;
 mod co_keyed_process;
 mod co_process;
+mod emitter;
 mod fields;
 mod filter;
 mod flat_map;

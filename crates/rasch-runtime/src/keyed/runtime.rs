@@ -1,10 +1,12 @@
 //! `KeyedRuntime`: the state backend, timers and clocks of one keyed operator instance.
 
+use super::{KeyedContext, TimeDomain};
 use crate::checkpoint::{OperatorState, Snapshot};
+use crate::collector::{Collector, SideOutputs};
 use crate::operators::OperatorSetup;
 use crate::time::ProcessingTimeService;
 use rasch_core::keygroup::compute_key_group_range_for_operator_index;
-use rasch_core::{Key, MIN_WATERMARK, Result};
+use rasch_core::{Key, MIN_WATERMARK, NO_TIMESTAMP, Record, Result};
 use rasch_state::{KeyGroupSnapshot, KeyedStateBackend, Namespace, TimerService};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -78,6 +80,33 @@ impl<K: Key, N: Namespace> KeyedRuntime<K, N> {
     pub fn request_processing_wakeup(&mut self) {
         if let Some(t) = self.timers.processing.peek_time() {
             self.time.request(t);
+        }
+    }
+}
+
+impl<K: Key> KeyedRuntime<K, ()> {
+    /// Fires every timer of `domain` due at `limit`, in time order, calling
+    /// `on_timer(time, context, collector)` for each with the timer's key as the current key.
+    /// Event-time timers stamp their output with the timer's time.
+    pub fn fire_timers<U>(
+        &mut self,
+        domain: TimeDomain,
+        limit: i64,
+        sides: &mut SideOutputs,
+        buf: &mut Vec<Record<U>>,
+        mut on_timer: impl FnMut(i64, &mut KeyedContext<'_, K>, &mut Collector<'_, U>) -> Result<()>,
+    ) -> Result<()> {
+        loop {
+            let timer = match domain {
+                TimeDomain::EventTime => self.timers.event.pop_due(limit),
+                TimeDomain::ProcessingTime => self.timers.processing.pop_due(limit),
+            };
+            let Some(timer) = timer else { return Ok(()) };
+            let kg = self.backend.key_group(&timer.key)?;
+            let ts = if domain == TimeDomain::EventTime { timer.time } else { NO_TIMESTAMP };
+            let mut ctx =
+                KeyedContext::new(ts, self.watermark, &timer.key, kg, &mut self.backend, &mut self.timers, &self.time, sides, Some(domain));
+            on_timer(timer.time, &mut ctx, &mut Collector::new(buf, ts))?;
         }
     }
 }

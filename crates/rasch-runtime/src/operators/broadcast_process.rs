@@ -12,7 +12,7 @@ use crate::functions::KeySelector;
 use crate::keyed::{KeyedContext, KeyedRuntime, TimeDomain};
 use crate::output::BoxOutput;
 use crate::time::ProcessingTimeService;
-use rasch_core::{Key, MIN_WATERMARK, NO_TIMESTAMP, Record, Result, WatermarkStatus};
+use rasch_core::{Key, MIN_WATERMARK, Record, Result, WatermarkStatus};
 use std::marker::PhantomData;
 use std::rc::Rc;
 
@@ -174,20 +174,22 @@ impl<K: Key, A: 'static, B: 'static, U: 'static, S: KeySelector<A, K>, F: KeyedB
     }
 
     fn fire(&mut self, domain: TimeDomain, limit: i64) -> Result<()> {
-        loop {
-            let timer = match domain {
-                TimeDomain::EventTime => self.keyed.timers.event.pop_due(limit),
-                TimeDomain::ProcessingTime => self.keyed.timers.processing.pop_due(limit),
-            };
-            let Some(timer) = timer else { break };
-            let kg = self.keyed.backend.key_group(&timer.key)?;
-            let ts = if domain == TimeDomain::EventTime { timer.time } else { NO_TIMESTAMP };
-            let (k, o) = (&mut self.keyed, &mut self.o);
-            let keyed =
-                KeyedContext::new(ts, k.watermark, &timer.key, kg, &mut k.backend, &mut k.timers, &k.time, &mut o.sides, Some(domain));
-            let mut ctx = KeyedReadOnlyBroadcastContext { keyed, states: &self.states };
-            self.f.on_timer(timer.time, &mut ctx, &mut Collector::new(&mut o.buf, ts))?;
-        }
+        let (f, states) = (&mut self.f, &self.states);
+        self.keyed.fire_timers(domain, limit, &mut self.o.sides, &mut self.o.buf, |t, keyed, out| {
+            // The broadcast context wraps the keyed one for the duration of the call.
+            let keyed = KeyedContext::new(
+                keyed.timestamp,
+                keyed.watermark,
+                keyed.key,
+                keyed.key_group,
+                keyed.backend,
+                keyed.timers,
+                keyed.time,
+                keyed.sides,
+                keyed.domain,
+            );
+            f.on_timer(t, &mut KeyedReadOnlyBroadcastContext { keyed, states }, out)
+        })?;
         self.o.emit()
     }
 }

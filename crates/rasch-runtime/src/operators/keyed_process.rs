@@ -5,7 +5,7 @@ use crate::collector::{Collector, SideOutputs};
 use crate::functions::{KeySelector, KeyedProcessFunction};
 use crate::keyed::{KeyedContext, KeyedRuntime, TimeDomain};
 use crate::output::{BoxOutput, Output};
-use rasch_core::{Key, NO_TIMESTAMP, Record, Result, WatermarkStatus};
+use rasch_core::{Key, Record, Result, WatermarkStatus};
 use std::marker::PhantomData;
 
 /// Runs a keyed process function.
@@ -28,19 +28,8 @@ impl<K: Key, T: 'static, U: 'static, S: KeySelector<T, K>, F: KeyedProcessFuncti
     }
 
     fn fire(&mut self, domain: TimeDomain, limit: i64) -> Result<()> {
-        loop {
-            let timer = match domain {
-                TimeDomain::EventTime => self.keyed.timers.event.pop_due(limit),
-                TimeDomain::ProcessingTime => self.keyed.timers.processing.pop_due(limit),
-            };
-            let Some(timer) = timer else { break };
-            let kg = self.keyed.backend.key_group(&timer.key)?;
-            let ts = if domain == TimeDomain::EventTime { timer.time } else { NO_TIMESTAMP };
-            let k = &mut self.keyed;
-            let mut ctx =
-                KeyedContext::new(ts, k.watermark, &timer.key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, Some(domain));
-            self.f.on_timer(timer.time, &mut ctx, &mut Collector::new(&mut self.o.buf, ts))?;
-        }
+        let f = &mut self.f;
+        self.keyed.fire_timers(domain, limit, &mut self.o.sides, &mut self.o.buf, |t, ctx, out| f.on_timer(t, ctx, out))?;
         self.emit()
     }
 }

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod operators;
 pub mod output;
 pub mod partition;
+pub mod remote;
 pub mod sink;
 pub mod source;
 pub mod task;

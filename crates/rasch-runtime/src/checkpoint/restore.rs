@@ -20,7 +20,7 @@ pub struct TaskStateFile {
 
 /// Every operator's state of one checkpoint, as written by the old job's subtasks, ready to be
 /// redistributed over the new job's subtasks.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RestorePlan {
     /// The checkpoint (or savepoint) id.
     pub checkpoint_id: u64,

@@ -8,16 +8,48 @@ use crate::context::{Accumulators, RuntimeContext};
 use crate::graph::JobGraph;
 use crate::metrics::OperatorMetrics;
 use crate::operators::{OperatorInstance, OperatorSetup};
+use crate::output::panic_message;
 use crate::partition::WriterContext;
-use crate::task::{SourceTask, TaskBody};
+use crate::task::{SourceTask, TaskBody, TaskEnv, TaskEvent};
 use crate::time::ProcessingTimeService;
 use rasch_core::{Error, Result};
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
+/// Starts the thread of one subtask: builds its chain there, runs it, and reports how it ended
+/// as [`TaskEvent::Finished`] (a panic becomes an error naming it).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn spawn_task(
+    job: &Arc<JobGraph>,
+    spec: TaskSpec,
+    metrics: &[Vec<Arc<OperatorMetrics>>],
+    accs: Arc<Accumulators>,
+    opts: &ExecutionOptions,
+    attempt: u32,
+    restored: Option<Arc<RestorePlan>>,
+    env: TaskEnv,
+) -> Result<()> {
+    let vx = &job.vertices[spec.vertex];
+    let thread_name = format!("{} ({}/{})", vx.name, spec.subtask + 1, vx.parallelism);
+    let (job, metrics, opts) = (job.clone(), metrics.to_vec(), opts.clone());
+    std::thread::Builder::new()
+        .name(thread_name)
+        .spawn(move || {
+            let (vertex, subtask) = (spec.vertex, spec.subtask);
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                build_task(&job, spec, &metrics, &accs, &opts, attempt, restored.as_deref()).and_then(|body| body.run(&env))
+            }))
+            .unwrap_or_else(|p| Err(Error::Internal(format!("task panicked: {}", panic_message(&p)))));
+            let _ = env.events.send(TaskEvent::Finished { vertex, subtask, result: outcome });
+        })
+        .map(|_| ())
+        .map_err(|e| Error::io("spawning a task thread", e))
+}
+
 /// Instantiates the chain of one subtask, last operator first, and returns its task loop.
-pub(super) fn build_task(
+pub(crate) fn build_task(
     job: &JobGraph,
     mut spec: TaskSpec,
     metrics: &[Vec<Arc<OperatorMetrics>>],

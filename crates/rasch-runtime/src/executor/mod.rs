@@ -9,6 +9,7 @@ mod master;
 mod restart;
 mod wiring;
 
+pub use master::{JobInfo, Supervisor, TaskLink};
 pub use restart::RestartStrategy;
 
 use crate::channel::CancelToken;
@@ -42,6 +43,11 @@ pub struct ExecutionOptions {
 /// A request from a job client to the running job.
 #[derive(Debug)]
 pub enum JobCommand {
+    /// Take a checkpoint now; the reply carries its id once it completed.
+    Checkpoint {
+        /// Where the id (or the failure) is sent.
+        reply: crossbeam_channel::Sender<Result<u64>>,
+    },
     /// Take a savepoint into `dir`; with `stop`, end the job right after it (`Some(true)`:
     /// drain — emit the final watermark first). The reply carries the savepoint's path.
     Savepoint {
@@ -103,6 +109,7 @@ struct MonitorState {
     checkpoints: Vec<CheckpointStats>,
     restarts: u32,
     job_id: Option<String>,
+    exceptions: Vec<(i64, String)>,
 }
 
 impl JobMonitor {
@@ -134,6 +141,24 @@ impl JobMonitor {
             m.checkpoints.extend_from_slice(stats);
         }
     }
+    /// Failures of attempts so far, oldest first: (epoch ms, message).
+    pub fn exceptions(&self) -> Vec<(i64, String)> {
+        self.inner.lock().map(|m| m.exceptions.clone()).unwrap_or_default()
+    }
+    /// Uses `id` as the job's id (the cluster chooses ids before the job starts).
+    pub fn with_job_id(id: &str) -> Self {
+        let m = JobMonitor::default();
+        if let Ok(mut s) = m.inner.lock() {
+            s.job_id = Some(id.to_string());
+        }
+        m
+    }
+    pub(crate) fn failed(&self, e: &Error) {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+        if let Ok(mut m) = self.inner.lock() {
+            m.exceptions.push((now, e.to_string()));
+        }
+    }
     pub(crate) fn restarted(&self) {
         if let Ok(mut m) = self.inner.lock() {
             m.restarts += 1;
@@ -148,16 +173,35 @@ pub fn execute_with(
     initial: Option<RestorePlan>,
     monitor: &JobMonitor,
 ) -> Result<JobExecutionResult> {
+    let info = JobInfo::of(&job);
+    execute_attempts(&info, opts, initial, monitor, &mut |attempt, restored, supervisor| {
+        master::run_attempt(&job, opts, attempt, restored, supervisor)
+    })
+}
+
+/// One attempt of a job: given the attempt number and the state to restore, runs every task
+/// (in this process or on a cluster) under the supervisor and reports the result.
+pub type AttemptFn<'a> = dyn FnMut(u32, Option<&RestorePlan>, &mut Supervisor) -> Result<JobExecutionResult> + 'a;
+
+/// The restart loop shared by the local executor and the cluster's JobMaster: runs attempts
+/// of `job` until one finishes, the job is cancelled, or the restart strategy gives up — each
+/// restart resumes from the newest completed checkpoint (or the savepoint the job started
+/// from: `initial`, else `execution.savepoint.path`).
+pub fn execute_attempts(
+    job: &JobInfo,
+    opts: &ExecutionOptions,
+    initial: Option<RestorePlan>,
+    monitor: &JobMonitor,
+    run_attempt: &mut AttemptFn<'_>,
+) -> Result<JobExecutionResult> {
     let start = Instant::now();
     let cp = CheckpointConfig::from_config(&opts.config)?;
     let mut restart = RestartStrategy::from_config(&opts.config, cp.enabled())?;
-    let mut store = CheckpointStore::new(cp.num_retained);
     let job_id = monitor.job_id();
     let storage = match &cp.dir {
         Some(dir) => Some(rasch_storage::CheckpointStorage::new(dir, &job_id)?),
         None => None,
     };
-    let mut written = std::collections::VecDeque::new();
     let mut restored = match initial {
         Some(plan) => Some(plan),
         None => match opts.config.get(rasch_core::config::SAVEPOINT_PATH) {
@@ -170,14 +214,21 @@ pub fn execute_with(
             None => None,
         },
     };
+    let mut supervisor = Supervisor {
+        store: CheckpointStore::new(cp.num_retained),
+        cp,
+        storage,
+        written: std::collections::VecDeque::new(),
+        job_id,
+        monitor: monitor.clone(),
+    };
     let mut attempt = 0u32;
     loop {
-        let mut durable = master::Durable { job_id: &job_id, storage: storage.as_ref(), written: &mut written };
-        match master::run_attempt(&job, opts, &cp, attempt, restored.as_ref(), &mut store, monitor, &mut durable) {
+        match run_attempt(attempt, restored.as_ref(), &mut supervisor) {
             Ok(mut result) => {
                 // A finished job's checkpoints are of no further use.
-                if let Some(storage) = &storage {
-                    written.iter().for_each(|id| drop(storage.discard(*id)));
+                if let Some(storage) = &supervisor.storage {
+                    supervisor.written.iter().for_each(|id| drop(storage.discard(*id)));
                 }
                 result.net_runtime = start.elapsed();
                 result.restarts = attempt;
@@ -185,23 +236,26 @@ pub fn execute_with(
                 return Ok(result);
             }
             Err(Error::Cancelled) => {
-                if let Some(storage) = storage.as_ref().filter(|_| !cp.retain_on_cancellation) {
-                    written.iter().for_each(|id| drop(storage.discard(*id)));
+                if let Some(storage) = supervisor.storage.as_ref().filter(|_| !supervisor.cp.retain_on_cancellation) {
+                    supervisor.written.iter().for_each(|id| drop(storage.discard(*id)));
                 }
                 return Err(Error::Cancelled);
             }
             Err(e) => match restart.on_failure(Instant::now()) {
                 Some(delay) if !opts.cancel.is_cancelled() => {
+                    monitor.failed(&e);
                     std::thread::sleep(delay);
                     attempt += 1;
                     monitor.restarted();
                     // Restart from the newest completed checkpoint (or the savepoint we started from).
-                    if let Some(plan) = store.latest_plan() {
+                    if let Some(plan) = supervisor.store.latest_plan() {
                         restored = Some(plan);
                     }
-                    let _ = e;
                 }
-                _ => return Err(e),
+                _ => {
+                    monitor.failed(&e);
+                    return Err(e);
+                }
             },
         }
     }

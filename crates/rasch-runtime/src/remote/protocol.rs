@@ -1,0 +1,229 @@
+//! The control protocol of a cluster: what TaskManagers and workers say to the JobManager on
+//! its RPC port (`jobmanager.rpc.port`), and what it answers. Every connection starts with a
+//! [`Hello`] that says who is calling; the rest of the conversation depends on it.
+
+use crate::checkpoint::{OperatorState, RestorePlan};
+use serde::{Deserialize, Serialize};
+
+/// Protocol version; both sides must agree.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The first frame on a connection to the JobManager.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Hello {
+    /// A TaskManager registers its slots.
+    TaskManager {
+        /// Protocol version.
+        version: u32,
+        /// The cluster's shared secret, if configured.
+        secret: Option<String>,
+        /// Resource id chosen by the TaskManager.
+        id: String,
+        /// Host name or address other processes reach it on.
+        host: String,
+        /// Number of task slots offered.
+        slots: u32,
+        /// Its process id.
+        pid: u32,
+        /// Its log file, if it writes one.
+        log_file: Option<String>,
+    },
+    /// A worker process of a job attempt reports for duty.
+    Worker {
+        /// Protocol version.
+        version: u32,
+        /// The cluster's shared secret, if configured.
+        secret: Option<String>,
+        /// The job.
+        job_id: String,
+        /// The attempt the worker was started for.
+        attempt: u32,
+        /// Index of the worker within the attempt.
+        worker: u32,
+        /// Where its data server listens.
+        data_addr: String,
+        /// Fingerprint of the JobGraph the worker built.
+        fingerprint: String,
+    },
+    /// A TaskManager fetches a job binary by its SHA-256; answered with one [`BlobReply`].
+    FetchBlob {
+        /// Protocol version.
+        version: u32,
+        /// The cluster's shared secret, if configured.
+        secret: Option<String>,
+        /// Hex SHA-256 of the binary.
+        sha256: String,
+    },
+}
+
+/// The answer to [`Hello::FetchBlob`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum BlobReply {
+    /// The binary.
+    Data(#[serde(with = "serde_bytes")] Vec<u8>),
+    /// Why it cannot be served.
+    Error(String),
+}
+
+/// JobManager → TaskManager.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum ToTaskManager {
+    /// Registration accepted.
+    Registered,
+    /// Registration refused (wrong secret, version).
+    Rejected(String),
+    /// Start the worker process of a job attempt.
+    StartWorker(StartWorker),
+    /// Kill the worker of a job attempt (all attempts ≤ `attempt`).
+    StopWorker {
+        /// The job.
+        job_id: String,
+        /// The attempt.
+        attempt: u32,
+    },
+    /// Answer to a heartbeat.
+    HeartbeatAck,
+}
+
+/// What a TaskManager needs to start a worker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StartWorker {
+    /// The job.
+    pub job_id: String,
+    /// The attempt.
+    pub attempt: u32,
+    /// Index of the worker within the attempt.
+    pub worker: u32,
+    /// Hex SHA-256 of the job binary.
+    pub binary_sha256: String,
+    /// Program arguments.
+    pub args: Vec<String>,
+    /// The configuration the job's environment starts from (JSON object of key → value).
+    pub config_json: String,
+}
+
+/// TaskManager → JobManager.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum FromTaskManager {
+    /// Still alive.
+    Heartbeat,
+    /// A worker process ended (or could not be started).
+    WorkerExited {
+        /// The job.
+        job_id: String,
+        /// The attempt.
+        attempt: u32,
+        /// Exit status or failure, in words.
+        status: String,
+        /// Whether it exited successfully.
+        success: bool,
+    },
+}
+
+/// Where a worker's tasks run and what they restore.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Deployment {
+    /// The attempt.
+    pub attempt: u32,
+    /// Token that data connections of this attempt carry.
+    pub token: u64,
+    /// The fingerprint the JobManager expects (from the plan).
+    pub fingerprint: String,
+    /// Worker index of every subtask: `placement[vertex][subtask]`.
+    pub placement: Vec<Vec<u32>>,
+    /// Data server address of every worker, by index.
+    pub data_addrs: Vec<String>,
+    /// Exactly-once (aligned barriers) or at-least-once.
+    pub exactly_once: bool,
+    /// State to restore, if the attempt resumes from a checkpoint or savepoint.
+    pub restore: Option<RestorePlan>,
+}
+
+/// JobManager → worker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum ToWorker {
+    /// Run your subtasks.
+    Deploy(Box<Deployment>),
+    /// A command for one task.
+    Control {
+        /// Vertex index.
+        vertex: u32,
+        /// Subtask index.
+        subtask: u32,
+        /// The command.
+        control: WireControl,
+    },
+    /// Stop every task now.
+    Cancel,
+    /// The worker must not run (e.g. its graph differs from the plan).
+    Refused(String),
+}
+
+/// A [`crate::task::TaskControl`] on the wire.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub enum WireControl {
+    /// Trigger a checkpoint at a source (`stop`: stop-with-savepoint, `Some(true)` = drain).
+    Trigger(crate::checkpoint::Barrier, Option<bool>),
+    /// Checkpoint completed.
+    Complete(u64),
+    /// Every task reached the end of its input.
+    JobFinished,
+}
+
+/// Records counted by one operator subtask.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SubtaskCounters {
+    /// Node (operator) index.
+    pub node: u32,
+    /// Subtask index.
+    pub subtask: u32,
+    /// `numRecordsIn`.
+    pub records_in: u64,
+    /// `numRecordsOut`.
+    pub records_out: u64,
+}
+
+/// Worker → JobManager (after the hello).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum FromWorker {
+    /// A task snapshotted its state for a checkpoint.
+    Ack {
+        /// Vertex index.
+        vertex: u32,
+        /// Subtask index.
+        subtask: u32,
+        /// Vertex parallelism.
+        parallelism: u32,
+        /// The checkpoint.
+        checkpoint_id: u64,
+        /// State per operator id.
+        operators: Vec<(String, OperatorState)>,
+    },
+    /// A task processed all its input.
+    EndOfInput {
+        /// Vertex index.
+        vertex: u32,
+        /// Subtask index.
+        subtask: u32,
+    },
+    /// A task ended: `error` is `None` on success; `cancelled` when it stopped on request.
+    Finished {
+        /// Vertex index.
+        vertex: u32,
+        /// Subtask index.
+        subtask: u32,
+        /// Why it failed.
+        error: Option<String>,
+        /// Whether it was cancelled.
+        cancelled: bool,
+    },
+    /// Current counters of the worker's operator subtasks, plus user accumulators.
+    Metrics {
+        /// Per operator subtask.
+        counters: Vec<SubtaskCounters>,
+        /// User counters summed over the worker's subtasks.
+        accumulators: Vec<(String, i64)>,
+    },
+    /// The worker cannot go on (a data connection failed, the graph differs, …).
+    Failed(String),
+}

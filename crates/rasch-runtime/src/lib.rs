@@ -16,6 +16,7 @@ pub mod functions;
 pub mod graph;
 pub mod keyed;
 pub mod metrics;
+pub mod net;
 pub mod operators;
 pub mod output;
 pub mod partition;

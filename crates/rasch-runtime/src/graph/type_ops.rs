@@ -3,7 +3,9 @@
 
 use crate::channel::{GateReceiver, GateSender, gate};
 use crate::collector::SideOutputs;
+use crate::channel::CancelToken;
 use crate::metrics::OperatorMetrics;
+use crate::net::{ChannelKey, DataServer, ErrorHandler};
 use crate::operators::downcast_output;
 use crate::output::{BoxOutput, Counting, fan_out};
 use crate::partition::{Forward, Partitioner, PartitionerSpec, Pattern, RoundRobin};
@@ -12,6 +14,7 @@ use crate::time::ProcessingTimeService;
 use rasch_core::{Data, Error, Result};
 use std::any::Any;
 use std::marker::PhantomData;
+use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -39,6 +42,31 @@ pub trait TypeOps: Send + Sync {
     ) -> Result<Box<dyn TaskBody>>;
     /// The partitioner used when the user chose none.
     fn default_partitioner(&self, forward: bool) -> Arc<dyn PartitionerSpec>;
+    /// Registers the consumer end of network channel `key` (attempt `token`) with `server`,
+    /// feeding `channel` of the gate behind the boxed `GateSender<T>` (see
+    /// [`DataServer::register`]).
+    #[allow(clippy::too_many_arguments)]
+    fn register_remote(
+        &self,
+        server: &DataServer,
+        key: ChannelKey,
+        token: u64,
+        gate_sender: &(dyn Any + Send),
+        channel: u32,
+        cancel: CancelToken,
+        on_error: ErrorHandler,
+    ) -> Result<()>;
+    /// Connects the producer end of network channel `key` to the server at `addr`; returns a
+    /// boxed `GateSender<T>` to write into (see [`crate::net::connect`]).
+    fn connect_remote(
+        &self,
+        addr: SocketAddr,
+        key: ChannelKey,
+        token: u64,
+        cancel: CancelToken,
+        on_error: ErrorHandler,
+        secret: Option<String>,
+    ) -> Result<Box<dyn Any + Send>>;
 }
 
 struct TypeOpsImpl<T>(PhantomData<fn() -> T>);
@@ -89,5 +117,29 @@ impl<T: Data> TypeOps for TypeOpsImpl<T> {
         } else {
             Arc::new(Partitioner::<T, RoundRobin>::new("REBALANCE", Pattern::AllToAll, RoundRobin::default()))
         }
+    }
+    fn register_remote(
+        &self,
+        server: &DataServer,
+        key: ChannelKey,
+        token: u64,
+        gate_sender: &(dyn Any + Send),
+        channel: u32,
+        cancel: CancelToken,
+        on_error: ErrorHandler,
+    ) -> Result<()> {
+        let tx = (gate_sender as &dyn Any).downcast_ref::<GateSender<T>>().ok_or_else(|| Error::Internal("sender of another type".into()))?;
+        server.register::<T>(key, token, tx.clone(), channel, cancel, on_error)
+    }
+    fn connect_remote(
+        &self,
+        addr: SocketAddr,
+        key: ChannelKey,
+        token: u64,
+        cancel: CancelToken,
+        on_error: ErrorHandler,
+        secret: Option<String>,
+    ) -> Result<Box<dyn Any + Send>> {
+        Ok(Box::new(crate::net::connect::<T>(addr, key, token, cancel, on_error, secret)?))
     }
 }

@@ -48,6 +48,21 @@ impl StreamEnv {
         if let Some(e) = error {
             env.record_error(e);
         }
+        // In a cluster, the JobManager hands plan and worker processes the same starting
+        // configuration (cluster config, `-p`, `-s`), so that they build identical graphs.
+        if mode != ExecutionMode::Local
+            && let Ok(json) = std::env::var(rasch_runtime::remote::worker::CONFIG_ENV)
+        {
+            match serde_json::from_str::<std::collections::BTreeMap<String, String>>(&json) {
+                Ok(values) => values.into_iter().for_each(|(k, v)| {
+                    env.set_config(&k, v);
+                }),
+                Err(e) => env.record_error(Error::Config(format!(
+                    "{}: not a JSON object of strings: {e}",
+                    rasch_runtime::remote::worker::CONFIG_ENV
+                ))),
+            }
+        }
         env
     }
 
@@ -299,7 +314,11 @@ impl StreamEnv {
         let config = self.config();
         match self.mode() {
             ExecutionMode::Plan => {
-                let text = serde_json::to_string_pretty(&plan_json(&job)).map_err(|e| Error::Internal(e.to_string()))?;
+                let mut plan = plan_json(&job);
+                // The job's own configuration travels with the plan: the JobManager runs the
+                // job's checkpoints and restarts with it.
+                plan["jobConfig"] = config.iter().map(|(k, v)| (k.to_string(), serde_json::Value::from(v.to_string()))).collect();
+                let text = serde_json::to_string_pretty(&plan).map_err(|e| Error::Internal(e.to_string()))?;
                 match std::env::var(PLAN_FILE_ENV_VAR) {
                     Ok(path) => std::fs::write(&path, text).map_err(|e| Error::io(format!("writing plan to {path}"), e))?,
                     Err(_) => println!("{text}"),
@@ -307,7 +326,25 @@ impl StreamEnv {
                 std::process::exit(0);
             }
             ExecutionMode::Worker => {
-                Err(Error::Config("worker mode needs the Rasch cluster runtime, which this build does not include yet".into()))
+                let worker = rasch_runtime::remote::worker::WorkerEnv::from_env()?;
+                let opts = ExecutionOptions {
+                    batch_size: config.get_positive(BATCH_SIZE)?.unwrap_or(DEFAULT_BATCH_SIZE),
+                    runtime_mode: config.runtime_mode()?,
+                    config: Arc::new(config),
+                    cancel: CancelToken::default(),
+                    clock: self.state.borrow().clock.clone(),
+                    commands: None,
+                };
+                // A worker runs its share of the job and ends the process: whatever `main`
+                // does after `execute` belongs to the client, not to the workers.
+                match rasch_runtime::remote::worker::run_worker(job, &opts, &worker) {
+                    Ok(()) => std::process::exit(0),
+                    Err(Error::Cancelled) => std::process::exit(2),
+                    Err(e) => {
+                        eprintln!("worker {} of job {} (attempt {}) failed: {e}", worker.worker, worker.job_id, worker.attempt);
+                        std::process::exit(1)
+                    }
+                }
             }
             ExecutionMode::Local => {
                 let opts = ExecutionOptions {

@@ -4,10 +4,10 @@
 //! completed checkpoint. A failure that is not restarted fails the job promptly, reporting the
 //! operator, subtask and cause.
 
-mod build;
+pub(crate) mod build;
 mod master;
 mod restart;
-mod wiring;
+pub(crate) mod wiring;
 
 pub use master::{JobInfo, Supervisor, TaskLink};
 pub use restart::RestartStrategy;

@@ -38,6 +38,7 @@ pub fn plan_json(job: &JobGraph) -> Value {
                     let n = &sg.nodes[i];
                     json!({
                         "id": job.operator_ids[i],
+                        "node": i,
                         "name": n.name,
                         "uid": n.uid,
                         "parallelism": job.node_parallelism[i],

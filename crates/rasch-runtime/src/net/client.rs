@@ -110,9 +110,8 @@ impl<T: Data> Writer<T> {
                 }
             }
             let cancel = &self.cancel;
-            write_fully(&self.stream, &buf, &|| cancel.is_cancelled()).map_err(|e| {
-                if self.cancel.is_cancelled() { None } else { Some((e.kind(), format!("sending failed: {e}"))) }
-            })?;
+            write_fully(&self.stream, &buf, &|| cancel.is_cancelled())
+                .map_err(|e| if self.cancel.is_cancelled() { None } else { Some((e.kind(), format!("sending failed: {e}"))) })?;
             if buf.capacity() > 4 * COALESCE_BYTES {
                 buf = Vec::with_capacity(COALESCE_BYTES);
             } else {

@@ -3,5 +3,6 @@
 
 pub mod frame;
 pub mod protocol;
+pub mod worker;
 
 pub use frame::{MAX_FRAME, read_message, write_message};

@@ -1,0 +1,10 @@
+//! The TaskManager process (`rasch taskmanager`). Placeholder: the runtime is built on another
+//! branch and replaces this module at merge.
+
+use crate::config::ClusterConfig;
+
+/// Runs a TaskManager in the foreground until it is stopped.
+pub fn run(config: &ClusterConfig) -> rasch_core::Result<()> {
+    let _ = config;
+    Err(rasch_core::Error::Internal("the TaskManager runtime is not built yet".into()))
+}

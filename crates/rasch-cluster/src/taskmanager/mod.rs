@@ -1,10 +1,262 @@
-//! The TaskManager process (`rasch taskmanager`). Placeholder: the runtime is built on another
-//! branch and replaces this module at merge.
+//! The TaskManager (`rasch taskmanager`): registers its slots with the JobManager, heartbeats,
+//! fetches job binaries (verified by SHA-256, cached), and supervises one worker process per
+//! job attempt. A worker's crash never takes the TaskManager down; a TaskManager that dies
+//! takes its workers with it (they watch a pipe to it). When the JobManager goes away, the
+//! TaskManager stops its workers and registers again once it is back.
 
 use crate::config::ClusterConfig;
+use rasch_core::{Error, Result};
+use rasch_runtime::remote::protocol::{BlobReply, FromTaskManager, Hello, PROTOCOL_VERSION, StartWorker, ToTaskManager};
+use rasch_runtime::remote::worker as w;
+use rasch_runtime::remote::{MAX_FRAME, read_message, write_message};
+use sha2::{Digest, Sha256};
+use std::io::{BufReader, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-/// Runs a TaskManager in the foreground until it is stopped.
-pub fn run(config: &ClusterConfig) -> rasch_core::Result<()> {
-    let _ = config;
-    Err(rasch_core::Error::Internal("the TaskManager runtime is not built yet".into()))
+/// A running worker process.
+struct Worker {
+    job_id: String,
+    attempt: u32,
+    child: Child,
+}
+
+/// What the TaskManager's threads share.
+struct TaskManager {
+    config: ClusterConfig,
+    id: String,
+    host: String,
+    jobmanager: String,
+    cache: PathBuf,
+    workers: Mutex<Vec<Worker>>,
+    /// The connection to the JobManager, for reports from any thread.
+    out: Mutex<Option<TcpStream>>,
+}
+
+fn log(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{} INFO  {line}", crate::jobmanager::chrono_like(crate::jobmanager::now_millis()));
+    let _ = out.flush();
+}
+
+impl TaskManager {
+    fn send(&self, msg: &FromTaskManager) {
+        if let Ok(mut out) = self.out.lock()
+            && let Some(stream) = out.as_mut()
+            && write_message(stream, msg).is_err()
+        {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// The job binary with `sha`, from the cache or fetched from the JobManager.
+    fn binary(&self, sha: &str) -> Result<PathBuf> {
+        if !crate::blob::valid_id(sha) {
+            return Err(Error::Config(format!("'{sha}' is not a SHA-256 id")));
+        }
+        let path = self.cache.join(sha);
+        if path.exists() {
+            return Ok(path);
+        }
+        let mut conn = TcpStream::connect(&self.jobmanager).map_err(|e| Error::io(format!("connecting to {}", self.jobmanager), e))?;
+        write_message(
+            &mut conn,
+            &Hello::FetchBlob { version: PROTOCOL_VERSION, secret: self.config.cluster_secret(), sha256: sha.into() },
+        )?;
+        let data = match read_message::<_, BlobReply>(&mut BufReader::new(conn), MAX_FRAME)? {
+            Some(BlobReply::Data(d)) => d,
+            Some(BlobReply::Error(e)) => return Err(Error::Config(format!("fetching binary {sha}: {e}"))),
+            None => return Err(Error::Config(format!("fetching binary {sha}: the JobManager closed the connection"))),
+        };
+        let got: String = Sha256::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+        if got != sha {
+            return Err(Error::Config(format!("binary {sha} arrived with SHA-256 {got}; refusing to run it")));
+        }
+        let tmp = self.cache.join(format!(".{sha}.{}", std::process::id()));
+        std::fs::write(&tmp, &data).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755));
+        }
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io(format!("storing {}", path.display()), e))?;
+        Ok(path)
+    }
+
+    fn start_worker(self: &Arc<Self>, start: StartWorker) {
+        let result = self.binary(&start.binary_sha256).and_then(|binary| {
+            Command::new(&binary)
+                .args(&start.args)
+                .env("RASCH_EXECUTION_MODE", "worker")
+                .env(w::JOBMANAGER_ENV, &self.jobmanager)
+                .env(w::JOB_ID_ENV, &start.job_id)
+                .env(w::ATTEMPT_ENV, start.attempt.to_string())
+                .env(w::WORKER_ENV, start.worker.to_string())
+                .env(w::SECRET_ENV, self.config.cluster_secret().unwrap_or_default())
+                .env(w::BIND_HOST_ENV, &self.host)
+                .env(w::CONFIG_ENV, &start.config_json)
+                .env(w::PARENT_PIPE_ENV, "1")
+                // The worker exits when this pipe closes, i.e. when the TaskManager dies.
+                .stdin(Stdio::piped())
+                .spawn()
+                .map_err(|e| Error::io(format!("starting {}", binary.display()), e))
+        });
+        match result {
+            Ok(child) => {
+                log(&format!("started worker {} of job {} attempt {} (pid {})", start.worker, start.job_id, start.attempt, child.id()));
+                if let Ok(mut ws) = self.workers.lock() {
+                    ws.push(Worker { job_id: start.job_id, attempt: start.attempt, child });
+                }
+            }
+            Err(e) => {
+                log(&format!("could not start a worker of job {}: {e}", start.job_id));
+                self.send(&FromTaskManager::WorkerExited {
+                    job_id: start.job_id,
+                    attempt: start.attempt,
+                    status: e.to_string(),
+                    success: false,
+                });
+            }
+        }
+    }
+
+    fn stop_workers(&self, filter: impl Fn(&Worker) -> bool) {
+        if let Ok(mut ws) = self.workers.lock() {
+            for wk in ws.iter_mut().filter(|wk| filter(wk)) {
+                let _ = wk.child.kill();
+            }
+        }
+    }
+
+    /// Reaps ended workers and reports them.
+    fn reap(&self) {
+        let mut ended = Vec::new();
+        if let Ok(mut ws) = self.workers.lock() {
+            ws.retain_mut(|wk| match wk.child.try_wait() {
+                Ok(Some(status)) => {
+                    ended.push((wk.job_id.clone(), wk.attempt, status));
+                    false
+                }
+                Ok(None) => true,
+                Err(_) => false,
+            });
+        }
+        for (job_id, attempt, status) in ended {
+            log(&format!("worker of job {job_id} attempt {attempt} ended: {status}"));
+            let success = status.success() || status.code() == Some(2);
+            self.send(&FromTaskManager::WorkerExited { job_id, attempt, status: status.to_string(), success });
+        }
+    }
+
+    /// One registration: connects, registers, serves commands until the connection ends.
+    fn session(self: &Arc<Self>) -> Result<()> {
+        let mut conn = TcpStream::connect(&self.jobmanager)
+            .map_err(|e| Error::io(format!("connecting to the JobManager at {}", self.jobmanager), e))?;
+        let _ = conn.set_nodelay(true);
+        let slots = self.config.taskmanager_slots() as u32;
+        write_message(
+            &mut conn,
+            &Hello::TaskManager {
+                version: PROTOCOL_VERSION,
+                secret: self.config.cluster_secret(),
+                id: self.id.clone(),
+                host: self.host.clone(),
+                slots,
+                pid: std::process::id(),
+                log_file: std::env::var("RASCH_LOG_FILE").ok(),
+            },
+        )?;
+        let mut reader = BufReader::new(conn.try_clone().map_err(|e| Error::io("cloning the connection", e))?);
+        match read_message::<_, ToTaskManager>(&mut reader, MAX_FRAME)? {
+            Some(ToTaskManager::Registered) => {
+                log(&format!("registered at the JobManager {} as {} with {slots} slots", self.jobmanager, self.id))
+            }
+            Some(ToTaskManager::Rejected(why)) => return Err(Error::Config(format!("the JobManager refused this TaskManager: {why}"))),
+            other => return Err(Error::Internal(format!("unexpected answer to registration: {other:?}"))),
+        }
+        if let Ok(mut out) = self.out.lock() {
+            *out = Some(conn);
+        }
+        let timeout = Duration::from_millis(self.config.heartbeat_timeout_ms());
+        let _ = reader.get_ref().set_read_timeout(Some(timeout));
+        loop {
+            match read_message::<_, ToTaskManager>(&mut reader, MAX_FRAME) {
+                Ok(Some(ToTaskManager::StartWorker(start))) => self.start_worker(start),
+                Ok(Some(ToTaskManager::StopWorker { job_id, attempt })) => {
+                    self.stop_workers(|wk| wk.job_id == job_id && wk.attempt <= attempt)
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => return Err(Error::Internal("the JobManager closed the connection".into())),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// Runs a TaskManager in the foreground until the process is stopped.
+pub fn run(config: &ClusterConfig) -> Result<()> {
+    let host = config.taskmanager_host().unwrap_or_else(|| "127.0.0.1".into());
+    let jobmanager = format!("{}:{}", config.jobmanager_rpc_address(), config.jobmanager_rpc_port());
+    let id = format!("{host}:{}-{}", std::process::id(), &crate::jobmanager::random_hex(6));
+    let cache = config.blob_storage_directory().join(format!("taskmanager-{}", std::process::id()));
+    std::fs::create_dir_all(&cache).map_err(|e| Error::io(format!("creating {}", cache.display()), e))?;
+    let tm = Arc::new(TaskManager {
+        config: config.clone(),
+        id,
+        host,
+        jobmanager,
+        cache: cache.clone(),
+        workers: Mutex::default(),
+        out: Mutex::default(),
+    });
+    {
+        let tm = tm.clone();
+        let interval = Duration::from_millis(config.heartbeat_interval_ms().max(10));
+        std::thread::Builder::new()
+            .name("heartbeat".into())
+            .spawn(move || {
+                let mut next = std::time::Instant::now();
+                loop {
+                    tm.reap();
+                    if std::time::Instant::now() >= next {
+                        tm.send(&FromTaskManager::Heartbeat);
+                        next = std::time::Instant::now() + interval;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            })
+            .map_err(|e| Error::io("starting the heartbeat", e))?;
+    }
+    let mut said = false;
+    loop {
+        match tm.session() {
+            Err(e @ Error::Config(_)) => {
+                cleanup(&tm, &cache);
+                return Err(e);
+            }
+            Err(e) => {
+                if !said {
+                    log(&format!("not connected to the JobManager {}: {e}; retrying", tm.jobmanager));
+                    said = true;
+                }
+            }
+            Ok(()) => {}
+        }
+        if let Ok(mut out) = tm.out.lock()
+            && out.take().is_some()
+        {
+            said = false;
+            log("lost the JobManager; stopping all workers");
+        }
+        tm.stop_workers(|_| true);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn cleanup(tm: &TaskManager, cache: &Path) {
+    tm.stop_workers(|_| true);
+    let _ = std::fs::remove_dir_all(cache);
 }

@@ -1,0 +1,206 @@
+//! What the JobManager knows: registered TaskManagers and their slots (the resource manager's
+//! view), and every job with its plan, status, placement and counters (the dispatcher's view).
+//! Threads share it behind one mutex; nothing holds the lock while doing I/O.
+
+use crossbeam_channel::Sender;
+use rasch_runtime::channel::CancelToken;
+use rasch_runtime::executor::{JobCommand, JobMonitor};
+use rasch_runtime::remote::protocol::ToTaskManager;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::net::TcpStream;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// Milliseconds since the epoch.
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// A registered TaskManager.
+pub(crate) struct TaskManagerEntry {
+    pub(crate) id: String,
+    pub(crate) host: String,
+    pub(crate) slots: usize,
+    pub(crate) pid: u32,
+    pub(crate) log_file: Option<String>,
+    pub(crate) last_heartbeat: Instant,
+    pub(crate) last_heartbeat_ms: i64,
+    /// Commands to the TaskManager (its connection's writer).
+    pub(crate) tx: Sender<ToTaskManager>,
+    /// Slots taken, by job id.
+    pub(crate) used: BTreeMap<String, usize>,
+}
+
+impl TaskManagerEntry {
+    pub(crate) fn free_slots(&self) -> usize {
+        self.slots.saturating_sub(self.used.values().sum())
+    }
+}
+
+/// A worker that said hello, handed to the JobMaster waiting for it.
+pub(crate) struct WorkerConnection {
+    pub(crate) worker: u32,
+    pub(crate) stream: TcpStream,
+    pub(crate) data_addr: String,
+    pub(crate) fingerprint: String,
+}
+
+/// Job status, with Flink's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JobStatus {
+    Initializing,
+    Created,
+    Running,
+    Restarting,
+    Cancelling,
+    Canceled,
+    Finished,
+    Failed,
+}
+
+impl JobStatus {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            JobStatus::Initializing => "INITIALIZING",
+            JobStatus::Created => "CREATED",
+            JobStatus::Running => "RUNNING",
+            JobStatus::Restarting => "RESTARTING",
+            JobStatus::Cancelling => "CANCELLING",
+            JobStatus::Canceled => "CANCELED",
+            JobStatus::Finished => "FINISHED",
+            JobStatus::Failed => "FAILED",
+        }
+    }
+    pub(crate) fn is_terminal(self) -> bool {
+        matches!(self, JobStatus::Canceled | JobStatus::Finished | JobStatus::Failed)
+    }
+    pub(crate) fn all() -> [JobStatus; 8] {
+        use JobStatus::*;
+        [Initializing, Created, Running, Restarting, Cancelling, Canceled, Finished, Failed]
+    }
+}
+
+/// One vertex of a job's plan.
+#[derive(Debug, Clone)]
+pub(crate) struct VertexView {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) parallelism: usize,
+    pub(crate) max_parallelism: usize,
+    /// Operator node indices in the chain, head first.
+    pub(crate) nodes: Vec<usize>,
+    pub(crate) is_source: bool,
+}
+
+/// Progress of an asynchronous operation (savepoint, checkpoint, disposal).
+#[derive(Debug, Clone)]
+pub(crate) enum Operation {
+    InProgress,
+    Completed(String),
+    Failed(String),
+}
+
+/// The mutable part of a job.
+pub(crate) struct JobData {
+    pub(crate) name: String,
+    pub(crate) status: JobStatus,
+    pub(crate) timestamps: BTreeMap<&'static str, i64>,
+    pub(crate) start_ms: i64,
+    pub(crate) end_ms: Option<i64>,
+    pub(crate) plan: Value,
+    pub(crate) config: BTreeMap<String, String>,
+    pub(crate) vertices: Vec<VertexView>,
+    /// TaskManager id of every subtask of the current attempt: `placement[vertex][subtask]`.
+    pub(crate) placement: Vec<Vec<String>>,
+    /// (records in, records out) per (node, subtask).
+    pub(crate) counters: HashMap<(usize, usize), (u64, u64)>,
+    /// User counters per (worker, name), summed over workers on demand.
+    pub(crate) accumulators: BTreeMap<(String, String), i64>,
+    /// Why the job is waiting (e.g. for slots), shown in logs and exceptions.
+    pub(crate) waiting: Option<String>,
+    /// Failures: (epoch ms, message, taskmanager).
+    pub(crate) exceptions: Vec<(i64, String)>,
+    pub(crate) operations: HashMap<String, Operation>,
+}
+
+/// A submitted job.
+pub(crate) struct JobEntry {
+    pub(crate) id: String,
+    pub(crate) monitor: JobMonitor,
+    pub(crate) cancel: CancelToken,
+    pub(crate) commands: Sender<JobCommand>,
+    pub(crate) data: Mutex<JobData>,
+}
+
+impl JobEntry {
+    pub(crate) fn set_status(&self, status: JobStatus) {
+        if let Ok(mut d) = self.data.lock() {
+            if d.status.is_terminal() {
+                return;
+            }
+            d.status = status;
+            d.timestamps.insert(status.name(), now_ms());
+            if status.is_terminal() {
+                d.end_ms = Some(now_ms());
+            }
+        }
+    }
+    pub(crate) fn status(&self) -> JobStatus {
+        self.data.lock().map(|d| d.status).unwrap_or(JobStatus::Failed)
+    }
+}
+
+/// Everything the JobManager's threads share.
+#[derive(Default)]
+pub(crate) struct ClusterState {
+    pub(crate) taskmanagers: BTreeMap<String, TaskManagerEntry>,
+    pub(crate) jobs: BTreeMap<String, Arc<JobEntry>>,
+    /// JobMasters waiting for workers: (job, attempt) → where to hand them.
+    pub(crate) expected_workers: HashMap<(String, u32), Sender<WorkerConnection>>,
+    pub(crate) disposals: HashMap<String, Operation>,
+    /// Workers that ended before reporting: (job, attempt) → why.
+    pub(crate) worker_exits: HashMap<(String, u32), String>,
+}
+
+impl ClusterState {
+    /// Takes `n` slots for `job`, spread round-robin over the TaskManagers with free slots;
+    /// returns the TaskManager of every slot, or `None` (taking nothing) when there are fewer.
+    pub(crate) fn allocate(&mut self, job: &str, n: usize) -> Option<Vec<String>> {
+        let free: usize = self.taskmanagers.values().map(|t| t.free_slots()).sum();
+        if free < n {
+            return None;
+        }
+        let mut left: Vec<(String, usize)> = self.taskmanagers.values().map(|t| (t.id.clone(), t.free_slots())).collect();
+        let mut slots = Vec::with_capacity(n);
+        while slots.len() < n {
+            for (id, f) in left.iter_mut().filter(|(_, f)| *f > 0) {
+                if slots.len() == n {
+                    break;
+                }
+                *f -= 1;
+                slots.push(id.clone());
+            }
+        }
+        for id in &slots {
+            if let Some(tm) = self.taskmanagers.get_mut(id) {
+                *tm.used.entry(job.to_string()).or_default() += 1;
+            }
+        }
+        Some(slots)
+    }
+
+    /// Gives back every slot of `job`.
+    pub(crate) fn release(&mut self, job: &str) {
+        for tm in self.taskmanagers.values_mut() {
+            tm.used.remove(job);
+        }
+    }
+
+    pub(crate) fn total_slots(&self) -> usize {
+        self.taskmanagers.values().map(|t| t.slots).sum()
+    }
+    pub(crate) fn free_slots(&self) -> usize {
+        self.taskmanagers.values().map(|t| t.free_slots()).sum()
+    }
+}

@@ -1,5 +1,5 @@
 //! Rolling sums — a keyed, stateful, checkpointed streaming job made for clusters: a throttled
-//! sequence `0..count` is keyed by `i % keys`, summed per key, and every running sum is written
+//! sequence `0..count` (one source subtask, so every key sees its values in order) is keyed by `i % keys`, summed per key, and every running sum is written
 //! exactly-once as a `key,sum` line into part files (committed on checkpoints).
 //!
 //! ```text
@@ -33,9 +33,11 @@ fn main() -> rasch::Result<()> {
     }
     let sums = env
         .datagen(Some(count), (rate > 0.0).then_some(rate), |i| i)
+        .set_parallelism(1)
         .uid("source")
         .name("Sequence")
         .map(move |i: u64| (i % keys, i))
+        .set_parallelism(1)
         .key_by(|t: &(u64, u64)| t.0)
         .sum(1)
         .uid("sums")

@@ -110,7 +110,8 @@ fn run_job(
         }
         let attempt = Attempt { cluster, job, plan: &plan, submission, attempt, opts: &opts, info: &info };
         let result = attempt.run(restored, supervisor);
-        attempt.clean_up();
+        // Workers of a finished attempt exit by themselves; the others are stopped.
+        attempt.clean_up(result.is_err());
         result
     })
 }
@@ -349,9 +350,9 @@ impl Attempt<'_> {
     }
 
     /// Stops what is left of the attempt's workers and gives the slots back.
-    fn clean_up(&self) {
+    fn clean_up(&self, stop_workers: bool) {
         let tms: HashSet<String> = self.job.data.lock().map(|d| d.placement.iter().flatten().cloned().collect()).unwrap_or_default();
-        for tm in tms {
+        for tm in tms.into_iter().filter(|_| stop_workers) {
             let _ = self.send_to_taskmanager(&tm, ToTaskManager::StopWorker { job_id: self.job.id.clone(), attempt: self.attempt });
         }
         if let Ok(mut s) = self.cluster.state.lock() {

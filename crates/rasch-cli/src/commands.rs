@@ -1,0 +1,323 @@
+//! Job verbs over REST: run, info, list, cancel, stop, savepoint, checkpoint.
+
+use crate::client::{CliError, CliResult, RestClient};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// How long trigger-id polling waits before giving up.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Flink's job ids: 32 hex characters.
+pub fn check_job_id(id: &str) -> CliResult<()> {
+    if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(CliError::new(format!("invalid JobID '{id}': expected 32 hexadecimal characters")))
+    }
+}
+
+fn str_field<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+/// Polls a trigger until it completes; returns the `operation` object or the failure cause.
+fn wait_for_operation(client: &RestClient, path: &str, what: &str) -> CliResult<Value> {
+    let start = Instant::now();
+    let mut delay = Duration::from_millis(100);
+    loop {
+        let v = client.get(path)?;
+        match v.pointer("/status/id").and_then(Value::as_str) {
+            Some("COMPLETED") => {
+                let op = v.get("operation").cloned().unwrap_or(Value::Null);
+                if let Some(cause) = op.get("failure-cause").filter(|c| !c.is_null()) {
+                    let msg = cause
+                        .get("stack-trace")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| cause.to_string());
+                    return Err(CliError::new(format!("{what} failed: {msg}")));
+                }
+                return Ok(op);
+            }
+            Some("IN_PROGRESS") => {}
+            other => return Err(CliError::new(format!("{what}: unexpected status {other:?} from {path}"))),
+        }
+        if start.elapsed() > OPERATION_TIMEOUT {
+            return Err(CliError::new(format!("{what} did not complete within {} s", OPERATION_TIMEOUT.as_secs())));
+        }
+        std::thread::sleep(delay);
+        delay = (delay * 2).min(Duration::from_secs(1));
+    }
+}
+
+/// Options of `rasch run`.
+pub struct RunOptions<'a> {
+    /// The job binary.
+    pub binary: &'a Path,
+    /// Program arguments.
+    pub args: &'a [String],
+    /// `-d`: do not wait for the job.
+    pub detached: bool,
+    /// `-p`.
+    pub parallelism: Option<usize>,
+    /// `-s`.
+    pub savepoint: Option<&'a str>,
+    /// `-n`.
+    pub allow_non_restored_state: bool,
+}
+
+/// `rasch run`.
+pub fn run(client: &RestClient, o: RunOptions<'_>) -> CliResult {
+    if !o.binary.is_file() {
+        return Err(CliError::new(format!("the job binary '{}' does not exist or is not a file", o.binary.display())));
+    }
+    let id = rasch_cluster::blob::sha256_file(o.binary)
+        .map_err(|e| CliError::new(format!("cannot read the job binary {}: {e}", o.binary.display())))?;
+    let jars = client.get("/jars")?;
+    let known = jars
+        .get("files")
+        .and_then(Value::as_array)
+        .is_some_and(|files| files.iter().any(|f| str_field(f, "id") == id));
+    if !known {
+        let answer = client.upload(o.binary)?;
+        let stored = str_field(&answer, "filename");
+        if stored.rsplit('/').next() != Some(id.as_str()) {
+            return Err(CliError::new(format!(
+                "the JobManager stored the binary as '{stored}', expected its SHA-256 {id}; is this a Rasch JobManager?"
+            )));
+        }
+    }
+    let mut body = json!({ "programArgsList": o.args, "allowNonRestoredState": o.allow_non_restored_state });
+    if let Some(p) = o.parallelism {
+        body["parallelism"] = json!(p);
+    }
+    if let Some(s) = o.savepoint {
+        body["savepointPath"] = json!(s);
+    }
+    let answer = client.post(&format!("/jars/{id}/run"), &body)?;
+    let job = str_field(&answer, "jobid").to_string();
+    if job.is_empty() {
+        return Err(CliError::new(format!("the JobManager did not return a job id: {answer}")));
+    }
+    println!("Job has been submitted with JobID {job}");
+    if o.detached {
+        return Ok(());
+    }
+    let details = loop {
+        let d = client.get(&format!("/jobs/{job}"))?;
+        match str_field(&d, "state") {
+            "FINISHED" | "FAILED" | "CANCELED" | "SUSPENDED" => break d,
+            _ => std::thread::sleep(Duration::from_millis(500)),
+        }
+    };
+    match str_field(&details, "state") {
+        "FINISHED" => {
+            println!("Program execution finished");
+            println!("Job with JobID {job} has finished.");
+            println!("Job Runtime: {} ms", details.get("duration").and_then(Value::as_i64).unwrap_or(0));
+            Ok(())
+        }
+        "FAILED" => {
+            let ex = client.get(&format!("/jobs/{job}/exceptions")).unwrap_or(Value::Null);
+            let root = ex
+                .pointer("/exceptionHistory/entries/0/stacktrace")
+                .and_then(Value::as_str)
+                .or_else(|| ex.get("root-exception").and_then(Value::as_str))
+                .unwrap_or("(no exception recorded)");
+            Err(CliError::new(format!("Job {job} failed.\nCaused by: {root}")))
+        }
+        state => Err(CliError::new(format!("Job {job} did not finish: it is {state}."))),
+    }
+}
+
+/// `rasch info`: runs the binary in plan mode and prints its JobGraph.
+pub fn info(binary: &Path, args: &[String]) -> CliResult {
+    if !binary.is_file() {
+        return Err(CliError::new(format!("the job binary '{}' does not exist or is not a file", binary.display())));
+    }
+    let plan_file = std::env::temp_dir().join(format!("rasch-plan-{}-{}.json", std::process::id(), now_ms()));
+    let out = std::process::Command::new(binary)
+        .args(args)
+        .env("RASCH_EXECUTION_MODE", "plan")
+        .env("RASCH_PLAN_FILE", &plan_file)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| CliError::new(format!("cannot start the job binary {}: {e}", binary.display())))?;
+    let from_file = std::fs::read_to_string(&plan_file).ok();
+    let _ = std::fs::remove_file(&plan_file);
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        return Err(CliError::new(format!(
+            "the job binary {} failed to build its plan ({}):\n{}",
+            binary.display(),
+            out.status,
+            stderr.trim_end()
+        )));
+    }
+    let text = from_file.unwrap_or_else(|| String::from_utf8_lossy(&out.stdout).into_owned());
+    let plan: Value = serde_json::from_str(text.trim()).map_err(|e| {
+        CliError::new(format!(
+            "the job binary {} did not print a JSON plan ({e}); does it call StreamEnv::from_args() and execute()?",
+            binary.display()
+        ))
+    })?;
+    println!("----------------------- Execution Plan -----------------------");
+    println!("{}", serde_json::to_string_pretty(&plan).unwrap_or_default());
+    println!("--------------------------------------------------------------");
+    Ok(())
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// `dd.MM.yyyy HH:mm:ss` in UTC for epoch milliseconds (Flink's `list` date format).
+pub fn format_date(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{day:02}.{month:02}.{year:04} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// `rasch list`.
+pub fn list(client: &RestClient, running: bool, scheduled: bool, all: bool) -> CliResult {
+    let (show_running, show_scheduled, show_terminated) = if all {
+        (true, true, true)
+    } else if !running && !scheduled {
+        (true, true, false)
+    } else {
+        (running, scheduled, false)
+    };
+    println!("Waiting for response...");
+    let v = client.get("/jobs/overview")?;
+    let mut jobs: Vec<Value> = v.get("jobs").and_then(Value::as_array).cloned().unwrap_or_default();
+    jobs.sort_by_key(|j| j.get("start-time").and_then(Value::as_i64).unwrap_or(0));
+    let line = |j: &Value| {
+        format!(
+            "{} : {} : {} ({})",
+            format_date(j.get("start-time").and_then(Value::as_i64).unwrap_or(0)),
+            str_field(j, "jid"),
+            str_field(j, "name"),
+            str_field(j, "state")
+        )
+    };
+    let of = |states: &[&str]| -> Vec<&Value> { jobs.iter().filter(|j| states.contains(&str_field(j, "state"))).collect() };
+    let scheduled_jobs = of(&["CREATED", "INITIALIZING"]);
+    let running_jobs = of(&["RUNNING", "RESTARTING", "FAILING", "CANCELLING", "RECONCILING"]);
+    let terminated_jobs = of(&["FINISHED", "FAILED", "CANCELED", "SUSPENDED"]);
+    let section = |title: &str, list: &[&Value], empty: &str| {
+        if list.is_empty() {
+            println!("{empty}");
+        } else {
+            println!("{title}");
+            for j in list {
+                println!("{}", line(j));
+            }
+            println!("--------------------------------------------------------------");
+        }
+    };
+    if show_running {
+        section("------------------ Running/Restarting Jobs -------------------", &running_jobs, "No running jobs.");
+    }
+    if show_scheduled {
+        section("----------------------- Scheduled Jobs -----------------------", &scheduled_jobs, "No scheduled jobs.");
+    }
+    if show_terminated {
+        section("---------------------- Terminated Jobs -----------------------", &terminated_jobs, "No terminated jobs.");
+    }
+    Ok(())
+}
+
+/// `rasch cancel`.
+pub fn cancel(client: &RestClient, job: &str) -> CliResult {
+    check_job_id(job)?;
+    println!("Cancelling job {job}.");
+    client.patch(&format!("/jobs/{job}?mode=cancel"))?;
+    println!("Cancelled job {job}.");
+    Ok(())
+}
+
+/// `rasch stop`.
+pub fn stop(client: &RestClient, job: &str, savepoint_dir: Option<&str>, drain: bool) -> CliResult {
+    check_job_id(job)?;
+    println!("Suspending job \"{job}\" with a CANONICAL savepoint.");
+    let mut body = json!({ "drain": drain });
+    if let Some(d) = savepoint_dir {
+        body["targetDirectory"] = json!(d);
+    }
+    let trigger = client.post(&format!("/jobs/{job}/stop"), &body)?;
+    let trigger = str_field(&trigger, "request-id").to_string();
+    let op = wait_for_operation(client, &format!("/jobs/{job}/savepoints/{trigger}"), "Stopping the job")?;
+    println!("Savepoint completed. Path: {}", str_field(&op, "location"));
+    Ok(())
+}
+
+/// `rasch savepoint <job> [dir]`.
+pub fn savepoint(client: &RestClient, job: &str, dir: Option<&str>) -> CliResult {
+    check_job_id(job)?;
+    println!("Triggering savepoint for job {job}.");
+    let mut body = json!({ "cancel-job": false });
+    if let Some(d) = dir {
+        body["target-directory"] = json!(d);
+    }
+    let trigger = client.post(&format!("/jobs/{job}/savepoints"), &body)?;
+    let trigger = str_field(&trigger, "request-id").to_string();
+    println!("Waiting for response...");
+    let op = wait_for_operation(client, &format!("/jobs/{job}/savepoints/{trigger}"), "Triggering the savepoint")?;
+    println!("Savepoint completed. Path: {}", str_field(&op, "location"));
+    println!("You can resume your program from this savepoint with the run command.");
+    Ok(())
+}
+
+/// `rasch savepoint -d <path>`.
+pub fn dispose(client: &RestClient, path: &str) -> CliResult {
+    println!("Disposing savepoint '{path}'.");
+    let trigger = client.post("/savepoint-disposal", &json!({ "savepoint-path": path }))?;
+    let trigger = str_field(&trigger, "request-id").to_string();
+    println!("Waiting for response...");
+    wait_for_operation(client, &format!("/savepoint-disposal/{trigger}"), "Disposing the savepoint")?;
+    println!("Savepoint '{path}' disposed.");
+    Ok(())
+}
+
+/// `rasch checkpoint <job>`.
+pub fn checkpoint(client: &RestClient, job: &str, full: bool) -> CliResult {
+    check_job_id(job)?;
+    let kind = if full { "FULL" } else { "CONFIGURED" };
+    println!("Triggering checkpoint for job {job}.");
+    let trigger = client.post(&format!("/jobs/{job}/checkpoints"), &json!({ "checkpointType": kind }))?;
+    let trigger = str_field(&trigger, "request-id").to_string();
+    println!("Waiting for response...");
+    let op = wait_for_operation(client, &format!("/jobs/{job}/checkpoints/{trigger}"), "Triggering the checkpoint")?;
+    let id = op.get("checkpointId").map(Value::to_string).unwrap_or_else(|| "?".into());
+    println!("Checkpoint({kind}) {id} for job {job} completed.");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_format_like_flink() {
+        assert_eq!(format_date(0), "01.01.1970 00:00:00");
+        assert_eq!(format_date(1_795_303_911_169), "21.11.2026 23:31:51");
+        assert_eq!(format_date(951_782_400_000), "29.02.2000 00:00:00");
+    }
+
+    #[test]
+    fn job_ids_are_checked() {
+        assert!(check_job_id("f32569308330c999f20a9fd57d52563e").is_ok());
+        assert!(check_job_id("nope").unwrap_err().message.contains("invalid JobID 'nope'"));
+    }
+}

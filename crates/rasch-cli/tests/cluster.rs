@@ -1,0 +1,519 @@
+//! A real cluster on 127.0.0.1: a JobManager and two TaskManagers as processes, jobs submitted
+//! through the `rasch` CLI, outputs compared with answers computed here independently. The
+//! tests kill TaskManagers, stop jobs with savepoints and resume them at other parallelisms,
+//! slow a sink down in one worker, and throw garbage at the ports.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn target_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
+    std::env::current_exe().unwrap().ancestors().nth(3).unwrap().to_path_buf()
+}
+
+/// A debug build of one of the `rasch` package's examples (built if missing).
+fn example(name: &str) -> PathBuf {
+    let path = target_dir().join("debug").join("examples").join(name);
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "-p", "rasch", "--example", name])
+            .env("CARGO_TARGET_DIR", target_dir())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the {name} example failed");
+    }
+    path
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A JobManager and TaskManagers started by this test (killed on drop, by their PIDs).
+struct TestCluster {
+    dir: PathBuf,
+    rest: u16,
+    rpc: u16,
+    jobmanager: Child,
+    taskmanagers: Vec<Child>,
+}
+
+impl TestCluster {
+    fn start(tag: &str, taskmanagers: usize, slots: usize, extra: &str) -> TestCluster {
+        let dir = std::env::temp_dir().join(format!("rasch-cluster-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("conf")).unwrap();
+        let (rest, rpc) = (free_port(), free_port());
+        std::fs::write(
+            dir.join("conf/config.yaml"),
+            format!(
+                "jobmanager:\n  rpc:\n    address: 127.0.0.1\n    port: {rpc}\nrest.port: {rest}\ntaskmanager.numberOfTaskSlots: {slots}\n\
+                 heartbeat.interval: 200\nheartbeat.timeout: 3000\nrest.server.max-content-length: 1073741824\n\
+                 blob.storage.directory: {}\nenv.log.dir: {}\nenv.pid.dir: {}\n{extra}",
+                dir.join("blobs").display(),
+                dir.join("log").display(),
+                dir.join("pid").display()
+            ),
+        )
+        .unwrap();
+        let jobmanager = Self::spawn(&dir, "jobmanager", "jobmanager.out");
+        let mut cluster = TestCluster { dir, rest, rpc, jobmanager, taskmanagers: Vec::new() };
+        for _ in 0..taskmanagers {
+            cluster.add_taskmanager();
+        }
+        cluster.wait_for_taskmanagers(taskmanagers);
+        cluster
+    }
+
+    fn spawn(dir: &Path, role: &str, log: &str) -> Child {
+        let out = std::fs::File::create(dir.join(log)).unwrap();
+        Command::new(env!("CARGO_BIN_EXE_rasch"))
+            .arg(role)
+            .env("RASCH_CONF_DIR", dir.join("conf"))
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap()
+    }
+
+    fn add_taskmanager(&mut self) {
+        let n = self.taskmanagers.len();
+        let child = Self::spawn(&self.dir, "taskmanager", &format!("taskmanager-{n}.out"));
+        self.taskmanagers.push(child);
+    }
+
+    fn wait_for_taskmanagers(&self, n: usize) {
+        wait_until(&format!("{n} TaskManagers"), Duration::from_secs(20), || {
+            self.get_json("/overview").is_some_and(|o| o["taskmanagers"].as_u64() == Some(n as u64))
+        });
+    }
+
+    fn rasch(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_rasch")).args(args).env("RASCH_CONF_DIR", self.dir.join("conf")).output().unwrap()
+    }
+
+    fn rasch_ok(&self, args: &[&str]) -> String {
+        let out = self.rasch(args);
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "rasch {args:?} failed:\n{text}\n{}", self.logs());
+        text
+    }
+
+    fn logs(&self) -> String {
+        let mut all = String::new();
+        for entry in std::fs::read_dir(&self.dir).unwrap().flatten() {
+            if entry.path().extension().is_some_and(|e| e == "out") {
+                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                let tail: Vec<&str> = text.lines().rev().take(30).collect();
+                all.push_str(&format!("--- {}\n{}\n", entry.path().display(), tail.into_iter().rev().collect::<Vec<_>>().join("\n")));
+            }
+        }
+        all
+    }
+
+    fn http(&self, request: &[u8]) -> (u16, String) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.rest)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(request).unwrap();
+        let mut buf = Vec::new();
+        let _ = s.read_to_end(&mut buf);
+        let text = String::from_utf8_lossy(&buf).to_string();
+        let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+        let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+        (status, body)
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        self.http(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes())
+    }
+
+    fn get_json(&self, path: &str) -> Option<serde_json::Value> {
+        let (status, body) = std::panic::catch_unwind(|| self.get(path)).ok()?;
+        (status == 200).then(|| serde_json::from_str(&body).ok()).flatten()
+    }
+
+    fn job_state(&self, job: &str) -> String {
+        self.get_json(&format!("/jobs/{job}")).and_then(|j| j["state"].as_str().map(str::to_string)).unwrap_or_default()
+    }
+
+    fn wait_for_state(&self, job: &str, state: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let now = self.job_state(job);
+            if now == state {
+                return;
+            }
+            assert!(Instant::now() < deadline, "job {job} is {now}, expected {state}\n{}", self.logs());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn completed_checkpoints(&self, job: &str) -> u64 {
+        self.get_json(&format!("/jobs/{job}/checkpoints")).and_then(|c| c["counts"]["completed"].as_u64()).unwrap_or(0)
+    }
+}
+
+impl Drop for TestCluster {
+    fn drop(&mut self) {
+        for c in self.taskmanagers.iter_mut().chain(std::iter::once(&mut self.jobmanager)) {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn job_id(out: &str) -> String {
+    out.lines()
+        .find_map(|l| l.strip_prefix("Job has been submitted with JobID "))
+        .unwrap_or_else(|| panic!("no job id in:\n{out}"))
+        .trim()
+        .to_string()
+}
+
+/// Lines of the committed part files in `dir` (files starting with `.` are not committed).
+fn committed_lines(dirs: &[&Path]) -> HashMap<String, usize> {
+    let mut out = HashMap::new();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with('.') || e.path().is_dir() {
+                continue;
+            }
+            for line in std::fs::read_to_string(e.path()).unwrap().lines() {
+                *out.entry(line.to_string()).or_insert(0) += 1;
+            }
+        }
+    }
+    out
+}
+
+/// What `rolling_sum --count n --keys k` must commit: one line per record, `key,running sum`.
+fn rolling_sums(n: u64, keys: u64) -> HashMap<String, usize> {
+    let mut sums = vec![0u64; keys as usize];
+    let mut out = HashMap::new();
+    for i in 0..n {
+        let k = (i % keys) as usize;
+        sums[k] += i;
+        *out.entry(format!("{k},{}", sums[k])).or_insert(0) += 1;
+    }
+    out
+}
+
+fn assert_same(got: &HashMap<String, usize>, want: &HashMap<String, usize>) {
+    let missing = want.iter().filter(|(l, n)| got.get(*l) != Some(n)).count();
+    let extra = got.iter().filter(|(l, n)| want.get(*l) != Some(n)).count();
+    assert!(
+        missing == 0 && extra == 0,
+        "{missing} expected lines missing or miscounted, {extra} unexpected (got {} lines, want {})",
+        got.values().sum::<usize>(),
+        want.values().sum::<usize>()
+    );
+}
+
+#[test]
+fn word_count_at_parallelism_4_across_two_taskmanagers() {
+    let dir = std::env::temp_dir().join(format!("rasch-cluster-wc-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("conf")).unwrap();
+    let (rest, rpc) = (free_port(), free_port());
+    std::fs::write(
+        dir.join("conf/config.yaml"),
+        format!(
+            "jobmanager.rpc.address: 127.0.0.1\njobmanager.rpc.port: {rpc}\nrest.port: {rest}\ntaskmanager.numberOfTaskSlots: 2\n\
+             rest.server.max-content-length: 1073741824\nblob.storage.directory: {0}/blobs\nenv.log.dir: {0}/log\nenv.pid.dir: {0}/pid\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("conf/workers"), "localhost\n127.0.0.1\n").unwrap();
+    // A text whose word counts we know.
+    let words = ["stream", "state", "time", "window", "key", "barrier", "watermark"];
+    let mut text = String::new();
+    let mut want: HashMap<String, u64> = HashMap::new();
+    for i in 0..20_000usize {
+        let w = words[(i * 7 + i / 3) % words.len()];
+        let w = if i % 11 == 0 { format!("{w}{}", i % 5) } else { w.to_string() };
+        *want.entry(w.clone()).or_default() += 1;
+        text.push_str(&w);
+        text.push(if i % 9 == 8 { '\n' } else { ' ' });
+    }
+    std::fs::write(dir.join("input.txt"), &text).unwrap();
+
+    let rasch =
+        |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_rasch")).args(args).env("RASCH_CONF_DIR", dir.join("conf")).output().unwrap();
+    let started = rasch(&["start-cluster"]);
+    let say = |o: &Output| format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(started.status.success(), "{}", say(&started));
+    assert!(say(&started).contains("2 TaskManager(s) with 4 slot(s)"), "{}", say(&started));
+
+    let output = dir.join("counts");
+    let input = dir.join("input.txt");
+    let run = rasch(&[
+        "run",
+        "-p",
+        "4",
+        example("word_count").to_str().unwrap(),
+        "--",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+    ]);
+    let run_text = say(&run);
+    let stopped = rasch(&["stop-cluster"]);
+    assert!(run.status.success(), "{run_text}");
+    assert!(run_text.contains("has finished"), "{run_text}");
+    let got: HashMap<String, u64> = committed_lines(&[output.as_path()])
+        .into_keys()
+        .map(|l| {
+            let (w, n) = l.rsplit_once(',').unwrap();
+            (w.to_string(), n.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(got, want);
+    // Four parallel output files: one per sink subtask.
+    assert_eq!(std::fs::read_dir(&output).unwrap().count(), 4);
+    assert!(stopped.status.success(), "{}", say(&stopped));
+    assert!(std::fs::read_dir(dir.join("pid")).map(|d| d.count()).unwrap_or(0) == 0, "pid files remain");
+}
+
+#[test]
+fn subtasks_spread_over_taskmanagers_and_rest_reports_them() {
+    let cluster = TestCluster::start("rest", 2, 2, "");
+    let out = cluster.dir.join("sums");
+    let text = cluster.rasch_ok(&[
+        "run",
+        "-p",
+        "4",
+        example("rolling_sum").to_str().unwrap(),
+        "--",
+        "--output",
+        out.to_str().unwrap(),
+        "--count",
+        "20000",
+        "--keys",
+        "13",
+    ]);
+    let job = job_id(&text);
+    assert_same(&committed_lines(&[out.as_path()]), &rolling_sums(20_000, 13));
+    let details = cluster.get_json(&format!("/jobs/{job}")).unwrap();
+    assert_eq!(details["state"], "FINISHED");
+    let vertices = details["vertices"].as_array().unwrap();
+    assert_eq!(vertices.len(), 2);
+    let sums = &vertices[1];
+    assert_eq!(sums["parallelism"], 4);
+    assert_eq!(sums["metrics"]["read-records"], 20_000);
+    let vertex = cluster.get_json(&format!("/jobs/{job}/vertices/{}", sums["id"].as_str().unwrap())).unwrap();
+    let tms: BTreeSet<&str> = vertex["subtasks"].as_array().unwrap().iter().map(|s| s["taskmanager-id"].as_str().unwrap()).collect();
+    assert_eq!(tms.len(), 2, "subtasks should run on both TaskManagers: {vertex}");
+    let (status, body) = cluster.get("/metrics");
+    assert_eq!(status, 200);
+    assert!(body.contains("numRecordsIn") && body.contains(&job), "{body}");
+    let (status, body) = cluster.get("/jobs/0123456789abcdef0123456789abcdef");
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("errors"), "{body}");
+}
+
+#[test]
+fn list_cancel_and_stop_with_savepoint_then_resume_at_another_parallelism() {
+    let cluster = TestCluster::start("savepoint", 2, 2, "");
+    let bin = example("rolling_sum");
+    let (n, keys) = (40_000u64, 17u64);
+    let first = cluster.dir.join("first");
+    let second = cluster.dir.join("second");
+    let args = |out: &Path| -> Vec<String> {
+        [
+            "--output",
+            out.to_str().unwrap(),
+            "--count",
+            &n.to_string(),
+            "--keys",
+            &keys.to_string(),
+            "--rate",
+            "8000",
+            "--checkpoint-interval",
+            "300",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let mut cmd: Vec<String> = ["run", "-d", "-p", "2", bin.to_str().unwrap(), "--"].iter().map(|s| s.to_string()).collect();
+    cmd.extend(args(&first));
+    let job = job_id(&cluster.rasch_ok(&cmd.iter().map(String::as_str).collect::<Vec<_>>()));
+    cluster.wait_for_state(&job, "RUNNING", Duration::from_secs(30));
+    let listed = cluster.rasch_ok(&["list"]);
+    assert!(listed.contains(&job) && listed.contains("(RUNNING)"), "{listed}");
+
+    // A second job, cancelled.
+    let mut cmd2: Vec<String> = ["run", "-d", "-p", "1", bin.to_str().unwrap(), "--"].iter().map(|s| s.to_string()).collect();
+    cmd2.extend(args(&cluster.dir.join("cancelled")));
+    let cancelled = job_id(&cluster.rasch_ok(&cmd2.iter().map(String::as_str).collect::<Vec<_>>()));
+    cluster.wait_for_state(&cancelled, "RUNNING", Duration::from_secs(30));
+    let text = cluster.rasch_ok(&["cancel", &cancelled]);
+    assert!(text.contains("Cancelled job"), "{text}");
+    cluster.wait_for_state(&cancelled, "CANCELED", Duration::from_secs(20));
+
+    // Stop the first with a savepoint after a while, resume it at parallelism 3.
+    wait_until("a few checkpoints", Duration::from_secs(20), || cluster.completed_checkpoints(&job) >= 2);
+    let savepoints = cluster.dir.join("savepoints");
+    let text = cluster.rasch_ok(&["stop", "--savepoint-path", savepoints.to_str().unwrap(), &job]);
+    let path =
+        text.lines().find_map(|l| l.strip_prefix("Savepoint completed. Path: ")).unwrap_or_else(|| panic!("{text}")).trim().to_string();
+    cluster.wait_for_state(&job, "FINISHED", Duration::from_secs(20));
+    let before = committed_lines(&[first.as_path()]).values().sum::<usize>() as u64;
+    assert!(before > 0 && before < n, "the stopped job committed {before} of {n} records");
+
+    let mut resume: Vec<String> = ["run", "-p", "3", "-s", &path, bin.to_str().unwrap(), "--"].iter().map(|s| s.to_string()).collect();
+    resume.extend(args(&second));
+    let text = cluster.rasch_ok(&resume.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(text.contains("has finished"), "{text}");
+    assert_same(&committed_lines(&[first.as_path(), second.as_path()]), &rolling_sums(n, keys));
+    let listed = cluster.rasch_ok(&["list", "-a"]);
+    assert!(listed.contains(&format!("{cancelled} : Rolling sums (CANCELED)")), "{listed}");
+}
+
+#[test]
+fn killing_a_taskmanager_restarts_the_job_from_its_checkpoint_exactly_once() {
+    let mut cluster = TestCluster::start(
+        "kill",
+        2,
+        2,
+        "restart-strategy.type: fixed-delay\nrestart-strategy.fixed-delay.attempts: 5\nrestart-strategy.fixed-delay.delay: 200 ms\n",
+    );
+    let out = cluster.dir.join("sums");
+    let (n, keys) = (60_000u64, 29u64);
+    let text = cluster.rasch_ok(&[
+        "run",
+        "-d",
+        "-p",
+        "2",
+        example("rolling_sum").to_str().unwrap(),
+        "--",
+        "--output",
+        out.to_str().unwrap(),
+        "--count",
+        &n.to_string(),
+        "--keys",
+        &keys.to_string(),
+        "--rate",
+        "10000",
+        "--checkpoint-interval",
+        "200",
+    ]);
+    let job = job_id(&text);
+    cluster.wait_for_state(&job, "RUNNING", Duration::from_secs(30));
+    wait_until("two completed checkpoints", Duration::from_secs(30), || cluster.completed_checkpoints(&job) >= 2);
+    // SIGKILL the second TaskManager: its worker dies with it; the job restarts on the first.
+    let victim = &mut cluster.taskmanagers[1];
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+    cluster.wait_for_state(&job, "FINISHED", Duration::from_secs(60));
+    let exceptions = cluster.get_json(&format!("/jobs/{job}/exceptions")).unwrap();
+    let entries = exceptions["exceptionHistory"]["entries"].as_array().unwrap();
+    assert!(!entries.is_empty(), "the lost TaskManager should show up as an exception");
+    assert_same(&committed_lines(&[out.as_path()]), &rolling_sums(n, keys));
+    // A restarted TaskManager joins again and takes new work.
+    cluster.add_taskmanager();
+    cluster.wait_for_taskmanagers(2);
+}
+
+#[test]
+fn a_slow_sink_in_one_worker_slows_the_source_in_another() {
+    let cluster = TestCluster::start("backpressure", 2, 1, "");
+    let out = cluster.dir.join("sums");
+    let text = cluster.rasch_ok(&[
+        "run",
+        "-d",
+        "-p",
+        "2",
+        example("rolling_sum").to_str().unwrap(),
+        "--",
+        "--output",
+        out.to_str().unwrap(),
+        "--count",
+        "100000000",
+        "--keys",
+        "64",
+        "--sink-delay-us",
+        "1000",
+    ]);
+    let job = job_id(&text);
+    cluster.wait_for_state(&job, "RUNNING", Duration::from_secs(30));
+    std::thread::sleep(Duration::from_secs(4));
+    let details = cluster.get_json(&format!("/jobs/{job}")).unwrap();
+    let vertices = details["vertices"].as_array().unwrap();
+    let produced = vertices[0]["metrics"]["write-records"].as_u64().unwrap();
+    let consumed = vertices[1]["metrics"]["read-records"].as_u64().unwrap();
+    // Two sink subtasks at ~1000 records/s each for ~4 s: the source, unthrottled, would have
+    // produced millions; back-pressure holds it to what the sinks took plus bounded buffers.
+    assert!(consumed > 0, "{details}");
+    assert!(produced < 200_000, "the source ran ahead: produced {produced}, consumed {consumed}");
+    assert!(produced - consumed < 150_000, "too much in flight: produced {produced}, consumed {consumed}");
+    cluster.rasch_ok(&["cancel", &job]);
+    cluster.wait_for_state(&job, "CANCELED", Duration::from_secs(20));
+}
+
+#[test]
+fn garbage_on_the_ports_is_refused_and_the_cluster_keeps_working() {
+    let mut cluster = TestCluster::start("garbage", 1, 2, "security.cluster.secret: s3cret\n");
+    // RPC port: random bytes, a huge announced frame, a truncated frame, a hello with a wrong secret.
+    let rpc = cluster.rpc;
+    for junk in [&b"GET / HTTP/1.1\r\n\r\n"[..], &[0xff, 0xff, 0xff, 0xff, 1, 2, 3], &[0, 0, 0, 9, 1], &[0u8; 64]] {
+        let mut s = TcpStream::connect(("127.0.0.1", rpc)).unwrap();
+        let _ = s.write_all(junk);
+        let _ = s.shutdown(std::net::Shutdown::Write);
+        let mut sink = Vec::new();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let _ = s.read_to_end(&mut sink);
+    }
+    // A TaskManager with the wrong secret is refused, with a message saying why.
+    let wrong = Command::new(env!("CARGO_BIN_EXE_rasch"))
+        .args(["taskmanager", "-D", "security.cluster.secret=wrong"])
+        .env("RASCH_CONF_DIR", cluster.dir.join("conf"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&wrong.stdout), String::from_utf8_lossy(&wrong.stderr));
+    assert!(!wrong.status.success() && said.contains("secret"), "{said}");
+    // REST port: garbage, a bad method line, bad JSON, path traversal in jar ids.
+    let (status, _) = cluster.http(b"\x00\x01\x02garbage\r\n\r\n");
+    assert!(status == 0 || (400..500).contains(&status), "{status}");
+    let (status, body) =
+        cluster.http(b"POST /jars/..%2F..%2Fetc%2Fpasswd/run HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+    assert!((400..500).contains(&status), "{status} {body}");
+    let (status, body) = cluster.http(b"POST /jobs/abc/savepoints HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{nope");
+    assert!((400..500).contains(&status) && body.contains("errors"), "{status} {body}");
+    // Everyone is still alive, and a job runs.
+    assert!(cluster.jobmanager.try_wait().unwrap().is_none(), "the JobManager died");
+    assert!(cluster.taskmanagers[0].try_wait().unwrap().is_none(), "the TaskManager died");
+    let out = cluster.dir.join("sums");
+    cluster.rasch_ok(&[
+        "run",
+        example("rolling_sum").to_str().unwrap(),
+        "--",
+        "--output",
+        out.to_str().unwrap(),
+        "--count",
+        "5000",
+        "--keys",
+        "3",
+    ]);
+    assert_same(&committed_lines(&[out.as_path()]), &rolling_sums(5000, 3));
+}

@@ -17,12 +17,7 @@ fn temp_dir(tag: &str) -> PathBuf {
 
 /// Runs `rasch` with `conf` as configuration directory.
 fn rasch(conf: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rasch"))
-        .args(args)
-        .env("RASCH_CONF_DIR", conf)
-        .env_remove("RASCH_HOME")
-        .output()
-        .expect("rasch runs")
+    Command::new(env!("CARGO_BIN_EXE_rasch")).args(args).env("RASCH_CONF_DIR", conf).env_remove("RASCH_HOME").output().expect("rasch runs")
 }
 
 fn stdout(o: &Output) -> String {

@@ -143,7 +143,8 @@ impl TestCluster {
     }
 
     fn get_json(&self, path: &str) -> Option<serde_json::Value> {
-        let (status, body) = std::panic::catch_unwind(|| self.get(path)).ok()?;
+        TcpStream::connect(("127.0.0.1", self.rest)).ok()?;
+        let (status, body) = self.get(path);
         (status == 200).then(|| serde_json::from_str(&body).ok()).flatten()
     }
 
@@ -465,6 +466,17 @@ fn a_slow_sink_in_one_worker_slows_the_source_in_another() {
     assert!(consumed > 0, "{details}");
     assert!(produced < 200_000, "the source ran ahead: produced {produced}, consumed {consumed}");
     assert!(produced - consumed < 150_000, "too much in flight: produced {produced}, consumed {consumed}");
+    // The source spends its time waiting for the network channel: back-pressured.
+    let source = vertices[0]["id"].as_str().unwrap();
+    let bp = cluster.get_json(&format!("/jobs/{job}/vertices/{source}/backpressure")).unwrap();
+    assert_eq!(bp["backpressure-level"], "high", "{bp}");
+    let (_, metrics) = cluster.get("/metrics");
+    let line = metrics
+        .lines()
+        .find(|l| l.starts_with("rasch_taskmanager_job_task_backPressuredTimeMsPerSecond") && l.contains(source))
+        .unwrap_or_else(|| panic!("{metrics}"));
+    let ms: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(ms > 500.0, "{line}");
     cluster.rasch_ok(&["cancel", &job]);
     cluster.wait_for_state(&job, "CANCELED", Duration::from_secs(20));
 }

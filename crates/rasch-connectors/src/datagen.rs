@@ -138,7 +138,10 @@ impl Pacer {
         self.refill();
         if self.tokens < 1.0 {
             let wait = (1.0 - self.tokens) / self.rate;
-            std::thread::sleep(if wait < MAX_WAIT.as_secs_f64() { Duration::from_secs_f64(wait) } else { MAX_WAIT });
+            let pause = if wait < MAX_WAIT.as_secs_f64() { Duration::from_secs_f64(wait) } else { MAX_WAIT };
+            std::thread::sleep(pause);
+            // A throttled source is idle, not busy.
+            rasch_runtime::metrics::record_idle(pause);
             self.refill();
         }
         let n = (self.tokens.floor() as u64).min(max);

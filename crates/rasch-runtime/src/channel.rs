@@ -81,11 +81,20 @@ impl<T> ChannelWriter<T> {
             Err(crossbeam_channel::TrySendError::Full(m)) => msg = m,
             Err(crossbeam_channel::TrySendError::Disconnected(_)) => return Err(Error::Cancelled),
         }
+        self.send_blocking(msg)
+    }
+
+    /// Waits for space, charging the wait to the task's back-pressured time as it goes (so a
+    /// long wait shows while it lasts).
+    fn send_blocking(&self, mut msg: Envelope<T>) -> Result<()> {
         loop {
             if self.cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
-            match self.sender.send_timeout(msg, CANCEL_POLL) {
+            let blocked = std::time::Instant::now();
+            let sent = self.sender.send_timeout(msg, CANCEL_POLL);
+            crate::metrics::record_backpressure(blocked.elapsed());
+            match sent {
                 Ok(()) => return Ok(()),
                 Err(crossbeam_channel::SendTimeoutError::Timeout(m)) => msg = m,
                 Err(crossbeam_channel::SendTimeoutError::Disconnected(_)) => return Err(Error::Cancelled),

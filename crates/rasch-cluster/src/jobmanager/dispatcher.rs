@@ -1,8 +1,8 @@
 //! The dispatcher's face: the REST API's view of the cluster ([`RestBackend`]) rendered from
 //! the JobManager's state, and the REST server's thread.
 
+use super::Cluster;
 use super::state::{JobEntry, JobStatus, Operation, now_ms};
-use super::{Cluster, chrono_like};
 use crate::blob::BlobStore;
 use crate::rest::model::*;
 use crate::rest::{RestBackend, RestError, SubmitJob};
@@ -332,30 +332,46 @@ impl RestBackend for Backend {
     fn vertex_backpressure(&self, id: &str, vertex: &str) -> Option<VertexBackPressure> {
         let job = self.0.job(id)?;
         let d = job.data.lock().ok()?;
-        let v = d.vertices.iter().find(|v| v.id == vertex)?;
-        Some(VertexBackPressure {
-            status: "ok".into(),
-            backpressure_level: "ok".into(),
-            end_timestamp: now_ms(),
-            subtasks: (0..v.parallelism)
-                .map(|j| SubtaskBackPressure {
+        let (vi, v) = d.vertices.iter().enumerate().find(|(_, v)| v.id == vertex)?;
+        // Flink's levels: ok ≤ 10 % of the time back-pressured, low ≤ 50 %, high above.
+        let level = |ratio: f64| {
+            if ratio <= 0.1 {
+                "ok"
+            } else if ratio <= 0.5 {
+                "low"
+            } else {
+                "high"
+            }
+        };
+        let subtasks: Vec<SubtaskBackPressure> = (0..v.parallelism)
+            .map(|j| {
+                let r = d.rates(vi, j).unwrap_or_default();
+                let ratio = r.backpressured / 1000.0;
+                SubtaskBackPressure {
                     subtask: j,
                     attempt_number: job.monitor.restarts(),
-                    backpressure_level: "ok".into(),
-                    ratio: 0.0,
-                    idle_ratio: 0.0,
-                    busy_ratio: 0.0,
-                })
-                .collect(),
-        })
+                    backpressure_level: level(ratio).into(),
+                    ratio,
+                    idle_ratio: r.idle / 1000.0,
+                    busy_ratio: r.busy / 1000.0,
+                }
+            })
+            .collect();
+        let worst = subtasks.iter().map(|s| s.ratio).fold(0.0, f64::max);
+        Some(VertexBackPressure { status: "ok".into(), backpressure_level: level(worst).into(), end_timestamp: now_ms(), subtasks })
     }
 
     fn vertex_watermarks(&self, id: &str, vertex: &str) -> Option<Vec<WatermarkMetric>> {
         let job = self.0.job(id)?;
         let d = job.data.lock().ok()?;
-        let v = d.vertices.iter().find(|v| v.id == vertex)?;
+        let (vi, v) = d.vertices.iter().enumerate().find(|(_, v)| v.id == vertex)?;
         Some(
-            (0..v.parallelism).map(|j| WatermarkMetric { id: format!("{j}.currentInputWatermark"), value: i64::MIN.to_string() }).collect(),
+            (0..v.parallelism)
+                .map(|j| WatermarkMetric {
+                    id: format!("{j}.currentInputWatermark"),
+                    value: d.rates(vi, j).map_or(i64::MIN, |r| r.watermark).to_string(),
+                })
+                .collect(),
         )
     }
 
@@ -540,6 +556,7 @@ impl RestBackend for Backend {
         drop(s);
         let mut records = String::new();
         let mut checkpoints = String::new();
+        let mut tasks = String::new();
         for job in jobs {
             let Ok(d) = job.data.lock() else { continue };
             let name = d.name.replace(['"', '\\', '\n'], "_");
@@ -556,6 +573,17 @@ impl RestBackend for Backend {
                     }
                 }
             }
+            for (vi, v) in d.vertices.iter().enumerate() {
+                for j in 0..v.parallelism {
+                    let Some(r) = d.rates(vi, j) else { continue };
+                    let labels = format!("job_id=\"{}\",job_name=\"{name}\",task_id=\"{}\",subtask_index=\"{j}\"", job.id, v.id);
+                    tasks.push_str(&format!("rasch_taskmanager_job_task_busyTimeMsPerSecond{{{labels}}} {:.0}\n", r.busy));
+                    tasks
+                        .push_str(&format!("rasch_taskmanager_job_task_backPressuredTimeMsPerSecond{{{labels}}} {:.0}\n", r.backpressured));
+                    tasks.push_str(&format!("rasch_taskmanager_job_task_idleTimeMsPerSecond{{{labels}}} {:.0}\n", r.idle));
+                    tasks.push_str(&format!("rasch_taskmanager_job_task_currentInputWatermark{{{labels}}} {}\n", r.watermark));
+                }
+            }
             let stats = job.monitor.checkpoints();
             let labels = format!("job_id=\"{}\",job_name=\"{name}\"", job.id);
             let completed = stats.iter().filter(|s| s.status == "COMPLETED").count();
@@ -570,10 +598,13 @@ impl RestBackend for Backend {
         }
         out.push_str("# TYPE rasch_taskmanager_job_task_operator_numRecordsIn counter\n# TYPE rasch_taskmanager_job_task_operator_numRecordsOut counter\n");
         out.push_str(&records);
+        for name in ["busyTimeMsPerSecond", "backPressuredTimeMsPerSecond", "idleTimeMsPerSecond", "currentInputWatermark"] {
+            out.push_str(&format!("# TYPE rasch_taskmanager_job_task_{name} gauge\n"));
+        }
+        out.push_str(&tasks);
         out.push_str("# TYPE rasch_jobmanager_job_numberOfCompletedCheckpoints counter\n# TYPE rasch_jobmanager_job_numberOfFailedCheckpoints counter\n");
         out.push_str("# TYPE rasch_jobmanager_job_lastCheckpointDuration gauge\n# TYPE rasch_jobmanager_job_numRestarts counter\n");
         out.push_str(&checkpoints);
-        let _ = chrono_like;
         out
     }
 }

@@ -434,8 +434,13 @@ fn read_worker(stream: std::net::TcpStream, job: &JobEntry, where_: &str, tasks:
                 };
                 TaskEvent::Finished { vertex, subtask, result }
             }
-            FromWorker::Metrics { counters, accumulators } => {
+            FromWorker::Metrics { counters, accumulators, tasks } => {
                 if let Ok(mut d) = job.data.lock() {
+                    for t in tasks {
+                        let key = (t.vertex as usize, t.subtask as usize);
+                        let prev = d.task_times.get(&key).map(|p| p.1).unwrap_or_default();
+                        d.task_times.insert(key, (prev, t));
+                    }
                     for c in counters {
                         d.counters.insert((c.node as usize, c.subtask as usize), (c.records_in, c.records_out));
                     }

@@ -71,6 +71,7 @@ impl Cluster {
                 vertices: Vec::new(),
                 placement: Vec::new(),
                 counters: Default::default(),
+                task_times: Default::default(),
                 accumulators: Default::default(),
                 waiting: None,
                 exceptions: Vec::new(),

@@ -5,7 +5,7 @@
 use crossbeam_channel::Sender;
 use rasch_runtime::channel::CancelToken;
 use rasch_runtime::executor::{JobCommand, JobMonitor};
-use rasch_runtime::remote::protocol::ToTaskManager;
+use rasch_runtime::remote::protocol::{TaskSample, ToTaskManager};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::net::TcpStream;
@@ -115,6 +115,8 @@ pub(crate) struct JobData {
     pub(crate) placement: Vec<Vec<String>>,
     /// (records in, records out) per (node, subtask).
     pub(crate) counters: HashMap<(usize, usize), (u64, u64)>,
+    /// The last two time samples of every task (vertex, subtask): rates come from their difference.
+    pub(crate) task_times: HashMap<(usize, usize), (TaskSample, TaskSample)>,
     /// User counters per (worker, name), summed over workers on demand.
     pub(crate) accumulators: BTreeMap<(String, String), i64>,
     /// Why the job is waiting (e.g. for slots), shown in logs and exceptions.
@@ -122,6 +124,29 @@ pub(crate) struct JobData {
     /// Failures: (epoch ms, message, taskmanager).
     pub(crate) exceptions: Vec<(i64, String)>,
     pub(crate) operations: HashMap<String, Operation>,
+}
+
+/// A task's time split over the last reporting interval, in ms per second (Flink's
+/// `busyTimeMsPerSecond`, `backPressuredTimeMsPerSecond`, `idleTimeMsPerSecond`), and its
+/// current input watermark.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TaskRates {
+    pub(crate) busy: f64,
+    pub(crate) backpressured: f64,
+    pub(crate) idle: f64,
+    pub(crate) watermark: i64,
+}
+
+impl JobData {
+    /// The rates of task (vertex, subtask), if it reported twice.
+    pub(crate) fn rates(&self, vertex: usize, subtask: usize) -> Option<TaskRates> {
+        let (prev, last) = self.task_times.get(&(vertex, subtask))?;
+        let span = last.elapsed_ns.checked_sub(prev.elapsed_ns).filter(|s| *s > 0)? as f64;
+        let share = |a: u64, b: u64| (a.saturating_sub(b) as f64 / span * 1000.0).clamp(0.0, 1000.0);
+        let idle = share(last.idle_ns, prev.idle_ns);
+        let backpressured = share(last.backpressured_ns, prev.backpressured_ns);
+        Some(TaskRates { busy: (1000.0 - idle - backpressured).max(0.0), backpressured, idle, watermark: last.watermark })
+    }
 }
 
 /// A submitted job.

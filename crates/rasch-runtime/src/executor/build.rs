@@ -6,7 +6,7 @@ use crate::checkpoint::RestorePlan;
 use crate::collector::SideOutputs;
 use crate::context::{Accumulators, RuntimeContext};
 use crate::graph::JobGraph;
-use crate::metrics::OperatorMetrics;
+use crate::metrics::{OperatorMetrics, TaskTimes};
 use crate::operators::{OperatorInstance, OperatorSetup};
 use crate::output::panic_message;
 use crate::partition::WriterContext;
@@ -30,6 +30,7 @@ pub(crate) fn spawn_task(
     attempt: u32,
     restored: Option<Arc<RestorePlan>>,
     env: TaskEnv,
+    times: Arc<TaskTimes>,
 ) -> Result<()> {
     let vx = &job.vertices[spec.vertex];
     let thread_name = format!("{} ({}/{})", vx.name, spec.subtask + 1, vx.parallelism);
@@ -38,6 +39,7 @@ pub(crate) fn spawn_task(
         .name(thread_name)
         .spawn(move || {
             let (vertex, subtask) = (spec.vertex, spec.subtask);
+            TaskTimes::install(times);
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 build_task(&job, spec, &metrics, &accs, &opts, attempt, restored.as_deref()).and_then(|body| body.run(&env))
             }))

@@ -292,7 +292,7 @@ pub(super) fn run_attempt(
             parallelism: vx.parallelism,
             exactly_once,
         };
-        spawn_task(job, spec, &metrics, accs, &attempt_opts, attempt, restored.clone(), env)?;
+        spawn_task(job, spec, &metrics, accs, &attempt_opts, attempt, restored.clone(), env, Arc::default())?;
     }
     drop(events_tx);
     let stop = cancel.clone();

@@ -183,6 +183,23 @@ pub struct SubtaskCounters {
     pub records_out: u64,
 }
 
+/// Where one task's time went so far, and its current input watermark.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TaskSample {
+    /// Vertex index.
+    pub vertex: u32,
+    /// Subtask index.
+    pub subtask: u32,
+    /// Nanoseconds since the task started.
+    pub elapsed_ns: u64,
+    /// Nanoseconds spent waiting for input.
+    pub idle_ns: u64,
+    /// Nanoseconds spent waiting for downstream capacity.
+    pub backpressured_ns: u64,
+    /// Current input watermark of the task's first operator.
+    pub watermark: i64,
+}
+
 /// Worker → JobManager (after the hello).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum FromWorker {
@@ -223,6 +240,8 @@ pub enum FromWorker {
         counters: Vec<SubtaskCounters>,
         /// User counters summed over the worker's subtasks.
         accumulators: Vec<(String, i64)>,
+        /// Time accounting of the worker's tasks.
+        tasks: Vec<TaskSample>,
     },
     /// The worker cannot go on (a data connection failed, the graph differs, …).
     Failed(String),

@@ -4,14 +4,14 @@
 //! task events and counters to the JobManager and commands back to the tasks.
 
 use super::frame::{MAX_FRAME, read_message, write_message};
-use super::protocol::{Deployment, FromWorker, Hello, PROTOCOL_VERSION, SubtaskCounters, ToWorker, WireControl};
+use super::protocol::{Deployment, FromWorker, Hello, PROTOCOL_VERSION, SubtaskCounters, TaskSample, ToWorker, WireControl};
 use crate::channel::CancelToken;
 use crate::context::Accumulators;
 use crate::executor::ExecutionOptions;
 use crate::executor::build::spawn_task;
 use crate::executor::wiring::{ChannelId, Placement, RemoteChannels, wire_placed};
 use crate::graph::{JobGraph, TypeOps};
-use crate::metrics::OperatorMetrics;
+use crate::metrics::{OperatorMetrics, TaskTimes};
 use crate::net::{ChannelKey, DataServer};
 use crate::task::{TaskControl, TaskEnv, TaskEvent};
 use crossbeam_channel::{RecvTimeoutError, Sender};
@@ -175,6 +175,7 @@ pub fn run_worker(job: Arc<JobGraph>, opts: &ExecutionOptions, env: &WorkerEnv) 
     let (events_tx, events_rx) = crossbeam_channel::unbounded::<TaskEvent>();
     let mut controls: HashMap<(u32, u32), Sender<TaskControl>> = HashMap::new();
     let mut accumulators = Vec::new();
+    let mut times: Vec<(usize, usize, Arc<TaskTimes>)> = Vec::new();
     let total = specs.len();
     for spec in specs {
         let vx = &job.vertices[spec.vertex];
@@ -191,7 +192,9 @@ pub fn run_worker(job: Arc<JobGraph>, opts: &ExecutionOptions, env: &WorkerEnv) 
             parallelism: vx.parallelism,
             exactly_once: deployment.exactly_once,
         };
-        spawn_task(&job, spec, &metrics, accs, &attempt_opts, deployment.attempt, restored.clone(), task_env)?;
+        let task_times = Arc::new(TaskTimes::default());
+        times.push((spec.vertex, spec.subtask, task_times.clone()));
+        spawn_task(&job, spec, &metrics, accs, &attempt_opts, deployment.attempt, restored.clone(), task_env, task_times)?;
     }
     drop(events_tx);
 
@@ -246,6 +249,19 @@ pub fn run_worker(job: Arc<JobGraph>, opts: &ExecutionOptions, env: &WorkerEnv) 
         totals.into_iter().collect()
     };
 
+    let samples = |metrics: &[Vec<Arc<OperatorMetrics>>]| -> Vec<TaskSample> {
+        times
+            .iter()
+            .map(|(v, j, t)| TaskSample {
+                vertex: *v as u32,
+                subtask: *j as u32,
+                elapsed_ns: t.elapsed_ns(),
+                idle_ns: t.idle_ns.load(Ordering::Relaxed),
+                backpressured_ns: t.backpressured_ns.load(Ordering::Relaxed),
+                watermark: metrics[job.vertices[*v].nodes[0]][*j].watermark.load(Ordering::Relaxed),
+            })
+            .collect()
+    };
     let (mut finished, mut reported_failure) = (0, false);
     let mut next_metrics = Instant::now();
     let mut outcome = Ok(());
@@ -256,7 +272,10 @@ pub fn run_worker(job: Arc<JobGraph>, opts: &ExecutionOptions, env: &WorkerEnv) 
         }
         if Instant::now() >= next_metrics {
             next_metrics = Instant::now() + METRICS_INTERVAL;
-            write_message(&mut conn, &FromWorker::Metrics { counters: counters(&metrics), accumulators: accumulated(&accumulators) })?;
+            write_message(
+                &mut conn,
+                &FromWorker::Metrics { counters: counters(&metrics), accumulators: accumulated(&accumulators), tasks: samples(&metrics) },
+            )?;
         }
         let event = match events_rx.recv_timeout(Duration::from_millis(100)) {
             Ok(e) => e,
@@ -288,7 +307,11 @@ pub fn run_worker(job: Arc<JobGraph>, opts: &ExecutionOptions, env: &WorkerEnv) 
                 if finished == total {
                     write_message(
                         &mut conn,
-                        &FromWorker::Metrics { counters: counters(&metrics), accumulators: accumulated(&accumulators) },
+                        &FromWorker::Metrics {
+                            counters: counters(&metrics),
+                            accumulators: accumulated(&accumulators),
+                            tasks: samples(&metrics),
+                        },
                     )?;
                 }
                 FromWorker::Finished { vertex: vertex as u32, subtask: subtask as u32, error, cancelled }

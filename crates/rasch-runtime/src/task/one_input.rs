@@ -82,7 +82,10 @@ impl<T: 'static> OneInputTask<T> {
             Ok(e) => Ok(Some(e)),
             Err(TryRecvError::Empty) => {
                 self.head.flush()?;
-                match self.gate.recv_timeout(wait_time(&self.time)) {
+                let waiting = std::time::Instant::now();
+                let received = self.gate.recv_timeout(wait_time(&self.time));
+                crate::metrics::record_idle(waiting.elapsed());
+                match received {
                     Ok(e) => Ok(Some(e)),
                     Err(RecvTimeoutError::Timeout) => Ok(None),
                     Err(RecvTimeoutError::Disconnected) => Err(Error::Cancelled),

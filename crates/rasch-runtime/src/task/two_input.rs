@@ -160,7 +160,10 @@ impl<A: 'static, B: 'static> TaskBody for TwoInputTask<A, B> {
                         Ok(op) => op,
                         Err(_) => {
                             self.op.flush()?;
-                            match sel.select_timeout(wait_time(&time)) {
+                            let waiting = std::time::Instant::now();
+                            let selected = sel.select_timeout(wait_time(&time));
+                            crate::metrics::record_idle(waiting.elapsed());
+                            match selected {
                                 Ok(op) => op,
                                 Err(_) => continue,
                             }

@@ -83,7 +83,8 @@ fn every_event_kind_arrives_in_order_on_several_channels() {
     drop(tx);
     let producers: Vec<_> = (0..3u32)
         .map(|p| {
-            let sender = connect::<(String, u64)>(server.local_addr(), key(5, p, 1), TOKEN, cancel.clone(), on_error.clone(), None).unwrap();
+            let sender =
+                connect::<(String, u64)>(server.local_addr(), key(5, p, 1), TOKEN, cancel.clone(), on_error.clone(), None).unwrap();
             let cancel = cancel.clone();
             std::thread::spawn(move || {
                 // The channel index given to the writer is irrelevant: the registration decides.
@@ -109,12 +110,12 @@ fn every_event_kind_arrives_in_order_on_several_channels() {
     assert!(seen.lock().unwrap().is_empty(), "{:?}", seen.lock().unwrap());
 }
 
+/// What [`blocked_producer`] returns: the gate, the count of completed sends, the producer
+/// thread and the errors seen.
+type Blocked = (GateReceiver<u64>, Arc<AtomicUsize>, std::thread::JoinHandle<Result<(), Error>>, Arc<Mutex<Vec<String>>>);
+
 /// A producer feeding a consumer that does not read; returns the number of completed sends.
-fn blocked_producer(
-    server: &DataServer,
-    gate_capacity: usize,
-    cancel: &CancelToken,
-) -> (GateReceiver<u64>, Arc<AtomicUsize>, std::thread::JoinHandle<Result<(), Error>>, Arc<Mutex<Vec<String>>>) {
+fn blocked_producer(server: &DataServer, gate_capacity: usize, cancel: &CancelToken) -> Blocked {
     let (on_error, seen) = errors();
     let (tx, rx) = gate::<u64>(gate_capacity);
     server.register(key(0, 0, 0), TOKEN, tx, 0, cancel.clone(), on_error.clone()).unwrap();
@@ -257,13 +258,15 @@ fn garbage_is_refused_without_disturbing_other_channels() {
     // Stale token of an older attempt, through the real producer: rejected, reported to it.
     server.register(key(1, 1, 0), TOKEN, tx.clone(), 1, cancel.clone(), on_error.clone()).unwrap();
     let (producer_error, producer_seen) = errors();
-    let stale = connect::<(String, u64)>(server.local_addr(), key(1, 1, 0), TOKEN - 1, cancel.clone(), producer_error, secret.clone()).unwrap();
+    let stale =
+        connect::<(String, u64)>(server.local_addr(), key(1, 1, 0), TOKEN - 1, cancel.clone(), producer_error, secret.clone()).unwrap();
     stale.send(Envelope { channel: 0, event: Event::Watermark(1) }).unwrap();
     wait_until("the stale producer's error", Duration::from_secs(5), || !producer_seen.lock().unwrap().is_empty());
     assert!(producer_seen.lock().unwrap()[0].contains("stale"), "{:?}", producer_seen.lock().unwrap());
     // Wrong secret, through the real producer.
     let (producer_error, producer_seen) = errors();
-    let wrong = connect::<(String, u64)>(server.local_addr(), key(1, 1, 0), TOKEN, cancel.clone(), producer_error, Some("x".into())).unwrap();
+    let wrong =
+        connect::<(String, u64)>(server.local_addr(), key(1, 1, 0), TOKEN, cancel.clone(), producer_error, Some("x".into())).unwrap();
     wrong.send(Envelope { channel: 0, event: Event::Watermark(1) }).unwrap();
     wait_until("the unauthenticated producer's error", Duration::from_secs(5), || !producer_seen.lock().unwrap().is_empty());
     assert!(producer_seen.lock().unwrap()[0].contains("secret"), "{:?}", producer_seen.lock().unwrap());
@@ -300,7 +303,10 @@ fn garbage_is_refused_without_disturbing_other_channels() {
     w.send(Event::Records(batch(0, 0, 10))).unwrap();
     w.send(Event::EndOfInput).unwrap();
     let per = collect(&rx, 1);
-    assert_eq!(per[0].iter().map(show).collect::<Vec<_>>(), vec![show(&Event::Records(batch(0, 0, 10))), show(&Event::<(String, u64)>::EndOfInput)]);
+    assert_eq!(
+        per[0].iter().map(show).collect::<Vec<_>>(),
+        vec![show(&Event::Records(batch(0, 0, 10))), show(&Event::<(String, u64)>::EndOfInput)]
+    );
     assert_eq!(seen.lock().unwrap().len(), cases.len(), "{:?}", seen.lock().unwrap());
 }
 

@@ -1,9 +1,9 @@
 //! `TypeOps`: the generic code for one element type, behind a trait object, so that the
 //! type-erased graph can create typed channels, fan-outs and task loops.
 
+use crate::channel::CancelToken;
 use crate::channel::{GateReceiver, GateSender, gate};
 use crate::collector::SideOutputs;
-use crate::channel::CancelToken;
 use crate::metrics::OperatorMetrics;
 use crate::net::{ChannelKey, DataServer, ErrorHandler};
 use crate::operators::downcast_output;
@@ -128,7 +128,8 @@ impl<T: Data> TypeOps for TypeOpsImpl<T> {
         cancel: CancelToken,
         on_error: ErrorHandler,
     ) -> Result<()> {
-        let tx = (gate_sender as &dyn Any).downcast_ref::<GateSender<T>>().ok_or_else(|| Error::Internal("sender of another type".into()))?;
+        let tx =
+            (gate_sender as &dyn Any).downcast_ref::<GateSender<T>>().ok_or_else(|| Error::Internal("sender of another type".into()))?;
         server.register::<T>(key, token, tx.clone(), channel, cancel, on_error)
     }
     fn connect_remote(

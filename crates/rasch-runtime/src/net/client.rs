@@ -78,10 +78,10 @@ struct Writer<T> {
 
 impl<T: Data> Writer<T> {
     fn run(mut self) {
-        if let Err(Some((kind, what))) = self.pump() {
-            if !self.cancel.is_cancelled() {
-                (self.on_error)(channel_error(self.key, self.peer, kind, what));
-            }
+        if let Err(Some((kind, what))) = self.pump()
+            && !self.cancel.is_cancelled()
+        {
+            (self.on_error)(channel_error(self.key, self.peer, kind, what));
         }
         let _ = self.stream.shutdown(Shutdown::Both);
     }
@@ -110,9 +110,8 @@ impl<T: Data> Writer<T> {
                 }
             }
             let cancel = &self.cancel;
-            write_fully(&self.stream, &buf, &|| cancel.is_cancelled()).map_err(|e| {
-                if self.cancel.is_cancelled() { None } else { Some((e.kind(), format!("sending failed: {e}"))) }
-            })?;
+            write_fully(&self.stream, &buf, &|| cancel.is_cancelled())
+                .map_err(|e| if self.cancel.is_cancelled() { None } else { Some((e.kind(), format!("sending failed: {e}"))) })?;
             if buf.capacity() > 4 * COALESCE_BYTES {
                 buf = Vec::with_capacity(COALESCE_BYTES);
             } else {

@@ -212,10 +212,7 @@ fn read_handshake_part(conn: &mut Conn, out: &mut [u8], got: usize, deadline: In
             }
             Ok(Polled::Pending) => {}
             Ok(Polled::Eof { partial }) => {
-                return Err(Some(format!(
-                    "truncated handshake: connection closed after {} of {HANDSHAKE_LEN} bytes",
-                    got + partial
-                )));
+                return Err(Some(format!("truncated handshake: connection closed after {} of {HANDSHAKE_LEN} bytes", got + partial)));
             }
             Ok(Polled::Frame(..)) => return Ok(()),
             Err(e) => return Err(Some(format!("handshake {e}"))),
@@ -284,10 +281,9 @@ fn handle_connection(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
             found => {
                 if waited >= timeout {
                     let why = match found {
-                        Some(slot) => format!(
-                            "wrong attempt token {token} for channel {key}: registered for {} (waited {timeout:?})",
-                            slot.token
-                        ),
+                        Some(slot) => {
+                            format!("wrong attempt token {token} for channel {key}: registered for {} (waited {timeout:?})", slot.token)
+                        }
                         None => format!("channel {key} is not registered here (waited {timeout:?})"),
                     };
                     drop(channels);

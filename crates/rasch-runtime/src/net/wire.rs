@@ -339,7 +339,9 @@ impl FrameReader {
             self.end -= self.start;
             self.start = 0;
         }
-        let want = need.max(READ_CHUNK);
+        // Grow towards `need` by doubling as bytes arrive, so that a header announcing a big
+        // frame does not reserve its whole size up front.
+        let want = need.min(self.end.max(READ_CHUNK) * 2).max(READ_CHUNK);
         if self.buf.len() < want {
             self.buf.resize(want, 0);
         }
@@ -374,6 +376,10 @@ impl FrameReader {
     /// Returns the next complete frame, [`Polled::Pending`] after a read timeout, or end of
     /// stream. The announced length is checked against [`MAX_FRAME`] before buffering.
     pub fn poll(&mut self, src: &mut impl Read) -> Result<Polled, ReadFailure> {
+        if self.start == self.end && self.buf.len() > 16 * READ_CHUNK {
+            // Release the room of an unusually large frame once it has been consumed.
+            *self = FrameReader::new();
+        }
         loop {
             if self.buffered() >= HEADER_LEN {
                 let h = &self.buf[self.start..self.start + HEADER_LEN];

@@ -20,3 +20,5 @@ for p in 1 2; do
   $B session-count --records $((RECORDS / 10)) --parallelism $p | tail -1
 done
 $B checkpoint --keys ${KEYS:-1000000} --parallelism 1 | tail -1
+$B net-exchange --records "$RECORDS" | tail -1
+$B net-exchange --records $((RECORDS / 2)) --payload words | tail -1

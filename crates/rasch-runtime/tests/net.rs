@@ -51,6 +51,8 @@ fn script(producer: u32) -> Vec<Event<(String, u64)>> {
         Event::Barrier(Barrier { id: 1, kind: SnapshotKind::Checkpoint }),
         Event::Records(Vec::new()),
         Event::Records(batch(producer, 2000, 500)),
+        // Far larger than the reader's 64 KiB chunk: the buffer grows, then shrinks again.
+        Event::Records(batch(producer, 10_000, 100_000)),
         Event::Barrier(Barrier { id: 2, kind: SnapshotKind::Savepoint }),
         Event::Watermark(i64::MAX),
         Event::EndOfInput,
@@ -110,12 +112,12 @@ fn every_event_kind_arrives_in_order_on_several_channels() {
     assert!(seen.lock().unwrap().is_empty(), "{:?}", seen.lock().unwrap());
 }
 
+/// What [`blocked_producer`] returns: the gate, the count of completed sends, the producer
+/// thread and the errors seen.
+type Blocked = (GateReceiver<u64>, Arc<AtomicUsize>, std::thread::JoinHandle<Result<(), Error>>, Arc<Mutex<Vec<String>>>);
+
 /// A producer feeding a consumer that does not read; returns the number of completed sends.
-fn blocked_producer(
-    server: &DataServer,
-    gate_capacity: usize,
-    cancel: &CancelToken,
-) -> (GateReceiver<u64>, Arc<AtomicUsize>, std::thread::JoinHandle<Result<(), Error>>, Arc<Mutex<Vec<String>>>) {
+fn blocked_producer(server: &DataServer, gate_capacity: usize, cancel: &CancelToken) -> Blocked {
     let (on_error, seen) = errors();
     let (tx, rx) = gate::<u64>(gate_capacity);
     server.register(key(0, 0, 0), TOKEN, tx, 0, cancel.clone(), on_error.clone()).unwrap();
@@ -356,4 +358,29 @@ fn connections_wait_for_their_registration_and_shutdown_stops_readers() {
     assert!(matches!(rx.recv_timeout(Duration::from_secs(1)), Err(crossbeam_channel::RecvTimeoutError::Disconnected)));
     assert!(seen.lock().unwrap().is_empty());
     assert!(server.register(key(4, 0, 0), TOKEN, gate::<u64>(1).0, 0, cancel, on_error).is_err());
+}
+
+#[test]
+fn type_ops_wire_remote_channels_for_any_type() {
+    let ops = rasch_runtime::graph::type_ops::<(String, u64)>();
+    let server = DataServer::bind("127.0.0.1:0", Some("k".into())).unwrap();
+    let cancel = CancelToken::default();
+    let (on_error, seen) = errors();
+    let (tx, rx) = ops.gate(4);
+    let rx = *(rx as Box<dyn std::any::Any>).downcast::<GateReceiver<(String, u64)>>().unwrap();
+    ops.register_remote(&server, key(2, 0, 1), TOKEN, &*tx, 3, cancel.clone(), on_error.clone()).unwrap();
+    // A sender of another type is refused.
+    assert!(ops.register_remote(&server, key(2, 1, 1), TOKEN, &gate::<u64>(1).0, 0, cancel.clone(), on_error.clone()).is_err());
+    drop(tx);
+    let sender = ops.connect_remote(server.local_addr(), key(2, 0, 1), TOKEN, cancel.clone(), on_error, Some("k".into())).unwrap();
+    let sender = *(sender as Box<dyn std::any::Any>).downcast::<rasch_runtime::channel::GateSender<(String, u64)>>().unwrap();
+    let w = ChannelWriter::new(sender, 0, cancel);
+    w.send(Event::Records(batch(0, 0, 3))).unwrap();
+    w.send(Event::EndOfInput).unwrap();
+    let got: Vec<(u32, String)> = (0..2)
+        .map(|_| rx.recv_timeout(Duration::from_secs(10)).unwrap())
+        .map(|Envelope { channel, event }| (channel, show(&event)))
+        .collect();
+    assert_eq!(got, vec![(3, show(&Event::Records(batch(0, 0, 3)))), (3, show(&Event::<(String, u64)>::EndOfInput))]);
+    assert!(seen.lock().unwrap().is_empty());
 }

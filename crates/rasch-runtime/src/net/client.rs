@@ -12,8 +12,6 @@ use std::time::{Duration, Instant};
 
 /// Frames sent together in one write when several are queued and credit allows (bytes).
 const COALESCE_BYTES: usize = 64 << 10;
-/// How long the writer waits for the consumer to close after end of input.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Opens the producer end of channel `key` (job attempt `token`) to the [`DataServer`] at
 /// `addr` and returns the sender of a small local queue ([`LOCAL_QUEUE_CAPACITY`] batches) for
@@ -78,10 +76,10 @@ struct Writer<T> {
 
 impl<T: Data> Writer<T> {
     fn run(mut self) {
-        if let Err(Some((kind, what))) = self.pump() {
-            if !self.cancel.is_cancelled() {
-                (self.on_error)(channel_error(self.key, self.peer, kind, what));
-            }
+        if let Err(Some((kind, what))) = self.pump()
+            && !self.cancel.is_cancelled()
+        {
+            (self.on_error)(channel_error(self.key, self.peer, kind, what));
         }
         let _ = self.stream.shutdown(Shutdown::Both);
     }
@@ -154,12 +152,12 @@ impl<T: Data> Writer<T> {
         Ok(())
     }
 
-    /// After end of input: half-close, then wait for the consumer to close (reading the
-    /// credits it may still send) so that no byte is cut off by a reset.
+    /// After end of input: half-close, then wait (until cancelled) for the consumer to close
+    /// after it has pushed the end of input into its gate, reading the credits it may still
+    /// send, so that no byte it has not read yet is cut off by a reset.
     fn close(&mut self) {
         let _ = self.stream.shutdown(Shutdown::Write);
-        let deadline = Instant::now() + CLOSE_TIMEOUT;
-        while Instant::now() < deadline && !self.cancel.is_cancelled() {
+        while !self.cancel.is_cancelled() {
             match self.reader.poll(&mut self.stream) {
                 Ok(Polled::Frame(..)) | Ok(Polled::Pending) => {}
                 Ok(Polled::Eof { .. }) | Err(_) => return,

@@ -12,8 +12,8 @@
 //! * **Credit-based flow control** — the consumer grants [`INITIAL_CREDITS`] frames when it
 //!   accepts the connection and one more each time a frame has been pushed into the gate. The
 //!   writer sends a frame only while it holds credit, so per channel at most
-//!   `LOCAL_QUEUE_CAPACITY + INITIAL_CREDITS + gate capacity` batches exist and back-pressure
-//!   reaches the producing task.
+//!   `LOCAL_QUEUE_CAPACITY + 1 (held by the writer) + INITIAL_CREDITS + gate capacity` batches
+//!   exist (7 with a gate of 2) and back-pressure reaches the producing task.
 //! * **Wire format** — see [`wire`]: a 58-byte handshake (magic `RSCH`, protocol version, attempt
 //!   token, channel key, optional HMAC-SHA256 of a shared secret), then frames of
 //!   `u32 length | u8 tag | payload` (records are a postcard-serialized `Vec<Record<T>>`),

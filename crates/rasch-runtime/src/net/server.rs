@@ -130,7 +130,8 @@ impl DataServer {
         Ok(())
     }
 
-    /// Closes the listener, stops every reader and waits for the server's threads.
+    /// Closes the listener, stops every reader (within [`CANCEL_POLL`]) and waits for the
+    /// server's threads. Readers stopped this way do not report errors.
     pub fn shutdown(&self) {
         self.shared.stopped.store(true, Ordering::Release);
         drop(self.shared.channels());
@@ -149,7 +150,9 @@ impl DataServer {
             let _ = acceptor.join();
         }
         let threads = std::mem::take(&mut *self.shared.threads.lock().unwrap_or_else(|p| p.into_inner()));
-        for t in threads {
+        // (A reader thread may shut the server down from its `on_error` handler: skip itself.)
+        let me = std::thread::current().id();
+        for t in threads.into_iter().filter(|t| t.thread().id() != me) {
             let _ = t.join();
         }
         self.shared.channels().clear();

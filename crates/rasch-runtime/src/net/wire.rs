@@ -131,12 +131,33 @@ fn put_header(buf: &mut Vec<u8>, tag: u8, payload_len: usize) {
     buf.push(tag);
 }
 
-/// Adapter so postcard can append into a borrowed buffer.
-struct Sink<'a>(&'a mut Vec<u8>);
+/// A postcard flavor appending to a `Vec`: short pieces (varints) byte by byte, which is
+/// much cheaper than a `memcpy` call each.
+struct Append<'a>(&'a mut Vec<u8>);
 
-impl Extend<u8> for Sink<'_> {
-    fn extend<I: IntoIterator<Item = u8>>(&mut self, iter: I) {
-        self.0.extend(iter);
+impl postcard::ser_flavors::Flavor for Append<'_> {
+    type Output = ();
+
+    #[inline]
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        if data.len() <= 16 {
+            for &b in data {
+                self.0.push(b);
+            }
+        } else {
+            self.0.extend_from_slice(data);
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.0.push(data);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
     }
 }
 
@@ -147,7 +168,8 @@ pub fn encode_event<T: Data>(event: &Event<T>, buf: &mut Vec<u8>) -> Result<(), 
         Event::Records(records) => {
             let start = buf.len();
             put_header(buf, TAG_RECORDS, 0);
-            if let Err(e) = postcard::to_extend(records, Sink(buf)) {
+            buf.reserve(records.len() * 16);
+            if let Err(e) = postcard::serialize_with_flavor::<_, _, ()>(records, Append(buf)) {
                 buf.truncate(start);
                 return Err(format!("serializing a batch of {} records failed: {e}", records.len()));
             }
@@ -317,7 +339,9 @@ impl FrameReader {
             self.end -= self.start;
             self.start = 0;
         }
-        let want = need.max(READ_CHUNK);
+        // Grow towards `need` by doubling as bytes arrive, so that a header announcing a big
+        // frame does not reserve its whole size up front.
+        let want = need.min(self.end.max(READ_CHUNK) * 2).max(READ_CHUNK);
         if self.buf.len() < want {
             self.buf.resize(want, 0);
         }
@@ -352,6 +376,10 @@ impl FrameReader {
     /// Returns the next complete frame, [`Polled::Pending`] after a read timeout, or end of
     /// stream. The announced length is checked against [`MAX_FRAME`] before buffering.
     pub fn poll(&mut self, src: &mut impl Read) -> Result<Polled, ReadFailure> {
+        if self.start == self.end && self.buf.len() > 16 * READ_CHUNK {
+            // Release the room of an unusually large frame once it has been consumed.
+            *self = FrameReader::new();
+        }
         loop {
             if self.buffered() >= HEADER_LEN {
                 let h = &self.buf[self.start..self.start + HEADER_LEN];

@@ -202,7 +202,9 @@ impl Attempt<'_> {
             s.expected_workers.remove(&key);
         }
 
-        let token = u64::from_str_radix(&super::random_hex(16), 16).unwrap_or(7) ^ u64::from(self.attempt);
+        // Data connections carry the token; it grows with the attempt, so a data server never
+        // accepts a connection left over from an earlier attempt.
+        let token = (u64::from(self.attempt) << 32) | u64::from_str_radix(&super::random_hex(8), 16).unwrap_or(7);
         let mut data_addrs = vec![String::new(); taskmanagers.len()];
         for c in &connections {
             data_addrs[c.worker as usize] = c.data_addr.clone();

@@ -75,6 +75,20 @@ impl JobStatus {
     pub(crate) fn is_terminal(self) -> bool {
         matches!(self, JobStatus::Canceled | JobStatus::Finished | JobStatus::Failed)
     }
+    /// The JobMaster's state machine: which status may follow which (Flink's, without
+    /// SUSPENDED/RECONCILING). Terminal states have no successors; a cancel in progress can
+    /// only end the job.
+    pub(crate) fn can_become(self, next: JobStatus) -> bool {
+        use JobStatus::*;
+        match self {
+            Initializing => matches!(next, Created | Cancelling | Canceled | Failed),
+            Created => matches!(next, Running | Restarting | Cancelling | Canceled | Failed | Finished),
+            Running => matches!(next, Restarting | Cancelling | Canceled | Failed | Finished),
+            Restarting => matches!(next, Created | Running | Restarting | Cancelling | Canceled | Failed | Finished),
+            Cancelling => matches!(next, Canceled | Failed | Finished),
+            Canceled | Finished | Failed => false,
+        }
+    }
     pub(crate) fn all() -> [JobStatus; 8] {
         use JobStatus::*;
         [Initializing, Created, Running, Restarting, Cancelling, Canceled, Finished, Failed]
@@ -161,7 +175,7 @@ pub(crate) struct JobEntry {
 impl JobEntry {
     pub(crate) fn set_status(&self, status: JobStatus) {
         if let Ok(mut d) = self.data.lock() {
-            if d.status.is_terminal() {
+            if !d.status.can_become(status) {
                 return;
             }
             d.status = status;
@@ -227,5 +241,53 @@ impl ClusterState {
     }
     pub(crate) fn free_slots(&self) -> usize {
         self.taskmanagers.values().map(|t| t.free_slots()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JobStatus::*;
+
+    #[test]
+    fn the_state_machine_only_allows_flinks_transitions() {
+        assert!(Initializing.can_become(Created));
+        assert!(Created.can_become(Running));
+        assert!(Running.can_become(Restarting));
+        assert!(Restarting.can_become(Running));
+        assert!(Running.can_become(Finished));
+        // A cancel in progress is not undone by an attempt that starts running.
+        assert!(!Cancelling.can_become(Running));
+        assert!(Cancelling.can_become(Canceled));
+        for terminal in [Finished, Failed, Canceled] {
+            assert!(super::JobStatus::all().iter().all(|s| !terminal.can_become(*s)));
+        }
+    }
+
+    #[test]
+    fn slots_are_spread_round_robin_and_released() {
+        let mut s = super::ClusterState::default();
+        for id in ["a", "b"] {
+            let (tx, _rx) = crossbeam_channel::unbounded();
+            s.taskmanagers.insert(
+                id.into(),
+                super::TaskManagerEntry {
+                    id: id.into(),
+                    host: "h".into(),
+                    slots: 2,
+                    pid: 1,
+                    log_file: None,
+                    last_heartbeat: std::time::Instant::now(),
+                    last_heartbeat_ms: 0,
+                    tx,
+                    used: Default::default(),
+                },
+            );
+        }
+        assert_eq!(s.allocate("j1", 3).unwrap(), vec!["a", "b", "a"]);
+        assert_eq!(s.free_slots(), 1);
+        assert!(s.allocate("j2", 2).is_none(), "only one slot is free");
+        assert_eq!(s.free_slots(), 1, "a failed allocation takes nothing");
+        s.release("j1");
+        assert_eq!(s.free_slots(), 4);
     }
 }

@@ -99,7 +99,7 @@ pub(crate) fn wire_placed(job: &JobGraph, placement: Option<&Placement<'_>>) -> 
         let se = &sg.edges[e.stream_edge];
         let (pu, pd) = (job.vertices[e.source_vertex].parallelism, job.vertices[e.target_vertex].parallelism);
         let pattern = job.partitioners[e.stream_edge].pattern();
-        for i in 0..pu {
+        for (i, producer) in specs[e.source_vertex].iter_mut().enumerate() {
             let mut targets = Vec::new();
             for j in connected_targets(pattern, i, pu, pd) {
                 let key = (e.target_vertex, j, se.input);
@@ -113,7 +113,7 @@ pub(crate) fn wire_placed(job: &JobGraph, placement: Option<&Placement<'_>>) -> 
                 }
                 *ch += 1;
             }
-            if let Some(spec) = specs[e.source_vertex][i].as_mut() {
+            if let Some(spec) = producer.as_mut() {
                 spec.outputs.insert(e.stream_edge, targets);
             }
         }

@@ -128,7 +128,7 @@ pub fn run_worker(job: Arc<JobGraph>, opts: &ExecutionOptions, env: &WorkerEnv) 
             cancel.cancel();
         })
     };
-    let server = DataServer::bind(&format!("{}:0", env.bind_host), env.secret.clone())?;
+    let server = DataServer::bind(format!("{}:0", env.bind_host), env.secret.clone())?;
     let mut conn =
         TcpStream::connect(&env.jobmanager).map_err(|e| Error::io(format!("connecting to the JobManager at {}", env.jobmanager), e))?;
     let _ = conn.set_nodelay(true);

@@ -73,7 +73,8 @@ impl RestClient {
             .limit(64 << 20)
             .read_to_string()
             .map_err(|e| CliError::new(format!("{what}: could not read the answer of the JobManager at {}: {e}", self.address)))?;
-        let value: Value = if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text.clone())) };
+        let value: Value =
+            if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text.clone())) };
         if (200..300).contains(&status) {
             return Ok(value);
         }
@@ -115,8 +116,7 @@ impl RestClient {
             "--{boundary}\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
         );
         let tail = format!("\r\n--{boundary}--\r\n");
-        let f = std::fs::File::open(file)
-            .map_err(|e| CliError::new(format!("cannot read the job binary {}: {e}", file.display())))?;
+        let f = std::fs::File::open(file).map_err(|e| CliError::new(format!("cannot read the job binary {}: {e}", file.display())))?;
         let reader = std::io::Cursor::new(head.into_bytes()).chain(f).chain(std::io::Cursor::new(tail.into_bytes()));
         let resp = self
             .agent

@@ -115,11 +115,7 @@ fn is_daemon_alive(pid: u32, daemon: Daemon) -> bool {
             Err(_) => false,
         };
     }
-    Command::new("kill")
-        .args(["-0", &pid.to_string()])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    Command::new("kill").args(["-0", &pid.to_string()]).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
 fn signal(pid: u32, sig: &str) -> bool {
@@ -130,12 +126,7 @@ fn absolute(p: &Path) -> PathBuf {
     if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) }
 }
 
-fn spawn_local(
-    config: &ClusterConfig,
-    daemon: Daemon,
-    log: &Path,
-    overrides: &[String],
-) -> CliResult<Child> {
+fn spawn_local(config: &ClusterConfig, daemon: Daemon, log: &Path, overrides: &[String]) -> CliResult<Child> {
     let exe = std::env::current_exe().map_err(|e| CliError::new(format!("cannot locate the rasch executable: {e}")))?;
     let out = fs::OpenOptions::new()
         .create(true)
@@ -148,10 +139,7 @@ fn spawn_local(
     for o in overrides {
         cmd.arg("-D").arg(o);
     }
-    cmd.env(rasch_cluster::config::CONF_DIR_ENV_VAR, absolute(config.conf_dir()))
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err);
+    cmd.env(rasch_cluster::config::CONF_DIR_ENV_VAR, absolute(config.conf_dir())).stdin(Stdio::null()).stdout(out).stderr(err);
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
@@ -161,8 +149,7 @@ fn spawn_local(
     let pid_path = pid_file(config, daemon);
     let mut pids: Vec<u32> = read_pids(&pid_path).into_iter().filter(|p| is_daemon_alive(*p, daemon)).collect();
     pids.push(child.id());
-    write_pids(&pid_path, &pids)
-        .map_err(|e| CliError::new(format!("cannot write the pid file {}: {e}", pid_path.display())))?;
+    write_pids(&pid_path, &pids).map_err(|e| CliError::new(format!("cannot write the pid file {}: {e}", pid_path.display())))?;
     Ok(child)
 }
 
@@ -189,11 +176,9 @@ fn tail(path: &Path, lines: usize) -> String {
 pub fn start_cluster(config: &ClusterConfig, overrides: &[String]) -> CliResult {
     let host = hostname();
     let log_dir = absolute(&config.env_log_dir());
-    fs::create_dir_all(&log_dir)
-        .map_err(|e| CliError::new(format!("cannot create the log directory {}: {e}", log_dir.display())))?;
-    fs::create_dir_all(config.env_pid_dir()).map_err(|e| {
-        CliError::new(format!("cannot create the pid directory {}: {e}", config.env_pid_dir().display()))
-    })?;
+    fs::create_dir_all(&log_dir).map_err(|e| CliError::new(format!("cannot create the log directory {}: {e}", log_dir.display())))?;
+    fs::create_dir_all(config.env_pid_dir())
+        .map_err(|e| CliError::new(format!("cannot create the pid directory {}: {e}", config.env_pid_dir().display())))?;
     println!("Starting cluster.");
 
     let jm_pids: Vec<u32> =
@@ -253,9 +238,7 @@ pub fn start_cluster(config: &ClusterConfig, overrides: &[String]) -> CliResult 
                 let tms = v.get("taskmanagers").and_then(|t| t.as_u64()).unwrap_or(0) as usize;
                 let slots = v.get("slots-total").and_then(|t| t.as_u64()).unwrap_or(0);
                 if tms >= expected {
-                    println!(
-                        "Cluster is up: web dashboard and REST API at http://{address}, {tms} TaskManager(s) with {slots} slot(s)."
-                    );
+                    println!("Cluster is up: web dashboard and REST API at http://{address}, {tms} TaskManager(s) with {slots} slot(s).");
                     return Ok(());
                 }
                 format!("only {tms} of {expected} TaskManager(s) registered")
@@ -299,16 +282,12 @@ fn stop_local(config: &ClusterConfig, daemon: Daemon, host: &str) -> CliResult<b
             std::thread::sleep(Duration::from_millis(100));
         }
         if is_daemon_alive(*pid, daemon) {
-            eprintln!(
-                "[WARN] {} daemon (pid: {pid}) did not stop within 10 s; kill it with 'kill -9 {pid}'.",
-                daemon.flink_name()
-            );
+            eprintln!("[WARN] {} daemon (pid: {pid}) did not stop within 10 s; kill it with 'kill -9 {pid}'.", daemon.flink_name());
             remaining.push(*pid);
         }
     }
     remaining.reverse();
-    write_pids(&path, &remaining)
-        .map_err(|e| CliError::new(format!("cannot update the pid file {}: {e}", path.display())))?;
+    write_pids(&path, &remaining).map_err(|e| CliError::new(format!("cannot update the pid file {}: {e}", path.display())))?;
     Ok(remaining.is_empty())
 }
 

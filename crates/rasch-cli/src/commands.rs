@@ -31,11 +31,7 @@ fn wait_for_operation(client: &RestClient, path: &str, what: &str) -> CliResult<
             Some("COMPLETED") => {
                 let op = v.get("operation").cloned().unwrap_or(Value::Null);
                 if let Some(cause) = op.get("failure-cause").filter(|c| !c.is_null()) {
-                    let msg = cause
-                        .get("stack-trace")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                        .unwrap_or_else(|| cause.to_string());
+                    let msg = cause.get("stack-trace").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| cause.to_string());
                     return Err(CliError::new(format!("{what} failed: {msg}")));
                 }
                 return Ok(op);
@@ -75,10 +71,7 @@ pub fn run(client: &RestClient, o: RunOptions<'_>) -> CliResult {
     let id = rasch_cluster::blob::sha256_file(o.binary)
         .map_err(|e| CliError::new(format!("cannot read the job binary {}: {e}", o.binary.display())))?;
     let jars = client.get("/jars")?;
-    let known = jars
-        .get("files")
-        .and_then(Value::as_array)
-        .is_some_and(|files| files.iter().any(|f| str_field(f, "id") == id));
+    let known = jars.get("files").and_then(Value::as_array).is_some_and(|files| files.iter().any(|f| str_field(f, "id") == id));
     if !known {
         let answer = client.upload(o.binary)?;
         let stored = str_field(&answer, "filename");

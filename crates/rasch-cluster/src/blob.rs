@@ -121,20 +121,9 @@ impl BlobStore {
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
         let temp = self.dir.join(format!(".upload-{}-{n}-{nanos}", std::process::id()));
-        let file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(|e| io(format!("creating {}", temp.display()), e))?;
-        Ok(BlobWriter {
-            store: self,
-            temp,
-            file: Some(file),
-            hasher: Sha256::new(),
-            size: 0,
-            limit,
-            name: sanitize_name(name),
-        })
+        let file =
+            fs::OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| io(format!("creating {}", temp.display()), e))?;
+        Ok(BlobWriter { store: self, temp, file: Some(file), hasher: Sha256::new(), size: 0, limit, name: sanitize_name(name) })
     }
 
     /// Stores everything `reader` yields, refusing more than `limit` bytes.
@@ -176,9 +165,7 @@ impl BlobStore {
     pub fn info(&self, id: &str) -> Option<BlobInfo> {
         let path = self.get(id)?;
         let size = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        let meta: Option<Meta> = fs::read(self.dir.join(format!("{id}.meta")))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
+        let meta: Option<Meta> = fs::read(self.dir.join(format!("{id}.meta"))).ok().and_then(|b| serde_json::from_slice(&b).ok());
         let (name, uploaded) = match meta {
             Some(m) => (m.name, m.uploaded),
             None => (id.to_string(), 0),

@@ -87,9 +87,7 @@ fn kind_of(key: &str) -> Kind {
     use rasch_core::config as c;
     match key {
         JOBMANAGER_RPC_PORT | REST_PORT | TASKMANAGER_RPC_PORT | TASKMANAGER_DATA_PORT => Kind::Port,
-        TASKMANAGER_SLOTS | c::PARALLELISM_DEFAULT | c::MAX_PARALLELISM | c::CHECKPOINTING_MAX_CONCURRENT => {
-            Kind::PositiveInt
-        }
+        TASKMANAGER_SLOTS | c::PARALLELISM_DEFAULT | c::MAX_PARALLELISM | c::CHECKPOINTING_MAX_CONCURRENT => Kind::PositiveInt,
         REST_SERVER_MAX_CONTENT_LENGTH
         | "rest.client.max-content-length"
         | c::BATCH_SIZE
@@ -118,9 +116,7 @@ fn kind_of(key: &str) -> Kind {
         | "restart-strategy.failure-rate.failure-rate-interval"
         | "restart-strategy.failure-rate.delay" => Kind::Duration,
         JOBMANAGER_MEMORY_PROCESS_SIZE | TASKMANAGER_MEMORY_PROCESS_SIZE => Kind::MemorySize,
-        "restart-strategy.exponential-delay.backoff-multiplier" | "restart-strategy.exponential-delay.jitter-factor" => {
-            Kind::Float
-        }
+        "restart-strategy.exponential-delay.backoff-multiplier" | "restart-strategy.exponential-delay.jitter-factor" => Kind::Float,
         c::RUNTIME_MODE => Kind::OneOf(&["STREAMING", "BATCH", "AUTOMATIC"]),
         c::CHECKPOINTING_MODE => Kind::OneOf(&["EXACTLY_ONCE", "AT_LEAST_ONCE"]),
         c::RESTART_STRATEGY => Kind::OneOf(&[
@@ -231,8 +227,8 @@ impl ClusterConfig {
         let file = conf_dir.join(CONFIG_FILE);
         let mut cfg = match std::fs::read(&file) {
             Ok(bytes) => {
-                let text = String::from_utf8(bytes)
-                    .map_err(|_| Error::Config(format!("{}: the file is not valid UTF-8", file.display())))?;
+                let text =
+                    String::from_utf8(bytes).map_err(|_| Error::Config(format!("{}: the file is not valid UTF-8", file.display())))?;
                 Self::from_yaml_str(&text, &file.display().to_string())?
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => ClusterConfig::default(),
@@ -493,11 +489,7 @@ pub fn read_host_list(path: &Path) -> Result<Option<Vec<String>>> {
 
 /// Parses the content of a `workers`/`masters` file.
 pub fn parse_host_list(text: &str) -> Vec<String> {
-    text.lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim())
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect()
+    text.lines().map(|l| l.split('#').next().unwrap_or("").trim()).filter(|l| !l.is_empty()).map(str::to_string).collect()
 }
 
 type Flat = Vec<(String, String, usize)>;
@@ -584,10 +576,7 @@ fn flatten_map<'a>(
                         Event::SequenceEnd => break,
                         Event::Scalar(v, ..) => items.push(v.to_string()),
                         _ => {
-                            return Err((
-                                Some(span.start.line()),
-                                format!("'{full}': a list may only hold plain values"),
-                            ));
+                            return Err((Some(span.start.line()), format!("'{full}': a list may only hold plain values")));
                         }
                     }
                 }

@@ -117,13 +117,7 @@ pub trait RestBackend: Send + Sync + 'static {
     fn cancel(&self, job: &str) -> Result<(), RestError>;
     /// `POST /jobs/:jobid/savepoints` (`stop: None`) or `POST /jobs/:jobid/stop`
     /// (`stop: Some(drain)`) → trigger id.
-    fn trigger_savepoint(
-        &self,
-        job: &str,
-        target_dir: Option<String>,
-        stop: Option<bool>,
-        cancel_job: bool,
-    ) -> Result<String, RestError>;
+    fn trigger_savepoint(&self, job: &str, target_dir: Option<String>, stop: Option<bool>, cancel_job: bool) -> Result<String, RestError>;
     /// `POST /jobs/:jobid/checkpoints` → trigger id.
     fn trigger_checkpoint(&self, job: &str) -> Result<String, RestError>;
     /// `GET /jobs/:jobid/savepoints/:triggerid` and `GET /jobs/:jobid/checkpoints/:triggerid`.

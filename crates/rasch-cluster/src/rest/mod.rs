@@ -366,29 +366,20 @@ async fn checkpoint_config(State(s): State<AppState>, p: Result<Path<String>, Pa
 async fn checkpoint_details(State(s): State<AppState>, p: Result<Path<(String, String)>, PathRejection>) -> Reply {
     let (job, cid) = two(p)?;
     check_job(&job)?;
-    let id: u64 = cid.parse().map_err(|_| {
-        RestError::bad_request(format!("invalid checkpoint id '{}': expected a non-negative integer", shown(&cid)))
-    })?;
-    found(s.backend.checkpoint_details(&job, id), || {
-        RestError::not_found(format!("checkpoint {id} of job {job} not found"))
-    })
+    let id: u64 = cid
+        .parse()
+        .map_err(|_| RestError::bad_request(format!("invalid checkpoint id '{}': expected a non-negative integer", shown(&cid))))?;
+    found(s.backend.checkpoint_details(&job, id), || RestError::not_found(format!("checkpoint {id} of job {job} not found")))
 }
 
-async fn trigger_checkpoint(
-    State(s): State<AppState>,
-    p: Result<Path<String>, PathRejection>,
-    bytes: Bytes,
-) -> Reply {
+async fn trigger_checkpoint(State(s): State<AppState>, p: Result<Path<String>, PathRejection>, bytes: Bytes) -> Reply {
     let job = one(p)?;
     check_job(&job)?;
     let req: CheckpointTriggerRequest = body(&bytes, "CheckpointTriggerRequestBody")?;
     if let Some(t) = req.checkpoint_type.as_deref()
         && !matches!(t, "CONFIGURED" | "FULL" | "INCREMENTAL")
     {
-        return Err(RestError::bad_request(format!(
-            "invalid checkpointType '{}': expected CONFIGURED, FULL or INCREMENTAL",
-            shown(t)
-        )));
+        return Err(RestError::bad_request(format!("invalid checkpointType '{}': expected CONFIGURED, FULL or INCREMENTAL", shown(t))));
     }
     let id = s.backend.trigger_checkpoint(&job)?;
     Ok(json(StatusCode::ACCEPTED, &TriggerResponse { request_id: id }))
@@ -403,11 +394,7 @@ async fn operation_status(State(s): State<AppState>, p: Result<Path<(String, Str
     })
 }
 
-async fn trigger_savepoint(
-    State(s): State<AppState>,
-    p: Result<Path<String>, PathRejection>,
-    bytes: Bytes,
-) -> Reply {
+async fn trigger_savepoint(State(s): State<AppState>, p: Result<Path<String>, PathRejection>, bytes: Bytes) -> Reply {
     let job = one(p)?;
     check_job(&job)?;
     let req: SavepointTriggerRequest = body(&bytes, "SavepointTriggerRequestBody")?;
@@ -438,9 +425,7 @@ async fn dispose_savepoint(State(s): State<AppState>, bytes: Bytes) -> Reply {
 async fn disposal_status(State(s): State<AppState>, p: Result<Path<String>, PathRejection>) -> Reply {
     let trigger = one(p)?;
     check_trigger(&trigger)?;
-    found(s.backend.disposal_status(&trigger), || {
-        RestError::not_found(format!("no savepoint disposal with trigger id {trigger}"))
-    })
+    found(s.backend.disposal_status(&trigger), || RestError::not_found(format!("no savepoint disposal with trigger id {trigger}")))
 }
 
 async fn taskmanagers(State(s): State<AppState>) -> Response {
@@ -464,9 +449,8 @@ async fn taskmanager(State(s): State<AppState>, p: Result<Path<String>, PathReje
 async fn serve_log(path: Option<std::path::PathBuf>, what: &str) -> Reply {
     use tokio::io::{AsyncReadExt, AsyncSeekExt};
     let path = path.ok_or_else(|| RestError::not_found(format!("no log file for {what}")))?;
-    let mut file = tokio::fs::File::open(&path)
-        .await
-        .map_err(|e| RestError::not_found(format!("the log file of {what} cannot be read: {e}")))?;
+    let mut file =
+        tokio::fs::File::open(&path).await.map_err(|e| RestError::not_found(format!("the log file of {what} cannot be read: {e}")))?;
     let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
     if len > MAX_LOG_BYTES {
         file.seek(std::io::SeekFrom::Start(len - MAX_LOG_BYTES))
@@ -474,10 +458,7 @@ async fn serve_log(path: Option<std::path::PathBuf>, what: &str) -> Reply {
             .map_err(|e| RestError::internal(format!("reading the log of {what}: {e}")))?;
     }
     let mut buf = Vec::with_capacity(len.min(MAX_LOG_BYTES) as usize);
-    file.take(MAX_LOG_BYTES)
-        .read_to_end(&mut buf)
-        .await
-        .map_err(|e| RestError::internal(format!("reading the log of {what}: {e}")))?;
+    file.take(MAX_LOG_BYTES).read_to_end(&mut buf).await.map_err(|e| RestError::internal(format!("reading the log of {what}: {e}")))?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], Body::from(buf)).into_response())
 }
 
@@ -497,9 +478,7 @@ async fn jobmanager_log(State(s): State<AppState>) -> Reply {
 /// True for keys whose values must not be shown (Flink's `GlobalConfiguration.isSensitive`).
 pub fn is_sensitive_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    ["password", "secret", "fs.azure.account.key", "apikey", "api-key", "auth-params", "service-key", "token"]
-        .iter()
-        .any(|s| k.contains(s))
+    ["password", "secret", "fs.azure.account.key", "apikey", "api-key", "auth-params", "service-key", "token"].iter().any(|s| k.contains(s))
 }
 
 async fn jobmanager_config(State(s): State<AppState>) -> Response {
@@ -538,10 +517,9 @@ fn submit_disabled() -> RestError {
 
 fn blob_err(e: BlobError) -> RestError {
     match e {
-        BlobError::TooLarge { limit } => RestError::new(
-            413,
-            format!("the upload exceeds the limit of {limit} bytes (rest.server.max-content-length)"),
-        ),
+        BlobError::TooLarge { limit } => {
+            RestError::new(413, format!("the upload exceeds the limit of {limit} bytes (rest.server.max-content-length)"))
+        }
         BlobError::InvalidId(_) => RestError::bad_request(e.to_string()),
         BlobError::Io { .. } => RestError::internal(e.to_string()),
     }
@@ -655,14 +633,7 @@ async fn run_jar(
         (None, None) => false,
     };
     let savepoint_path = req.savepoint_path.or(q.savepoint_path).filter(|p| !p.is_empty());
-    let jobid = s.backend.submit(SubmitJob {
-        jar_id: id,
-        binary,
-        args,
-        parallelism,
-        savepoint_path,
-        allow_non_restored_state: allow,
-    })?;
+    let jobid = s.backend.submit(SubmitJob { jar_id: id, binary, args, parallelism, savepoint_path, allow_non_restored_state: allow })?;
     Ok(ok(&JarRunResponse { jobid }))
 }
 

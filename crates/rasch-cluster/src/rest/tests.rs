@@ -17,11 +17,7 @@ impl Fixture {
     fn new(tag: &str) -> Self {
         let dir = std::env::temp_dir().join(format!("rasch-rest-test-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        Fixture {
-            backend: Arc::new(InMemoryBackend::new()),
-            blobs: Arc::new(BlobStore::open(dir).unwrap()),
-            opts: RestOptions::default(),
-        }
+        Fixture { backend: Arc::new(InMemoryBackend::new()), blobs: Arc::new(BlobStore::open(dir).unwrap()), opts: RestOptions::default() }
     }
 
     async fn call(&self, method: Method, uri: &str, content_type: Option<&str>, body: Vec<u8>) -> (u16, Vec<u8>) {
@@ -105,10 +101,7 @@ async fn overview_and_config_have_flink_fields() {
     );
     let (s, v) = f.get("/config").await;
     assert_eq!(s, 200);
-    assert_eq!(
-        keys(&v),
-        sorted(&["refresh-interval", "timezone-name", "timezone-offset", "flink-version", "flink-revision", "features"])
-    );
+    assert_eq!(keys(&v), sorted(&["refresh-interval", "timezone-name", "timezone-offset", "flink-version", "flink-revision", "features"]));
     assert_eq!(keys(&v["features"]), sorted(&["web-submit", "web-cancel", "web-rescale", "web-history"]));
     let (s, body) = f.call(Method::GET, "/", None, Vec::new()).await;
     assert_eq!(s, 200);
@@ -270,10 +263,7 @@ async fn taskmanagers_have_flink_fields() {
 #[tokio::test]
 async fn jobmanager_config_masks_secrets() {
     let f = Fixture::new("jmconfig");
-    f.backend.set_config(vec![
-        ("rest.port".into(), "8081".into()),
-        ("security.cluster.secret".into(), "hunter2".into()),
-    ]);
+    f.backend.set_config(vec![("rest.port".into(), "8081".into()), ("security.cluster.secret".into(), "hunter2".into())]);
     let (s, v) = f.get("/jobmanager/config").await;
     assert_eq!(s, 200);
     assert_eq!(v[0], serde_json::json!({"key": "rest.port", "value": "8081"}));

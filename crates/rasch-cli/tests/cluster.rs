@@ -63,8 +63,9 @@ impl TestCluster {
             dir.join("conf/config.yaml"),
             format!(
                 "jobmanager:\n  rpc:\n    address: 127.0.0.1\n    port: {rpc}\nrest.port: {rest}\ntaskmanager.numberOfTaskSlots: {slots}\n\
-                 heartbeat.interval: 200\nheartbeat.timeout: 3000\nrest.server.max-content-length: 1073741824\n\
+                 heartbeat.interval: 200\n{}rest.server.max-content-length: 1073741824\n\
                  blob.storage.directory: {}\nenv.log.dir: {}\nenv.pid.dir: {}\n{extra}",
+                if extra.contains("heartbeat.timeout") { "" } else { "heartbeat.timeout: 3000\n" },
                 dir.join("blobs").display(),
                 dir.join("log").display(),
                 dir.join("pid").display()
@@ -373,6 +374,16 @@ fn list_cancel_and_stop_with_savepoint_then_resume_at_another_parallelism() {
     // Stop the first with a savepoint after a while, resume it at parallelism 3.
     wait_until("a few checkpoints", Duration::from_secs(20), || cluster.completed_checkpoints(&job) >= 2);
     let savepoints = cluster.dir.join("savepoints");
+    // A manual checkpoint and a savepoint that leaves the job running; the savepoint is disposed.
+    let text = cluster.rasch_ok(&["checkpoint", &job]);
+    assert!(text.to_lowercase().contains("checkpoint"), "{text}");
+    let text = cluster.rasch_ok(&["savepoint", &job, savepoints.to_str().unwrap()]);
+    let kept =
+        text.lines().find_map(|l| l.strip_prefix("Savepoint completed. Path: ")).unwrap_or_else(|| panic!("{text}")).trim().to_string();
+    assert!(Path::new(&kept).join("_metadata").exists(), "{kept}");
+    assert_eq!(cluster.job_state(&job), "RUNNING");
+    cluster.rasch_ok(&["savepoint", "-d", &kept]);
+    wait_until("the disposed savepoint to vanish", Duration::from_secs(10), || !Path::new(&kept).exists());
     let text = cluster.rasch_ok(&["stop", "--savepoint-path", savepoints.to_str().unwrap(), &job]);
     let path =
         text.lines().find_map(|l| l.strip_prefix("Savepoint completed. Path: ")).unwrap_or_else(|| panic!("{text}")).trim().to_string();
@@ -528,4 +539,46 @@ fn garbage_on_the_ports_is_refused_and_the_cluster_keeps_working() {
         "3",
     ]);
     assert_same(&committed_lines(&[out.as_path()]), &rolling_sums(5000, 3));
+}
+
+#[test]
+fn a_taskmanager_that_stops_answering_is_declared_lost_and_the_job_moves() {
+    let cluster = TestCluster::start(
+        "hang",
+        2,
+        2,
+        "heartbeat.timeout: 1500\nrestart-strategy.type: fixed-delay\nrestart-strategy.fixed-delay.attempts: 5\nrestart-strategy.fixed-delay.delay: 200 ms\n",
+    );
+    let out = cluster.dir.join("sums");
+    let (n, keys) = (50_000u64, 11u64);
+    let text = cluster.rasch_ok(&[
+        "run",
+        "-d",
+        "-p",
+        "2",
+        example("rolling_sum").to_str().unwrap(),
+        "--",
+        "--output",
+        out.to_str().unwrap(),
+        "--count",
+        &n.to_string(),
+        "--keys",
+        &keys.to_string(),
+        "--rate",
+        "10000",
+        "--checkpoint-interval",
+        "200",
+    ]);
+    let job = job_id(&text);
+    cluster.wait_for_state(&job, "RUNNING", Duration::from_secs(30));
+    wait_until("a completed checkpoint", Duration::from_secs(30), || cluster.completed_checkpoints(&job) >= 1);
+    // Freeze the second TaskManager: no more heartbeats, but its worker process lives on.
+    let pid = cluster.taskmanagers[1].id().to_string();
+    assert!(Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
+    cluster.wait_for_taskmanagers(1);
+    cluster.wait_for_state(&job, "FINISHED", Duration::from_secs(60));
+    let _ = Command::new("kill").args(["-CONT", &pid]).status();
+    assert_same(&committed_lines(&[out.as_path()]), &rolling_sums(n, keys));
+    let exceptions = cluster.get_json(&format!("/jobs/{job}/exceptions")).unwrap();
+    assert!(exceptions.to_string().contains("lost"), "{exceptions}");
 }

@@ -130,6 +130,8 @@ struct Attempt<'a> {
 struct WorkerLink {
     taskmanager: String,
     tx: Sender<ToWorker>,
+    /// The connection, to cut it when the worker's TaskManager is lost.
+    stream: std::net::TcpStream,
 }
 
 impl Attempt<'_> {
@@ -227,8 +229,8 @@ impl Attempt<'_> {
                 .enumerate()
                 .flat_map(|(v, p)| p.iter().enumerate().filter(|(_, x)| **x as usize == w).map(move |(j, _)| (v, j)))
                 .collect();
-            let tx = self.start_link(conn, &deployment, tasks, events_tx.clone(), &taskmanagers[w])?;
-            links[w] = Some(WorkerLink { taskmanager: taskmanagers[w].clone(), tx });
+            let (tx, stream) = self.start_link(conn, &deployment, tasks, events_tx.clone(), &taskmanagers[w])?;
+            links[w] = Some(WorkerLink { taskmanager: taskmanagers[w].clone(), tx, stream });
         }
         drop(events_tx);
         let links: Vec<WorkerLink> =
@@ -265,8 +267,39 @@ impl Attempt<'_> {
             links.len(),
             links.iter().map(|l| l.taskmanager.as_str()).collect::<Vec<_>>().join(", ")
         ));
-        supervisor.supervise(self.info, tasks, &events_rx, &cancel_all, self.opts)?;
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        self.watch_taskmanagers(&links, done.clone())?;
+        let outcome = supervisor.supervise(self.info, tasks, &events_rx, &cancel_all, self.opts);
+        done.store(true, std::sync::atomic::Ordering::Release);
+        outcome?;
         Ok(self.result())
+    }
+
+    /// A TaskManager that is lost (closed connection, missed heartbeats) takes its workers'
+    /// tasks with it: their connections are cut, so their readers fail those tasks and the
+    /// attempt fails over — even if a worker process of a hung TaskManager is still running.
+    fn watch_taskmanagers(&self, links: &[WorkerLink], done: Arc<std::sync::atomic::AtomicBool>) -> Result<()> {
+        let watched: Vec<(String, std::net::TcpStream)> = links
+            .iter()
+            .map(|l| l.stream.try_clone().map(|s| (l.taskmanager.clone(), s)))
+            .collect::<std::io::Result<_>>()
+            .map_err(|e| Error::io("cloning a worker connection", e))?;
+        let cluster = self.cluster.clone();
+        std::thread::Builder::new()
+            .name("taskmanager watch".into())
+            .spawn(move || {
+                while !done.load(std::sync::atomic::Ordering::Acquire) {
+                    let alive: HashSet<String> = cluster.state.lock().map(|s| s.taskmanagers.keys().cloned().collect()).unwrap_or_default();
+                    for (tm, stream) in &watched {
+                        if !alive.contains(tm) {
+                            let _ = stream.shutdown(std::net::Shutdown::Both);
+                        }
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            })
+            .map_err(|e| Error::io("starting the TaskManager watch", e))?;
+        Ok(())
     }
 
     fn send_to_taskmanager(&self, tm: &str, msg: ToTaskManager) -> Result<()> {
@@ -327,8 +360,9 @@ impl Attempt<'_> {
         tasks: Vec<(usize, usize)>,
         events: Sender<TaskEvent>,
         taskmanager: &str,
-    ) -> Result<Sender<ToWorker>> {
+    ) -> Result<(Sender<ToWorker>, std::net::TcpStream)> {
         let mut writer = conn.stream;
+        let handle = writer.try_clone().map_err(|e| Error::io("cloning a worker connection", e))?;
         write_message(&mut writer, &ToWorker::Deploy(Box::new(deployment.clone())))?;
         let reader = writer.try_clone().map_err(|e| Error::io("cloning a worker connection", e))?;
         let (tx, rx) = crossbeam_channel::unbounded::<ToWorker>();
@@ -348,7 +382,7 @@ impl Attempt<'_> {
             .name(format!("from worker {}", conn.worker))
             .spawn(move || read_worker(reader, &job, &where_, tasks, &events))
             .map_err(|e| Error::io("starting a worker reader", e))?;
-        Ok(tx)
+        Ok((tx, handle))
     }
 
     /// Stops what is left of the attempt's workers and gives the slots back.
@@ -409,7 +443,7 @@ fn read_worker(stream: std::net::TcpStream, job: &JobEntry, where_: &str, tasks:
     let lost = loop {
         let msg = match read_message::<_, FromWorker>(&mut reader, MAX_FRAME) {
             Ok(Some(m)) => m,
-            Ok(None) => break format!("{where_} closed its connection"),
+            Ok(None) => break format!("{where_} was lost (its connection closed; is its TaskManager gone?)"),
             Err(e) => break format!("{where_} was lost: {e}"),
         };
         let event = match msg {

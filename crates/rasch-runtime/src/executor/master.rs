@@ -160,15 +160,23 @@ pub(super) fn run_attempt(
                 if let Some(done) = coordinator.ack(vertex, subtask, parallelism, checkpoint_id, operators, Instant::now()) {
                     monitor.record(coordinator.stats.last().map(std::slice::from_ref).unwrap_or(&[]));
                     let id = done.barrier.id;
+                    let mut done = done;
                     if done.barrier.kind == SnapshotKind::Savepoint {
                         if let Some(req) = savepoint.take() {
                             let written = write_savepoint(&req.dir, durable.job_id, &job.name, id, &done.files);
                             let _ = req.reply.send(written);
                         }
                     } else {
+                        // New incremental deltas become shared files (durable, or in memory).
+                        let filed = store.file_increments(&mut done.files, durable.storage);
                         if let Some(storage) = durable.storage {
                             // A checkpoint that cannot be persisted does not count as completed.
-                            if let Err(e) = write_checkpoint(storage, &job.name, id, &done.files) {
+                            let written = filed.and_then(|shared| {
+                                write_checkpoint(storage, &job.name, id, &done.files).inspect_err(|_| {
+                                    shared.iter().for_each(|name| drop(storage.discard_shared(name)));
+                                })
+                            });
+                            if let Err(e) = written {
                                 failure.get_or_insert(e);
                                 cancel.cancel();
                                 cancel_deadline = Some(Instant::now() + CANCEL_GRACE);
@@ -181,7 +189,10 @@ pub(super) fn run_attempt(
                                 }
                             }
                         }
-                        store.add(CompletedCheckpoint { id, files: done.files });
+                        let unused = store.add(CompletedCheckpoint { id, files: done.files });
+                        if let Some(storage) = durable.storage {
+                            unused.iter().for_each(|name| drop(storage.discard_shared(name)));
+                        }
                     }
                     for t in &tasks {
                         let _ = t.control.send(TaskControl::Complete(id));

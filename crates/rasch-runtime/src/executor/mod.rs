@@ -178,6 +178,7 @@ pub fn execute_with(
                 // A finished job's checkpoints are of no further use.
                 if let Some(storage) = &storage {
                     written.iter().for_each(|id| drop(storage.discard(*id)));
+                    store.shared_files().iter().for_each(|name| drop(storage.discard_shared(name)));
                 }
                 result.net_runtime = start.elapsed();
                 result.restarts = attempt;
@@ -187,6 +188,7 @@ pub fn execute_with(
             Err(Error::Cancelled) => {
                 if let Some(storage) = storage.as_ref().filter(|_| !cp.retain_on_cancellation) {
                     written.iter().for_each(|id| drop(storage.discard(*id)));
+                    store.shared_files().iter().for_each(|name| drop(storage.discard_shared(name)));
                 }
                 return Err(Error::Cancelled);
             }
@@ -196,7 +198,7 @@ pub fn execute_with(
                     attempt += 1;
                     monitor.restarted();
                     // Restart from the newest completed checkpoint (or the savepoint we started from).
-                    if let Some(plan) = store.latest_plan() {
+                    if let Some(plan) = store.latest_plan(storage.as_ref())? {
                         restored = Some(plan);
                     }
                     let _ = e;

@@ -156,7 +156,7 @@ mod tests {
         let storage = CheckpointStorage::new(dir.to_str().unwrap(), "job").unwrap();
         let shared = dir.join("job/shared");
         let mut store = CheckpointStore::new(2);
-        let mut add = |store: &mut CheckpointStore, mut c: CompletedCheckpoint| {
+        let add = |store: &mut CheckpointStore, mut c: CompletedCheckpoint| {
             store.file_increments(&mut c.files, Some(&storage)).unwrap();
             assert!(c.files[0].operators[0].1.increment.as_ref().unwrap().delta.is_none(), "the bytes moved to a shared file");
             let unused = store.add(c);

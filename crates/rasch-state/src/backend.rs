@@ -88,7 +88,12 @@ fn group_of<G>(groups: &mut [G], first: usize, key_group: usize) -> Result<&mut 
 
 /// Writes every dirty cached entry to the engine in one batch; with `evict`, then drops half of
 /// the cache (every other entry of each group).
-fn write_back<K: Key, N: Namespace, V: StateValue>(groups: &mut [Group<K, N, V>], lsm: &mut LsmTable, first: usize, evict: bool) -> Result<()> {
+fn write_back<K: Key, N: Namespace, V: StateValue>(
+    groups: &mut [Group<K, N, V>],
+    lsm: &mut LsmTable,
+    first: usize,
+    evict: bool,
+) -> Result<()> {
     let mut batch = lsm.store.keyspace.batch();
     // Alternates over all groups, so that groups holding a single entry are evicted too.
     let mut keep = false;
@@ -295,8 +300,14 @@ trait AnyTable {
     fn restore_group(&mut self, key_group: usize, bytes: &[u8]) -> Result<()>;
     /// (lsm, after `flush`) Adds this table's changes since the last completed checkpoint — or,
     /// for a base, all its entries — to `out`, and files them under `checkpoint_id`.
-    fn delta(&mut self, name: &str, base: bool, checkpoint_id: u64, range: KeyGroupRange, out: &mut BTreeMap<u32, Vec<TableDelta>>)
-    -> Result<()>;
+    fn delta(
+        &mut self,
+        name: &str,
+        base: bool,
+        checkpoint_id: u64,
+        range: KeyGroupRange,
+        out: &mut BTreeMap<u32, Vec<TableDelta>>,
+    ) -> Result<()>;
     /// (lsm) Incremental checkpoint `checkpoint_id` completed: forget the changes it holds.
     fn complete(&mut self, checkpoint_id: u64);
 }
@@ -480,7 +491,8 @@ impl<K: Key> KeyedStateBackend<K> {
         static INSTANCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let token = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
             ^ INSTANCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).rotate_right(17);
-        let clean: String = label.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).take(40).collect();
+        let clean: String =
+            label.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).take(40).collect();
         Ok(KeyedStateBackend {
             range,
             max_parallelism,

@@ -70,9 +70,12 @@ enum Materialized {
     Entries(std::collections::BTreeMap<ByteBuf, ByteBuf>),
 }
 
+/// Canonical state tables of one key group: `(key group, [(state name, bytes)])`.
+pub type GroupTables = (u32, Vec<(String, ByteBuf)>);
+
 /// Replays `deltas` (a base first, then deltas in checkpoint order) into canonical per-key-group
 /// tables `(key group, [(state name, bytes)])`, the same encoding the hashmap backend writes.
-pub fn materialize(deltas: &[KeyedDelta]) -> Result<Vec<(u32, Vec<(String, ByteBuf)>)>, String> {
+pub fn materialize(deltas: &[KeyedDelta]) -> Result<Vec<GroupTables>, String> {
     use std::collections::BTreeMap;
     let mut tables: BTreeMap<(u32, String), Materialized> = BTreeMap::new();
     for delta in deltas {
@@ -97,7 +100,7 @@ pub fn materialize(deltas: &[KeyedDelta]) -> Result<Vec<(u32, Vec<(String, ByteB
             }
         }
     }
-    let mut out: Vec<(u32, Vec<(String, ByteBuf)>)> = Vec::new();
+    let mut out: Vec<GroupTables> = Vec::new();
     for ((kg, name), table) in tables {
         let bytes = match table {
             Materialized::Canonical(c) => c,

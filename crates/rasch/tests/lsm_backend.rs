@@ -51,7 +51,12 @@ fn counts(lines: impl IntoIterator<Item = String>) -> HashMap<String, usize> {
 
 fn diff(got: &HashMap<String, usize>, expected: &HashMap<String, usize>) -> String {
     let wrong: Vec<_> = expected.iter().filter(|(k, v)| got.get(*k) != Some(v)).take(3).map(|(k, v)| (k, v, got.get(k))).collect();
-    format!("{} of {} lines differ ({} got), e.g. {wrong:?}", expected.iter().filter(|(k, v)| got.get(*k) != Some(v)).count(), expected.len(), got.len())
+    format!(
+        "{} of {} lines differ ({} got), e.g. {wrong:?}",
+        expected.iter().filter(|(k, v)| got.get(*k) != Some(v)).count(),
+        expected.len(),
+        got.len()
+    )
 }
 
 fn lsm_env(parallelism: usize, incremental: bool) -> StreamEnv {

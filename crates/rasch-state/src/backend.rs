@@ -4,7 +4,7 @@
 //! cache deserialized entries in front of an embedded LSM tree (`lsm.rs`), which also provides
 //! incremental checkpoints.
 
-use crate::lsm::{LsmStore, LsmTable, lsm_err};
+use crate::lsm::{Change, LsmStore, LsmTable, lsm_err};
 use crate::options::{BackendKind, BackendOptions};
 use crate::snapshot::{Increment, KeyedDelta, TableDelta};
 use crate::ttl::{StateTtlConfig, TtlUpdateType};
@@ -102,10 +102,11 @@ fn write_back<K: Key, N: Namespace, V: StateValue>(
             lsm.make_key(first + i, k, ns)?;
             let value = postcard::to_allocvec(&(&e.value, e.touched))?;
             lsm.note_size(lsm.key.len() + value.len());
-            batch.insert(&lsm.store.part, lsm.key.as_slice(), value);
             if lsm.store.incremental {
-                lsm.changed.insert(lsm.key.clone().into_boxed_slice(), 0);
+                let kept: Box<[u8]> = value.as_slice().into();
+                lsm.record(Change::Put(kept));
             }
+            batch.insert(&lsm.store.part, lsm.key.as_slice(), value);
             e.dirty = false;
             e.in_lsm = true;
         }
@@ -403,18 +404,23 @@ impl<K: Key, N: Namespace, V: StateValue> AnyTable for StateTable<K, N, V> {
                 }
             }
         } else {
-            for key in lsm.changed.keys() {
+            for (key, c) in &lsm.changed {
                 let kg = u16::from_be_bytes([key[0], key[1]]) as u32;
                 let t = tables.entry(kg).or_insert_with(new_table);
-                match lsm.store.part.get(key).map_err(lsm_err)? {
-                    Some(v) => t.puts.push((ByteBuf::from(key[4..].to_vec()), ByteBuf::from(v.to_vec()))),
+                let value = match &c.change {
+                    Change::Put(v) => Some(v.to_vec()),
+                    Change::Removed => None,
+                    Change::Written => lsm.store.part.get(key).map_err(lsm_err)?.map(|v| v.to_vec()),
+                };
+                match value {
+                    Some(v) => t.puts.push((ByteBuf::from(key[4..].to_vec()), ByteBuf::from(v))),
                     None => t.removed.push(ByteBuf::from(key[4..].to_vec())),
                 }
             }
         }
-        for epoch in lsm.changed.values_mut() {
-            if *epoch == 0 {
-                *epoch = checkpoint_id;
+        for c in lsm.changed.values_mut() {
+            if c.epoch == 0 {
+                c.epoch = checkpoint_id;
             }
         }
         for (kg, t) in tables {
@@ -424,7 +430,7 @@ impl<K: Key, N: Namespace, V: StateValue> AnyTable for StateTable<K, N, V> {
     }
     fn complete(&mut self, checkpoint_id: u64) {
         if let Some(lsm) = self.lsm.as_mut() {
-            lsm.changed.retain(|_, epoch| *epoch == 0 || *epoch > checkpoint_id);
+            lsm.forget_changes(checkpoint_id);
         }
     }
 }

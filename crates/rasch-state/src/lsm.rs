@@ -35,6 +35,23 @@ pub(crate) fn lsm_err(e: impl std::fmt::Display) -> Error {
     Error::Internal(format!("lsm state backend: {e}"))
 }
 
+/// What happened to an engine key since the last completed checkpoint.
+pub(crate) enum Change {
+    /// Written with these value bytes (kept so that a delta needs no engine read).
+    Put(Box<[u8]>),
+    /// Written; its bytes were not kept (over the budget for kept changes): read the engine.
+    Written,
+    /// Deleted.
+    Removed,
+}
+
+/// A changed engine key: the change, and 0 or the id of the first incremental checkpoint that
+/// included it.
+pub(crate) struct Changed {
+    pub(crate) change: Change,
+    pub(crate) epoch: u64,
+}
+
 /// The engine of one backend instance, shared by its tables.
 pub(crate) struct LsmStore {
     pub(crate) keyspace: fjall::Keyspace,
@@ -47,19 +64,25 @@ pub(crate) struct LsmStore {
     pub(crate) used: AtomicUsize,
     /// Whether changes are tracked for incremental checkpoints.
     pub(crate) incremental: bool,
+    /// Bytes of changed values kept for the next incremental checkpoint, at most
+    /// `changes_budget` (an eighth of the memory budget).
+    pub(crate) changes_used: AtomicUsize,
+    pub(crate) changes_budget: usize,
     pub(crate) dir: PathBuf,
 }
 
 impl LsmStore {
     /// Opens a fresh engine in a new directory; half the memory budget goes to the entry cache,
-    /// the other half to the engine's write buffers and block cache.
+    /// an eighth to the values of changes kept for incremental checkpoints (if enabled), the
+    /// rest to the engine's write buffers and block cache.
     pub(crate) fn open(options: &BackendOptions) -> Result<Arc<Self>> {
         let base = options.local_dir.clone().unwrap_or_else(std::env::temp_dir);
         let seq = STORE_SEQ.fetch_add(1, Ordering::Relaxed);
         let dir = base.join(format!("rasch-lsm-{}-{seq}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(format!("creating the lsm state directory {}", dir.display()), e))?;
         let budget = options.memory_budget.max(64 << 10);
-        let engine = budget / 2;
+        let changes_budget = if options.incremental { budget / 8 } else { 0 };
+        let engine = budget / 2 - changes_budget;
         // Local state is rebuilt from checkpoints after a failure, never from these files:
         // no fsync, and the directory is deleted when the keyspace closes.
         let keyspace = fjall::Config::new(&dir)
@@ -87,6 +110,8 @@ impl LsmStore {
             tables: AtomicUsize::new(0),
             used: AtomicUsize::new(0),
             incremental: options.incremental,
+            changes_used: AtomicUsize::new(0),
+            changes_budget: changes_budget as usize,
             dir,
         }))
     }
@@ -106,9 +131,8 @@ pub(crate) struct LsmTable {
     pub(crate) avg_serialized: usize,
     /// What this table last added to `store.used`.
     reported: usize,
-    /// Engine keys changed since the last completed checkpoint → 0, or the id of the first
-    /// incremental checkpoint whose delta holds the change.
-    pub(crate) changed: hashbrown::HashMap<Box<[u8]>, u64, FastHasher>,
+    /// Engine keys changed since the last completed checkpoint.
+    pub(crate) changed: hashbrown::HashMap<Box<[u8]>, Changed, FastHasher>,
 }
 
 impl LsmTable {
@@ -171,10 +195,39 @@ impl LsmTable {
     /// Deletes the current key from the engine.
     pub(crate) fn delete_current(&mut self) -> Result<()> {
         self.store.part.remove(self.key.as_slice()).map_err(lsm_err)?;
-        if self.store.incremental {
-            self.changed.insert(self.key.clone().into_boxed_slice(), 0);
-        }
+        self.record(Change::Removed);
         Ok(())
+    }
+
+    /// Records a change of the current key (with incremental checkpoints).
+    pub(crate) fn record(&mut self, change: Change) {
+        if !self.store.incremental {
+            return;
+        }
+        let change = match change {
+            Change::Put(v) if self.store.changes_used.load(Ordering::Relaxed) + v.len() > self.store.changes_budget => Change::Written,
+            Change::Put(v) => {
+                self.store.changes_used.fetch_add(v.len(), Ordering::Relaxed);
+                Change::Put(v)
+            }
+            other => other,
+        };
+        let old = self.changed.insert(self.key.clone().into_boxed_slice(), Changed { change, epoch: 0 });
+        if let Some(Changed { change: Change::Put(v), .. }) = old {
+            self.store.changes_used.fetch_sub(v.len(), Ordering::Relaxed);
+        }
+    }
+
+    /// Forgets the changes incremental checkpoint `checkpoint_id` (now completed) included.
+    pub(crate) fn forget_changes(&mut self, checkpoint_id: u64) {
+        let used = &self.store.changes_used;
+        self.changed.retain(|_, c| {
+            let keep = c.epoch == 0 || c.epoch > checkpoint_id;
+            if !keep && let Change::Put(v) = &c.change {
+                used.fetch_sub(v.len(), Ordering::Relaxed);
+            }
+            keep
+        });
     }
 }
 
@@ -182,6 +235,8 @@ impl Drop for LsmTable {
     fn drop(&mut self) {
         self.cached = 0;
         self.report();
+        let kept: usize = self.changed.values().map(|c| if let Change::Put(v) = &c.change { v.len() } else { 0 }).sum();
+        self.store.changes_used.fetch_sub(kept, Ordering::Relaxed);
         self.store.tables.fetch_sub(1, Ordering::Relaxed);
     }
 }

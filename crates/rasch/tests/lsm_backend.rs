@@ -136,13 +136,21 @@ fn state_far_larger_than_the_memory_budget_gives_the_exact_output_within_the_bud
 
 #[test]
 fn incremental_checkpoints_recover_exactly_once_after_injected_failures() {
+    // With a checkpoint directory (shared files on disk) and in memory.
+    recover(true);
+    recover(false);
+}
+
+fn recover(durable: bool) {
     const N: u64 = 40_000;
     const KEYS: u64 = 3_000;
-    let dir = temp_dir("recovery");
+    let dir = temp_dir(&format!("recovery-{durable}"));
     let injected = Arc::new(AtomicU32::new(0));
     let env = lsm_env(2, true);
     env.enable_checkpointing(Duration::from_millis(20));
-    env.set_config("execution.checkpointing.dir", dir.as_str());
+    if durable {
+        env.set_config("execution.checkpointing.dir", dir.as_str());
+    }
     env.set_config("execution.checkpointing.num-retained", "2");
     env.set_config("restart-strategy.type", "fixed-delay");
     env.set_config("restart-strategy.fixed-delay.attempts", "100");
@@ -166,11 +174,19 @@ fn incremental_checkpoints_recover_exactly_once_after_injected_failures() {
         .process(Count { state: ValueState::new("count") })
         .sink_to(sink.clone());
     let result = env.execute("lsm incremental recovery").unwrap();
-    assert!(result.restarts() >= 4, "only {} restarts", result.restarts());
-    assert!(result.completed_checkpoints() >= 3, "only {} checkpoints", result.completed_checkpoints());
+    assert!(result.restarts() >= 4, "durable={durable}: only {} restarts", result.restarts());
+    assert!(result.completed_checkpoints() >= 3, "durable={durable}: only {} checkpoints", result.completed_checkpoints());
     let got = counts(sink.committed.lock().unwrap().clone());
     let expected = expected(N, KEYS);
-    assert!(got == expected, "{}", diff(&got, &expected));
+    assert!(got == expected, "durable={durable}: {}", diff(&got, &expected));
+    if durable {
+        let left = std::fs::read_dir(std::path::Path::new(&dir))
+            .unwrap()
+            .flatten()
+            .flat_map(|job| std::fs::read_dir(job.path().join("shared")).into_iter().flatten())
+            .count();
+        assert_eq!(left, 0, "a finished job's shared files are deleted");
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -299,16 +299,10 @@ trait AnyTable {
     fn flush(&mut self) -> Result<()>;
     fn snapshot_group(&self, key_group: usize) -> Result<Option<Vec<u8>>>;
     fn restore_group(&mut self, key_group: usize, bytes: &[u8]) -> Result<()>;
-    /// (lsm, after `flush`) Adds this table's changes since the last completed checkpoint — or,
-    /// for a base, all its entries — to `out`, and files them under `checkpoint_id`.
-    fn delta(
-        &mut self,
-        name: &str,
-        base: bool,
-        checkpoint_id: u64,
-        range: KeyGroupRange,
-        out: &mut BTreeMap<u32, Vec<TableDelta>>,
-    ) -> Result<()>;
+    /// (lsm, after `flush`) What this table's part of incremental checkpoint `checkpoint_id`
+    /// holds — its changes since the last completed checkpoint or, for a base, all its entries —
+    /// to be read from an engine snapshot later; the changes are filed under `checkpoint_id`.
+    fn delta(&mut self, name: &str, base: bool, checkpoint_id: u64) -> Option<TableJob>;
     /// (lsm) Incremental checkpoint `checkpoint_id` completed: forget the changes it holds.
     fn complete(&mut self, checkpoint_id: u64);
 }
@@ -384,54 +378,93 @@ impl<K: Key, N: Namespace, V: StateValue> AnyTable for StateTable<K, N, V> {
         }
         Ok(())
     }
-    fn delta(
-        &mut self,
-        name: &str,
-        base: bool,
-        checkpoint_id: u64,
-        range: KeyGroupRange,
-        out: &mut BTreeMap<u32, Vec<TableDelta>>,
-    ) -> Result<()> {
-        let Some(lsm) = self.lsm.as_mut() else { return Ok(()) };
-        let mut tables: BTreeMap<u32, TableDelta> = BTreeMap::new();
-        let new_table = || TableDelta { name: name.to_string(), ..Default::default() };
-        if base {
-            for kg in range.iter() {
-                for kv in lsm.store.part.prefix(lsm.prefix(kg)) {
-                    let (k, v) = kv.map_err(lsm_err)?;
-                    let t = tables.entry(kg as u32).or_insert_with(new_table);
-                    t.puts.push((ByteBuf::from(k[4..].to_vec()), ByteBuf::from(v.to_vec())));
-                }
-            }
-        } else {
-            for (key, c) in &lsm.changed {
-                let kg = u16::from_be_bytes([key[0], key[1]]) as u32;
-                let t = tables.entry(kg).or_insert_with(new_table);
-                let value = match &c.change {
-                    Change::Put(v) => Some(v.to_vec()),
-                    Change::Removed => None,
-                    Change::Written => lsm.store.part.get(key).map_err(lsm_err)?.map(|v| v.to_vec()),
-                };
-                match value {
-                    Some(v) => t.puts.push((ByteBuf::from(key[4..].to_vec()), ByteBuf::from(v))),
-                    None => t.removed.push(ByteBuf::from(key[4..].to_vec())),
-                }
-            }
-        }
+    fn delta(&mut self, name: &str, base: bool, checkpoint_id: u64) -> Option<TableJob> {
+        let lsm = self.lsm.as_mut()?;
+        let changes = if base { Vec::new() } else { lsm.changed.iter().map(|(k, c)| (k.clone(), c.change.clone())).collect() };
         for c in lsm.changed.values_mut() {
             if c.epoch == 0 {
                 c.epoch = checkpoint_id;
             }
         }
-        for (kg, t) in tables {
-            out.entry(kg).or_default().push(t);
-        }
-        Ok(())
+        Some(TableJob { name: name.to_string(), id: lsm.id, base, changes })
     }
     fn complete(&mut self, checkpoint_id: u64) {
         if let Some(lsm) = self.lsm.as_mut() {
             lsm.forget_changes(checkpoint_id);
         }
+    }
+}
+
+/// One table's part of an incremental checkpoint, built from an engine snapshot.
+struct TableJob {
+    name: String,
+    id: u16,
+    base: bool,
+    /// (Not for a base) the changed engine keys.
+    changes: Vec<(Box<[u8]>, Change)>,
+}
+
+/// An incremental checkpoint taken at the barrier: the chain it builds on, an engine snapshot
+/// and what to read from it. [`finish`](Self::finish) builds the delta — it may run on another
+/// thread, while the task goes on processing records.
+pub struct PendingIncrement {
+    chain: Vec<String>,
+    name: String,
+    range: KeyGroupRange,
+    snapshot: fjall::Snapshot,
+    jobs: Vec<TableJob>,
+    /// Restored state not declared yet, stored whole in a base.
+    canonical: Vec<(u32, TableDelta)>,
+    /// The delta's size, for the chain's base-or-delta decision.
+    size: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl PendingIncrement {
+    /// Reads the changes (or, for a base, every entry) from the engine snapshot and encodes the
+    /// delta.
+    pub fn finish(self) -> Result<Increment> {
+        let mut groups: BTreeMap<u32, Vec<TableDelta>> = BTreeMap::new();
+        for job in self.jobs {
+            let mut tables: BTreeMap<u32, TableDelta> = BTreeMap::new();
+            let new_table = || TableDelta { name: job.name.clone(), ..Default::default() };
+            if job.base {
+                let [c, d] = job.id.to_be_bytes();
+                for kg in self.range.iter() {
+                    let [a, b] = (kg as u16).to_be_bytes();
+                    for kv in self.snapshot.prefix([a, b, c, d]) {
+                        let (k, v) = kv.map_err(lsm_err)?;
+                        let t = tables.entry(kg as u32).or_insert_with(new_table);
+                        t.puts.push((ByteBuf::from(k[4..].to_vec()), ByteBuf::from(v.to_vec())));
+                    }
+                }
+            } else {
+                for (key, change) in &job.changes {
+                    let kg = u16::from_be_bytes([key[0], key[1]]) as u32;
+                    let t = tables.entry(kg).or_insert_with(new_table);
+                    let value = match change {
+                        Change::Put(v) => Some(v.to_vec()),
+                        Change::Removed => None,
+                        Change::Written => self.snapshot.get(key).map_err(lsm_err)?.map(|v| v.to_vec()),
+                    };
+                    match value {
+                        Some(v) => t.puts.push((ByteBuf::from(key[4..].to_vec()), ByteBuf::from(v))),
+                        None => t.removed.push(ByteBuf::from(key[4..].to_vec())),
+                    }
+                }
+            }
+            for (kg, t) in tables {
+                groups.entry(kg).or_default().push(t);
+            }
+        }
+        for (kg, t) in self.canonical {
+            groups.entry(kg).or_default().push(t);
+        }
+        let delta = KeyedDelta {
+            groups: groups.into_iter().map(|(key_group, tables)| crate::snapshot::GroupDelta { key_group, tables }).collect(),
+        };
+        let bytes = postcard::to_allocvec(&delta)?;
+        self.size.store(bytes.len(), std::sync::atomic::Ordering::Relaxed);
+        Ok(Increment { chain: self.chain, name: self.name, delta: Some(ByteBuf::from(bytes)) })
     }
 }
 
@@ -446,12 +479,16 @@ struct Slot {
 /// Incremental checkpoints longer than this many deltas after their base start a new base.
 const MAX_DELTA_CHAIN: usize = 8;
 
+/// A checkpoint of the chain: id, shared file name, whether it is a base, its size (set when
+/// its delta is built).
+type ChainLink = (u64, String, bool, Arc<std::sync::atomic::AtomicUsize>);
+
 /// The incremental checkpoints of one backend: the completed chain (base first) and the
-/// snapshots in flight, as (checkpoint id, shared file name, is a base, bytes).
+/// snapshots in flight.
 #[derive(Default)]
 struct Chain {
-    completed: Vec<(u64, String, bool, usize)>,
-    in_flight: Vec<(u64, String, bool, usize)>,
+    completed: Vec<ChainLink>,
+    in_flight: Vec<ChainLink>,
     /// The next incremental snapshot must be a base (after a restore, or once restored state
     /// was declared and moved into the engine).
     need_base: bool,
@@ -632,40 +669,43 @@ impl<K: Key> KeyedStateBackend<K> {
     /// changes of failed ones are carried over), or — for the first checkpoint, after a restore,
     /// or once the chain is long or its deltas outgrow its base — a new full base.
     pub fn snapshot_increment(&mut self, checkpoint_id: u64) -> Result<Increment> {
-        if !self.incremental() {
+        self.start_increment(checkpoint_id)?.finish()
+    }
+
+    /// Like [`snapshot_increment`](Self::snapshot_increment), but only the part that must
+    /// happen at the barrier: changed cache entries are written to the engine and an engine
+    /// snapshot is taken; the returned [`PendingIncrement`] reads and encodes the delta later.
+    pub fn start_increment(&mut self, checkpoint_id: u64) -> Result<PendingIncrement> {
+        let Some(store) = self.store.clone().filter(|_| self.options.incremental) else {
             return Err(Error::Internal("incremental snapshot of a backend without incremental checkpoints".into()));
-        }
+        };
         for slot in &mut self.slots {
             slot.table.flush()?;
         }
+        let size_of = |c: &ChainLink| c.3.load(std::sync::atomic::Ordering::Relaxed);
         let completed = &self.chain.completed;
-        let base_bytes = completed.first().map_or(0, |c| c.3);
-        let delta_bytes: usize = completed.iter().skip(1).map(|c| c.3).sum();
+        let base_bytes = completed.first().map_or(0, size_of);
+        let delta_bytes: usize = completed.iter().skip(1).map(size_of).sum();
         let base = self.chain.need_base
             || !self.pending.is_empty()
             || completed.is_empty()
             || completed.len() > MAX_DELTA_CHAIN
             || delta_bytes > base_bytes;
-        let mut groups: BTreeMap<u32, Vec<TableDelta>> = BTreeMap::new();
-        for slot in &mut self.slots {
-            slot.table.delta(&slot.name, base, checkpoint_id, self.range, &mut groups)?;
-        }
+        let jobs = self.slots.iter_mut().filter_map(|slot| slot.table.delta(&slot.name, base, checkpoint_id)).collect();
+        let mut canonical = Vec::new();
         if base {
             for (name, pending) in &self.pending {
                 for (kg, bytes) in pending {
-                    let canonical = Some(ByteBuf::from(bytes.clone()));
-                    groups.entry(*kg as u32).or_default().push(TableDelta { name: name.clone(), canonical, ..Default::default() });
+                    let table = TableDelta { name: name.clone(), canonical: Some(ByteBuf::from(bytes.clone())), ..Default::default() };
+                    canonical.push((*kg as u32, table));
                 }
             }
         }
-        let delta = KeyedDelta {
-            groups: groups.into_iter().map(|(key_group, tables)| crate::snapshot::GroupDelta { key_group, tables }).collect(),
-        };
-        let bytes = postcard::to_allocvec(&delta)?;
         let name = format!("{}-{checkpoint_id}", self.label);
-        self.chain.in_flight.push((checkpoint_id, name.clone(), base, bytes.len()));
+        let size = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        self.chain.in_flight.push((checkpoint_id, name.clone(), base, size.clone()));
         let chain = if base { Vec::new() } else { self.chain.completed.iter().map(|c| c.1.clone()).collect() };
-        Ok(Increment { chain, name, delta: Some(ByteBuf::from(bytes)) })
+        Ok(PendingIncrement { chain, name, range: self.range, snapshot: store.part.snapshot(), jobs, canonical, size })
     }
 
     /// Checkpoint `checkpoint_id` completed: its increment (if this backend took one) becomes

@@ -24,7 +24,7 @@ mod ttl;
 mod value;
 
 pub use aggregating::AggregatingState;
-pub use backend::{KeyedStateBackend, StateContext, StateTable, StateView};
+pub use backend::{KeyedStateBackend, PendingIncrement, StateContext, StateTable, StateView};
 pub use functions::{AggregateFn, AggregateFunction};
 pub use list::ListState;
 pub use lsm::{lsm_peak_cache_bytes, reset_lsm_peak_cache_bytes};

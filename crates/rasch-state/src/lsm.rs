@@ -36,6 +36,7 @@ pub(crate) fn lsm_err(e: impl std::fmt::Display) -> Error {
 }
 
 /// What happened to an engine key since the last completed checkpoint.
+#[derive(Clone)]
 pub(crate) enum Change {
     /// Written with these value bytes (kept so that a delta needs no engine read).
     Put(Box<[u8]>),

@@ -57,6 +57,21 @@ impl OperatorState {
     }
 }
 
+/// Work of a snapshot left for after the barrier: builds an operator's incremental keyed
+/// state off the task thread (the task acknowledges once it is done).
+pub struct Deferred {
+    /// The operator whose state it completes.
+    pub operator_id: String,
+    /// Builds the increment.
+    pub work: Box<dyn FnOnce() -> rasch_core::Result<Increment> + Send>,
+}
+
+impl std::fmt::Debug for Deferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Deferred({})", self.operator_id)
+    }
+}
+
 /// The states a task's chain collects while a barrier passes through it.
 #[derive(Debug)]
 pub struct Snapshot {
@@ -64,12 +79,14 @@ pub struct Snapshot {
     pub barrier: Barrier,
     /// State per operator id.
     pub operators: Vec<(String, OperatorState)>,
+    /// Parts finished after the barrier, off the task thread.
+    pub deferred: Vec<Deferred>,
 }
 
 impl Snapshot {
     /// An empty snapshot for `barrier`.
     pub fn new(barrier: Barrier) -> Self {
-        Snapshot { barrier, operators: Vec::new() }
+        Snapshot { barrier, operators: Vec::new(), deferred: Vec::new() }
     }
     /// Adds the state of operator `operator_id` (nothing is stored for empty state).
     pub fn add(&mut self, operator_id: &str, state: OperatorState) {

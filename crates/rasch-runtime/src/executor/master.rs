@@ -199,6 +199,14 @@ pub(super) fn run_attempt(
                     }
                 }
             }
+            TaskEvent::Decline { checkpoint_id, reason } => {
+                if coordinator.in_progress().is_some_and(|b| b.id == checkpoint_id) {
+                    coordinator.abort(&format!("declined: {reason}"), Instant::now());
+                    if let Some(req) = savepoint.take_if(|r| r.id == Some(checkpoint_id)) {
+                        let _ = req.reply.send(Err(rasch_core::Error::Checkpoint(reason)));
+                    }
+                }
+            }
             TaskEvent::EndOfInput { .. } => {
                 at_end += 1;
                 if at_end == 1 && coordinator.in_progress().is_some_and(|b| b.kind == SnapshotKind::Checkpoint) {

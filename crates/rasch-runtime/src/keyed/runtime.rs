@@ -1,7 +1,7 @@
 //! `KeyedRuntime`: the state backend, timers and clocks of one keyed operator instance.
 
 use super::{KeyedContext, TimeDomain};
-use crate::checkpoint::{Barrier, OperatorState, Snapshot, SnapshotKind};
+use crate::checkpoint::{Barrier, Deferred, OperatorState, Snapshot, SnapshotKind};
 use crate::collector::{Collector, SideOutputs};
 use crate::operators::OperatorSetup;
 use crate::time::ProcessingTimeService;
@@ -94,7 +94,17 @@ impl<K: Key, N: Namespace> KeyedRuntime<K, N> {
 
     /// Adds this operator's keyed state to `snapshot` (plus `extra` operator state, if any).
     pub fn snapshot_into(&mut self, snapshot: &mut Snapshot) -> Result<()> {
-        let (keyed, increment) = self.keyed_state(snapshot.barrier)?;
+        let barrier = snapshot.barrier;
+        if barrier.kind == SnapshotKind::Checkpoint && self.backend.incremental() {
+            // At the barrier: write back the cache and take an engine snapshot; the delta is
+            // read and encoded off the task thread.
+            let pending = self.backend.start_increment(barrier.id)?;
+            let keyed = self.with_timers(Vec::new())?;
+            snapshot.add(&self.operator_id, OperatorState { keyed, ..Default::default() });
+            snapshot.deferred.push(Deferred { operator_id: self.operator_id.to_string(), work: Box::new(move || pending.finish()) });
+            return Ok(());
+        }
+        let (keyed, increment) = self.keyed_state(barrier)?;
         snapshot.add(&self.operator_id, OperatorState { keyed, increment, ..Default::default() });
         Ok(())
     }

@@ -9,8 +9,9 @@
 //!    `checkpoint_p99_ms` and `checkpoint_bytes` (state size of the last completed checkpoint);
 //! 3. with a gated source: after the K first writes a checkpoint completes (full size); then
 //!    K/100 updates (~1 % of the keys) and the next checkpoint's size is
-//!    `incremental_checkpoint_bytes` — Rasch has no incremental checkpoints, so it is a full
-//!    one (`"incremental": false`); then the keyed function panics once (attempt 0) and
+//!    `incremental_checkpoint_bytes` — a full checkpoint with the hashmap backend, only the
+//!    changed entries with `--backend lsm --incremental` (`"incremental": true`; the "full"
+//!    checkpoint is then the first *base* completed after the K writes); then the keyed function panics once (attempt 0) and
 //!    `recovery_ms` is the time from the panic to the first record processed by attempt 1
 //!    (restart strategy fixed-delay with 0 ms delay, so it measures the restore).
 
@@ -33,6 +34,12 @@ struct Args {
     interval_ms: u64,
     value_bytes: usize,
     dir: Option<String>,
+    /// `state.backend.type`.
+    backend: String,
+    /// `state.backend.incremental`.
+    incremental: bool,
+    /// `state.backend.lsm.memory-budget`.
+    memory_budget: Option<String>,
 }
 
 /// Record `seq` writes key `seq` while `seq < keys`, then a uniformly random key.
@@ -157,6 +164,11 @@ impl KeyedProcessFunction<u64, Update, u64> for Overwrite {
 fn start(a: &Args, checkpoints: bool, gate: &Arc<Gate>, probe: Option<Arc<Probe>>) -> Result<JobClient, String> {
     let env = StreamEnv::local();
     env.set_parallelism(a.parallelism);
+    env.set_config("state.backend.type", a.backend.as_str());
+    env.set_config("state.backend.incremental", if a.incremental { "true" } else { "false" });
+    if let Some(m) = &a.memory_budget {
+        env.set_config("state.backend.lsm.memory-budget", m.as_str());
+    }
     if checkpoints {
         env.enable_checkpointing(Duration::from_millis(a.interval_ms));
         if let Some(dir) = &a.dir {
@@ -196,14 +208,15 @@ fn wait_emitted(gate: &Gate, n: u64) -> Result<(), String> {
     Ok(())
 }
 
-/// Waits for a completed checkpoint triggered after everything emitted so far: (ms, bytes).
-fn next_checkpoint(client: &JobClient, gate: &Gate, n: u64) -> Result<(u64, u64), String> {
+/// Waits for a completed checkpoint of at least `min_bytes` triggered after everything emitted
+/// so far: (ms, bytes).
+fn next_checkpoint(client: &JobClient, gate: &Gate, n: u64, min_bytes: u64) -> Result<(u64, u64), String> {
     wait_emitted(gate, n)?;
     let after = epoch_ms();
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
         let cps = client.checkpoints();
-        if let Some(c) = cps.iter().find(|c| c.status == "COMPLETED" && c.trigger_timestamp > after) {
+        if let Some(c) = cps.iter().find(|c| c.status == "COMPLETED" && c.trigger_timestamp > after && c.state_size >= min_bytes) {
             return Ok((c.duration_ms, c.state_size));
         }
         if Instant::now() > deadline {
@@ -240,18 +253,23 @@ pub fn run(params: &Params) -> Result<(), String> {
         interval_ms: params.get_parsed_or("interval-ms", 1_000u64).map_err(|e| e.to_string())?.max(1),
         value_bytes: params.get_parsed_or("value-bytes", 100usize).map_err(|e| e.to_string())?,
         dir: params.get("dir").map(str::to_string),
+        backend: params.get_or("backend", "hashmap"),
+        incremental: params.has("incremental"),
+        memory_budget: params.get("memory-budget").map(str::to_string),
     };
     if a.records < a.keys {
         return Err(format!("--records {} must be at least --keys {}", a.records, a.keys));
     }
     eprintln!(
-        "checkpoint: keys={} records={} p={} interval={} ms value={} B storage={}",
+        "checkpoint: keys={} records={} p={} interval={} ms value={} B storage={} backend={}{}",
         a.keys,
         a.records,
         a.parallelism,
         a.interval_ms,
         a.value_bytes,
-        a.dir.as_deref().unwrap_or("memory")
+        a.dir.as_deref().unwrap_or("memory"),
+        a.backend,
+        if a.incremental { " (incremental)" } else { "" }
     );
 
     let (plain_s, _, _) = throughput(&a, false)?;
@@ -280,13 +298,17 @@ pub fn run(params: &Params) -> Result<(), String> {
         _ => hook(info),
     }));
     let client = start(&a, true, &gate, Some(probe.clone()))?;
-    let (full_ms, full_bytes) = next_checkpoint(&client, &gate, a.keys)?;
+    // The full state is at least keys × value bytes; an incremental backend's first checkpoints
+    // may be deltas of the initial writes, so wait for a base.
+    let (full_ms, full_bytes) = next_checkpoint(&client, &gate, a.keys, a.keys * a.value_bytes as u64)?;
     gate.limit.store(fail_at, Ordering::Release);
-    let (inc_ms, inc_bytes) = next_checkpoint(&client, &gate, fail_at)?;
+    let (inc_ms, inc_bytes) = next_checkpoint(&client, &gate, fail_at, 0)?;
+    let incremental = a.incremental && a.backend != "hashmap";
     eprintln!(
-        "  full checkpoint: {full_ms} ms, {:.1} MB; after {changed} updates: {inc_ms} ms, {:.1} MB (not incremental)",
+        "  full checkpoint: {full_ms} ms, {:.1} MB; after {changed} updates: {inc_ms} ms, {:.3} MB ({})",
         full_bytes as f64 / 1e6,
-        inc_bytes as f64 / 1e6
+        inc_bytes as f64 / 1e6,
+        if incremental { "incremental" } else { "not incremental" }
     );
     // Let the failing record through, then enough to see attempt 1 resume, then end.
     gate.limit.store(fail_at + 1, Ordering::Release);
@@ -323,7 +345,8 @@ pub fn run(params: &Params) -> Result<(), String> {
     extra.insert("full_checkpoint_ms".into(), json!(full_ms));
     extra.insert("incremental_checkpoint_bytes".into(), json!(inc_bytes));
     extra.insert("incremental_checkpoint_ms".into(), json!(inc_ms));
-    extra.insert("incremental".into(), json!(false));
+    extra.insert("incremental".into(), json!(incremental));
+    extra.insert("backend".into(), json!(a.backend));
     extra.insert("recovery_ms".into(), json!((recovery_ms * 10.0).round() / 10.0));
     finish("checkpoint", a.parallelism, a.records, cp_s, extra);
     Ok(())

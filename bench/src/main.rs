@@ -9,6 +9,8 @@
 //! rasch-bench sliding-count   --records N --parallelism P [--input CSV] [--output FILE]
 //! rasch-bench session-count   --records N --parallelism P [--input CSV] [--output FILE]
 //! rasch-bench checkpoint      --keys K [--records N] [--parallelism P] [--interval-ms 1000] [--value-bytes 100] [--dir PATH]
+//!                             [--backend hashmap|lsm] [--incremental] [--memory-budget 64mb]
+//! rasch-bench state-engines --records N [--batch 1000] [--dir PATH]
 //! rasch-bench net-exchange    [--records N] [--payload u64|words]
 //! ```
 //! Each benchmark prints human-readable figures and, as its last line, one JSON object
@@ -18,6 +20,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod checkpoint;
+mod engines;
 mod net;
 mod report;
 mod rows;
@@ -31,7 +34,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((bench, rest)) = args.split_first() else {
         eprintln!(
-            "usage: rasch-bench <passthrough|filter-project|wordcount|gen-words|window-count|sliding-count|session-count|checkpoint|net-exchange> [--flags]"
+            "usage: rasch-bench <passthrough|filter-project|wordcount|gen-words|window-count|sliding-count|session-count|checkpoint|state-engines|net-exchange> [--flags]"
         );
         return ExitCode::from(2);
     };
@@ -51,9 +54,10 @@ fn main() -> ExitCode {
         "sliding-count" => windows::run(windows::Kind::Sliding, &params),
         "session-count" => windows::run(windows::Kind::Session, &params),
         "checkpoint" => checkpoint::run(&params),
+        "state-engines" => engines::run(&params),
         "net-exchange" => net::run_bench(&params),
         other => Err(format!(
-            "unknown benchmark '{other}': expected passthrough, filter-project, wordcount, gen-words, window-count, sliding-count, session-count, checkpoint or net-exchange"
+            "unknown benchmark '{other}': expected passthrough, filter-project, wordcount, gen-words, window-count, sliding-count, session-count, checkpoint, state-engines or net-exchange"
         )),
     };
     match outcome {

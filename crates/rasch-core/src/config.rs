@@ -46,8 +46,15 @@ pub const SAVEPOINT_DIR: &str = "execution.checkpointing.savepoint-dir";
 pub const SAVEPOINT_PATH: &str = "execution.savepoint.path";
 /// `execution.savepoint.ignore-unclaimed-state`: allow state of operators the job lacks.
 pub const SAVEPOINT_IGNORE_UNCLAIMED: &str = "execution.savepoint.ignore-unclaimed-state";
-/// `state.backend.type`: `hashmap` (default).
+/// `state.backend.type`: `hashmap` (default) or `lsm` (aliases `rocksdb`, `forst`).
 pub const STATE_BACKEND: &str = "state.backend.type";
+/// `state.backend.incremental`: incremental checkpoints (lsm backend only; default false).
+pub const STATE_BACKEND_INCREMENTAL: &str = "state.backend.incremental";
+/// `state.backend.lsm.memory-budget`: memory of the lsm backend per keyed operator instance
+/// (cache of deserialized entries + engine memtables and block cache), e.g. `64mb`.
+pub const STATE_BACKEND_LSM_MEMORY: &str = "state.backend.lsm.memory-budget";
+/// `state.backend.lsm.local-dir`: where the lsm backend keeps its files (default: the temp dir).
+pub const STATE_BACKEND_LSM_LOCAL_DIR: &str = "state.backend.lsm.local-dir";
 /// `restart-strategy.type`: `none`, `fixed-delay`, `exponential-delay`, `failure-rate`.
 pub const RESTART_STRATEGY: &str = "restart-strategy.type";
 
@@ -73,6 +80,9 @@ pub const KNOWN_KEYS: &[&str] = &[
     SAVEPOINT_PATH,
     SAVEPOINT_IGNORE_UNCLAIMED,
     STATE_BACKEND,
+    STATE_BACKEND_INCREMENTAL,
+    STATE_BACKEND_LSM_MEMORY,
+    STATE_BACKEND_LSM_LOCAL_DIR,
     RESTART_STRATEGY,
     "restart-strategy.fixed-delay.attempts",
     "restart-strategy.fixed-delay.delay",
@@ -208,6 +218,16 @@ impl Configuration {
         }
     }
 
+    /// A memory size in bytes; accepts `1048576`, `512 kb`, `64mb`, `1 MiB`, `2g`.
+    pub fn get_memory_size(&self, key: &str) -> Result<Option<u64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => parse_memory_size(v)
+                .map(Some)
+                .ok_or_else(|| Error::Config(format!("'{key}': expected a memory size like '64mb' or '1 gb', got '{v}'"))),
+        }
+    }
+
     /// `execution.runtime-mode`, default `STREAMING`.
     pub fn runtime_mode(&self) -> Result<RuntimeMode> {
         match self.get(RUNTIME_MODE).map(|v| v.trim().to_ascii_uppercase()) {
@@ -217,6 +237,24 @@ impl Configuration {
             Some(v) => Err(Error::Config(format!("'{RUNTIME_MODE}': expected STREAMING or BATCH, got '{v}'"))),
         }
     }
+}
+
+/// Parses Flink memory sizes: a number with an optional unit (b, k/kb/kib, m/mb/mib, g/gb/gib,
+/// t/tb/tib; powers of 1024 like Flink's `MemorySize`), case-insensitive.
+pub fn parse_memory_size(text: &str) -> Option<u64> {
+    let t = text.trim().to_ascii_lowercase();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().ok()?;
+    let shift = match unit.trim() {
+        "" | "b" | "bytes" => 0,
+        "k" | "kb" | "kib" | "kibibytes" => 10,
+        "m" | "mb" | "mib" | "mebibytes" => 20,
+        "g" | "gb" | "gib" | "gibibytes" => 30,
+        "t" | "tb" | "tib" | "tebibytes" => 40,
+        _ => return None,
+    };
+    n.checked_mul(1u64 << shift)
 }
 
 /// Parses Flink duration strings: a number with an optional unit (ms, s, min, h, d).
@@ -265,6 +303,16 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn memory_sizes_use_flink_units() {
+        assert_eq!(parse_memory_size("64mb"), Some(64 << 20));
+        assert_eq!(parse_memory_size(" 1 MiB "), Some(1 << 20));
+        assert_eq!(parse_memory_size("512"), Some(512));
+        assert_eq!(parse_memory_size("2g"), Some(2 << 30));
+        assert_eq!(parse_memory_size("lots"), None);
+        assert_eq!(parse_memory_size("5 parsecs"), None);
+    }
 
     #[test]
     fn unknown_keys_suggest_the_nearest() {

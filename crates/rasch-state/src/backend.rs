@@ -1,7 +1,12 @@
-//! The `hashmap` keyed state backend: one table per declared state, each split into one hash
-//! map per key group of the operator's key-group range, so that a snapshot can be written and
-//! redistributed by key-group range (DESIGN §5/§6).
+//! The keyed state backends: one table per declared state, each split into one hash map per key
+//! group of the operator's key-group range, so that a snapshot can be written and redistributed
+//! by key-group range (DESIGN §5/§6). With `hashmap` the maps hold all state; with `lsm` they
+//! cache deserialized entries in front of an embedded LSM tree (`lsm.rs`), which also provides
+//! incremental checkpoints.
 
+use crate::lsm::{Change, LsmStore, LsmTable, lsm_err};
+use crate::options::{BackendKind, BackendOptions};
+use crate::snapshot::{Increment, KeyedDelta, TableDelta};
 use crate::ttl::{StateTtlConfig, TtlUpdateType};
 use crate::{KeyGroupSnapshot, Namespace, StateValue};
 use hashbrown::{Equivalent, HashMap};
@@ -9,15 +14,26 @@ use rasch_core::keygroup::{KeyGroupRange, key_group_for_key};
 use rasch_core::{Clock, Error, Key, Result};
 use serde_bytes::ByteBuf;
 use std::any::Any;
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
 type FastHasher = foldhash::fast::RandomState;
 
-/// A stored value and when it was last refreshed (for TTL).
+/// A stored value and when it was last refreshed (for TTL). With the lsm backend `dirty` marks
+/// entries changed since they were last written to the engine, and `in_lsm` entries the engine
+/// may hold (so that removing them must delete them there too).
 pub(crate) struct Entry<V> {
     pub(crate) value: V,
     pub(crate) touched: i64,
+    dirty: bool,
+    in_lsm: bool,
+}
+
+impl<V> Entry<V> {
+    fn new(value: V, touched: i64, in_lsm: bool) -> Self {
+        Entry { value, touched, dirty: !in_lsm, in_lsm }
+    }
 }
 
 /// Borrowed `(key, namespace)` lookup that hashes exactly like the owned tuple.
@@ -36,17 +52,25 @@ impl<K: Eq, N: Eq> Equivalent<(K, N)> for Pair<'_, K, N> {
     }
 }
 
+type Group<K, N, V> = HashMap<(K, N), Entry<V>, FastHasher>;
+
 /// The values of one state for every (key, namespace), per key group.
+///
+/// With the `hashmap` backend the maps hold every entry. With the `lsm` backend they are a
+/// bounded cache of deserialized entries in front of the engine: misses read through, changed
+/// entries are written back in batches when the cache exceeds its share of the memory budget
+/// (then half of it is evicted) and before every snapshot.
 pub struct StateTable<K, N, V> {
     first_group: usize,
-    groups: Vec<HashMap<(K, N), Entry<V>, FastHasher>>,
+    groups: Vec<Group<K, N, V>>,
     ttl: Option<StateTtlConfig>,
     /// Serialized size of each group at the last snapshot (to pre-size buffers).
     last_sizes: Vec<std::cell::Cell<usize>>,
+    lsm: Option<LsmTable>,
 }
 
 /// Serializes a key group's entries as a sequence of `((key, namespace), value, touched)`.
-struct GroupEntries<'a, K, N, V>(&'a HashMap<(K, N), Entry<V>, FastHasher>);
+struct GroupEntries<'a, K, N, V>(&'a Group<K, N, V>);
 
 impl<K: serde::Serialize, N: serde::Serialize, V: serde::Serialize> serde::Serialize for GroupEntries<'_, K, N, V> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
@@ -54,73 +78,181 @@ impl<K: serde::Serialize, N: serde::Serialize, V: serde::Serialize> serde::Seria
     }
 }
 
+fn group_of<G>(groups: &mut [G], first: usize, key_group: usize) -> Result<&mut G> {
+    let len = groups.len();
+    key_group
+        .checked_sub(first)
+        .and_then(|i| groups.get_mut(i))
+        .ok_or_else(|| Error::Internal(format!("key group {key_group} is outside this backend's range {first}..{}", first + len)))
+}
+
+/// Writes every dirty cached entry to the engine in one batch; with `evict`, then drops half of
+/// the cache (every other entry of each group).
+fn write_back<K: Key, N: Namespace, V: StateValue>(
+    groups: &mut [Group<K, N, V>],
+    lsm: &mut LsmTable,
+    first: usize,
+    evict: bool,
+) -> Result<()> {
+    let mut batch = lsm.store.keyspace.batch();
+    // Alternates over all groups, so that groups holding a single entry are evicted too.
+    let mut keep = false;
+    for (i, group) in groups.iter_mut().enumerate() {
+        for ((k, ns), e) in group.iter_mut().filter(|(_, e)| e.dirty) {
+            lsm.make_key(first + i, k, ns)?;
+            let value = postcard::to_allocvec(&(&e.value, e.touched))?;
+            lsm.note_size(lsm.key.len() + value.len());
+            if lsm.store.incremental {
+                let kept: Box<[u8]> = value.as_slice().into();
+                lsm.record(Change::Put(kept));
+            }
+            batch.insert(&lsm.store.part, lsm.key.as_slice(), value);
+            e.dirty = false;
+            e.in_lsm = true;
+        }
+        if evict {
+            group.retain(|_, _| {
+                keep = !keep;
+                keep
+            });
+        }
+    }
+    batch.commit().map_err(lsm_err)?;
+    if evict {
+        lsm.cached = groups.iter().map(HashMap::len).sum();
+    }
+    lsm.report();
+    Ok(())
+}
+
 impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
-    fn new(range: KeyGroupRange, ttl: Option<StateTtlConfig>) -> Self {
+    fn new(range: KeyGroupRange, ttl: Option<StateTtlConfig>, lsm: Option<(Arc<LsmStore>, u16)>) -> Self {
         StateTable {
             first_group: range.start,
             groups: (0..range.len()).map(|_| HashMap::default()).collect(),
             ttl,
             last_sizes: (0..range.len()).map(|_| std::cell::Cell::new(0)).collect(),
+            lsm: lsm.map(|(store, id)| LsmTable::new(store, id, std::mem::size_of::<((K, N), Entry<V>)>())),
         }
     }
 
-    fn group(&mut self, key_group: usize) -> Result<&mut HashMap<(K, N), Entry<V>, FastHasher>> {
-        let first = self.first_group;
-        let len = self.groups.len();
-        key_group
-            .checked_sub(first)
-            .and_then(|i| self.groups.get_mut(i))
-            .ok_or_else(|| Error::Internal(format!("key group {key_group} is outside this backend's range {first}..{}", first + len)))
+    fn group(&mut self, key_group: usize) -> Result<&mut Group<K, N, V>> {
+        group_of(&mut self.groups, self.first_group, key_group)
     }
 
-    /// The live value of `(key, ns)`; expired values are removed and reported absent.
-    pub fn get(&mut self, key_group: usize, key: &K, ns: &N, now: i64) -> Result<Option<&mut V>> {
+    /// (lsm) Makes room for one more cached entry.
+    fn make_room(&mut self) -> Result<()> {
+        if let Some(lsm) = self.lsm.as_mut()
+            && lsm.cached >= lsm.limit()
+        {
+            write_back(&mut self.groups, lsm, self.first_group, true)?;
+        }
+        Ok(())
+    }
+
+    /// (lsm) Inserts a new entry into the cache, making room first.
+    fn cache_insert(&mut self, key_group: usize, key: &K, ns: &N, entry: Entry<V>) -> Result<()> {
+        self.make_room()?;
+        self.group(key_group)?.insert((key.clone(), ns.clone()), entry);
+        if let Some(lsm) = self.lsm.as_mut() {
+            lsm.cached += 1;
+            lsm.report();
+        }
+        Ok(())
+    }
+
+    /// (lsm) Brings `(key, ns)` into the cache if only the engine holds it.
+    fn load(&mut self, key_group: usize, key: &K, ns: &N) -> Result<()> {
+        let first = self.first_group;
+        let Some(lsm) = self.lsm.as_mut() else { return Ok(()) };
+        if group_of(&mut self.groups, first, key_group)?.contains_key(&Pair(key, ns)) {
+            return Ok(());
+        }
+        lsm.make_key(key_group, key, ns)?;
+        let Some(bytes) = lsm.store.part.get(lsm.key.as_slice()).map_err(lsm_err)? else { return Ok(()) };
+        let (value, touched): (V, i64) = postcard::from_bytes(&bytes)
+            .map_err(|e| Error::Serialization(format!("reading a state entry of key group {key_group} from the lsm backend: {e}")))?;
+        lsm.note_size(lsm.key.len() + bytes.len());
+        self.cache_insert(key_group, key, ns, Entry::new(value, touched, true))
+    }
+
+    /// Removes `(key, ns)` from the cache and, if it may be there, from the engine.
+    fn remove_entry(&mut self, key_group: usize, key: &K, ns: &N) -> Result<Option<Entry<V>>> {
+        let removed = self.group(key_group)?.remove(&Pair(key, ns));
+        if let (Some(lsm), Some(e)) = (self.lsm.as_mut(), removed.as_ref()) {
+            lsm.cached -= 1;
+            lsm.report();
+            if e.in_lsm {
+                lsm.make_key(key_group, key, ns)?;
+                lsm.delete_current()?;
+            }
+        }
+        Ok(removed)
+    }
+
+    fn live_entry(&mut self, key_group: usize, key: &K, ns: &N, now: i64, write: bool) -> Result<Option<&mut V>> {
+        self.load(key_group, key, ns)?;
         let ttl = self.ttl;
-        let group = self.group(key_group)?;
-        let expired = match (group.get_mut(&Pair(key, ns)), ttl) {
+        let expired = match (self.group(key_group)?.get(&Pair(key, ns)), ttl) {
             (None, _) => return Ok(None),
             (Some(e), Some(t)) if now - e.touched >= t.ttl_ms() => true,
             (Some(_), _) => false,
         };
         if expired {
-            group.remove(&Pair(key, ns));
+            self.remove_entry(key_group, key, ns)?;
             return Ok(None);
         }
-        let e = group.get_mut(&Pair(key, ns)).expect("present");
+        let e = self.group(key_group)?.get_mut(&Pair(key, ns)).expect("present");
         if matches!(ttl, Some(t) if t.update_type == TtlUpdateType::OnReadAndWrite) {
             e.touched = now;
+            e.dirty = true;
         }
+        e.dirty |= write;
         Ok(Some(&mut e.value))
+    }
+
+    /// The live value of `(key, ns)` for reading; expired values are removed and reported absent.
+    pub fn get(&mut self, key_group: usize, key: &K, ns: &N, now: i64) -> Result<Option<&V>> {
+        Ok(self.live_entry(key_group, key, ns, now, false)?.map(|v| &*v))
+    }
+
+    /// The live value of `(key, ns)` for changing it in place (marks it changed).
+    pub fn get_mut(&mut self, key_group: usize, key: &K, ns: &N, now: i64) -> Result<Option<&mut V>> {
+        self.live_entry(key_group, key, ns, now, true)
     }
 
     /// The value of `(key, ns)` for writing, created with `init` if absent or expired; the
     /// write refreshes its TTL.
     pub fn get_mut_or_insert_with(&mut self, key_group: usize, key: &K, ns: &N, now: i64, init: impl FnOnce() -> V) -> Result<&mut V> {
-        let ttl_ms = self.ttl.map(|t| t.ttl_ms());
-        let group = self.group(key_group)?;
-        if let Some(t) = ttl_ms
-            && group.get(&Pair(key, ns)).is_some_and(|e| now - e.touched >= t)
+        self.load(key_group, key, ns)?;
+        if let Some(t) = self.ttl.map(|t| t.ttl_ms())
+            && self.group(key_group)?.get(&Pair(key, ns)).is_some_and(|e| now - e.touched >= t)
         {
-            group.remove(&Pair(key, ns));
+            self.remove_entry(key_group, key, ns)?;
         }
-        if !group.contains_key(&Pair(key, ns)) {
-            group.insert((key.clone(), ns.clone()), Entry { value: init(), touched: now });
+        if !self.group(key_group)?.contains_key(&Pair(key, ns)) {
+            self.cache_insert(key_group, key, ns, Entry::new(init(), now, false))?;
         }
-        let e = group.get_mut(&Pair(key, ns)).expect("present");
+        let e = self.group(key_group)?.get_mut(&Pair(key, ns)).expect("present");
         e.touched = now;
+        e.dirty = true;
         Ok(&mut e.value)
     }
 
     /// Sets the value of `(key, ns)`.
     pub fn put(&mut self, key_group: usize, key: &K, ns: &N, value: V, now: i64) -> Result<()> {
-        let group = self.group(key_group)?;
-        match group.get_mut(&Pair(key, ns)) {
+        match self.group(key_group)?.get_mut(&Pair(key, ns)) {
             Some(e) => {
                 e.value = value;
                 e.touched = now;
+                e.dirty = true;
             }
             None => {
-                group.insert((key.clone(), ns.clone()), Entry { value, touched: now });
+                // Not read first: the engine may hold an older value, which this one replaces.
+                let in_lsm = self.lsm.is_some();
+                let mut e = Entry::new(value, now, in_lsm);
+                e.dirty = true;
+                self.cache_insert(key_group, key, ns, e)?;
             }
         }
         Ok(())
@@ -128,22 +260,24 @@ impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
 
     /// Removes and returns the value of `(key, ns)` (expired values count as absent).
     pub fn remove(&mut self, key_group: usize, key: &K, ns: &N, now: i64) -> Result<Option<V>> {
+        self.load(key_group, key, ns)?;
         let ttl = self.ttl;
-        let group = self.group(key_group)?;
-        Ok(group.remove(&Pair(key, ns)).filter(|e| ttl.is_none_or(|t| now - e.touched < t.ttl_ms())).map(|e| e.value))
+        Ok(self.remove_entry(key_group, key, ns)?.filter(|e| ttl.is_none_or(|t| now - e.touched < t.ttl_ms())).map(|e| e.value))
     }
 
-    /// Number of stored entries (including not yet collected expired ones).
+    /// Number of entries held in memory (including not yet collected expired ones); with the
+    /// lsm backend, the cached ones.
     pub fn len(&self) -> usize {
         self.groups.iter().map(HashMap::len).sum()
     }
 
-    /// True when nothing is stored.
+    /// True when nothing is held in memory.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Every entry of one key group, for snapshots: `((key, namespace), value)`.
+    /// Every entry of one key group held in memory: `((key, namespace), value)` — with the lsm
+    /// backend only the cached ones (snapshots read the engine).
     pub fn iter_group(&self, key_group: usize) -> impl Iterator<Item = (&(K, N), &V)> {
         key_group
             .checked_sub(self.first_group)
@@ -151,41 +285,186 @@ impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
             .into_iter()
             .flat_map(|g| g.iter().map(|(k, e)| (k, &e.value)))
     }
+
+    /// Estimated bytes of the lsm entry cache (0 with the hashmap backend).
+    pub fn cache_bytes(&self) -> usize {
+        self.lsm.as_ref().map_or(0, LsmTable::cache_bytes)
+    }
 }
 
 /// A table seen without its types: downcast for access, snapshot and restore by key group.
 trait AnyTable {
     fn as_any_mut(&mut self) -> &mut dyn Any;
+    /// (lsm) Writes changed cached entries to the engine.
+    fn flush(&mut self) -> Result<()>;
     fn snapshot_group(&self, key_group: usize) -> Result<Option<Vec<u8>>>;
     fn restore_group(&mut self, key_group: usize, bytes: &[u8]) -> Result<()>;
+    /// (lsm, after `flush`) What this table's part of incremental checkpoint `checkpoint_id`
+    /// holds — its changes since the last completed checkpoint or, for a base, all its entries —
+    /// to be read from an engine snapshot later; the changes are filed under `checkpoint_id`.
+    fn delta(&mut self, name: &str, base: bool, checkpoint_id: u64) -> Option<TableJob>;
+    /// (lsm) Incremental checkpoint `checkpoint_id` completed: forget the changes it holds.
+    fn complete(&mut self, checkpoint_id: u64);
 }
 
 impl<K: Key, N: Namespace, V: StateValue> AnyTable for StateTable<K, N, V> {
     fn as_any_mut(&mut self) -> &mut dyn Any {
         self
     }
+    fn flush(&mut self) -> Result<()> {
+        match self.lsm.as_mut() {
+            Some(lsm) => write_back(&mut self.groups, lsm, self.first_group, false),
+            None => Ok(()),
+        }
+    }
     fn snapshot_group(&self, key_group: usize) -> Result<Option<Vec<u8>>> {
-        let Some(group) = key_group.checked_sub(self.first_group).and_then(|i| self.groups.get(i)) else { return Ok(None) };
-        if group.is_empty() {
-            return Ok(None);
-        }
-        // Serialized straight from the map (same format as a Vec of entries), into a buffer
-        // sized from the previous snapshot of this group.
-        let capacity = self.last_sizes.get(key_group - self.first_group).map_or(0, |c| c.get());
-        let bytes = postcard::to_extend(&GroupEntries(group), Vec::with_capacity(capacity))?;
-        if let Some(c) = self.last_sizes.get(key_group - self.first_group) {
-            c.set(bytes.len() + bytes.len() / 8);
-        }
+        let Some(i) = key_group.checked_sub(self.first_group).filter(|i| *i < self.groups.len()) else { return Ok(None) };
+        let capacity = self.last_sizes.get(i).map_or(0, |c| c.get());
+        let bytes = match &self.lsm {
+            None => {
+                let group = &self.groups[i];
+                if group.is_empty() {
+                    return Ok(None);
+                }
+                // Serialized straight from the map (same format as a Vec of entries), into a
+                // buffer sized from the previous snapshot of this group.
+                postcard::to_extend(&GroupEntries(group), Vec::with_capacity(capacity))?
+            }
+            Some(lsm) => {
+                // The engine holds every entry (the caller flushed the cache): the canonical
+                // encoding is the entry count followed by each entry's key and value bytes.
+                let mut body = Vec::with_capacity(capacity);
+                let mut count = 0usize;
+                for kv in lsm.store.part.prefix(lsm.prefix(key_group)) {
+                    let (k, v) = kv.map_err(lsm_err)?;
+                    body.extend_from_slice(&k[4..]);
+                    body.extend_from_slice(&v);
+                    count += 1;
+                }
+                if count == 0 {
+                    return Ok(None);
+                }
+                let mut bytes = postcard::to_extend(&count, Vec::with_capacity(body.len() + 10))?;
+                bytes.extend_from_slice(&body);
+                bytes
+            }
+        };
+        self.last_sizes[i].set(bytes.len() + bytes.len() / 8);
         Ok(Some(bytes))
     }
     fn restore_group(&mut self, key_group: usize, bytes: &[u8]) -> Result<()> {
         let entries: Vec<((K, N), V, i64)> = postcard::from_bytes(bytes)
             .map_err(|e| Error::Serialization(format!("restoring key group {key_group} of a state table: {e}")))?;
-        let group = self.group(key_group)?;
-        for (k, value, touched) in entries {
-            group.insert(k, Entry { value, touched });
+        let first = self.first_group;
+        let group = group_of(&mut self.groups, first, key_group)?;
+        match self.lsm.as_mut() {
+            None => {
+                for (k, value, touched) in entries {
+                    group.insert(k, Entry::new(value, touched, false));
+                }
+            }
+            Some(lsm) => {
+                let mut batch = lsm.store.keyspace.batch();
+                for ((k, ns), value, touched) in entries {
+                    if group.remove(&Pair(&k, &ns)).is_some() {
+                        lsm.cached -= 1;
+                    }
+                    lsm.make_key(key_group, &k, &ns)?;
+                    batch.insert(&lsm.store.part, lsm.key.as_slice(), postcard::to_allocvec(&(value, touched))?);
+                }
+                batch.commit().map_err(lsm_err)?;
+                lsm.report();
+            }
         }
         Ok(())
+    }
+    fn delta(&mut self, name: &str, base: bool, checkpoint_id: u64) -> Option<TableJob> {
+        let lsm = self.lsm.as_mut()?;
+        let changes = if base { Vec::new() } else { lsm.changed.iter().map(|(k, c)| (k.clone(), c.change.clone())).collect() };
+        for c in lsm.changed.values_mut() {
+            if c.epoch == 0 {
+                c.epoch = checkpoint_id;
+            }
+        }
+        Some(TableJob { name: name.to_string(), id: lsm.id, base, changes })
+    }
+    fn complete(&mut self, checkpoint_id: u64) {
+        if let Some(lsm) = self.lsm.as_mut() {
+            lsm.forget_changes(checkpoint_id);
+        }
+    }
+}
+
+/// One table's part of an incremental checkpoint, built from an engine snapshot.
+struct TableJob {
+    name: String,
+    id: u16,
+    base: bool,
+    /// (Not for a base) the changed engine keys.
+    changes: Vec<(Box<[u8]>, Change)>,
+}
+
+/// An incremental checkpoint taken at the barrier: the chain it builds on, an engine snapshot
+/// and what to read from it. [`finish`](Self::finish) builds the delta — it may run on another
+/// thread, while the task goes on processing records.
+pub struct PendingIncrement {
+    chain: Vec<String>,
+    name: String,
+    range: KeyGroupRange,
+    snapshot: fjall::Snapshot,
+    jobs: Vec<TableJob>,
+    /// Restored state not declared yet, stored whole in a base.
+    canonical: Vec<(u32, TableDelta)>,
+    /// The delta's size, for the chain's base-or-delta decision.
+    size: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl PendingIncrement {
+    /// Reads the changes (or, for a base, every entry) from the engine snapshot and encodes the
+    /// delta.
+    pub fn finish(self) -> Result<Increment> {
+        let mut groups: BTreeMap<u32, Vec<TableDelta>> = BTreeMap::new();
+        for job in self.jobs {
+            let mut tables: BTreeMap<u32, TableDelta> = BTreeMap::new();
+            let new_table = || TableDelta { name: job.name.clone(), ..Default::default() };
+            if job.base {
+                let [c, d] = job.id.to_be_bytes();
+                for kg in self.range.iter() {
+                    let [a, b] = (kg as u16).to_be_bytes();
+                    for kv in self.snapshot.prefix([a, b, c, d]) {
+                        let (k, v) = kv.map_err(lsm_err)?;
+                        let t = tables.entry(kg as u32).or_insert_with(new_table);
+                        t.puts.push((ByteBuf::from(k[4..].to_vec()), ByteBuf::from(v.to_vec())));
+                    }
+                }
+            } else {
+                for (key, change) in &job.changes {
+                    let kg = u16::from_be_bytes([key[0], key[1]]) as u32;
+                    let t = tables.entry(kg).or_insert_with(new_table);
+                    let value = match change {
+                        Change::Put(v) => Some(v.to_vec()),
+                        Change::Removed => None,
+                        Change::Written => self.snapshot.get(key).map_err(lsm_err)?.map(|v| v.to_vec()),
+                    };
+                    match value {
+                        Some(v) => t.puts.push((ByteBuf::from(key[4..].to_vec()), ByteBuf::from(v))),
+                        None => t.removed.push(ByteBuf::from(key[4..].to_vec())),
+                    }
+                }
+            }
+            for (kg, t) in tables {
+                groups.entry(kg).or_default().push(t);
+            }
+        }
+        for (kg, t) in self.canonical {
+            groups.entry(kg).or_default().push(t);
+        }
+        let delta = KeyedDelta {
+            groups: groups.into_iter().map(|(key_group, tables)| crate::snapshot::GroupDelta { key_group, tables }).collect(),
+        };
+        let bytes = postcard::to_allocvec(&delta)?;
+        self.size.store(bytes.len(), std::sync::atomic::Ordering::Relaxed);
+        Ok(Increment { chain: self.chain, name: self.name, delta: Some(ByteBuf::from(bytes)) })
     }
 }
 
@@ -197,6 +476,24 @@ struct Slot {
     table: Box<dyn AnyTable>,
 }
 
+/// Incremental checkpoints longer than this many deltas after their base start a new base.
+const MAX_DELTA_CHAIN: usize = 8;
+
+/// A checkpoint of the chain: id, shared file name, whether it is a base, its size (set when
+/// its delta is built).
+type ChainLink = (u64, String, bool, Arc<std::sync::atomic::AtomicUsize>);
+
+/// The incremental checkpoints of one backend: the completed chain (base first) and the
+/// snapshots in flight.
+#[derive(Default)]
+struct Chain {
+    completed: Vec<ChainLink>,
+    in_flight: Vec<ChainLink>,
+    /// The next incremental snapshot must be a base (after a restore, or once restored state
+    /// was declared and moved into the engine).
+    need_base: bool,
+}
+
 /// The keyed state of one operator instance: its key-group range and one table per state.
 pub struct KeyedStateBackend<K> {
     range: KeyGroupRange,
@@ -206,26 +503,78 @@ pub struct KeyedStateBackend<K> {
     /// Restored bytes of states not declared yet, by name.
     pending: Vec<(String, PendingGroups)>,
     scratch: Vec<u8>,
+    options: BackendOptions,
+    /// The engine (lsm backend only).
+    store: Option<Arc<LsmStore>>,
+    chain: Chain,
+    /// Prefix of this instance's shared file names.
+    label: String,
     _key: std::marker::PhantomData<fn() -> K>,
 }
 
 impl<K: Key> KeyedStateBackend<K> {
-    /// A backend owning the key groups `range` of `max_parallelism`.
+    /// A `hashmap` backend owning the key groups `range` of `max_parallelism`.
     pub fn new(range: KeyGroupRange, max_parallelism: usize, clock: Arc<dyn Clock>) -> Self {
-        KeyedStateBackend {
+        Self::with_options(range, max_parallelism, clock, &BackendOptions::default(), "state").expect("the hashmap backend opens nothing")
+    }
+
+    /// A backend of the kind `options` asks for; `label` names its incremental checkpoint files
+    /// (the operator id).
+    pub fn with_options(
+        range: KeyGroupRange,
+        max_parallelism: usize,
+        clock: Arc<dyn Clock>,
+        options: &BackendOptions,
+        label: &str,
+    ) -> Result<Self> {
+        let store = match options.kind {
+            BackendKind::HashMap => None,
+            BackendKind::Lsm => Some(LsmStore::open(options)?),
+        };
+        static INSTANCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let token = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+            ^ INSTANCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).rotate_right(17);
+        let clean: String =
+            label.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).take(40).collect();
+        Ok(KeyedStateBackend {
             range,
             max_parallelism,
             clock,
             slots: Vec::new(),
             pending: Vec::new(),
             scratch: Vec::with_capacity(64),
+            options: options.clone(),
+            store,
+            chain: Chain::default(),
+            label: format!("{clean}-kg{}-{token:016x}", range.start),
             _key: std::marker::PhantomData,
-        }
+        })
     }
 
     /// The key groups this backend owns.
     pub fn key_group_range(&self) -> KeyGroupRange {
         self.range
+    }
+
+    /// The backend's settings.
+    pub fn options(&self) -> &BackendOptions {
+        &self.options
+    }
+
+    /// Whether checkpoints (not savepoints) of this backend are incremental.
+    pub fn incremental(&self) -> bool {
+        self.store.is_some() && self.options.incremental
+    }
+
+    /// Estimated bytes of the lsm backend's entry cache (0 with the hashmap backend); it stays
+    /// within half of `state.backend.lsm.memory-budget`.
+    pub fn cache_bytes(&self) -> usize {
+        self.store.as_ref().map_or(0, |s| s.used.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// The lsm backend's local directory (deleted when the backend is dropped).
+    pub fn local_dir(&self) -> Option<&std::path::Path> {
+        self.store.as_ref().map(|s| s.dir.as_path())
     }
 
     /// The key group of `key` (murmur3 of its serialized bytes).
@@ -255,13 +604,17 @@ impl<K: Key> KeyedStateBackend<K> {
                 let i = match self.slots.iter().position(|s| s.name == name) {
                     Some(i) => i,
                     None => {
-                        let mut table = StateTable::<K, N, V>::new(self.range, ttl);
+                        let id = u16::try_from(self.slots.len())
+                            .map_err(|_| Error::InvalidJob(format!("too many states in one operator (declaring '{name}')")))?;
+                        let mut table = StateTable::<K, N, V>::new(self.range, ttl, self.store.clone().map(|s| (s, id)));
                         // State restored from a snapshot is deserialized when first declared.
                         if let Some(i) = self.pending.iter().position(|(n, _)| n == name) {
                             let (_, groups) = self.pending.swap_remove(i);
                             for (kg, bytes) in groups {
                                 table.restore_group(kg, &bytes)?;
                             }
+                            // Its entries moved into the engine without change tracking.
+                            self.chain.need_base = true;
                         }
                         self.slots.push(Slot { name: name.to_string(), table: Box::new(table) });
                         self.slots.len() - 1
@@ -283,8 +636,12 @@ impl<K: Key> KeyedStateBackend<K> {
 
 impl<K: Key> KeyedStateBackend<K> {
     /// Serializes every state of every owned key group (including restored state that was not
-    /// declared again yet). Empty key groups are left out.
-    pub fn snapshot(&self) -> Result<Vec<KeyGroupSnapshot>> {
+    /// declared again yet) in the canonical format both backends share — savepoints and full
+    /// checkpoints. Empty key groups are left out.
+    pub fn snapshot(&mut self) -> Result<Vec<KeyGroupSnapshot>> {
+        for slot in &mut self.slots {
+            slot.table.flush()?;
+        }
         let mut out = Vec::new();
         for kg in self.range.iter() {
             let mut snap = KeyGroupSnapshot { key_group: kg as u32, ..Default::default() };
@@ -307,9 +664,71 @@ impl<K: Key> KeyedStateBackend<K> {
         Ok(out)
     }
 
+    /// The keyed state of incremental checkpoint `checkpoint_id` (lsm backend with
+    /// `state.backend.incremental`): the changes since the last *completed* checkpoint (so the
+    /// changes of failed ones are carried over), or — for the first checkpoint, after a restore,
+    /// or once the chain is long or its deltas outgrow its base — a new full base.
+    pub fn snapshot_increment(&mut self, checkpoint_id: u64) -> Result<Increment> {
+        self.start_increment(checkpoint_id)?.finish()
+    }
+
+    /// Like [`snapshot_increment`](Self::snapshot_increment), but only the part that must
+    /// happen at the barrier: changed cache entries are written to the engine and an engine
+    /// snapshot is taken; the returned [`PendingIncrement`] reads and encodes the delta later.
+    pub fn start_increment(&mut self, checkpoint_id: u64) -> Result<PendingIncrement> {
+        let Some(store) = self.store.clone().filter(|_| self.options.incremental) else {
+            return Err(Error::Internal("incremental snapshot of a backend without incremental checkpoints".into()));
+        };
+        for slot in &mut self.slots {
+            slot.table.flush()?;
+        }
+        let size_of = |c: &ChainLink| c.3.load(std::sync::atomic::Ordering::Relaxed);
+        let completed = &self.chain.completed;
+        let base_bytes = completed.first().map_or(0, size_of);
+        let delta_bytes: usize = completed.iter().skip(1).map(size_of).sum();
+        let base = self.chain.need_base
+            || !self.pending.is_empty()
+            || completed.is_empty()
+            || completed.len() > MAX_DELTA_CHAIN
+            || delta_bytes > base_bytes;
+        let jobs = self.slots.iter_mut().filter_map(|slot| slot.table.delta(&slot.name, base, checkpoint_id)).collect();
+        let mut canonical = Vec::new();
+        if base {
+            for (name, pending) in &self.pending {
+                for (kg, bytes) in pending {
+                    let table = TableDelta { name: name.clone(), canonical: Some(ByteBuf::from(bytes.clone())), ..Default::default() };
+                    canonical.push((*kg as u32, table));
+                }
+            }
+        }
+        let name = format!("{}-{checkpoint_id}", self.label);
+        let size = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        self.chain.in_flight.push((checkpoint_id, name.clone(), base, size.clone()));
+        let chain = if base { Vec::new() } else { self.chain.completed.iter().map(|c| c.1.clone()).collect() };
+        Ok(PendingIncrement { chain, name, range: self.range, snapshot: store.part.snapshot(), jobs, canonical, size })
+    }
+
+    /// Checkpoint `checkpoint_id` completed: its increment (if this backend took one) becomes
+    /// part of the chain the next increments build on. Other ids (savepoints) change nothing.
+    pub fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) {
+        let Some(pos) = self.chain.in_flight.iter().position(|f| f.0 == checkpoint_id) else { return };
+        let done = self.chain.in_flight.remove(pos);
+        self.chain.in_flight.retain(|f| f.0 > checkpoint_id);
+        if done.2 {
+            self.chain.completed = vec![done];
+            self.chain.need_base = false;
+        } else {
+            self.chain.completed.push(done);
+        }
+        for slot in &mut self.slots {
+            slot.table.complete(checkpoint_id);
+        }
+    }
+
     /// Loads the state tables of `snapshots` for the key groups this backend owns (others are
     /// ignored — they belong to other subtasks after rescaling).
     pub fn restore(&mut self, snapshots: &[KeyGroupSnapshot]) -> Result<()> {
+        self.chain.need_base = true;
         for snap in snapshots {
             let kg = snap.key_group as usize;
             if !self.range.contains(kg) {

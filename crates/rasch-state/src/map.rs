@@ -51,7 +51,7 @@ impl<UK: Clone + Hash + Eq + crate::StateValue, UV: Clone + crate::StateValue> M
     /// Removes `user_key`, returning its value.
     pub fn remove<K: Key, N: Namespace>(&self, ctx: &mut impl StateContext<K, N>, user_key: &UK) -> Result<Option<UV>> {
         with_table!(self.handle, ctx, N, UserMap<UK, UV>, |t, kg, key, ns, now| {
-            let Some(m) = t.get(kg, key, ns, now)? else { return Ok(None) };
+            let Some(m) = t.get_mut(kg, key, ns, now)? else { return Ok(None) };
             let removed = m.remove(user_key);
             if m.is_empty() {
                 t.remove(kg, key, ns, now)?;

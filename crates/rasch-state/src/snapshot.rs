@@ -18,3 +18,109 @@ pub struct KeyGroupSnapshot {
     #[serde(with = "serde_bytes")]
     pub processing_timers: Vec<u8>,
 }
+
+/// The keyed state part of an incremental checkpoint of one operator instance (lsm backend with
+/// `state.backend.incremental: true`). The state is the replay, in order, of the shared files
+/// `chain` (the first one is a full base) followed by this checkpoint's own `delta`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Increment {
+    /// Shared files (names under `<dir>/<job>/shared/`) replayed before this delta, base first.
+    pub chain: Vec<String>,
+    /// The shared file name this checkpoint's delta is stored under.
+    pub name: String,
+    /// The serialized [`KeyedDelta`] — carried by the task's acknowledgement until the job master
+    /// files it as shared file `name`, then `None` in checkpoint metadata.
+    pub delta: Option<ByteBuf>,
+}
+
+/// Changes of keyed state tables since the previous checkpoint (or, with an empty chain, all of
+/// them: a base), per key group. Entries are in the canonical snapshot encoding: `key` is
+/// `postcard((key, namespace))` and `value` is `postcard((value, touched))`, so a replay can be
+/// turned into [`KeyGroupSnapshot`] tables without knowing the types.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyedDelta {
+    /// Per key group with changes.
+    pub groups: Vec<GroupDelta>,
+}
+
+/// Changes of one key group.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupDelta {
+    /// The key group.
+    pub key_group: u32,
+    /// Per state table.
+    pub tables: Vec<TableDelta>,
+}
+
+/// Changes of one state table in one key group.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableDelta {
+    /// The state name.
+    pub name: String,
+    /// The whole table in the canonical encoding (restored state not declared since).
+    pub canonical: Option<ByteBuf>,
+    /// New or changed entries: (key, value).
+    pub puts: Vec<(ByteBuf, ByteBuf)>,
+    /// Removed keys.
+    pub removed: Vec<ByteBuf>,
+}
+
+enum Materialized {
+    Canonical(ByteBuf),
+    Entries(std::collections::BTreeMap<ByteBuf, ByteBuf>),
+}
+
+/// Canonical state tables of one key group: `(key group, [(state name, bytes)])`.
+pub type GroupTables = (u32, Vec<(String, ByteBuf)>);
+
+/// Replays `deltas` (a base first, then deltas in checkpoint order) into canonical per-key-group
+/// tables `(key group, [(state name, bytes)])`, the same encoding the hashmap backend writes.
+pub fn materialize(deltas: &[KeyedDelta]) -> Result<Vec<GroupTables>, String> {
+    use std::collections::BTreeMap;
+    let mut tables: BTreeMap<(u32, String), Materialized> = BTreeMap::new();
+    for delta in deltas {
+        for g in &delta.groups {
+            for t in &g.tables {
+                let slot = tables.entry((g.key_group, t.name.clone())).or_insert_with(|| Materialized::Entries(BTreeMap::new()));
+                if let Some(c) = &t.canonical {
+                    *slot = Materialized::Canonical(c.clone());
+                }
+                if t.puts.is_empty() && t.removed.is_empty() {
+                    continue;
+                }
+                let Materialized::Entries(entries) = slot else {
+                    return Err(format!("state '{}' of key group {} changes entries of a table stored whole", t.name, g.key_group));
+                };
+                for k in &t.removed {
+                    entries.remove(k);
+                }
+                for (k, v) in &t.puts {
+                    entries.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    let mut out: Vec<GroupTables> = Vec::new();
+    for ((kg, name), table) in tables {
+        let bytes = match table {
+            Materialized::Canonical(c) => c,
+            Materialized::Entries(e) if e.is_empty() => continue,
+            // A postcard sequence: varint length, then each `((key, ns), value, touched)`,
+            // which is exactly the concatenation of the entry's key and value encodings.
+            Materialized::Entries(e) => {
+                let size = e.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() + 10;
+                let mut bytes = postcard::to_extend(&e.len(), Vec::with_capacity(size)).map_err(|e| e.to_string())?;
+                for (k, v) in e {
+                    bytes.extend_from_slice(&k);
+                    bytes.extend_from_slice(&v);
+                }
+                ByteBuf::from(bytes)
+            }
+        };
+        match out.last_mut() {
+            Some((g, list)) if *g == kg => list.push((name, bytes)),
+            _ => out.push((kg, vec![(name, bytes)])),
+        }
+    }
+    Ok(out)
+}

@@ -68,6 +68,30 @@ impl CheckpointStorage {
         verify_state(&location, &file, handle)
     }
 
+    /// Writes the shared file `<dir>/<job-id>/shared/<name>`: state that several checkpoints
+    /// reference (incremental checkpoint deltas), deleted by [`discard_shared`](Self::discard_shared)
+    /// once no retained checkpoint needs it. Returns its absolute location.
+    pub fn write_shared(&self, name: &str, bytes: &[u8]) -> Result<String> {
+        check_name("shared file name", name)?;
+        let rel = format!("{}/shared/{name}", self.job_id);
+        self.store.put(&rel, format::encode(FileKind::State, bytes))?;
+        Ok(self.store.location(&rel))
+    }
+
+    /// Reads and verifies the shared file `name`.
+    pub fn read_shared(&self, name: &str) -> Result<Vec<u8>> {
+        check_name("shared file name", name)?;
+        let rel = format!("{}/shared/{name}", self.job_id);
+        let file = self.store.get(&rel)?;
+        format::decode(FileKind::State, &self.store.location(&rel), &file)
+    }
+
+    /// Deletes the shared file `name`.
+    pub fn discard_shared(&self, name: &str) -> Result<()> {
+        check_name("shared file name", name)?;
+        self.store.delete(&format!("{}/shared/{name}", self.job_id))
+    }
+
     /// Writes `chk-<n>/_metadata` (atomically: a staging file renamed into place locally, a single
     /// PUT on S3) and returns the checkpoint directory. Call it after every state file is written:
     /// from then on the checkpoint counts as completed.

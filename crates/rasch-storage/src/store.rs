@@ -140,6 +140,15 @@ impl Store {
         }
     }
 
+    /// Deletes the object `rel` (nothing happens if it does not exist).
+    pub fn delete(&self, rel: &str) -> Result<()> {
+        let path = self.path(rel)?;
+        match block_on(self.os.delete(&path)) {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(self.io("deleting", rel, e)),
+        }
+    }
+
     /// Names of the immediate "sub-directories" of `rel` (empty if `rel` does not exist).
     pub fn list_dirs(&self, rel: &str) -> Result<Vec<String>> {
         let path = self.path(rel)?;

@@ -454,6 +454,7 @@ fn read_worker(stream: std::net::TcpStream, job: &JobEntry, where_: &str, tasks:
                 checkpoint_id,
                 operators,
             },
+            FromWorker::Decline { checkpoint_id, reason } => TaskEvent::Decline { checkpoint_id, reason: format!("{reason} ({where_})") },
             FromWorker::EndOfInput { vertex, subtask } => TaskEvent::EndOfInput { vertex: vertex as usize, subtask: subtask as usize },
             FromWorker::Finished { vertex, subtask, error, cancelled } => {
                 let (vertex, subtask) = (vertex as usize, subtask as usize);

@@ -45,9 +45,8 @@ impl CheckpointConfig {
                 )));
             }
         };
-        if let Some(backend) = config.get(STATE_BACKEND).map(|b| b.trim().to_ascii_lowercase()).filter(|b| b != "hashmap") {
-            return Err(Error::Config(format!("'{STATE_BACKEND}': '{backend}' is not available; this version provides 'hashmap'")));
-        }
+        // Checked here so that a job with bad state backend settings fails at submission.
+        rasch_state::BackendOptions::from_config(config)?;
         let interval_ms = config.get_duration_ms(CHECKPOINTING_INTERVAL)?.filter(|ms| *ms > 0);
         Ok(CheckpointConfig {
             interval_ms,
@@ -82,7 +81,9 @@ mod tests {
         let cc = CheckpointConfig::from_config(&c).unwrap();
         assert_eq!((cc.interval_ms, cc.exactly_once, cc.num_retained), (Some(1_000), false, 3));
         c.set(STATE_BACKEND, "rocksdb").unwrap();
-        assert!(CheckpointConfig::from_config(&c).unwrap_err().to_string().contains("'rocksdb' is not available"));
+        CheckpointConfig::from_config(&c).unwrap();
+        c.set(STATE_BACKEND, "heap").unwrap();
+        assert!(CheckpointConfig::from_config(&c).unwrap_err().to_string().contains("expected hashmap or lsm"));
         c.set(STATE_BACKEND, "hashmap").unwrap();
         c.set(CHECKPOINTING_MODE, "sometimes").unwrap();
         assert!(CheckpointConfig::from_config(&c).unwrap_err().to_string().contains("EXACTLY_ONCE"));

@@ -15,7 +15,7 @@ pub use coordinator::{CheckpointStats, CompletedSnapshot, Coordinator};
 pub use keyed_map::KeyedMapState;
 pub use persist::{CheckpointMetadata, latest_checkpoint, read_restore_path, read_savepoint, write_checkpoint, write_savepoint};
 pub use restore::{RestorePlan, TaskStateFile};
-pub use snapshot::{Barrier, OperatorState, Snapshot, SnapshotKind};
+pub use snapshot::{Barrier, Deferred, OperatorState, Snapshot, SnapshotKind};
 pub use store::{CheckpointStore, CompletedCheckpoint};
 
 /// The checkpoint id used for the final commit when a bounded job finishes successfully.

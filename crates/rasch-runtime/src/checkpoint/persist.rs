@@ -1,14 +1,17 @@
 //! Durable checkpoints and savepoints: task state files plus a `_metadata` file listing them,
 //! written through `rasch-storage` (local paths, `file://`, `s3://`), and read back into a
-//! [`RestorePlan`] — falling back past corrupt or partial checkpoints.
+//! [`RestorePlan`] — falling back past corrupt or partial checkpoints. Incremental keyed state
+//! lives in shared files (`<dir>/<job>/shared/`, written by the job master through the
+//! [`CheckpointStore`](super::CheckpointStore)) that task files reference by name; reading a
+//! checkpoint replays them into full key groups.
 
 use super::{RestorePlan, TaskStateFile};
 use rasch_core::{Error, Result};
 use rasch_storage::{CheckpointStorage, SavepointStorage, StateHandle};
 use serde::{Deserialize, Serialize};
 
-/// Version of the `_metadata` payload.
-const METADATA_VERSION: u32 = 1;
+/// Version of the `_metadata` payload (2: task files may reference incremental shared files).
+const METADATA_VERSION: u32 = 2;
 
 /// The contents of a checkpoint's or savepoint's `_metadata`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -89,7 +92,9 @@ pub fn latest_checkpoint(storage: &CheckpointStorage) -> Result<(Option<RestoreP
             for h in &meta.tasks {
                 files.push(decode_task(&storage.read_state(h)?, h)?);
             }
-            Ok(RestorePlan::from_files(id, files))
+            let mut plan = RestorePlan::from_files(id, files);
+            plan.materialize(|name| storage.read_shared(name))?;
+            Ok(plan)
         })();
         match attempt {
             Ok(plan) => return Ok((Some(plan), skipped)),

@@ -43,6 +43,36 @@ impl RestorePlan {
         RestorePlan { checkpoint_id, operators }
     }
 
+    /// Replays incremental keyed state (a chain of shared delta files plus the checkpoint's own
+    /// delta; `load` reads a shared file by name) into full key-group snapshots, so that the
+    /// plan redistributes it like any other — at any parallelism, into either backend.
+    pub fn materialize(&mut self, mut load: impl FnMut(&str) -> Result<Vec<u8>>) -> Result<()> {
+        for (id, states) in self.operators.iter_mut() {
+            for (subtask, _, state) in states.iter_mut() {
+                let Some(inc) = state.increment.take() else { continue };
+                let mut deltas = Vec::with_capacity(inc.chain.len() + 1);
+                for name in inc.chain.iter().chain(std::iter::once(&inc.name)) {
+                    let bytes = match (&inc.delta, name == &inc.name) {
+                        (Some(own), true) => own.to_vec(),
+                        _ => load(name)?,
+                    };
+                    let delta: rasch_state::KeyedDelta = postcard::from_bytes(&bytes)
+                        .map_err(|e| Error::Checkpoint(format!("shared state file '{name}' of operator {id}: unreadable: {e}")))?;
+                    deltas.push(delta);
+                }
+                let tables = rasch_state::materialize(&deltas)
+                    .map_err(|e| Error::Checkpoint(format!("incremental state of operator {id} subtask {subtask}: {e}")))?;
+                let mut groups: std::collections::BTreeMap<u32, rasch_state::KeyGroupSnapshot> =
+                    std::mem::take(&mut state.keyed).into_iter().map(|g| (g.key_group, g)).collect();
+                for (kg, t) in tables {
+                    groups.entry(kg).or_insert_with(|| rasch_state::KeyGroupSnapshot { key_group: kg, ..Default::default() }).tables = t;
+                }
+                state.keyed = groups.into_values().collect();
+            }
+        }
+        Ok(())
+    }
+
     /// Checks that every stored operator exists in the new job (`known_ids`), unless the user
     /// allows dropping state of removed operators.
     pub fn check_all_mapped(&self, known_ids: &[String], allow_non_restored_state: bool) -> Result<()> {
@@ -104,6 +134,7 @@ mod tests {
                     list: list.iter().map(|s| s.as_bytes().to_vec()).collect(),
                     union: vec![vec![kg as u8]],
                     broadcast: Some(vec![1]),
+                    increment: None,
                 },
             )],
         }

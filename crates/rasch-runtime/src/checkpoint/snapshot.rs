@@ -1,6 +1,6 @@
 //! What travels with a barrier and what an operator contributes to a snapshot.
 
-use rasch_state::KeyGroupSnapshot;
+use rasch_state::{Increment, KeyGroupSnapshot};
 use serde::{Deserialize, Serialize};
 
 /// Checkpoint (periodic, owned by the runtime) or savepoint (user-triggered, self-contained).
@@ -34,6 +34,9 @@ pub struct OperatorState {
     /// Broadcast state: identical on every instance; restored from one copy.
     #[serde(with = "serde_bytes")]
     pub broadcast: Option<Vec<u8>>,
+    /// Incremental checkpoints (lsm backend): the keyed state tables as a chain of shared
+    /// delta files; `keyed` then holds only the timers. Never present in savepoints.
+    pub increment: Option<Increment>,
 }
 
 impl OperatorState {
@@ -45,11 +48,27 @@ impl OperatorState {
             .map(|g| g.tables.iter().map(|(n, b)| n.len() + b.len()).sum::<usize>() + g.event_timers.len() + g.processing_timers.len())
             .sum();
         let lists: usize = self.list.iter().chain(&self.union).map(Vec::len).sum();
-        (keyed + lists + self.broadcast.as_ref().map_or(0, Vec::len)) as u64
+        let delta = self.increment.as_ref().and_then(|i| i.delta.as_ref()).map_or(0, |d| d.len());
+        (keyed + lists + delta + self.broadcast.as_ref().map_or(0, Vec::len)) as u64
     }
     /// True when there is nothing to store.
     pub fn is_empty(&self) -> bool {
-        self.keyed.is_empty() && self.list.is_empty() && self.union.is_empty() && self.broadcast.is_none()
+        self.keyed.is_empty() && self.list.is_empty() && self.union.is_empty() && self.broadcast.is_none() && self.increment.is_none()
+    }
+}
+
+/// Work of a snapshot left for after the barrier: builds an operator's incremental keyed
+/// state off the task thread (the task acknowledges once it is done).
+pub struct Deferred {
+    /// The operator whose state it completes.
+    pub operator_id: String,
+    /// Builds the increment.
+    pub work: Box<dyn FnOnce() -> rasch_core::Result<Increment> + Send>,
+}
+
+impl std::fmt::Debug for Deferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Deferred({})", self.operator_id)
     }
 }
 
@@ -60,12 +79,14 @@ pub struct Snapshot {
     pub barrier: Barrier,
     /// State per operator id.
     pub operators: Vec<(String, OperatorState)>,
+    /// Parts finished after the barrier, off the task thread.
+    pub deferred: Vec<Deferred>,
 }
 
 impl Snapshot {
     /// An empty snapshot for `barrier`.
     pub fn new(barrier: Barrier) -> Self {
-        Snapshot { barrier, operators: Vec::new() }
+        Snapshot { barrier, operators: Vec::new(), deferred: Vec::new() }
     }
     /// Adds the state of operator `operator_id` (nothing is stored for empty state).
     pub fn add(&mut self, operator_id: &str, state: OperatorState) {

@@ -177,15 +177,23 @@ impl Supervisor {
                     if let Some(done) = coordinator.ack(vertex, subtask, parallelism, checkpoint_id, operators, Instant::now()) {
                         self.monitor.record(coordinator.stats.last().map(std::slice::from_ref).unwrap_or(&[]));
                         let id = done.barrier.id;
+                        let mut done = done;
                         if done.barrier.kind == SnapshotKind::Savepoint {
                             if let Some(req) = savepoint.take() {
                                 let written = write_savepoint(&req.dir, &self.job_id, &job.name, id, &done.files);
                                 let _ = req.reply.send(written);
                             }
                         } else {
+                            // New incremental deltas become shared files (durable, or in memory).
+                            let filed = self.store.file_increments(&mut done.files, self.storage.as_ref());
                             if let Some(storage) = self.storage.as_ref() {
                                 // A checkpoint that cannot be persisted does not count as completed.
-                                if let Err(e) = write_checkpoint(storage, &job.name, id, &done.files) {
+                                let written = filed.and_then(|shared| {
+                                    write_checkpoint(storage, &job.name, id, &done.files).inspect_err(|_| {
+                                        shared.iter().for_each(|name| drop(storage.discard_shared(name)));
+                                    })
+                                });
+                                if let Err(e) = written {
                                     failure.get_or_insert(e);
                                     cancel();
                                     cancel_deadline = Some(Instant::now() + CANCEL_GRACE);
@@ -198,13 +206,24 @@ impl Supervisor {
                                     }
                                 }
                             }
-                            self.store.add(CompletedCheckpoint { id, files: done.files });
+                            let unused = self.store.add(CompletedCheckpoint { id, files: done.files });
+                            if let Some(storage) = self.storage.as_ref() {
+                                unused.iter().for_each(|name| drop(storage.discard_shared(name)));
+                            }
                             if let Some((_, reply)) = manual.take_if(|m| m.0 == Some(id)) {
                                 let _ = reply.send(Ok(id));
                             }
                         }
                         for t in &tasks {
                             (t.control)(TaskControl::Complete(id));
+                        }
+                    }
+                }
+                TaskEvent::Decline { checkpoint_id, reason } => {
+                    if coordinator.in_progress().is_some_and(|b| b.id == checkpoint_id) {
+                        coordinator.abort(&format!("declined: {reason}"), Instant::now());
+                        if let Some(req) = savepoint.take_if(|r| r.id == Some(checkpoint_id)) {
+                            let _ = req.reply.send(Err(rasch_core::Error::Checkpoint(reason)));
                         }
                     }
                 }

@@ -229,6 +229,7 @@ pub fn execute_attempts(
                 // A finished job's checkpoints are of no further use.
                 if let Some(storage) = &supervisor.storage {
                     supervisor.written.iter().for_each(|id| drop(storage.discard(*id)));
+                    supervisor.store.shared_files().iter().for_each(|name| drop(storage.discard_shared(name)));
                 }
                 result.net_runtime = start.elapsed();
                 result.restarts = attempt;
@@ -238,6 +239,7 @@ pub fn execute_attempts(
             Err(Error::Cancelled) => {
                 if let Some(storage) = supervisor.storage.as_ref().filter(|_| !supervisor.cp.retain_on_cancellation) {
                     supervisor.written.iter().for_each(|id| drop(storage.discard(*id)));
+                    supervisor.store.shared_files().iter().for_each(|name| drop(storage.discard_shared(name)));
                 }
                 return Err(Error::Cancelled);
             }
@@ -248,7 +250,7 @@ pub fn execute_attempts(
                     attempt += 1;
                     monitor.restarted();
                     // Restart from the newest completed checkpoint (or the savepoint we started from).
-                    if let Some(plan) = supervisor.store.latest_plan() {
+                    if let Some(plan) = supervisor.store.latest_plan(supervisor.storage.as_ref())? {
                         restored = Some(plan);
                     }
                 }

@@ -1,13 +1,13 @@
 //! `KeyedRuntime`: the state backend, timers and clocks of one keyed operator instance.
 
 use super::{KeyedContext, TimeDomain};
-use crate::checkpoint::{OperatorState, Snapshot};
+use crate::checkpoint::{Barrier, Deferred, OperatorState, Snapshot, SnapshotKind};
 use crate::collector::{Collector, SideOutputs};
 use crate::operators::OperatorSetup;
 use crate::time::ProcessingTimeService;
 use rasch_core::keygroup::compute_key_group_range_for_operator_index;
 use rasch_core::{Key, MIN_WATERMARK, NO_TIMESTAMP, Record, Result};
-use rasch_state::{KeyGroupSnapshot, KeyedStateBackend, Namespace, TimerService};
+use rasch_state::{BackendOptions, Increment, KeyGroupSnapshot, KeyedStateBackend, Namespace, TimerService};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -32,8 +32,11 @@ impl<K: Key, N: Namespace> KeyedRuntime<K, N> {
     pub fn new(setup: &OperatorSetup) -> Result<Self> {
         let ctx = &setup.ctx;
         let range = compute_key_group_range_for_operator_index(ctx.max_parallelism, ctx.parallelism, ctx.subtask_index);
+        let mut options = BackendOptions::from_config(&ctx.config)?;
+        // Without periodic checkpoints there is nothing to be incremental to: track no changes.
+        options.incremental &= ctx.config.get_duration_ms(rasch_core::config::CHECKPOINTING_INTERVAL)?.is_some_and(|ms| ms > 0);
         let mut keyed = KeyedRuntime {
-            backend: KeyedStateBackend::new(range, ctx.max_parallelism, setup.time.clock()),
+            backend: KeyedStateBackend::with_options(range, ctx.max_parallelism, setup.time.clock(), &options, &setup.operator_id)?,
             timers: TimerService::default(),
             time: setup.time.clone(),
             watermark: MIN_WATERMARK,
@@ -55,9 +58,29 @@ impl<K: Key, N: Namespace> KeyedRuntime<K, N> {
         Ok(keyed)
     }
 
-    /// Keyed state and timers of every owned key group, by key group.
+    /// Keyed state and timers of every owned key group, by key group (canonical, full).
     pub fn snapshot_key_groups(&mut self) -> Result<Vec<KeyGroupSnapshot>> {
-        let mut groups: BTreeMap<u32, KeyGroupSnapshot> = self.backend.snapshot()?.into_iter().map(|g| (g.key_group, g)).collect();
+        let tables = self.backend.snapshot()?;
+        self.with_timers(tables)
+    }
+
+    /// The keyed state for `barrier`: canonical and full for savepoints and without incremental
+    /// checkpoints; otherwise the timers (always in full) plus the state tables' increment.
+    pub fn keyed_state(&mut self, barrier: Barrier) -> Result<(Vec<KeyGroupSnapshot>, Option<Increment>)> {
+        if barrier.kind == SnapshotKind::Savepoint || !self.backend.incremental() {
+            return Ok((self.snapshot_key_groups()?, None));
+        }
+        let increment = self.backend.snapshot_increment(barrier.id)?;
+        Ok((self.with_timers(Vec::new())?, Some(increment)))
+    }
+
+    /// Checkpoint `checkpoint_id` completed (incremental checkpoints build on it).
+    pub fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) {
+        self.backend.notify_checkpoint_complete(checkpoint_id);
+    }
+
+    fn with_timers(&mut self, tables: Vec<KeyGroupSnapshot>) -> Result<Vec<KeyGroupSnapshot>> {
+        let mut groups: BTreeMap<u32, KeyGroupSnapshot> = tables.into_iter().map(|g| (g.key_group, g)).collect();
         let backend = &mut self.backend;
         for (kg, bytes) in self.timers.event.snapshot_by_group(|k| backend.key_group(k))? {
             groups.entry(kg as u32).or_insert_with(|| KeyGroupSnapshot { key_group: kg as u32, ..Default::default() }).event_timers = bytes;
@@ -71,8 +94,18 @@ impl<K: Key, N: Namespace> KeyedRuntime<K, N> {
 
     /// Adds this operator's keyed state to `snapshot` (plus `extra` operator state, if any).
     pub fn snapshot_into(&mut self, snapshot: &mut Snapshot) -> Result<()> {
-        let keyed = self.snapshot_key_groups()?;
-        snapshot.add(&self.operator_id, OperatorState { keyed, ..Default::default() });
+        let barrier = snapshot.barrier;
+        if barrier.kind == SnapshotKind::Checkpoint && self.backend.incremental() {
+            // At the barrier: write back the cache and take an engine snapshot; the delta is
+            // read and encoded off the task thread.
+            let pending = self.backend.start_increment(barrier.id)?;
+            let keyed = self.with_timers(Vec::new())?;
+            snapshot.add(&self.operator_id, OperatorState { keyed, ..Default::default() });
+            snapshot.deferred.push(Deferred { operator_id: self.operator_id.to_string(), work: Box::new(move || pending.finish()) });
+            return Ok(());
+        }
+        let (keyed, increment) = self.keyed_state(barrier)?;
+        snapshot.add(&self.operator_id, OperatorState { keyed, increment, ..Default::default() });
         Ok(())
     }
 

@@ -66,6 +66,7 @@ macro_rules! forward_outputs {
             self.o.snapshot(snapshot)
         }
         fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+            self.notify_state(checkpoint_id);
             self.o.notify_checkpoint_complete(checkpoint_id)
         }
         fn end_input(&mut self) -> Result<()> {
@@ -103,6 +104,8 @@ impl<A: 'static, B: 'static, U: 'static, F: BroadcastProcessFunction<A, B, U>> B
         snapshot.add(self.states.operator_id(), crate::checkpoint::OperatorState { broadcast, ..Default::default() });
         Ok(())
     }
+
+    fn notify_state(&mut self, _checkpoint_id: u64) {}
 }
 
 impl<A: 'static, B: 'static, U: 'static, F: BroadcastProcessFunction<A, B, U>> TwoInputOperator<A, B>
@@ -167,10 +170,14 @@ impl<K: Key, A: 'static, B: 'static, U: 'static, S: KeySelector<A, K>, F: KeyedB
     }
 
     fn snapshot_state(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
-        let keyed = self.keyed.snapshot_key_groups()?;
+        let (keyed, increment) = self.keyed.keyed_state(snapshot.barrier)?;
         let broadcast = Some(self.states.snapshot()?);
-        snapshot.add(&self.keyed.operator_id, crate::checkpoint::OperatorState { keyed, broadcast, ..Default::default() });
+        snapshot.add(&self.keyed.operator_id, crate::checkpoint::OperatorState { keyed, broadcast, increment, ..Default::default() });
         Ok(())
+    }
+
+    fn notify_state(&mut self, checkpoint_id: u64) {
+        self.keyed.notify_checkpoint_complete(checkpoint_id);
     }
 
     fn fire(&mut self, domain: TimeDomain, limit: i64) -> Result<()> {

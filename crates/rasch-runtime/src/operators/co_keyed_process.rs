@@ -117,6 +117,7 @@ where
         self.o.snapshot(snapshot)
     }
     fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.keyed.notify_checkpoint_complete(checkpoint_id);
         self.o.notify_checkpoint_complete(checkpoint_id)
     }
     fn end_input(&mut self) -> Result<()> {

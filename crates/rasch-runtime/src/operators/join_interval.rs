@@ -178,14 +178,14 @@ where
                 Side::Left => {
                     let ts = if upper <= 0 { timer.time } else { timer.time - upper };
                     let t = backend.table::<(), Buffer<A>>(LEFT, &self.slots[0], None)?;
-                    if t.get(kg, &timer.key, &(), 0)?.is_some_and(|b| b.remove(&ts).is_some() && b.is_empty()) {
+                    if t.get_mut(kg, &timer.key, &(), 0)?.is_some_and(|b| b.remove(&ts).is_some() && b.is_empty()) {
                         t.remove(kg, &timer.key, &(), 0)?;
                     }
                 }
                 Side::Right => {
                     let ts = if lower <= 0 { timer.time + lower } else { timer.time };
                     let t = backend.table::<(), Buffer<B>>(RIGHT, &self.slots[1], None)?;
-                    if t.get(kg, &timer.key, &(), 0)?.is_some_and(|b| b.remove(&ts).is_some() && b.is_empty()) {
+                    if t.get_mut(kg, &timer.key, &(), 0)?.is_some_and(|b| b.remove(&ts).is_some() && b.is_empty()) {
                         t.remove(kg, &timer.key, &(), 0)?;
                     }
                 }
@@ -268,6 +268,7 @@ where
         self.o.snapshot(snapshot)
     }
     fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.keyed.notify_checkpoint_complete(checkpoint_id);
         self.o.notify_checkpoint_complete(checkpoint_id)
     }
     fn end_input(&mut self) -> Result<()> {

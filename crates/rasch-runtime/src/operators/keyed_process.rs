@@ -65,6 +65,7 @@ impl<K: Key, T: 'static, U: 'static, S: KeySelector<T, K>, F: KeyedProcessFuncti
         self.o.snapshot(snapshot)
     }
     fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.keyed.notify_checkpoint_complete(checkpoint_id);
         self.o.notify_checkpoint_complete(checkpoint_id)
     }
     fn end_input(&mut self) -> Result<()> {

@@ -198,7 +198,7 @@ where
 
     fn merging_set(&mut self, key: &K, kg: usize) -> Result<Vec<A::W>> {
         let t = self.keyed.backend.table::<(), Vec<A::W>>(MERGING, &self.merging_slot, None)?;
-        Ok(t.get(kg, key, &(), 0)?.map(std::mem::take).unwrap_or_default())
+        Ok(t.get_mut(kg, key, &(), 0)?.map(std::mem::take).unwrap_or_default())
     }
 
     fn store_merging_set(&mut self, key: &K, kg: usize, set: Vec<A::W>) -> Result<()> {
@@ -408,6 +408,7 @@ where
         self.out.snapshot(snapshot)
     }
     fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.keyed.notify_checkpoint_complete(checkpoint_id);
         self.sides.notify_checkpoint_complete(checkpoint_id)?;
         self.out.notify_checkpoint_complete(checkpoint_id)
     }

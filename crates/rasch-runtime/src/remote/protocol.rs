@@ -216,6 +216,13 @@ pub enum FromWorker {
         /// State per operator id.
         operators: Vec<(String, OperatorState)>,
     },
+    /// A task could not complete its part of a checkpoint (the checkpoint is aborted).
+    Decline {
+        /// The checkpoint.
+        checkpoint_id: u64,
+        /// Why.
+        reason: String,
+    },
     /// A task processed all its input.
     EndOfInput {
         /// Vertex index.

@@ -290,6 +290,7 @@ pub fn run_worker(job: Arc<JobGraph>, opts: &ExecutionOptions, env: &WorkerEnv) 
                 checkpoint_id,
                 operators,
             },
+            TaskEvent::Decline { checkpoint_id, reason } => FromWorker::Decline { checkpoint_id, reason },
             TaskEvent::EndOfInput { vertex, subtask } => FromWorker::EndOfInput { vertex: vertex as u32, subtask: subtask as u32 },
             TaskEvent::Finished { vertex, subtask, result } => {
                 finished += 1;

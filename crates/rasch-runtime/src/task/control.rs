@@ -35,6 +35,13 @@ pub enum TaskEvent {
         /// State per operator id.
         operators: Vec<(String, OperatorState)>,
     },
+    /// The task could not complete its snapshot of a checkpoint (the checkpoint is aborted).
+    Decline {
+        /// The checkpoint.
+        checkpoint_id: u64,
+        /// Why.
+        reason: String,
+    },
     /// The task processed all of its input and waits for the job to finish.
     EndOfInput {
         /// Vertex index.
@@ -54,15 +61,36 @@ pub enum TaskEvent {
 }
 
 impl TaskEnv {
-    /// Sends the snapshot of a checkpoint to the job master.
+    /// Sends the snapshot of a checkpoint to the job master — after its deferred parts are
+    /// done, on a thread of their own, so that the task goes on processing meanwhile.
     pub fn ack(&self, snapshot: Snapshot) {
-        let _ = self.events.send(TaskEvent::Ack {
-            vertex: self.vertex,
-            subtask: self.subtask,
-            parallelism: self.parallelism,
-            checkpoint_id: snapshot.barrier.id,
-            operators: snapshot.operators,
+        let (vertex, subtask, parallelism) = (self.vertex, self.subtask, self.parallelism);
+        let checkpoint_id = snapshot.barrier.id;
+        let Snapshot { mut operators, deferred, .. } = snapshot;
+        if deferred.is_empty() {
+            let _ = self.events.send(TaskEvent::Ack { vertex, subtask, parallelism, checkpoint_id, operators });
+            return;
+        }
+        let events = self.events.clone();
+        let spawned = std::thread::Builder::new().name(format!("checkpoint {checkpoint_id} ({vertex}/{subtask})")).spawn(move || {
+            for d in deferred {
+                match (d.work)() {
+                    Ok(increment) => match operators.iter_mut().find(|(id, _)| *id == d.operator_id) {
+                        Some((_, state)) => state.increment = Some(increment),
+                        None => operators.push((d.operator_id, OperatorState { increment: Some(increment), ..Default::default() })),
+                    },
+                    Err(e) => {
+                        let reason = format!("subtask {subtask} of vertex {vertex}: operator {}: {e}", d.operator_id);
+                        let _ = events.send(TaskEvent::Decline { checkpoint_id, reason });
+                        return;
+                    }
+                }
+            }
+            let _ = events.send(TaskEvent::Ack { vertex, subtask, parallelism, checkpoint_id, operators });
         });
+        if let Err(e) = spawned {
+            let _ = self.events.send(TaskEvent::Decline { checkpoint_id, reason: format!("spawning a snapshot thread: {e}") });
+        }
     }
 
     /// The end-of-job handshake: reports end of input, keeps applying checkpoint

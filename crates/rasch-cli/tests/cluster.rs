@@ -431,6 +431,13 @@ fn killing_a_taskmanager_restarts_the_job_from_its_checkpoint_exactly_once() {
     let job = job_id(&text);
     cluster.wait_for_state(&job, "RUNNING", Duration::from_secs(30));
     wait_until("two completed checkpoints", Duration::from_secs(30), || cluster.completed_checkpoints(&job) >= 2);
+    // Checkpoint statistics per vertex, with ack and alignment times.
+    let stats = cluster.get_json(&format!("/jobs/{job}/checkpoints")).unwrap();
+    let id = stats["latest"]["completed"]["id"].as_u64().unwrap();
+    let details = cluster.get_json(&format!("/jobs/{job}/checkpoints/details/{id}")).unwrap();
+    let tasks = details["tasks"].as_object().unwrap();
+    assert_eq!(tasks.len(), 2, "{details}");
+    assert!(tasks.values().all(|t| t["alignment_duration"].is_u64() && t["num_acknowledged_subtasks"] == t["num_subtasks"]), "{details}");
     // SIGKILL the second TaskManager: its worker dies with it; the job restarts on the first.
     let victim = &mut cluster.taskmanagers[1];
     victim.kill().unwrap();

@@ -94,7 +94,31 @@ fn io_metrics(read: u64, write: u64) -> IoMetrics {
     }
 }
 
-fn checkpoint_stats(s: &CheckpointStats, n: usize, external: Option<String>) -> CheckpointStatistics {
+/// Per-vertex figures of a checkpoint: acknowledgements, end-to-end and alignment durations.
+fn checkpoint_tasks(s: &CheckpointStats, vertices: &[super::state::VertexView]) -> BTreeMap<String, serde_json::Value> {
+    vertices
+        .iter()
+        .enumerate()
+        .map(|(vi, v)| {
+            let acks: Vec<u64> = s.ack_ms.iter().filter(|((x, _), _)| *x == vi).map(|(_, ms)| *ms).collect();
+            let aligned = s.alignment_ms.iter().filter(|((x, _), _)| *x == vi).map(|(_, ms)| *ms).max().unwrap_or(0);
+            let slowest = acks.iter().copied().max().unwrap_or(0);
+            let value = serde_json::json!({
+                "id": s.id,
+                "status": s.status,
+                "latest_ack_timestamp": s.trigger_timestamp + slowest as i64,
+                "end_to_end_duration": slowest,
+                "alignment_duration": aligned,
+                "num_subtasks": v.parallelism,
+                "num_acknowledged_subtasks": acks.len(),
+            });
+            (v.id.clone(), value)
+        })
+        .collect()
+}
+
+fn checkpoint_stats(s: &CheckpointStats, vertices: &[super::state::VertexView], external: Option<String>) -> CheckpointStatistics {
+    let n: usize = vertices.iter().map(|v| v.parallelism).sum();
     let savepoint = s.kind == SnapshotKind::Savepoint;
     CheckpointStatistics {
         class_name: if s.status == "COMPLETED" { ".CompletedCheckpointStatistics" } else { ".FailedCheckpointStatistics" }.into(),
@@ -109,7 +133,7 @@ fn checkpoint_stats(s: &CheckpointStats, n: usize, external: Option<String>) -> 
         end_to_end_duration: s.duration_ms as i64,
         num_subtasks: n,
         num_acknowledged_subtasks: if s.status == "COMPLETED" { n } else { s.ack_ms.len() },
-        tasks: Default::default(),
+        tasks: checkpoint_tasks(s, vertices),
         external_path: external,
         discarded: Some(false),
         failure_timestamp: s.failure.as_ref().map(|_| s.trigger_timestamp + s.duration_ms as i64),
@@ -377,7 +401,8 @@ impl RestBackend for Backend {
 
     fn checkpoints(&self, id: &str) -> Option<CheckpointingStatistics> {
         let job = self.0.job(id)?;
-        let n: usize = job.data.lock().ok()?.vertices.iter().map(|v| v.parallelism).sum();
+        let vertices = job.data.lock().ok()?.vertices.clone();
+        let n = &vertices[..];
         let stats = job.monitor.checkpoints();
         let history: Vec<CheckpointStatistics> = stats.iter().rev().map(|s| checkpoint_stats(s, n, None)).collect();
         let completed: Vec<&CheckpointStats> = stats.iter().filter(|s| s.status == "COMPLETED").collect();
@@ -432,8 +457,8 @@ impl RestBackend for Backend {
 
     fn checkpoint_details(&self, id: &str, checkpoint: u64) -> Option<CheckpointDetails> {
         let job = self.0.job(id)?;
-        let n: usize = job.data.lock().ok()?.vertices.iter().map(|v| v.parallelism).sum();
-        job.monitor.checkpoints().iter().rev().find(|s| s.id == checkpoint).map(|s| checkpoint_stats(s, n, None))
+        let vertices = job.data.lock().ok()?.vertices.clone();
+        job.monitor.checkpoints().iter().rev().find(|s| s.id == checkpoint).map(|s| checkpoint_stats(s, &vertices, None))
     }
 
     fn taskmanagers(&self) -> Vec<TaskManagerInfo> {

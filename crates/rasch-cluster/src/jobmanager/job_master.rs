@@ -447,7 +447,8 @@ fn read_worker(stream: std::net::TcpStream, job: &JobEntry, where_: &str, tasks:
             Err(e) => break format!("{where_} was lost: {e}"),
         };
         let event = match msg {
-            FromWorker::Ack { vertex, subtask, parallelism, checkpoint_id, operators } => TaskEvent::Ack {
+            FromWorker::Ack { vertex, subtask, parallelism, checkpoint_id, operators, alignment_ms } => TaskEvent::Ack {
+                alignment_ms,
                 vertex: vertex as usize,
                 subtask: subtask as usize,
                 parallelism: parallelism as usize,

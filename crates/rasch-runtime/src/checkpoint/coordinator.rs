@@ -24,12 +24,14 @@ pub struct CheckpointStats {
     pub state_size: u64,
     /// Per task (vertex, subtask): ms from trigger to its acknowledgement.
     pub ack_ms: Vec<((usize, usize), u64)>,
+    /// Per task (vertex, subtask): ms it spent aligning the barrier across its inputs.
+    pub alignment_ms: Vec<((usize, usize), u64)>,
     /// Why it failed.
     pub failure: Option<String>,
 }
 
-/// One task's acknowledgement: its state file and ms from trigger to ack.
-type Ack = (TaskStateFile, u64);
+/// One task's acknowledgement: its state file, ms from trigger to ack, alignment ms.
+type Ack = (TaskStateFile, u64, u64);
 
 struct Pending {
     barrier: Barrier,
@@ -106,22 +108,25 @@ impl Coordinator {
         parallelism: usize,
         id: u64,
         operators: Vec<(String, OperatorState)>,
+        alignment_ms: u64,
         now: Instant,
     ) -> Option<CompletedSnapshot> {
         let pending = self.pending.as_mut().filter(|p| p.barrier.id == id)?;
         let ms = now.duration_since(pending.started).as_millis() as u64;
         let file = TaskStateFile { subtask: subtask as u32, parallelism: parallelism as u32, operators };
-        pending.acks.insert((vertex, subtask), (file, ms));
+        pending.acks.insert((vertex, subtask), (file, ms, alignment_ms));
         if pending.acks.len() < self.tasks {
             return None;
         }
         let p = self.pending.take().expect("pending");
-        let mut ack_ms: Vec<((usize, usize), u64)> = p.acks.iter().map(|(k, (_, ms))| (*k, *ms)).collect();
+        let mut ack_ms: Vec<((usize, usize), u64)> = p.acks.iter().map(|(k, (_, ms, _))| (*k, *ms)).collect();
         ack_ms.sort();
+        let mut alignment_ms: Vec<((usize, usize), u64)> = p.acks.iter().map(|(k, (_, _, a))| (*k, *a)).collect();
+        alignment_ms.sort();
         let mut keys: Vec<(usize, usize)> = p.acks.keys().copied().collect();
         keys.sort();
         let mut acks = p.acks;
-        let files: Vec<TaskStateFile> = keys.into_iter().filter_map(|k| acks.remove(&k).map(|(f, _)| f)).collect();
+        let files: Vec<TaskStateFile> = keys.into_iter().filter_map(|k| acks.remove(&k).map(|(f, _, _)| f)).collect();
         let state_size = files.iter().flat_map(|f| f.operators.iter()).map(|(_, s)| s.size()).sum();
         self.stats.push(CheckpointStats {
             id,
@@ -131,6 +136,7 @@ impl Coordinator {
             duration_ms: now.duration_since(p.started).as_millis() as u64,
             state_size,
             ack_ms,
+            alignment_ms,
             failure: None,
         });
         self.last_end = now;
@@ -149,6 +155,7 @@ impl Coordinator {
             duration_ms: now.duration_since(p.started).as_millis() as u64,
             state_size: 0,
             ack_ms: Vec::new(),
+            alignment_ms: Vec::new(),
             failure: Some(reason.to_string()),
         });
         self.last_end = now;
@@ -203,9 +210,9 @@ mod tests {
         assert!(c.due(later));
         let b = c.trigger(1, SnapshotKind::Checkpoint, later);
         assert!(!c.due(later), "one at a time");
-        assert!(c.ack(0, 0, 1, b.id, vec![], later).is_none());
-        assert!(c.ack(0, 0, 1, 99, vec![], later).is_none(), "acks of other checkpoints are ignored");
-        let done = c.ack(1, 0, 1, b.id, vec![("op".into(), OperatorState::default())], later).unwrap();
+        assert!(c.ack(0, 0, 1, b.id, vec![], 0, later).is_none());
+        assert!(c.ack(0, 0, 1, 99, vec![], 0, later).is_none(), "acks of other checkpoints are ignored");
+        let done = c.ack(1, 0, 1, b.id, vec![("op".into(), OperatorState::default())], 3, later).unwrap();
         assert_eq!(done.files.len(), 2);
         assert_eq!(c.stats.last().unwrap().status, "COMPLETED");
     }

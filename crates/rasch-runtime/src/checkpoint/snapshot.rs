@@ -81,12 +81,14 @@ pub struct Snapshot {
     pub operators: Vec<(String, OperatorState)>,
     /// Parts finished after the barrier, off the task thread.
     pub deferred: Vec<Deferred>,
+    /// How long the task aligned the barrier across its inputs (ms).
+    pub alignment_ms: u64,
 }
 
 impl Snapshot {
     /// An empty snapshot for `barrier`.
     pub fn new(barrier: Barrier) -> Self {
-        Snapshot { barrier, operators: Vec::new(), deferred: Vec::new() }
+        Snapshot { barrier, operators: Vec::new(), deferred: Vec::new(), alignment_ms: 0 }
     }
     /// Adds the state of operator `operator_id` (nothing is stored for empty state).
     pub fn add(&mut self, operator_id: &str, state: OperatorState) {

@@ -170,11 +170,13 @@ impl Supervisor {
                 Err(RecvTimeoutError::Disconnected) => return Err(Error::Internal("task threads vanished".into())),
             };
             match event {
-                TaskEvent::Ack { vertex, subtask, parallelism, checkpoint_id, operators } => {
+                TaskEvent::Ack { vertex, subtask, parallelism, checkpoint_id, operators, alignment_ms } => {
                     if cancel_deadline.is_some() {
                         continue;
                     }
-                    if let Some(done) = coordinator.ack(vertex, subtask, parallelism, checkpoint_id, operators, Instant::now()) {
+                    if let Some(done) =
+                        coordinator.ack(vertex, subtask, parallelism, checkpoint_id, operators, alignment_ms, Instant::now())
+                    {
                         self.monitor.record(coordinator.stats.last().map(std::slice::from_ref).unwrap_or(&[]));
                         let id = done.barrier.id;
                         let mut done = done;

@@ -215,6 +215,8 @@ pub enum FromWorker {
         checkpoint_id: u64,
         /// State per operator id.
         operators: Vec<(String, OperatorState)>,
+        /// Barrier alignment time, ms.
+        alignment_ms: u64,
     },
     /// A task could not complete its part of a checkpoint (the checkpoint is aborted).
     Decline {

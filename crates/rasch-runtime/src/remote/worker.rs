@@ -283,7 +283,8 @@ pub fn run_worker(job: Arc<JobGraph>, opts: &ExecutionOptions, env: &WorkerEnv) 
             Err(RecvTimeoutError::Disconnected) => break,
         };
         let msg = match event {
-            TaskEvent::Ack { vertex, subtask, parallelism, checkpoint_id, operators } => FromWorker::Ack {
+            TaskEvent::Ack { vertex, subtask, parallelism, checkpoint_id, operators, alignment_ms } => FromWorker::Ack {
+                alignment_ms,
                 vertex: vertex as u32,
                 subtask: subtask as u32,
                 parallelism: parallelism as u32,

@@ -14,12 +14,24 @@ pub struct BarrierAligner {
     current: Option<Barrier>,
     /// Id of the last checkpoint this task snapshotted or abandoned.
     last: u64,
+    /// When the first barrier of the current alignment arrived.
+    started: Option<std::time::Instant>,
+    /// Duration of the last completed alignment (first to last barrier), ms.
+    last_alignment_ms: u64,
 }
 
 impl BarrierAligner {
     /// An aligner over `channels` input channels.
     pub fn new(channels: usize, exactly_once: bool) -> Self {
-        BarrierAligner { exactly_once, received: vec![false; channels], ended: vec![false; channels], current: None, last: 0 }
+        BarrierAligner {
+            exactly_once,
+            received: vec![false; channels],
+            ended: vec![false; channels],
+            current: None,
+            last: 0,
+            started: None,
+            last_alignment_ms: 0,
+        }
     }
 
     /// Whether events of `channel` must be held back (exactly-once alignment in progress).
@@ -39,10 +51,16 @@ impl BarrierAligner {
             _ => {
                 self.received.iter_mut().for_each(|r| *r = false);
                 self.current = Some(barrier);
+                self.started = Some(std::time::Instant::now());
             }
         }
         self.received[channel] = true;
         self.check()
+    }
+
+    /// How long the last completed alignment took, from its first barrier to its last (ms).
+    pub fn last_alignment_ms(&self) -> u64 {
+        self.last_alignment_ms
     }
 
     /// A channel ended; the checkpoint in progress no longer waits for it.
@@ -55,6 +73,7 @@ impl BarrierAligner {
         let barrier = self.current?;
         let aligned = self.received.iter().zip(&self.ended).all(|(r, e)| *r || *e);
         if aligned {
+            self.last_alignment_ms = self.started.take().map_or(0, |s| s.elapsed().as_millis() as u64);
             self.current = None;
             self.last = barrier.id;
             self.received.iter_mut().for_each(|r| *r = false);

@@ -34,6 +34,8 @@ pub enum TaskEvent {
         checkpoint_id: u64,
         /// State per operator id.
         operators: Vec<(String, OperatorState)>,
+        /// How long the task aligned the barrier across its inputs (ms).
+        alignment_ms: u64,
     },
     /// The task could not complete its snapshot of a checkpoint (the checkpoint is aborted).
     Decline {
@@ -66,9 +68,9 @@ impl TaskEnv {
     pub fn ack(&self, snapshot: Snapshot) {
         let (vertex, subtask, parallelism) = (self.vertex, self.subtask, self.parallelism);
         let checkpoint_id = snapshot.barrier.id;
-        let Snapshot { mut operators, deferred, .. } = snapshot;
+        let Snapshot { mut operators, deferred, alignment_ms, .. } = snapshot;
         if deferred.is_empty() {
-            let _ = self.events.send(TaskEvent::Ack { vertex, subtask, parallelism, checkpoint_id, operators });
+            let _ = self.events.send(TaskEvent::Ack { vertex, subtask, parallelism, checkpoint_id, operators, alignment_ms });
             return;
         }
         let events = self.events.clone();
@@ -86,7 +88,7 @@ impl TaskEnv {
                     }
                 }
             }
-            let _ = events.send(TaskEvent::Ack { vertex, subtask, parallelism, checkpoint_id, operators });
+            let _ = events.send(TaskEvent::Ack { vertex, subtask, parallelism, checkpoint_id, operators, alignment_ms });
         });
         if let Err(e) = spawned {
             let _ = self.events.send(TaskEvent::Decline { checkpoint_id, reason: format!("spawning a snapshot thread: {e}") });

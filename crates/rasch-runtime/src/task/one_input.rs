@@ -55,8 +55,9 @@ impl<T: 'static> OneInputTask<T> {
         Ok(())
     }
 
-    fn snapshot(&mut self, env: &TaskEnv, barrier: Barrier) -> Result<()> {
+    fn snapshot(&mut self, env: &TaskEnv, barrier: Barrier, alignment_ms: u64) -> Result<()> {
         let mut snapshot = Snapshot::new(barrier);
+        snapshot.alignment_ms = alignment_ms;
         self.head.snapshot(&mut snapshot)?;
         env.ack(snapshot);
         for held in &mut self.held {
@@ -125,12 +126,14 @@ impl<T: 'static> TaskBody for OneInputTask<T> {
                 }
                 Event::Barrier(b) => {
                     if let Some(b) = aligner.on_barrier(channel, b) {
-                        self.snapshot(env, b)?;
+                        let ms = aligner.last_alignment_ms();
+                        self.snapshot(env, b, ms)?;
                     }
                 }
                 Event::EndOfInput => {
                     if let Some(b) = aligner.on_end(channel) {
-                        self.snapshot(env, b)?;
+                        let ms = aligner.last_alignment_ms();
+                        self.snapshot(env, b, ms)?;
                     }
                     let u = self.watermarks.on_end(channel);
                     self.apply(u)?;

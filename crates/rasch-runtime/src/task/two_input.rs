@@ -67,8 +67,9 @@ impl<A: 'static, B: 'static> TwoInputTask<A, B> {
         Ok(())
     }
 
-    fn snapshot(&mut self, env: &TaskEnv, barrier: Barrier) -> Result<()> {
+    fn snapshot(&mut self, env: &TaskEnv, barrier: Barrier, alignment_ms: u64) -> Result<()> {
         let mut snapshot = Snapshot::new(barrier);
+        snapshot.alignment_ms = alignment_ms;
         self.op.snapshot(&mut snapshot)?;
         env.ack(snapshot);
         for held in &mut self.held {
@@ -91,12 +92,12 @@ impl<A: 'static, B: 'static> TwoInputTask<A, B> {
                 self.apply(u)
             }
             Event::Barrier(b) => match aligner.on_barrier(global, b) {
-                Some(b) => self.snapshot(env, b),
+                Some(b) => self.snapshot(env, b, aligner.last_alignment_ms()),
                 None => Ok(()),
             },
             Event::EndOfInput => {
                 if let Some(b) = aligner.on_end(global) {
-                    self.snapshot(env, b)?;
+                    self.snapshot(env, b, aligner.last_alignment_ms())?;
                 }
                 let mut u = self.watermarks[gate].on_end(ch);
                 u.watermark = u.watermark.or(Some(i64::MAX));

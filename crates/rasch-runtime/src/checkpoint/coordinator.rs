@@ -40,6 +40,23 @@ struct Pending {
     acks: HashMap<(usize, usize), Ack>,
 }
 
+/// One task's acknowledgement of a checkpoint.
+#[derive(Debug)]
+pub struct TaskAck {
+    /// Vertex index.
+    pub vertex: usize,
+    /// Subtask index.
+    pub subtask: usize,
+    /// Parallelism of the vertex.
+    pub parallelism: usize,
+    /// The checkpoint.
+    pub checkpoint_id: u64,
+    /// State per operator id.
+    pub operators: Vec<(String, OperatorState)>,
+    /// Barrier alignment time, ms.
+    pub alignment_ms: u64,
+}
+
 /// A checkpoint every task acknowledged.
 pub struct CompletedSnapshot {
     /// The barrier.
@@ -100,17 +117,9 @@ impl Coordinator {
         barrier
     }
 
-    /// A task acknowledged checkpoint `id`; returns the checkpoint once every task did.
-    pub fn ack(
-        &mut self,
-        vertex: usize,
-        subtask: usize,
-        parallelism: usize,
-        id: u64,
-        operators: Vec<(String, OperatorState)>,
-        alignment_ms: u64,
-        now: Instant,
-    ) -> Option<CompletedSnapshot> {
+    /// A task acknowledged a checkpoint; returns the checkpoint once every task did.
+    pub fn ack(&mut self, ack: TaskAck, now: Instant) -> Option<CompletedSnapshot> {
+        let TaskAck { vertex, subtask, parallelism, checkpoint_id: id, operators, alignment_ms } = ack;
         let pending = self.pending.as_mut().filter(|p| p.barrier.id == id)?;
         let ms = now.duration_since(pending.started).as_millis() as u64;
         let file = TaskStateFile { subtask: subtask as u32, parallelism: parallelism as u32, operators };
@@ -210,9 +219,28 @@ mod tests {
         assert!(c.due(later));
         let b = c.trigger(1, SnapshotKind::Checkpoint, later);
         assert!(!c.due(later), "one at a time");
-        assert!(c.ack(0, 0, 1, b.id, vec![], 0, later).is_none());
-        assert!(c.ack(0, 0, 1, 99, vec![], 0, later).is_none(), "acks of other checkpoints are ignored");
-        let done = c.ack(1, 0, 1, b.id, vec![("op".into(), OperatorState::default())], 3, later).unwrap();
+        assert!(
+            c.ack(TaskAck { vertex: 0, subtask: 0, parallelism: 1, checkpoint_id: b.id, operators: vec![], alignment_ms: 0 }, later)
+                .is_none()
+        );
+        assert!(
+            c.ack(TaskAck { vertex: 0, subtask: 0, parallelism: 1, checkpoint_id: 99, operators: vec![], alignment_ms: 0 }, later)
+                .is_none(),
+            "acks of other checkpoints are ignored"
+        );
+        let done = c
+            .ack(
+                TaskAck {
+                    vertex: 1,
+                    subtask: 0,
+                    parallelism: 1,
+                    checkpoint_id: b.id,
+                    operators: vec![("op".into(), OperatorState::default())],
+                    alignment_ms: 3,
+                },
+                later,
+            )
+            .unwrap();
         assert_eq!(done.files.len(), 2);
         assert_eq!(c.stats.last().unwrap().status, "COMPLETED");
     }

@@ -11,7 +11,7 @@ mod snapshot;
 mod store;
 
 pub use config::CheckpointConfig;
-pub use coordinator::{CheckpointStats, CompletedSnapshot, Coordinator};
+pub use coordinator::{CheckpointStats, CompletedSnapshot, Coordinator, TaskAck};
 pub use keyed_map::KeyedMapState;
 pub use persist::{CheckpointMetadata, latest_checkpoint, read_restore_path, read_savepoint, write_checkpoint, write_savepoint};
 pub use restore::{RestorePlan, TaskStateFile};

@@ -8,7 +8,7 @@ use super::build::spawn_task;
 use super::wiring::wire;
 use super::{CANCEL_GRACE, ExecutionOptions, JobCommand, JobExecutionResult, JobMonitor, OperatorStats};
 use crate::channel::CancelToken;
-use crate::checkpoint::{CheckpointConfig, CheckpointStore, CompletedCheckpoint, Coordinator, RestorePlan, SnapshotKind};
+use crate::checkpoint::{CheckpointConfig, CheckpointStore, CompletedCheckpoint, Coordinator, RestorePlan, SnapshotKind, TaskAck};
 use crate::checkpoint::{write_checkpoint, write_savepoint};
 use crate::context::Accumulators;
 use crate::graph::JobGraph;
@@ -175,7 +175,7 @@ impl Supervisor {
                         continue;
                     }
                     if let Some(done) =
-                        coordinator.ack(vertex, subtask, parallelism, checkpoint_id, operators, alignment_ms, Instant::now())
+                        coordinator.ack(TaskAck { vertex, subtask, parallelism, checkpoint_id, operators, alignment_ms }, Instant::now())
                     {
                         self.monitor.record(coordinator.stats.last().map(std::slice::from_ref).unwrap_or(&[]));
                         let id = done.barrier.id;

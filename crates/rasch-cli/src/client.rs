@@ -56,6 +56,11 @@ impl RestClient {
         RestClient { address: address.to_string(), agent }
     }
 
+    /// `host:port` of the JobManager.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
     fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.address, path)
     }
@@ -117,12 +122,35 @@ impl RestClient {
         );
         let tail = format!("\r\n--{boundary}--\r\n");
         let f = std::fs::File::open(file).map_err(|e| CliError::new(format!("cannot read the job binary {}: {e}", file.display())))?;
+        let size = f.metadata().map(|m| m.len()).unwrap_or(0);
         let reader = std::io::Cursor::new(head.into_bytes()).chain(f).chain(std::io::Cursor::new(tail.into_bytes()));
         let resp = self
             .agent
             .post(self.url("/jars/upload"))
             .content_type(format!("multipart/form-data; boundary={boundary}"))
             .send(ureq::SendBody::from_owned_reader(reader));
-        self.answer("uploading the job binary", resp)
+        if let Err(ureq::Error::Io(e)) = &resp
+            && matches!(
+                e.kind(),
+                std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
+            )
+        {
+            return Err(CliError::new(format!(
+                "the JobManager at {} closed the connection during the upload of {} ({size} bytes): {e}. The binary is \
+                 probably larger than the JobManager's rest.server.max-content-length (default 104857600); raise it, or \
+                 upload a smaller binary (release build, stripped)",
+                self.address,
+                file.display()
+            )));
+        }
+        let answer = self.answer("uploading the job binary", resp);
+        match answer {
+            Err(e) if e.message.contains("HTTP 413") => Err(CliError::new(format!(
+                "{}\nThe binary ({size} bytes) is larger than the JobManager accepts; raise rest.server.max-content-length or \
+                 upload a smaller binary (release build, stripped)",
+                e.message
+            ))),
+            other => other,
+        }
     }
 }

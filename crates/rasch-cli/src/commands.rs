@@ -70,6 +70,13 @@ pub fn run(client: &RestClient, o: RunOptions<'_>) -> CliResult {
     }
     let id = rasch_cluster::blob::sha256_file(o.binary)
         .map_err(|e| CliError::new(format!("cannot read the job binary {}: {e}", o.binary.display())))?;
+    let features = client.get("/config")?;
+    if features.pointer("/features/web-submit") == Some(&Value::Bool(false)) {
+        return Err(CliError::new(format!(
+            "job submission is disabled on the JobManager at {} (web.submit.enable: false)",
+            client.address()
+        )));
+    }
     let jars = client.get("/jars")?;
     let known = jars.get("files").and_then(Value::as_array).is_some_and(|files| files.iter().any(|f| str_field(f, "id") == id));
     if !known {

@@ -133,6 +133,10 @@ struct FakeCluster {
 
 impl FakeCluster {
     fn start(tag: &str) -> Self {
+        Self::start_with(tag, RestOptions::default())
+    }
+
+    fn start_with(tag: &str, opts: RestOptions) -> Self {
         let conf = temp_dir(tag);
         let backend = Arc::new(InMemoryBackend::new());
         let blobs = Arc::new(BlobStore::open(conf.join("blobs")).unwrap());
@@ -143,7 +147,7 @@ impl FakeCluster {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 tx.send(listener.local_addr().unwrap()).unwrap();
-                rasch_cluster::rest::serve(listener, b, s, RestOptions::default()).await.unwrap();
+                rasch_cluster::rest::serve(listener, b, s, opts).await.unwrap();
             });
         });
         let address = rx.recv().unwrap().to_string();
@@ -294,4 +298,18 @@ fn start_cluster_reports_a_jobmanager_that_exits() {
     }
     let _ =
         Command::new(env!("CARGO_BIN_EXE_rasch")).arg("stop-cluster").env("RASCH_CONF_DIR", &conf).env("USER", "clitest-start").output();
+}
+
+#[test]
+fn too_large_and_refused_uploads_are_explained() {
+    let c = FakeCluster::start_with("upload-limit", RestOptions { max_content_length: 64 * 1024, ..RestOptions::default() });
+    let big = c.conf.join("big_job");
+    std::fs::write(&big, vec![1u8; 4 << 20]).unwrap();
+    let o = c.rasch(&["run", "-d", big.to_str().unwrap()]);
+    assert_fails(&o, 1, "rest.server.max-content-length");
+    assert!(c.blobs.list().unwrap().is_empty());
+
+    let c = FakeCluster::start_with("submit-disabled", RestOptions { web_submit: false, ..RestOptions::default() });
+    let bin = c.job_binary("#!/bin/sh\n");
+    assert_fails(&c.rasch(&["run", "-d", bin.to_str().unwrap()]), 1, "web.submit.enable: false");
 }

@@ -439,6 +439,13 @@ impl ClusterConfig {
             .unwrap_or_else(|| std::env::temp_dir().join(format!("rasch-blobs-{}", current_user())))
     }
 
+    /// Where uploaded job binaries are stored: `web.upload.dir` if set, else
+    /// [`blob_storage_directory`](Self::blob_storage_directory) (the JobManager opens its
+    /// [`BlobStore`](crate::BlobStore) here).
+    pub fn jar_store_directory(&self) -> PathBuf {
+        self.web_upload_dir().unwrap_or_else(|| self.blob_storage_directory())
+    }
+
     /// `env.log.dir`, default `./log`.
     pub fn env_log_dir(&self) -> PathBuf {
         self.text(ENV_LOG_DIR).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("log"))

@@ -14,7 +14,7 @@ use crate::blob::{BlobError, BlobStore, valid_id};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -214,7 +214,14 @@ fn two(p: Result<Path<(String, String)>, PathRejection>) -> Result<(String, Stri
 }
 
 /// Parses an optional JSON body (empty = default); errors name the expected type.
-fn body<T: serde::de::DeserializeOwned + Default>(bytes: &Bytes, what: &str) -> Result<T, RestError> {
+fn body<T: serde::de::DeserializeOwned + Default>(bytes: &Result<Bytes, BytesRejection>, what: &str) -> Result<T, RestError> {
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Err(RestError::new(413, format!("the request body exceeds the limit of {MAX_JSON_BODY} bytes")));
+        }
+        Err(e) => return Err(RestError::new(e.status().as_u16(), format!("cannot read the request body: {}", e.body_text()))),
+    };
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
@@ -372,7 +379,11 @@ async fn checkpoint_details(State(s): State<AppState>, p: Result<Path<(String, S
     found(s.backend.checkpoint_details(&job, id), || RestError::not_found(format!("checkpoint {id} of job {job} not found")))
 }
 
-async fn trigger_checkpoint(State(s): State<AppState>, p: Result<Path<String>, PathRejection>, bytes: Bytes) -> Reply {
+async fn trigger_checkpoint(
+    State(s): State<AppState>,
+    p: Result<Path<String>, PathRejection>,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Reply {
     let job = one(p)?;
     check_job(&job)?;
     let req: CheckpointTriggerRequest = body(&bytes, "CheckpointTriggerRequestBody")?;
@@ -394,7 +405,11 @@ async fn operation_status(State(s): State<AppState>, p: Result<Path<(String, Str
     })
 }
 
-async fn trigger_savepoint(State(s): State<AppState>, p: Result<Path<String>, PathRejection>, bytes: Bytes) -> Reply {
+async fn trigger_savepoint(
+    State(s): State<AppState>,
+    p: Result<Path<String>, PathRejection>,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Reply {
     let job = one(p)?;
     check_job(&job)?;
     let req: SavepointTriggerRequest = body(&bytes, "SavepointTriggerRequestBody")?;
@@ -402,7 +417,7 @@ async fn trigger_savepoint(State(s): State<AppState>, p: Result<Path<String>, Pa
     Ok(json(StatusCode::ACCEPTED, &TriggerResponse { request_id: id }))
 }
 
-async fn stop_job(State(s): State<AppState>, p: Result<Path<String>, PathRejection>, bytes: Bytes) -> Reply {
+async fn stop_job(State(s): State<AppState>, p: Result<Path<String>, PathRejection>, bytes: Result<Bytes, BytesRejection>) -> Reply {
     let job = one(p)?;
     check_job(&job)?;
     let req: StopWithSavepointRequest = body(&bytes, "StopWithSavepointRequestBody")?;
@@ -410,7 +425,7 @@ async fn stop_job(State(s): State<AppState>, p: Result<Path<String>, PathRejecti
     Ok(json(StatusCode::ACCEPTED, &TriggerResponse { request_id: id }))
 }
 
-async fn dispose_savepoint(State(s): State<AppState>, bytes: Bytes) -> Reply {
+async fn dispose_savepoint(State(s): State<AppState>, bytes: Result<Bytes, BytesRejection>) -> Reply {
     let req: SavepointDisposalRequest = body(&bytes, "SavepointDisposalRequest")?;
     let path = req.savepoint_path.filter(|p| !p.trim().is_empty()).ok_or_else(|| {
         RestError::bad_request("request body does not match the expected format SavepointDisposalRequest: missing 'savepoint-path'")
@@ -589,7 +604,7 @@ async fn run_jar(
     State(s): State<AppState>,
     p: Result<Path<String>, PathRejection>,
     q: Result<Query<RunQuery>, QueryRejection>,
-    bytes: Bytes,
+    bytes: Result<Bytes, BytesRejection>,
 ) -> Reply {
     if !s.opts.web_submit {
         return Err(submit_disabled());

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+# One-shot builds gain nothing from incremental compilation but pay for it in disk and time.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 # The S3 checkpoint-storage test runs against a local S3-compatible server (moto, from PyPI);
 # without it that one test reports itself skipped.
 ./scripts/install-s3-test-server.sh || echo "warning: could not install the S3 test server; the S3 storage test will be skipped" >&2

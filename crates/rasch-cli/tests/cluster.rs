@@ -176,6 +176,10 @@ impl Drop for TestCluster {
             let _ = c.kill();
             let _ = c.wait();
         }
+        // Blob stores hold copies of ~100 MB debug binaries: keep them only to debug a failure.
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
@@ -292,6 +296,7 @@ fn word_count_at_parallelism_4_across_two_taskmanagers() {
     assert_eq!(std::fs::read_dir(&output).unwrap().count(), 4);
     assert!(stopped.status.success(), "{}", say(&stopped));
     assert!(std::fs::read_dir(dir.join("pid")).map(|d| d.count()).unwrap_or(0) == 0, "pid files remain");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -261,6 +261,11 @@ impl Supervisor {
         if let Some((_, reply)) = manual.take() {
             let _ = reply.send(Err(Error::Checkpoint("the job ended before the checkpoint completed".into())));
         }
+        // A cancel the client asked for wins over the failures it causes on the way down
+        // (e.g. a network channel closed by a producer that stopped first).
+        if opts.cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
         if let Some(e) = failure {
             return Err(e);
         }

@@ -594,3 +594,36 @@ fn a_taskmanager_that_stops_answering_is_declared_lost_and_the_job_moves() {
     let exceptions = cluster.get_json(&format!("/jobs/{job}/exceptions")).unwrap();
     assert!(exceptions.to_string().contains("lost"), "{exceptions}");
 }
+
+#[test]
+fn a_panicking_job_fails_with_its_cause_and_the_taskmanagers_stay() {
+    let mut cluster = TestCluster::start("panic", 2, 2, "");
+    let out = cluster.dir.join("sums");
+    let bin = example("rolling_sum");
+    let failed = cluster.rasch(&[
+        "run",
+        "-p",
+        "2",
+        bin.to_str().unwrap(),
+        "--",
+        "--output",
+        out.to_str().unwrap(),
+        "--count",
+        "50000",
+        "--panic-at",
+        "1234",
+    ]);
+    let said = format!("{}{}", String::from_utf8_lossy(&failed.stdout), String::from_utf8_lossy(&failed.stderr));
+    assert_eq!(failed.status.code(), Some(1), "{said}");
+    assert!(said.contains("record 1234 is poison"), "the root cause is reported: {said}");
+    let listed = cluster.rasch_ok(&["list", "-a"]);
+    assert!(listed.contains("(FAILED)"), "{listed}");
+    // The panic killed a task in a worker, never a TaskManager: both are alive and registered.
+    for tm in &mut cluster.taskmanagers {
+        assert!(tm.try_wait().unwrap().is_none(), "a TaskManager died");
+    }
+    cluster.wait_for_taskmanagers(2);
+    let out = cluster.dir.join("after");
+    cluster.rasch_ok(&["run", "-p", "2", bin.to_str().unwrap(), "--", "--output", out.to_str().unwrap(), "--count", "3000", "--keys", "5"]);
+    assert_same(&committed_lines(&[out.as_path()]), &rolling_sums(3000, 5));
+}

@@ -4,11 +4,12 @@
 //!
 //! ```text
 //! cargo run --release --example rolling_sum -- --output DIR [--count N] [--rate R] [--keys K]
-//!     [--parallelism P] [--checkpoint-interval MS] [--sink-delay-us D]
+//!     [--parallelism P] [--checkpoint-interval MS] [--sink-delay-us D] [--panic-at I]
 //! rasch run -p 4 target/release/examples/rolling_sum -- --output /tmp/sums --count 1000000
 //! ```
 //! `--rate` limits records per second (0 = unlimited); `--sink-delay-us` makes the sink side
-//! sleep that long per record (to watch back-pressure travel to the source). Sources,
+//! sleep that long per record (to watch back-pressure travel to the source); `--panic-at I`
+//! makes the job panic on the record whose value is `I` (to watch a failure). Sources,
 //! sums and sink carry `uid`s, so the job can stop with a savepoint and resume at another
 //! parallelism.
 
@@ -23,6 +24,7 @@ fn main() -> rasch::Result<()> {
     let rate: f64 = params.get_parsed("rate").map_err(rasch::Error::user)?.unwrap_or(0.0);
     let keys: u64 = params.get_parsed("keys").map_err(rasch::Error::user)?.unwrap_or(100);
     let sink_delay: u64 = params.get_parsed("sink-delay-us").map_err(rasch::Error::user)?.unwrap_or(0);
+    let panic_at: Option<u64> = params.get_parsed("panic-at").map_err(rasch::Error::user)?;
 
     let env = StreamEnv::from_args();
     if let Some(p) = params.get_parsed::<usize>("parallelism").map_err(rasch::Error::user)? {
@@ -36,7 +38,12 @@ fn main() -> rasch::Result<()> {
         .set_parallelism(1)
         .uid("source")
         .name("Sequence")
-        .map(move |i: u64| (i % keys, i))
+        .map(move |i: u64| {
+            if panic_at == Some(i) {
+                panic!("record {i} is poison (--panic-at)");
+            }
+            (i % keys, i)
+        })
         .set_parallelism(1)
         .key_by(|t: &(u64, u64)| t.0)
         .sum(1)

@@ -1,6 +1,7 @@
 //! Job verbs over REST: run, info, list, cancel, stop, savepoint, checkpoint.
 
 use crate::client::{CliError, CliResult, RestClient};
+use rasch_cluster::clock::{UtcTime, now_ms};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -168,27 +169,6 @@ pub fn info(binary: &Path, args: &[String]) -> CliResult {
     Ok(())
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
-
-/// `dd.MM.yyyy HH:mm:ss` in UTC for epoch milliseconds (Flink's `list` date format).
-pub fn format_date(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{day:02}.{month:02}.{year:04} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
-}
-
 /// `rasch list`.
 pub fn list(client: &RestClient, running: bool, scheduled: bool, all: bool) -> CliResult {
     let (show_running, show_scheduled, show_terminated) = if all {
@@ -205,7 +185,7 @@ pub fn list(client: &RestClient, running: bool, scheduled: bool, all: bool) -> C
     let line = |j: &Value| {
         format!(
             "{} : {} : {} ({})",
-            format_date(j.get("start-time").and_then(Value::as_i64).unwrap_or(0)),
+            UtcTime::from_epoch_ms(j.get("start-time").and_then(Value::as_i64).unwrap_or(0)).list_format(),
             str_field(j, "jid"),
             str_field(j, "name"),
             str_field(j, "state")
@@ -307,13 +287,6 @@ pub fn checkpoint(client: &RestClient, job: &str, full: bool) -> CliResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_format_like_flink() {
-        assert_eq!(format_date(0), "01.01.1970 00:00:00");
-        assert_eq!(format_date(1_795_303_911_169), "21.11.2026 23:31:51");
-        assert_eq!(format_date(951_782_400_000), "29.02.2000 00:00:00");
-    }
 
     #[test]
     fn job_ids_are_checked() {

@@ -93,10 +93,6 @@ pub struct BlobStore {
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
-
 impl BlobStore {
     /// Opens (creating if needed, mode 0700) the store in `dir`.
     pub fn open(dir: impl Into<PathBuf>) -> Result<Self, BlobError> {
@@ -248,7 +244,7 @@ impl BlobWriter<'_> {
         let id: String = self.hasher.clone().finalize().iter().map(|b| format!("{b:02x}")).collect();
         let target = self.store.dir.join(&id);
         fs::rename(&self.temp, &target).map_err(|e| io(format!("storing {}", target.display()), e))?;
-        let uploaded = now_ms();
+        let uploaded = crate::clock::now_ms().max(0) as u64;
         let meta = serde_json::to_vec(&Meta { name: self.name.clone(), uploaded }).unwrap_or_default();
         let meta_path = self.store.dir.join(format!("{id}.meta"));
         fs::write(&meta_path, meta).map_err(|e| io(format!("writing {}", meta_path.display()), e))?;

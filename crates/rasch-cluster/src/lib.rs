@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod blob;
+pub mod clock;
 pub mod config;
 pub mod jobmanager;
 pub mod rest;

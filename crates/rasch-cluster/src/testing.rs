@@ -1,16 +1,12 @@
 //! [`InMemoryBackend`]: a [`RestBackend`] without a runtime, for tests of the REST API and the
 //! CLI. Jobs are records in a map; triggered operations complete on their second poll.
 
+use crate::clock::now_ms;
 use crate::rest::model::*;
 use crate::rest::{RestBackend, RestError, SubmitJob};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
 
 /// A job held by the fake.
 #[derive(Debug, Clone)]

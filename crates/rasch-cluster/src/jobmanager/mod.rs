@@ -37,7 +37,7 @@ impl Cluster {
     /// Writes a line to the JobManager's log (its stdout, which `start-cluster` sends to the
     /// log file).
     pub(crate) fn log(&self, line: &str) {
-        let ts = chrono_like(now_ms());
+        let ts = crate::clock::UtcTime::from_epoch_ms(now_ms()).log_format();
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{ts} INFO  {line}");
         let _ = out.flush();
@@ -183,11 +183,6 @@ fn job_relevant(config: &ClusterConfig) -> BTreeMap<String, String> {
     config.iter().filter(|(k, _)| PREFIXES.iter().any(|p| k.starts_with(p))).map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
-/// Milliseconds since the epoch.
-pub(crate) fn now_millis() -> i64 {
-    now_ms()
-}
-
 /// `n` random lowercase hex characters (ids of jobs, triggers, TaskManagers).
 pub(crate) fn random_hex(n: usize) -> String {
     use std::hash::{BuildHasher, Hasher};
@@ -200,23 +195,6 @@ pub(crate) fn random_hex(n: usize) -> String {
     }
     out.truncate(n);
     out
-}
-
-/// `YYYY-MM-DD HH:MM:SS,mmm` (UTC) for log lines.
-pub(crate) fn chrono_like(ms: i64) -> String {
-    let (secs, millis) = (ms.div_euclid(1000), ms.rem_euclid(1000));
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02},{millis:03}", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// Runs a JobManager in the foreground until the process is stopped.

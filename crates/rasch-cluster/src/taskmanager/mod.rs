@@ -38,7 +38,7 @@ struct TaskManager {
 
 fn log(line: &str) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{} INFO  {line}", crate::jobmanager::chrono_like(crate::jobmanager::now_millis()));
+    let _ = writeln!(out, "{} INFO  {line}", crate::clock::UtcTime::from_epoch_ms(crate::clock::now_ms()).log_format());
     let _ = out.flush();
 }
 

@@ -166,7 +166,7 @@ impl Backend {
         self.0.state.lock().map(|s| s.jobs.values().cloned().collect()).unwrap_or_default()
     }
     fn overview_of(&self, job: &JobEntry) -> JobOverview {
-        let d = job.data.lock().expect("job data");
+        let d = job.data.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let n: usize = d.vertices.iter().map(|v| v.parallelism).sum();
         let counts = task_counts(d.status, n);
         let c = |k: &str| counts.get(k).copied().unwrap_or(0);
@@ -202,7 +202,7 @@ impl Backend {
 
 impl RestBackend for Backend {
     fn overview(&self) -> ClusterOverview {
-        let s = self.0.state.lock().expect("cluster state");
+        let s = self.0.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let count = |st: JobStatus| s.jobs.values().filter(|j| j.status() == st).count();
         ClusterOverview {
             taskmanagers: s.taskmanagers.len(),
@@ -462,7 +462,7 @@ impl RestBackend for Backend {
     }
 
     fn taskmanagers(&self) -> Vec<TaskManagerInfo> {
-        let s = self.0.state.lock().expect("cluster state");
+        let s = self.0.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         s.taskmanagers
             .values()
             .map(|t| TaskManagerInfo {
@@ -568,7 +568,7 @@ impl RestBackend for Backend {
 
     fn metrics(&self) -> String {
         let mut out = String::new();
-        let s = self.0.state.lock().expect("cluster state");
+        let s = self.0.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         out.push_str("# TYPE rasch_jobmanager_numRegisteredTaskManagers gauge\n");
         out.push_str(&format!("rasch_jobmanager_numRegisteredTaskManagers {}\n", s.taskmanagers.len()));
         out.push_str("# TYPE rasch_jobmanager_taskSlotsTotal gauge\n");

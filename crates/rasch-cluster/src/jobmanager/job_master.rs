@@ -398,14 +398,13 @@ impl Attempt<'_> {
     }
 
     fn result(&self) -> JobExecutionResult {
-        let d = self.job.data.lock();
-        let (counters, mut accumulators) = (std::collections::HashMap::new(), BTreeMap::new());
-        let counters = match &d {
+        let mut accumulators = BTreeMap::new();
+        let counters = match self.job.data.lock() {
             Ok(d) => {
                 d.accumulators.iter().for_each(|((_, k), v)| *accumulators.entry(k.clone()).or_insert(0) += v);
                 d.counters.clone()
             }
-            Err(_) => counters,
+            Err(_) => Default::default(),
         };
         let mut operators = Vec::new();
         for v in &self.plan.vertices {
@@ -461,14 +460,11 @@ fn read_worker(stream: std::net::TcpStream, job: &JobEntry, where_: &str, tasks:
                 let (vertex, subtask) = (vertex as usize, subtask as usize);
                 open.remove(&(vertex, subtask));
                 // A task the worker cancelled because of its own failure fails with that cause.
-                let result = match (error, cancelled, failure.take()) {
+                let result = match (error, cancelled, &failure) {
                     (Some(e), _, _) => Err(Error::Internal(format!("{e} ({where_})"))),
-                    (None, true, Some(f)) => Err(Error::Internal(f)),
+                    (None, true, Some(f)) => Err(Error::Internal(f.clone())),
                     (None, true, None) => Err(Error::Cancelled),
-                    (None, false, f) => {
-                        failure = f;
-                        Ok(())
-                    }
+                    (None, false, _) => Ok(()),
                 };
                 TaskEvent::Finished { vertex, subtask, result }
             }

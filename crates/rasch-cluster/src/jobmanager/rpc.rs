@@ -4,10 +4,10 @@
 //! answered with a clear refusal or dropped, and logged with the peer's address.
 
 use super::Cluster;
-use super::state::{TaskManagerEntry, WorkerConnection, now_ms};
+use super::state::{TaskManagerEntry, WorkerConnection};
 use rasch_runtime::remote::protocol::{BlobReply, FromTaskManager, Hello, PROTOCOL_VERSION, ToTaskManager, ToWorker};
 use rasch_runtime::remote::{MAX_FRAME, read_message, write_message};
-use std::io::BufReader;
+use std::io::{BufReader, ErrorKind};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -125,7 +125,6 @@ fn serve_taskmanager(
                 pid,
                 log_file,
                 last_heartbeat: Instant::now(),
-                last_heartbeat_ms: now_ms(),
                 tx: tx.clone(),
                 used: Default::default(),
             },
@@ -149,7 +148,6 @@ fn serve_taskmanager(
                     && let Some(tm) = s.taskmanagers.get_mut(&id)
                 {
                     tm.last_heartbeat = Instant::now();
-                    tm.last_heartbeat_ms = now_ms();
                 }
                 let _ = tx.send(ToTaskManager::HeartbeatAck);
             }
@@ -162,7 +160,7 @@ fn serve_taskmanager(
                 }
             }
             Ok(None) => break "it closed the connection".to_string(),
-            Err(e) if ["timed out", "temporarily unavailable", "WouldBlock"].iter().any(|t| e.to_string().contains(t)) => {
+            Err(rasch_core::Error::Io { source, .. }) if matches!(source.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                 break format!("no heartbeat for {} ms (heartbeat.timeout)", timeout.as_millis());
             }
             Err(e) => break e.to_string(),

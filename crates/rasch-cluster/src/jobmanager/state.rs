@@ -22,7 +22,6 @@ pub(crate) struct TaskManagerEntry {
     pub(crate) pid: u32,
     pub(crate) log_file: Option<String>,
     pub(crate) last_heartbeat: Instant,
-    pub(crate) last_heartbeat_ms: i64,
     /// Commands to the TaskManager (its connection's writer).
     pub(crate) tx: Sender<ToTaskManager>,
     /// Slots taken, by job id.
@@ -274,7 +273,6 @@ mod tests {
                     pid: 1,
                     log_file: None,
                     last_heartbeat: std::time::Instant::now(),
-                    last_heartbeat_ms: 0,
                     tx,
                     used: Default::default(),
                 },

@@ -9,7 +9,7 @@
 use rasch::prelude::*;
 use rasch::state::ByteBuf;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -193,11 +193,19 @@ fn recover(durable: bool) {
 #[test]
 fn an_incremental_checkpoint_after_one_percent_of_keys_changed_is_far_smaller_than_a_full_one() {
     const KEYS: u64 = 40_000;
+    /// Updates let through per completed checkpoint: 0.75 % of the keys.
+    const UPDATES_PER_CHECKPOINT: u64 = 300;
     // When the last new key went out (epoch ms): checkpoints triggered later hold only updates
     // of existing keys — except the first of them, which also carries the last new keys.
     static LOADED_AT: AtomicI64 = AtomicI64::new(i64::MAX);
+    // Updates of existing keys pass only as the test grants them, one batch per completed
+    // checkpoint, so every delta holds under 1 % of the keys however slow checkpoints are.
+    static GRANTED: AtomicU64 = AtomicU64::new(0);
+    static PASSED: AtomicU64 = AtomicU64::new(0);
     for durable in [false, true] {
         LOADED_AT.store(i64::MAX, Ordering::SeqCst);
+        GRANTED.store(0, Ordering::SeqCst);
+        PASSED.store(0, Ordering::SeqCst);
         let dir = temp_dir(&format!("size-{durable}"));
         let env = lsm_env(1, true);
         env.enable_checkpointing(Duration::from_millis(100));
@@ -208,18 +216,23 @@ fn an_incremental_checkpoint_after_one_percent_of_keys_changed_is_far_smaller_th
             env.set_config("execution.checkpointing.dir", dir.as_str());
         }
         let (sink, _handle) = rasch::connectors::CollectSink::new();
-        // Every key once, then a slow trickle of updates: under 1 % of the keys per checkpoint.
+        // Every key once, then a paced trickle of granted updates.
         env.datagen(None, None, |i| i)
             .set_parallelism(1)
-            .map(|i: u64| {
-                if i == KEYS {
+            .filter(|i: &u64| {
+                if *i < KEYS {
+                    return true;
+                }
+                if *i == KEYS {
                     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
                     LOADED_AT.store(now, Ordering::SeqCst);
                 }
-                if i >= KEYS {
-                    std::thread::sleep(Duration::from_millis(1));
+                std::thread::sleep(Duration::from_millis(1));
+                let granted = PASSED.load(Ordering::SeqCst) < GRANTED.load(Ordering::SeqCst);
+                if granted {
+                    PASSED.fetch_add(1, Ordering::SeqCst);
                 }
-                i
+                granted
             })
             .key_by(|i: &u64| i % KEYS)
             .process(Count { state: ValueState::new("count") })
@@ -233,9 +246,10 @@ fn an_incremental_checkpoint_after_one_percent_of_keys_changed_is_far_smaller_th
             let done: Vec<_> = client.checkpoints().into_iter().filter(|c| c.status == "COMPLETED").collect();
             base = done.iter().position(|c| c.state_size > full_size);
             let loaded_at = LOADED_AT.load(Ordering::SeqCst);
+            let after_load: Vec<u64> = done.iter().filter(|c| c.trigger_timestamp > loaded_at).map(|c| c.state_size).collect();
+            GRANTED.store(after_load.len() as u64 * UPDATES_PER_CHECKPOINT, Ordering::SeqCst);
             // Deltas after loading (a new full base, due after 8 deltas, is not a delta).
-            small =
-                done.iter().filter(|c| c.trigger_timestamp > loaded_at).skip(1).map(|c| c.state_size).filter(|s| *s <= full_size).collect();
+            small = after_load.into_iter().skip(1).filter(|s| *s <= full_size).collect();
             if durable && let Ok(files) = std::fs::read_dir(&shared) {
                 // One base plus at most 8 deltas are referenced, plus one being written.
                 let n = files.count();
@@ -252,6 +266,8 @@ fn an_incremental_checkpoint_after_one_percent_of_keys_changed_is_far_smaller_th
         assert!(small.len() >= 4, "durable={durable}: fewer than 4 incremental checkpoints after loading ({small:?})");
         let largest = small.iter().copied().max().unwrap();
         assert!(largest * 20 < full, "durable={durable}: incremental checkpoints {small:?} vs full {full}");
+        // …and they do carry the granted updates (at least a third of one grant's entries).
+        assert!(largest >= UPDATES_PER_CHECKPOINT / 3 * 100, "durable={durable}: deltas {small:?} hold no updates");
         if durable {
             let left = std::fs::read_dir(&shared).map(|d| d.count()).unwrap_or(0);
             assert_eq!(left, 0, "a cancelled job's shared files are deleted with its checkpoints");

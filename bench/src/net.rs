@@ -10,8 +10,6 @@ use crate::report::finish;
 use rasch::Record;
 use rasch::runtime::channel::{CancelToken, ChannelWriter, Event, GateReceiver, GateSender, gate};
 use rasch::runtime::net::{ChannelKey, DataServer, connect};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Map, json};
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,7 +20,7 @@ const GATE_CAPACITY: usize = 4;
 
 /// Sends `records` records made by `make` in batches, then end of input; drains the gate and
 /// returns the elapsed seconds (after checking the count).
-fn run<T: Clone + Send + Serialize + DeserializeOwned + 'static>(
+fn run<T: rasch::Data>(
     records: u64,
     make: fn(u64) -> T,
     sender: GateSender<T>,
@@ -56,7 +54,7 @@ fn run<T: Clone + Send + Serialize + DeserializeOwned + 'static>(
     Ok(seconds)
 }
 
-fn compare<T: Clone + Send + Serialize + DeserializeOwned + 'static>(records: u64, make: fn(u64) -> T) -> Result<(f64, f64), String> {
+fn compare<T: rasch::Data>(records: u64, make: fn(u64) -> T) -> Result<(f64, f64), String> {
     // In-process gate.
     let (tx, rx) = gate::<T>(GATE_CAPACITY);
     let local = run(records, make, tx, rx, CancelToken::default())?;

@@ -48,12 +48,12 @@ fn script(producer: u32) -> Vec<Event<(String, u64)>> {
         Event::Records(batch(producer, 1024, 3)),
         Event::WatermarkStatus(WatermarkStatus::Idle),
         Event::WatermarkStatus(WatermarkStatus::Active),
-        Event::Barrier(Barrier { id: 1, kind: SnapshotKind::Checkpoint }),
+        Event::Barrier(Barrier { id: 1, kind: SnapshotKind::Checkpoint, target: None }),
         Event::Records(Vec::new()),
         Event::Records(batch(producer, 2000, 500)),
         // Far larger than the reader's 64 KiB chunk: the buffer grows, then shrinks again.
         Event::Records(batch(producer, 10_000, 100_000)),
-        Event::Barrier(Barrier { id: 2, kind: SnapshotKind::Savepoint }),
+        Event::Barrier(Barrier { id: 2, kind: SnapshotKind::Savepoint, target: Some("/tmp/sp".into()) }),
         Event::Watermark(i64::MAX),
         Event::EndOfInput,
     ]

@@ -26,18 +26,18 @@ type FastHasher = foldhash::fast::RandomState;
 pub(crate) struct Entry<V> {
     pub(crate) value: V,
     pub(crate) touched: i64,
-    dirty: bool,
-    in_lsm: bool,
+    pub(crate) dirty: bool,
+    pub(crate) in_lsm: bool,
 }
 
 impl<V> Entry<V> {
-    fn new(value: V, touched: i64, in_lsm: bool) -> Self {
+    pub(crate) fn new(value: V, touched: i64, in_lsm: bool) -> Self {
         Entry { value, touched, dirty: !in_lsm, in_lsm }
     }
 }
 
 /// Borrowed `(key, namespace)` lookup that hashes exactly like the owned tuple.
-struct Pair<'a, K, N>(&'a K, &'a N);
+pub(crate) struct Pair<'a, K, N>(pub(crate) &'a K, pub(crate) &'a N);
 
 impl<K: Hash, N: Hash> Hash for Pair<'_, K, N> {
     fn hash<H: Hasher>(&self, state: &mut H) {
@@ -52,7 +52,9 @@ impl<K: Eq, N: Eq> Equivalent<(K, N)> for Pair<'_, K, N> {
     }
 }
 
-type Group<K, N, V> = HashMap<(K, N), Entry<V>, FastHasher>;
+pub(crate) type Group<K, N, V> = HashMap<(K, N), Entry<V>, FastHasher>;
+/// Keys removed from a frozen group since it was frozen.
+pub(crate) type Removed<K, N> = hashbrown::HashSet<(K, N), FastHasher>;
 
 /// The values of one state for every (key, namespace), per key group.
 ///
@@ -61,16 +63,24 @@ type Group<K, N, V> = HashMap<(K, N), Entry<V>, FastHasher>;
 /// entries are written back in batches when the cache exceeds its share of the memory budget
 /// (then half of it is evicted) and before every snapshot.
 pub struct StateTable<K, N, V> {
-    first_group: usize,
-    groups: Vec<Group<K, N, V>>,
+    pub(crate) first_group: usize,
+    pub(crate) groups: Vec<Group<K, N, V>>,
     ttl: Option<StateTtlConfig>,
-    /// Serialized size of each group at the last snapshot (to pre-size buffers).
-    last_sizes: Vec<std::cell::Cell<usize>>,
-    lsm: Option<LsmTable>,
+    /// Serialized size of each group at the last snapshot (to pre-size buffers); shared with
+    /// asynchronous snapshots.
+    pub(crate) last_sizes: Arc<Vec<std::sync::atomic::AtomicUsize>>,
+    pub(crate) lsm: Option<LsmTable>,
+    /// (hashmap, while an asynchronous snapshot reads them) each group's entries as of the
+    /// barrier; `groups` then holds only the entries copied or written since (`cow.rs`).
+    pub(crate) frozen: Vec<Option<Arc<Group<K, N, V>>>>,
+    /// Keys removed since their group was frozen (so the frozen copy does not bring them back).
+    pub(crate) removed: Vec<Removed<K, N>>,
+    /// How many groups are frozen (0 on the fast path).
+    pub(crate) frozen_count: usize,
 }
 
 /// Serializes a key group's entries as a sequence of `((key, namespace), value, touched)`.
-struct GroupEntries<'a, K, N, V>(&'a Group<K, N, V>);
+pub(crate) struct GroupEntries<'a, K, N, V>(pub(crate) &'a Group<K, N, V>);
 
 impl<K: serde::Serialize, N: serde::Serialize, V: serde::Serialize> serde::Serialize for GroupEntries<'_, K, N, V> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
@@ -131,12 +141,15 @@ impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
             first_group: range.start,
             groups: (0..range.len()).map(|_| HashMap::default()).collect(),
             ttl,
-            last_sizes: (0..range.len()).map(|_| std::cell::Cell::new(0)).collect(),
+            last_sizes: Arc::new((0..range.len()).map(|_| std::sync::atomic::AtomicUsize::new(0)).collect()),
+            frozen: (0..range.len()).map(|_| None).collect(),
+            removed: (0..range.len()).map(|_| Removed::default()).collect(),
+            frozen_count: 0,
             lsm: lsm.map(|(store, id)| LsmTable::new(store, id, std::mem::size_of::<((K, N), Entry<V>)>())),
         }
     }
 
-    fn group(&mut self, key_group: usize) -> Result<&mut Group<K, N, V>> {
+    pub(crate) fn group(&mut self, key_group: usize) -> Result<&mut Group<K, N, V>> {
         group_of(&mut self.groups, self.first_group, key_group)
     }
 
@@ -163,6 +176,9 @@ impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
 
     /// (lsm) Brings `(key, ns)` into the cache if only the engine holds it.
     fn load(&mut self, key_group: usize, key: &K, ns: &N) -> Result<()> {
+        if self.frozen_count > 0 {
+            self.thaw(key_group, key, ns)?;
+        }
         let first = self.first_group;
         let Some(lsm) = self.lsm.as_mut() else { return Ok(()) };
         if group_of(&mut self.groups, first, key_group)?.contains_key(&Pair(key, ns)) {
@@ -179,6 +195,9 @@ impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
     /// Removes `(key, ns)` from the cache and, if it may be there, from the engine.
     fn remove_entry(&mut self, key_group: usize, key: &K, ns: &N) -> Result<Option<Entry<V>>> {
         let removed = self.group(key_group)?.remove(&Pair(key, ns));
+        if self.frozen_count > 0 {
+            self.mark_removed(key_group, key, ns);
+        }
         if let (Some(lsm), Some(e)) = (self.lsm.as_mut(), removed.as_ref()) {
             lsm.cached -= 1;
             lsm.report();
@@ -268,7 +287,7 @@ impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
     /// Number of entries held in memory (including not yet collected expired ones); with the
     /// lsm backend, the cached ones.
     pub fn len(&self) -> usize {
-        self.groups.iter().map(HashMap::len).sum()
+        (0..self.groups.len()).map(|i| self.merged_group(i).count()).sum()
     }
 
     /// True when nothing is held in memory.
@@ -279,11 +298,7 @@ impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
     /// Every entry of one key group held in memory: `((key, namespace), value)` — with the lsm
     /// backend only the cached ones (snapshots read the engine).
     pub fn iter_group(&self, key_group: usize) -> impl Iterator<Item = (&(K, N), &V)> {
-        key_group
-            .checked_sub(self.first_group)
-            .and_then(|i| self.groups.get(i))
-            .into_iter()
-            .flat_map(|g| g.iter().map(|(k, e)| (k, &e.value)))
+        key_group.checked_sub(self.first_group).filter(|i| *i < self.groups.len()).into_iter().flat_map(|i| self.merged_group(i))
     }
 
     /// Estimated bytes of the lsm entry cache (0 with the hashmap backend).
@@ -293,10 +308,13 @@ impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
 }
 
 /// A table seen without its types: downcast for access, snapshot and restore by key group.
-trait AnyTable {
+pub(crate) trait AnyTable {
     fn as_any_mut(&mut self) -> &mut dyn Any;
-    /// (lsm) Writes changed cached entries to the engine.
+    /// (lsm) Writes changed cached entries to the engine; (hashmap) waits for an asynchronous
+    /// snapshot still reading the table and takes its frozen entries back.
     fn flush(&mut self) -> Result<()>;
+    /// (hashmap) Freezes the entries for an asynchronous snapshot (None with the lsm backend).
+    fn freeze(&mut self) -> Option<Box<dyn crate::cow::FrozenTable>>;
     fn snapshot_group(&self, key_group: usize) -> Result<Option<Vec<u8>>>;
     fn restore_group(&mut self, key_group: usize, bytes: &[u8]) -> Result<()>;
     /// (lsm, after `flush`) What this table's part of incremental checkpoint `checkpoint_id`
@@ -314,12 +332,18 @@ impl<K: Key, N: Namespace, V: StateValue> AnyTable for StateTable<K, N, V> {
     fn flush(&mut self) -> Result<()> {
         match self.lsm.as_mut() {
             Some(lsm) => write_back(&mut self.groups, lsm, self.first_group, false),
-            None => Ok(()),
+            None => {
+                self.settle();
+                Ok(())
+            }
         }
+    }
+    fn freeze(&mut self) -> Option<Box<dyn crate::cow::FrozenTable>> {
+        self.freeze_groups().map(|f| Box::new(f) as Box<dyn crate::cow::FrozenTable>)
     }
     fn snapshot_group(&self, key_group: usize) -> Result<Option<Vec<u8>>> {
         let Some(i) = key_group.checked_sub(self.first_group).filter(|i| *i < self.groups.len()) else { return Ok(None) };
-        let capacity = self.last_sizes.get(i).map_or(0, |c| c.get());
+        let capacity = self.last_sizes.get(i).map_or(0, |c| c.load(std::sync::atomic::Ordering::Relaxed));
         let bytes = match &self.lsm {
             None => {
                 let group = &self.groups[i];
@@ -349,7 +373,7 @@ impl<K: Key, N: Namespace, V: StateValue> AnyTable for StateTable<K, N, V> {
                 bytes
             }
         };
-        self.last_sizes[i].set(bytes.len() + bytes.len() / 8);
+        self.last_sizes[i].store(bytes.len() + bytes.len() / 8, std::sync::atomic::Ordering::Relaxed);
         Ok(Some(bytes))
     }
     fn restore_group(&mut self, key_group: usize, bytes: &[u8]) -> Result<()> {
@@ -396,7 +420,7 @@ impl<K: Key, N: Namespace, V: StateValue> AnyTable for StateTable<K, N, V> {
 }
 
 /// One table's part of an incremental checkpoint, built from an engine snapshot.
-struct TableJob {
+pub(crate) struct TableJob {
     name: String,
     id: u16,
     base: bool,
@@ -469,11 +493,11 @@ impl PendingIncrement {
 }
 
 /// Serialized key groups of one state waiting to be declared: (key group, bytes).
-type PendingGroups = Vec<(usize, Vec<u8>)>;
+pub(crate) type PendingGroups = Vec<(usize, Vec<u8>)>;
 
-struct Slot {
-    name: String,
-    table: Box<dyn AnyTable>,
+pub(crate) struct Slot {
+    pub(crate) name: String,
+    pub(crate) table: Box<dyn AnyTable>,
 }
 
 /// Incremental checkpoints longer than this many deltas after their base start a new base.
@@ -496,16 +520,16 @@ struct Chain {
 
 /// The keyed state of one operator instance: its key-group range and one table per state.
 pub struct KeyedStateBackend<K> {
-    range: KeyGroupRange,
+    pub(crate) range: KeyGroupRange,
     max_parallelism: usize,
     clock: Arc<dyn Clock>,
-    slots: Vec<Slot>,
+    pub(crate) slots: Vec<Slot>,
     /// Restored bytes of states not declared yet, by name.
-    pending: Vec<(String, PendingGroups)>,
+    pub(crate) pending: Vec<(String, PendingGroups)>,
     scratch: Vec<u8>,
     options: BackendOptions,
     /// The engine (lsm backend only).
-    store: Option<Arc<LsmStore>>,
+    pub(crate) store: Option<Arc<LsmStore>>,
     chain: Chain,
     /// Prefix of this instance's shared file names.
     label: String,

@@ -10,6 +10,7 @@
 
 mod aggregating;
 mod backend;
+mod cow;
 mod functions;
 mod list;
 mod lsm;
@@ -25,6 +26,7 @@ mod value;
 
 pub use aggregating::AggregatingState;
 pub use backend::{KeyedStateBackend, PendingIncrement, StateContext, StateTable, StateView};
+pub use cow::PendingSnapshot;
 pub use functions::{AggregateFn, AggregateFunction};
 pub use list::ListState;
 pub use lsm::{lsm_peak_cache_bytes, reset_lsm_peak_cache_bytes};
@@ -37,10 +39,13 @@ pub use ttl::{StateTtlConfig, TtlUpdateType};
 pub use value::ValueState;
 
 /// Bounds of a state namespace: `()` for plain keyed state, a window for window state.
-/// Serializable because namespaces are part of snapshots.
-pub trait Namespace: Clone + std::hash::Hash + Eq + Send + serde::Serialize + serde::de::DeserializeOwned + 'static {}
-impl<T: Clone + std::hash::Hash + Eq + Send + serde::Serialize + serde::de::DeserializeOwned + 'static> Namespace for T {}
+/// Serializable because namespaces are part of snapshots; `Sync` because an asynchronous
+/// snapshot reads the frozen entries from another thread.
+pub trait Namespace: Clone + std::hash::Hash + Eq + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static {}
+impl<T: Clone + std::hash::Hash + Eq + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static> Namespace for T {}
 
-/// Bounds of a stored state value: serializable, because state is snapshotted.
-pub trait StateValue: Send + serde::Serialize + serde::de::DeserializeOwned + 'static {}
-impl<T: Send + serde::Serialize + serde::de::DeserializeOwned + 'static> StateValue for T {}
+/// Bounds of a stored state value: serializable, because state is snapshotted; `Clone + Sync`,
+/// because an asynchronous snapshot reads frozen entries from another thread while the task
+/// copies the ones it changes (copy-on-write, see `cow.rs`).
+pub trait StateValue: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static {}
+impl<T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static> StateValue for T {}

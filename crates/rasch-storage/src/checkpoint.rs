@@ -30,6 +30,14 @@ impl CheckpointStorage {
         Ok(Self { store: Store::open(dir, options, true)?, job_id: job_id.to_string(), options: options.clone() })
     }
 
+    /// The checkpoints of the job whose checkpoint directory is `job_dir` (`<dir>/<job-id>`, as
+    /// [`job_dir`](Self::job_dir) printed it — possibly in another process).
+    pub fn open_job_dir(job_dir: &str, options: &StorageOptions) -> Result<Self> {
+        let trimmed = job_dir.trim_end_matches('/');
+        let (dir, job) = trimmed.rsplit_once('/').ok_or_else(|| Error::Config(format!("'{job_dir}' is not a job checkpoint directory")))?;
+        Self::with_options(if dir.is_empty() { "/" } else { dir }, job, options)
+    }
+
     /// The job's checkpoint directory, `<dir>/<job-id>`.
     pub fn job_dir(&self) -> String {
         self.store.location(&self.job_id)
@@ -151,6 +159,12 @@ impl CheckpointStorage {
     pub fn discard(&self, checkpoint_id: u64) -> Result<()> {
         let chk = self.chk(checkpoint_id);
         self.store.delete_all(&chk, Some(&format!("{chk}/{METADATA_FILE}"))).map(drop)
+    }
+
+    /// Deletes every shared file of the job — when it ends and none of its checkpoints is kept
+    /// (this also removes deltas that tasks wrote for checkpoints that never completed).
+    pub fn discard_all_shared(&self) -> Result<()> {
+        self.store.delete_all(&format!("{}/shared", self.job_id), None).map(drop)
     }
 }
 

@@ -45,6 +45,11 @@ impl FileKind {
     }
 }
 
+/// The checksum a file of `payload` carries (CRC32, IEEE).
+pub fn checksum(payload: &[u8]) -> u32 {
+    crc32fast::hash(payload)
+}
+
 /// Wraps `payload` in a header of the given kind.
 pub fn encode(kind: FileKind, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());

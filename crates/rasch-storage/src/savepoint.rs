@@ -26,6 +26,25 @@ impl SavepointStorage {
         Ok((SavepointWriter { store, dir }, path))
     }
 
+    /// A writer into the savepoint directory `path` that [`create`](Self::create) made (possibly
+    /// in another process): how each task writes its own state file into a savepoint.
+    pub fn writer_at(path: &str, options: &StorageOptions) -> Result<SavepointWriter> {
+        let (parent, dir) = Store::open_parent(path, options)?;
+        Ok(SavepointWriter { store: parent, dir })
+    }
+
+    /// Reads and verifies a state file of a savepoint at `path` (relative handle) or anywhere
+    /// (absolute handle), without reading its `_metadata`: how a restoring task reads its state.
+    pub fn read_state_at(path: &str, handle: &StateHandle, options: &StorageOptions) -> Result<Vec<u8>> {
+        if is_absolute(&handle.location) {
+            let (parent, name) = Store::open_parent(&handle.location, options)?;
+            let file = parent.get(&name)?;
+            return verify_state(&parent.location(&name), &file, handle);
+        }
+        let store = Store::open(savepoint_dir(path), options, false)?;
+        read_relative(&store, "", handle)
+    }
+
     /// Opens the savepoint at `path` (its directory or its `_metadata` file) and verifies its
     /// `_metadata`. The savepoint may have been moved or copied since it was written.
     pub fn open(path: &str) -> Result<SavepointReader> {

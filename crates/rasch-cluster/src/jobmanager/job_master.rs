@@ -219,6 +219,7 @@ impl Attempt<'_> {
             data_addrs,
             exactly_once: supervisor.checkpoint_config().exactly_once,
             restore: restored.cloned(),
+            checkpoint_dir: supervisor.checkpoint_storage().map(|s| s.job_dir()),
         };
         let (events_tx, events_rx) = crossbeam_channel::unbounded::<TaskEvent>();
         let mut links: Vec<Option<WorkerLink>> = (0..taskmanagers.len()).map(|_| None).collect();
@@ -446,14 +447,9 @@ fn read_worker(stream: std::net::TcpStream, job: &JobEntry, where_: &str, tasks:
             Err(e) => break format!("{where_} was lost: {e}"),
         };
         let event = match msg {
-            FromWorker::Ack { vertex, subtask, parallelism, checkpoint_id, operators, alignment_ms } => TaskEvent::Ack {
-                alignment_ms,
-                vertex: vertex as usize,
-                subtask: subtask as usize,
-                parallelism: parallelism as usize,
-                checkpoint_id,
-                operators,
-            },
+            FromWorker::Ack { vertex, checkpoint_id, state, alignment_ms } => {
+                TaskEvent::Ack { alignment_ms, vertex: vertex as usize, checkpoint_id, state }
+            }
             FromWorker::Decline { checkpoint_id, reason } => TaskEvent::Decline { checkpoint_id, reason: format!("{reason} ({where_})") },
             FromWorker::EndOfInput { vertex, subtask } => TaskEvent::EndOfInput { vertex: vertex as usize, subtask: subtask as usize },
             FromWorker::Finished { vertex, subtask, error, cancelled } => {

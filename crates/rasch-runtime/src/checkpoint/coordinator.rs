@@ -2,7 +2,7 @@
 //! completes or aborts checkpoints (timeout, tolerable failures) and keeps their statistics.
 
 use super::config::CheckpointConfig;
-use super::{Barrier, OperatorState, SnapshotKind, TaskStateFile};
+use super::{Barrier, SnapshotKind, TaskStateRef};
 use rasch_core::{Error, Result};
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -30,8 +30,8 @@ pub struct CheckpointStats {
     pub failure: Option<String>,
 }
 
-/// One task's acknowledgement: its state file, ms from trigger to ack, alignment ms.
-type Ack = (TaskStateFile, u64, u64);
+/// One task's acknowledgement: its state reference, ms from trigger to ack, alignment ms.
+type Ack = (TaskStateRef, u64, u64);
 
 struct Pending {
     barrier: Barrier,
@@ -45,14 +45,10 @@ struct Pending {
 pub struct TaskAck {
     /// Vertex index.
     pub vertex: usize,
-    /// Subtask index.
-    pub subtask: usize,
-    /// Parallelism of the vertex.
-    pub parallelism: usize,
     /// The checkpoint.
     pub checkpoint_id: u64,
-    /// State per operator id.
-    pub operators: Vec<(String, OperatorState)>,
+    /// The task's state: the handle of the file it wrote (or, without storage, the state).
+    pub state: TaskStateRef,
     /// Barrier alignment time, ms.
     pub alignment_ms: u64,
 }
@@ -61,8 +57,8 @@ pub struct TaskAck {
 pub struct CompletedSnapshot {
     /// The barrier.
     pub barrier: Barrier,
-    /// One state file per task.
-    pub files: Vec<TaskStateFile>,
+    /// Every task's state reference, by (vertex, subtask).
+    pub tasks: Vec<TaskStateRef>,
 }
 
 /// Triggers and tracks checkpoints of one job attempt.
@@ -106,24 +102,23 @@ impl Coordinator {
 
     /// Whether a checkpoint is in flight.
     pub fn in_progress(&self) -> Option<Barrier> {
-        self.pending.as_ref().map(|p| p.barrier)
+        self.pending.as_ref().map(|p| p.barrier.clone())
     }
 
     /// Starts checkpoint `id`; the caller sends the barrier to every source task.
-    pub fn trigger(&mut self, id: u64, kind: SnapshotKind, now: Instant) -> Barrier {
-        let barrier = Barrier { id, kind };
+    pub fn trigger(&mut self, id: u64, kind: SnapshotKind, target: Option<std::sync::Arc<str>>, now: Instant) -> Barrier {
+        let barrier = Barrier { id, kind, target };
         let trigger_timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-        self.pending = Some(Pending { barrier, started: now, trigger_timestamp, acks: HashMap::new() });
+        self.pending = Some(Pending { barrier: barrier.clone(), started: now, trigger_timestamp, acks: HashMap::new() });
         barrier
     }
 
     /// A task acknowledged a checkpoint; returns the checkpoint once every task did.
     pub fn ack(&mut self, ack: TaskAck, now: Instant) -> Option<CompletedSnapshot> {
-        let TaskAck { vertex, subtask, parallelism, checkpoint_id: id, operators, alignment_ms } = ack;
+        let TaskAck { vertex, checkpoint_id: id, state, alignment_ms } = ack;
         let pending = self.pending.as_mut().filter(|p| p.barrier.id == id)?;
         let ms = now.duration_since(pending.started).as_millis() as u64;
-        let file = TaskStateFile { subtask: subtask as u32, parallelism: parallelism as u32, operators };
-        pending.acks.insert((vertex, subtask), (file, ms, alignment_ms));
+        pending.acks.insert((vertex, state.subtask as usize), (state, ms, alignment_ms));
         if pending.acks.len() < self.tasks {
             return None;
         }
@@ -135,8 +130,8 @@ impl Coordinator {
         let mut keys: Vec<(usize, usize)> = p.acks.keys().copied().collect();
         keys.sort();
         let mut acks = p.acks;
-        let files: Vec<TaskStateFile> = keys.into_iter().filter_map(|k| acks.remove(&k).map(|(f, _, _)| f)).collect();
-        let state_size = files.iter().flat_map(|f| f.operators.iter()).map(|(_, s)| s.size()).sum();
+        let tasks: Vec<TaskStateRef> = keys.into_iter().filter_map(|k| acks.remove(&k).map(|(f, _, _)| f)).collect();
+        let state_size = tasks.iter().map(TaskStateRef::size).sum();
         self.stats.push(CheckpointStats {
             id,
             status: "COMPLETED",
@@ -150,7 +145,7 @@ impl Coordinator {
         });
         self.last_end = now;
         self.consecutive_failures = 0;
-        Some(CompletedSnapshot { barrier: p.barrier, files })
+        Some(CompletedSnapshot { barrier: p.barrier, tasks })
     }
 
     /// Aborts the checkpoint in flight, if any, recording why.
@@ -217,31 +212,17 @@ mod tests {
         assert!(!c.due(start));
         let later = start + Duration::from_millis(20);
         assert!(c.due(later));
-        let b = c.trigger(1, SnapshotKind::Checkpoint, later);
+        let b = c.trigger(1, SnapshotKind::Checkpoint, None, later);
         assert!(!c.due(later), "one at a time");
+        let state = |ops| TaskStateRef { subtask: 0, parallelism: 1, state: crate::checkpoint::TaskState::Inline(ops) };
+        assert!(c.ack(TaskAck { vertex: 0, checkpoint_id: b.id, state: state(vec![]), alignment_ms: 0 }, later).is_none());
         assert!(
-            c.ack(TaskAck { vertex: 0, subtask: 0, parallelism: 1, checkpoint_id: b.id, operators: vec![], alignment_ms: 0 }, later)
-                .is_none()
-        );
-        assert!(
-            c.ack(TaskAck { vertex: 0, subtask: 0, parallelism: 1, checkpoint_id: 99, operators: vec![], alignment_ms: 0 }, later)
-                .is_none(),
+            c.ack(TaskAck { vertex: 0, checkpoint_id: 99, state: state(vec![]), alignment_ms: 0 }, later).is_none(),
             "acks of other checkpoints are ignored"
         );
-        let done = c
-            .ack(
-                TaskAck {
-                    vertex: 1,
-                    subtask: 0,
-                    parallelism: 1,
-                    checkpoint_id: b.id,
-                    operators: vec![("op".into(), OperatorState::default())],
-                    alignment_ms: 3,
-                },
-                later,
-            )
-            .unwrap();
-        assert_eq!(done.files.len(), 2);
+        let ops = vec![("op".into(), crate::checkpoint::OperatorState::default())];
+        let done = c.ack(TaskAck { vertex: 1, checkpoint_id: b.id, state: state(ops), alignment_ms: 3 }, later).unwrap();
+        assert_eq!(done.tasks.len(), 2);
         assert_eq!(c.stats.last().unwrap().status, "COMPLETED");
     }
 
@@ -249,9 +230,9 @@ mod tests {
     fn timeouts_abort_and_fail_beyond_the_tolerance() {
         let start = Instant::now();
         let mut c = Coordinator::new(config(5, 1), 1);
-        c.trigger(1, SnapshotKind::Checkpoint, start);
+        c.trigger(1, SnapshotKind::Checkpoint, None, start);
         assert_eq!(c.check_timeout(start + Duration::from_millis(10)).unwrap().map(|b| b.id), Some(1));
-        c.trigger(2, SnapshotKind::Checkpoint, start);
+        c.trigger(2, SnapshotKind::Checkpoint, None, start);
         let err = c.check_timeout(start + Duration::from_millis(10)).unwrap_err().to_string();
         assert!(err.contains("checkpoint failed: 2 expired"), "{err}");
     }

@@ -9,14 +9,18 @@ mod persist;
 mod restore;
 mod snapshot;
 mod store;
+mod writer;
 
 pub use config::CheckpointConfig;
 pub use coordinator::{CheckpointStats, CompletedSnapshot, Coordinator, TaskAck};
 pub use keyed_map::KeyedMapState;
-pub use persist::{CheckpointMetadata, latest_checkpoint, read_restore_path, read_savepoint, write_checkpoint, write_savepoint};
-pub use restore::{RestorePlan, TaskStateFile};
+pub use persist::{
+    CheckpointMetadata, create_savepoint, latest_checkpoint, read_restore_path, read_savepoint, write_checkpoint, write_savepoint,
+};
+pub use restore::{LoadedState, OperatorSummary, RestorePlan, StoredTaskState, TaskState, TaskStateFile, TaskStateRef};
 pub use snapshot::{Barrier, Deferred, OperatorState, Snapshot, SnapshotKind};
 pub use store::{CheckpointStore, CompletedCheckpoint};
+pub use writer::{StateTarget, store_task_state};
 
 /// The checkpoint id used for the final commit when a bounded job finishes successfully.
 pub const FINAL_CHECKPOINT_ID: u64 = u64::MAX;

@@ -13,12 +13,22 @@ pub enum SnapshotKind {
 }
 
 /// A checkpoint barrier: flows in-band with the records of every channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Barrier {
     /// The checkpoint id (increasing).
     pub id: u64,
     /// Checkpoint or savepoint.
     pub kind: SnapshotKind,
+    /// (Savepoints) the directory every task writes its state file into — like the storage
+    /// location reference of Flink's `CheckpointOptions`, which its barriers carry.
+    pub target: Option<std::sync::Arc<str>>,
+}
+
+impl Barrier {
+    /// A checkpoint barrier without a target (tests, aligners).
+    pub fn checkpoint(id: u64) -> Self {
+        Barrier { id, kind: SnapshotKind::Checkpoint, target: None }
+    }
 }
 
 /// The state of one operator instance at a checkpoint, in a form that can be redistributed:
@@ -51,19 +61,46 @@ impl OperatorState {
         let delta = self.increment.as_ref().and_then(|i| i.delta.as_ref()).map_or(0, |d| d.len());
         (keyed + lists + delta + self.broadcast.as_ref().map_or(0, Vec::len)) as u64
     }
+    /// Adds `other` (the deferred part of the same operator's state): key groups are merged.
+    pub fn merge(&mut self, other: OperatorState) {
+        let mut groups: std::collections::BTreeMap<u32, KeyGroupSnapshot> =
+            std::mem::take(&mut self.keyed).into_iter().map(|g| (g.key_group, g)).collect();
+        for g in other.keyed {
+            match groups.get_mut(&g.key_group) {
+                Some(mine) => {
+                    mine.tables.extend(g.tables);
+                    if !g.event_timers.is_empty() {
+                        mine.event_timers = g.event_timers;
+                    }
+                    if !g.processing_timers.is_empty() {
+                        mine.processing_timers = g.processing_timers;
+                    }
+                }
+                None => {
+                    groups.insert(g.key_group, g);
+                }
+            }
+        }
+        self.keyed = groups.into_values().collect();
+        self.list.extend(other.list);
+        self.union.extend(other.union);
+        self.broadcast = self.broadcast.take().or(other.broadcast);
+        self.increment = self.increment.take().or(other.increment);
+    }
+
     /// True when there is nothing to store.
     pub fn is_empty(&self) -> bool {
         self.keyed.is_empty() && self.list.is_empty() && self.union.is_empty() && self.broadcast.is_none() && self.increment.is_none()
     }
 }
 
-/// Work of a snapshot left for after the barrier: builds an operator's incremental keyed
-/// state off the task thread (the task acknowledges once it is done).
+/// Work of a snapshot left for after the barrier: serializes an operator's frozen keyed state
+/// (or builds its increment) off the task thread; the task acknowledges once it is done.
 pub struct Deferred {
     /// The operator whose state it completes.
     pub operator_id: String,
-    /// Builds the increment.
-    pub work: Box<dyn FnOnce() -> rasch_core::Result<Increment> + Send>,
+    /// Builds the rest of the operator's state, merged into what the barrier took.
+    pub work: Box<dyn FnOnce() -> rasch_core::Result<OperatorState> + Send>,
 }
 
 impl std::fmt::Debug for Deferred {

@@ -2,7 +2,7 @@
 //! `execution.checkpointing.dir`) and retained up to `num-retained`, newest last — plus the
 //! shared files of incremental checkpoints, reference-counted over the retained checkpoints.
 
-use super::{RestorePlan, TaskStateFile};
+use super::{RestorePlan, TaskState, TaskStateRef};
 use rasch_core::{Error, Result};
 use rasch_state::ByteBuf;
 use rasch_storage::CheckpointStorage;
@@ -14,18 +14,14 @@ use std::sync::Arc;
 pub struct CompletedCheckpoint {
     /// Its id.
     pub id: u64,
-    /// One state file per task.
-    pub files: Vec<TaskStateFile>,
+    /// Each task's part: a handle, or the state itself when kept in memory.
+    pub tasks: Vec<TaskStateRef>,
 }
 
 impl CompletedCheckpoint {
     /// Names of the shared files this checkpoint's incremental state needs.
     pub fn shared_files(&self) -> impl Iterator<Item = &str> {
-        self.files
-            .iter()
-            .flat_map(|f| f.operators.iter())
-            .filter_map(|(_, s)| s.increment.as_ref())
-            .flat_map(|i| i.chain.iter().map(String::as_str).chain(std::iter::once(i.name.as_str())))
+        self.tasks.iter().flat_map(|t| t.shared_files())
     }
 }
 
@@ -58,26 +54,17 @@ impl CheckpointStore {
         id
     }
 
-    /// Takes the new deltas of incremental checkpoint state out of `files` and files them as
-    /// shared files: written to `storage` (`<dir>/<job>/shared/<name>`), or kept in memory.
-    /// Returns the names written, so that a checkpoint that then fails to complete can
-    /// delete them again.
-    pub fn file_increments(&mut self, files: &mut [TaskStateFile], storage: Option<&CheckpointStorage>) -> Result<Vec<String>> {
-        let mut written = Vec::new();
-        for (_, state) in files.iter_mut().flat_map(|f| f.operators.iter_mut()) {
-            let Some(inc) = state.increment.as_mut() else { continue };
-            let Some(delta) = inc.delta.take() else { continue };
-            let bytes = match storage {
-                Some(storage) => {
-                    storage.write_shared(&inc.name, &delta)?;
-                    written.push(inc.name.clone());
-                    None
-                }
-                None => Some(Arc::new(delta)),
-            };
-            self.shared.entry(inc.name.clone()).or_insert(Shared { bytes: None, refs: 0 }).bytes = bytes;
+    /// (Checkpoints kept in memory) Takes the new deltas of incremental state out of the
+    /// acknowledged task states and keeps them as in-memory shared files.
+    pub fn file_increments(&mut self, tasks: &mut [TaskStateRef]) {
+        for task in tasks.iter_mut() {
+            let TaskState::Inline(ops) = &mut task.state else { continue };
+            for (_, state) in ops.iter_mut() {
+                let Some(inc) = state.increment.as_mut() else { continue };
+                let Some(delta) = inc.delta.take() else { continue };
+                self.shared.entry(inc.name.clone()).or_insert(Shared { bytes: None, refs: 0 }).bytes = Some(Arc::new(delta));
+            }
         }
-        Ok(written)
     }
 
     /// Records a completed checkpoint, dropping the oldest beyond the retention. Returns the
@@ -117,17 +104,16 @@ impl CheckpointStore {
         self.retained.back()
     }
 
-    /// The restore plan of the newest completed checkpoint, with incremental state replayed into
-    /// full key groups (shared files read from memory or from `storage`).
+    /// The restore plan of the newest completed checkpoint: handles of the files the tasks
+    /// wrote (shared files are read by the restoring tasks from `storage`), and state kept in
+    /// memory with its incremental part replayed into full key groups.
     pub fn latest_plan(&self, storage: Option<&CheckpointStorage>) -> Result<Option<RestorePlan>> {
         let Some(c) = self.latest() else { return Ok(None) };
-        let mut plan = RestorePlan::from_files(c.id, c.files.clone());
-        plan.materialize(|name| match self.shared.get(name).and_then(|s| s.bytes.clone()) {
+        let mut plan =
+            RestorePlan { checkpoint_id: c.id, tasks: c.tasks.clone(), base: None, shared_dir: storage.map(CheckpointStorage::job_dir) };
+        plan.materialize_inline(|name| match self.shared.get(name).and_then(|s| s.bytes.clone()) {
             Some(bytes) => Ok(bytes.to_vec()),
-            None => match storage {
-                Some(storage) => storage.read_shared(name),
-                None => Err(Error::Checkpoint(format!("shared state file '{name}' of checkpoint {} is missing", c.id))),
-            },
+            None => Err(Error::Checkpoint(format!("shared state file '{name}' of checkpoint {} is missing", c.id))),
         })?;
         Ok(Some(plan))
     }
@@ -136,17 +122,16 @@ impl CheckpointStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checkpoint::OperatorState;
+    use crate::checkpoint::{OperatorState, StateTarget, store_task_state};
     use rasch_state::Increment;
 
-    fn checkpoint(id: u64, chain: &[&str], name: &str) -> CompletedCheckpoint {
+    fn operators(chain: &[&str], name: &str) -> Vec<(String, OperatorState)> {
         let increment = Increment {
             chain: chain.iter().map(|s| s.to_string()).collect(),
             name: name.to_string(),
             delta: Some(ByteBuf::from(name.as_bytes().to_vec())),
         };
-        let state = OperatorState { increment: Some(increment), ..Default::default() };
-        CompletedCheckpoint { id, files: vec![TaskStateFile { subtask: 0, parallelism: 1, operators: vec![("op".into(), state)] }] }
+        vec![("op".into(), OperatorState { increment: Some(increment), ..Default::default() })]
     }
 
     #[test]
@@ -154,23 +139,26 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("rasch-shared-{}", std::process::id()));
         std::fs::remove_dir_all(&dir).ok();
         let storage = CheckpointStorage::new(dir.to_str().unwrap(), "job").unwrap();
+        let target = StateTarget::Checkpoint(storage.clone());
         let shared = dir.join("job/shared");
         let mut store = CheckpointStore::new(2);
-        let add = |store: &mut CheckpointStore, mut c: CompletedCheckpoint| {
-            store.file_increments(&mut c.files, Some(&storage)).unwrap();
-            assert!(c.files[0].operators[0].1.increment.as_ref().unwrap().delta.is_none(), "the bytes moved to a shared file");
-            let unused = store.add(c);
+        // The task writes its delta as a shared file; the store counts references to it.
+        let add = |store: &mut CheckpointStore, id: u64, chain: &[&str], name: &str| {
+            let task = store_task_state(&target, id, 0, 0, 1, operators(chain, name)).unwrap();
+            assert!(matches!(task.state, TaskState::Stored(_)), "the task stored its state");
+            assert!(shared.join(name).exists(), "the delta is a shared file");
+            let unused = store.add(CompletedCheckpoint { id, tasks: vec![task] });
             unused.iter().for_each(|n| storage.discard_shared(n).unwrap());
             unused
         };
-        assert!(add(&mut store, checkpoint(1, &[], "b1")).is_empty());
-        assert!(add(&mut store, checkpoint(2, &["b1"], "d2")).is_empty());
+        assert!(add(&mut store, 1, &[], "b1").is_empty());
+        assert!(add(&mut store, 2, &["b1"], "d2").is_empty());
         // Checkpoint 1 leaves the retention, but b1 is still the base of 2 and 3.
-        assert!(add(&mut store, checkpoint(3, &["b1", "d2"], "d3")).is_empty());
+        assert!(add(&mut store, 3, &["b1", "d2"], "d3").is_empty());
         assert!(shared.join("b1").exists());
         // A new base: once 3 is gone too, b1, d2 and d3 are unreferenced.
-        assert_eq!(add(&mut store, checkpoint(4, &[], "b4")), Vec::<String>::new());
-        let mut gone = add(&mut store, checkpoint(5, &["b4"], "d5"));
+        assert_eq!(add(&mut store, 4, &[], "b4"), Vec::<String>::new());
+        let mut gone = add(&mut store, 5, &["b4"], "d5");
         gone.sort();
         assert_eq!(gone, vec!["b1", "d2", "d3"]);
         assert!(!shared.join("b1").exists() && shared.join("b4").exists() && shared.join("d5").exists());
@@ -178,9 +166,9 @@ mod tests {
 
         // In memory the bytes stay in the store and restores read them from there.
         let mut mem = CheckpointStore::new(1);
-        let mut c = checkpoint(1, &[], "m1");
-        mem.file_increments(&mut c.files, None).unwrap();
-        mem.add(c);
+        let mut tasks = vec![store_task_state(&StateTarget::Inline, 1, 0, 0, 1, operators(&[], "m1")).unwrap()];
+        mem.file_increments(&mut tasks);
+        mem.add(CompletedCheckpoint { id: 1, tasks });
         assert!(mem.latest_plan(None).is_err(), "'m1' is not a KeyedDelta, so replaying it fails loudly");
         std::fs::remove_dir_all(&dir).ok();
     }

@@ -44,6 +44,7 @@ pub(crate) fn spawn_task(
                 build_task(&job, spec, &metrics, &accs, &opts, attempt, restored.as_deref()).and_then(|body| body.run(&env))
             }))
             .unwrap_or_else(|p| Err(Error::Internal(format!("task panicked: {}", panic_message(&p)))));
+            env.join_snapshots();
             let _ = env.events.send(TaskEvent::Finished { vertex, subtask, result: outcome });
         })
         .map(|_| ())
@@ -64,6 +65,10 @@ pub(crate) fn build_task(
     let vx = &job.vertices[spec.vertex];
     let j = spec.subtask;
     let mut built: HashMap<usize, Box<dyn Any>> = HashMap::new();
+    // The task reads the state files its chain restores from (the plan holds only handles).
+    let chain: Vec<(&str, usize, usize)> =
+        vx.nodes.iter().map(|&n| (job.operator_ids[n].as_str(), job.node_parallelism[n], job.node_max_parallelism[n])).collect();
+    let restored = restored.map(|r| r.load(&chain, j)).transpose()?;
     let time = ProcessingTimeService::new(opts.clock.clone());
     for &node in vx.nodes.iter().rev() {
         let sn = &sg.nodes[node];
@@ -112,6 +117,7 @@ pub(crate) fn build_task(
             time: time.clone(),
             operator_id: job.operator_ids[node].as_str().into(),
             restored: restored
+                .as_ref()
                 .and_then(|r| r.state_for(&job.operator_ids[node], j, job.node_parallelism[node], job.node_max_parallelism[node])),
         };
         let instance = sn.factory.create(&setup, main, side_outputs)?;

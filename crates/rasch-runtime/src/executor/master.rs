@@ -9,7 +9,7 @@ use super::wiring::wire;
 use super::{CANCEL_GRACE, ExecutionOptions, JobCommand, JobExecutionResult, JobMonitor, OperatorStats};
 use crate::channel::CancelToken;
 use crate::checkpoint::{CheckpointConfig, CheckpointStore, CompletedCheckpoint, Coordinator, RestorePlan, SnapshotKind, TaskAck};
-use crate::checkpoint::{write_checkpoint, write_savepoint};
+use crate::checkpoint::{create_savepoint, write_checkpoint, write_savepoint};
 use crate::context::Accumulators;
 use crate::graph::JobGraph;
 use crate::metrics::OperatorMetrics;
@@ -57,6 +57,8 @@ impl JobInfo {
 struct SavepointRequest {
     id: Option<u64>,
     dir: String,
+    /// The savepoint directory created for it, once triggered.
+    path: Option<String>,
     stop: Option<bool>,
     reply: crossbeam_channel::Sender<Result<String>>,
 }
@@ -72,11 +74,27 @@ pub struct Supervisor {
     pub(super) storage: Option<CheckpointStorage>,
     /// Checkpoint ids written to storage, oldest first (for retention).
     pub(super) written: VecDeque<u64>,
+    /// Checkpoint ids that were aborted after tasks may have written files.
+    pub(super) aborted: Vec<u64>,
     pub(super) job_id: String,
     pub(super) monitor: JobMonitor,
 }
 
 impl Supervisor {
+    /// Deletes what tasks wrote for a checkpoint that was aborted (state files of tasks still
+    /// writing may land later; the job's checkpoint directory is cleaned when it ends).
+    fn discard_aborted(&mut self, id: u64) {
+        if let Some(storage) = &self.storage {
+            let _ = storage.discard(id);
+            self.aborted.push(id);
+        }
+    }
+
+    /// The job's checkpoint storage (`execution.checkpointing.dir`), if any.
+    pub fn checkpoint_storage(&self) -> Option<&CheckpointStorage> {
+        self.storage.as_ref()
+    }
+
     /// The checkpoint settings of the job.
     pub fn checkpoint_config(&self) -> &CheckpointConfig {
         &self.cp
@@ -111,7 +129,9 @@ impl Supervisor {
                     JobCommand::Savepoint { reply, .. } if finishing => {
                         let _ = reply.send(Err(Error::Checkpoint("the job is finishing; no savepoint can be taken".into())));
                     }
-                    JobCommand::Savepoint { dir, stop, reply } => savepoint = Some(SavepointRequest { id: None, dir, stop, reply }),
+                    JobCommand::Savepoint { dir, stop, reply } => {
+                        savepoint = Some(SavepointRequest { id: None, dir, path: None, stop, reply })
+                    }
                     JobCommand::Checkpoint { reply } if finishing => {
                         let _ = reply.send(Err(Error::Checkpoint("the job is finishing; no checkpoint can be taken".into())));
                     }
@@ -121,10 +141,10 @@ impl Supervisor {
             // A requested checkpoint starts as soon as no other one is in flight; once it is no
             // longer in flight without having completed, it failed.
             if let Some(m) = manual.as_mut().filter(|m| m.0.is_none() && coordinator.in_progress().is_none() && cancel_deadline.is_none()) {
-                let barrier = coordinator.trigger(self.store.next_id(), SnapshotKind::Checkpoint, now);
+                let barrier = coordinator.trigger(self.store.next_id(), SnapshotKind::Checkpoint, None, now);
                 m.0 = Some(barrier.id);
                 for t in tasks.iter().filter(|t| t.is_source) {
-                    (t.control)(TaskControl::Trigger(barrier, None));
+                    (t.control)(TaskControl::Trigger(barrier.clone(), None));
                 }
             }
             let in_flight = coordinator.in_progress().map(|b| b.id);
@@ -136,10 +156,21 @@ impl Supervisor {
             if let Some(req) =
                 savepoint.as_mut().filter(|r| r.id.is_none() && coordinator.in_progress().is_none() && cancel_deadline.is_none())
             {
-                let barrier = coordinator.trigger(self.store.next_id(), SnapshotKind::Savepoint, now);
-                req.id = Some(barrier.id);
-                for t in tasks.iter().filter(|t| t.is_source) {
-                    (t.control)(TaskControl::Trigger(barrier, req.stop));
+                // Every task writes its state file into the savepoint directory the barrier names.
+                match create_savepoint(&req.dir, &self.job_id) {
+                    Ok(path) => {
+                        let barrier = coordinator.trigger(self.store.next_id(), SnapshotKind::Savepoint, Some(path.as_str().into()), now);
+                        req.id = Some(barrier.id);
+                        req.path = Some(path);
+                        for t in tasks.iter().filter(|t| t.is_source) {
+                            (t.control)(TaskControl::Trigger(barrier.clone(), req.stop));
+                        }
+                    }
+                    Err(e) => {
+                        if let Some(req) = savepoint.take() {
+                            let _ = req.reply.send(Err(e));
+                        }
+                    }
                 }
             }
             if opts.cancel.is_cancelled() && cancel_deadline.is_none() {
@@ -148,12 +179,16 @@ impl Supervisor {
             }
             if cancel_deadline.is_none() && at_end == 0 {
                 if savepoint.is_none() && manual.is_none() && coordinator.due(now) {
-                    let barrier = coordinator.trigger(self.store.next_id(), SnapshotKind::Checkpoint, now);
+                    let barrier = coordinator.trigger(self.store.next_id(), SnapshotKind::Checkpoint, None, now);
                     for t in tasks.iter().filter(|t| t.is_source) {
-                        (t.control)(TaskControl::Trigger(barrier, None));
+                        (t.control)(TaskControl::Trigger(barrier.clone(), None));
                     }
                 }
-                if let Err(e) = coordinator.check_timeout(now) {
+                let expired = coordinator.check_timeout(now);
+                if let Ok(Some(b)) = &expired {
+                    self.discard_aborted(b.id);
+                }
+                if let Err(e) = expired {
                     failure.get_or_insert(e);
                     cancel();
                     cancel_deadline = Some(now + CANCEL_GRACE);
@@ -170,60 +205,55 @@ impl Supervisor {
                 Err(RecvTimeoutError::Disconnected) => return Err(Error::Internal("task threads vanished".into())),
             };
             match event {
-                TaskEvent::Ack { vertex, subtask, parallelism, checkpoint_id, operators, alignment_ms } => {
+                TaskEvent::Ack { vertex, checkpoint_id, state, alignment_ms } => {
                     if cancel_deadline.is_some() {
                         continue;
                     }
-                    if let Some(done) =
-                        coordinator.ack(TaskAck { vertex, subtask, parallelism, checkpoint_id, operators, alignment_ms }, Instant::now())
-                    {
-                        self.monitor.record(coordinator.stats.last().map(std::slice::from_ref).unwrap_or(&[]));
-                        let id = done.barrier.id;
-                        let mut done = done;
-                        if done.barrier.kind == SnapshotKind::Savepoint {
-                            if let Some(req) = savepoint.take() {
-                                let written = write_savepoint(&req.dir, &self.job_id, &job.name, id, &done.files);
-                                let _ = req.reply.send(written);
+                    let Some(mut done) = coordinator.ack(TaskAck { vertex, checkpoint_id, state, alignment_ms }, Instant::now()) else {
+                        continue;
+                    };
+                    self.monitor.record(coordinator.stats.last().map(std::slice::from_ref).unwrap_or(&[]));
+                    let id = done.barrier.id;
+                    if done.barrier.kind == SnapshotKind::Savepoint {
+                        if let Some(req) = savepoint.take() {
+                            let path = req.path.clone().unwrap_or_default();
+                            let _ = req.reply.send(write_savepoint(&path, &job.name, id, &done.tasks));
+                        }
+                    } else {
+                        // The tasks wrote their state; the job master writes only `_metadata`.
+                        // In-memory checkpoints keep their new incremental deltas in the store.
+                        self.store.file_increments(&mut done.tasks);
+                        if let Some(storage) = self.storage.as_ref() {
+                            // A checkpoint that cannot be persisted does not count as completed.
+                            if let Err(e) = write_checkpoint(storage, &job.name, id, &done.tasks) {
+                                failure.get_or_insert(e);
+                                cancel();
+                                cancel_deadline = Some(Instant::now() + CANCEL_GRACE);
+                                continue;
                             }
-                        } else {
-                            // New incremental deltas become shared files (durable, or in memory).
-                            let filed = self.store.file_increments(&mut done.files, self.storage.as_ref());
-                            if let Some(storage) = self.storage.as_ref() {
-                                // A checkpoint that cannot be persisted does not count as completed.
-                                let written = filed.and_then(|shared| {
-                                    write_checkpoint(storage, &job.name, id, &done.files).inspect_err(|_| {
-                                        shared.iter().for_each(|name| drop(storage.discard_shared(name)));
-                                    })
-                                });
-                                if let Err(e) = written {
-                                    failure.get_or_insert(e);
-                                    cancel();
-                                    cancel_deadline = Some(Instant::now() + CANCEL_GRACE);
-                                    continue;
-                                }
-                                self.written.push_back(id);
-                                while self.written.len() > self.cp.num_retained {
-                                    if let Some(old) = self.written.pop_front() {
-                                        let _ = storage.discard(old);
-                                    }
+                            self.written.push_back(id);
+                            while self.written.len() > self.cp.num_retained {
+                                if let Some(old) = self.written.pop_front() {
+                                    let _ = storage.discard(old);
                                 }
                             }
-                            let unused = self.store.add(CompletedCheckpoint { id, files: done.files });
-                            if let Some(storage) = self.storage.as_ref() {
-                                unused.iter().for_each(|name| drop(storage.discard_shared(name)));
-                            }
-                            if let Some((_, reply)) = manual.take_if(|m| m.0 == Some(id)) {
-                                let _ = reply.send(Ok(id));
-                            }
                         }
-                        for t in &tasks {
-                            (t.control)(TaskControl::Complete(id));
+                        let unused = self.store.add(CompletedCheckpoint { id, tasks: done.tasks });
+                        if let Some(storage) = self.storage.as_ref() {
+                            unused.iter().for_each(|name| drop(storage.discard_shared(name)));
                         }
+                        if let Some((_, reply)) = manual.take_if(|m| m.0 == Some(id)) {
+                            let _ = reply.send(Ok(id));
+                        }
+                    }
+                    for t in &tasks {
+                        (t.control)(TaskControl::Complete(id));
                     }
                 }
                 TaskEvent::Decline { checkpoint_id, reason } => {
                     if coordinator.in_progress().is_some_and(|b| b.id == checkpoint_id) {
                         coordinator.abort(&format!("declined: {reason}"), Instant::now());
+                        self.discard_aborted(checkpoint_id);
                         if let Some(req) = savepoint.take_if(|r| r.id == Some(checkpoint_id)) {
                             let _ = req.reply.send(Err(rasch_core::Error::Checkpoint(reason)));
                         }
@@ -231,8 +261,11 @@ impl Supervisor {
                 }
                 TaskEvent::EndOfInput { .. } => {
                     at_end += 1;
-                    if at_end == 1 && coordinator.in_progress().is_some_and(|b| b.kind == SnapshotKind::Checkpoint) {
-                        coordinator.abort("a task finished; no further checkpoints", Instant::now());
+                    if at_end == 1
+                        && coordinator.in_progress().is_some_and(|b| b.kind == SnapshotKind::Checkpoint)
+                        && let Some(b) = coordinator.abort("a task finished; no further checkpoints", Instant::now())
+                    {
+                        self.discard_aborted(b.id);
                     }
                     if at_end == total {
                         for t in &tasks {
@@ -317,6 +350,8 @@ pub(super) fn run_attempt(
             subtask: spec.subtask,
             parallelism: vx.parallelism,
             exactly_once,
+            storage: supervisor.storage.clone(),
+            snapshots: Default::default(),
         };
         spawn_task(job, spec, &metrics, accs, &attempt_opts, attempt, restored.clone(), env, Arc::default())?;
     }

@@ -219,6 +219,7 @@ pub fn execute_attempts(
         cp,
         storage,
         written: std::collections::VecDeque::new(),
+        aborted: Vec::new(),
         job_id,
         monitor: monitor.clone(),
     };
@@ -228,8 +229,8 @@ pub fn execute_attempts(
             Ok(mut result) => {
                 // A finished job's checkpoints are of no further use.
                 if let Some(storage) = &supervisor.storage {
-                    supervisor.written.iter().for_each(|id| drop(storage.discard(*id)));
-                    supervisor.store.shared_files().iter().for_each(|name| drop(storage.discard_shared(name)));
+                    supervisor.written.iter().chain(&supervisor.aborted).for_each(|id| drop(storage.discard(*id)));
+                    let _ = storage.discard_all_shared();
                 }
                 result.net_runtime = start.elapsed();
                 result.restarts = attempt;
@@ -238,8 +239,8 @@ pub fn execute_attempts(
             }
             Err(Error::Cancelled) => {
                 if let Some(storage) = supervisor.storage.as_ref().filter(|_| !supervisor.cp.retain_on_cancellation) {
-                    supervisor.written.iter().for_each(|id| drop(storage.discard(*id)));
-                    supervisor.store.shared_files().iter().for_each(|name| drop(storage.discard_shared(name)));
+                    supervisor.written.iter().chain(&supervisor.aborted).for_each(|id| drop(storage.discard(*id)));
+                    let _ = storage.discard_all_shared();
                 }
                 return Err(Error::Cancelled);
             }

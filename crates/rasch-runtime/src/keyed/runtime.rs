@@ -66,7 +66,7 @@ impl<K: Key, N: Namespace> KeyedRuntime<K, N> {
 
     /// The keyed state for `barrier`: canonical and full for savepoints and without incremental
     /// checkpoints; otherwise the timers (always in full) plus the state tables' increment.
-    pub fn keyed_state(&mut self, barrier: Barrier) -> Result<(Vec<KeyGroupSnapshot>, Option<Increment>)> {
+    pub fn keyed_state(&mut self, barrier: &Barrier) -> Result<(Vec<KeyGroupSnapshot>, Option<Increment>)> {
         if barrier.kind == SnapshotKind::Savepoint || !self.backend.incremental() {
             return Ok((self.snapshot_key_groups()?, None));
         }
@@ -92,20 +92,24 @@ impl<K: Key, N: Namespace> KeyedRuntime<K, N> {
         Ok(groups.into_values().collect())
     }
 
-    /// Adds this operator's keyed state to `snapshot` (plus `extra` operator state, if any).
+    /// Adds this operator's keyed state to `snapshot`. At the barrier only the timers are
+    /// serialized; the state tables are frozen (hashmap: copy-on-write) or an engine snapshot is
+    /// taken (lsm), and serialized off the task thread as deferred work.
     pub fn snapshot_into(&mut self, snapshot: &mut Snapshot) -> Result<()> {
-        let barrier = snapshot.barrier;
-        if barrier.kind == SnapshotKind::Checkpoint && self.backend.incremental() {
-            // At the barrier: write back the cache and take an engine snapshot; the delta is
-            // read and encoded off the task thread.
-            let pending = self.backend.start_increment(barrier.id)?;
-            let keyed = self.with_timers(Vec::new())?;
-            snapshot.add(&self.operator_id, OperatorState { keyed, ..Default::default() });
-            snapshot.deferred.push(Deferred { operator_id: self.operator_id.to_string(), work: Box::new(move || pending.finish()) });
-            return Ok(());
-        }
-        let (keyed, increment) = self.keyed_state(barrier)?;
-        snapshot.add(&self.operator_id, OperatorState { keyed, increment, ..Default::default() });
+        let barrier = &snapshot.barrier;
+        let operator_id = self.operator_id.to_string();
+        let work: Box<dyn FnOnce() -> Result<OperatorState> + Send> =
+            if barrier.kind == SnapshotKind::Checkpoint && self.backend.incremental() {
+                // Write back the cache and take an engine snapshot; the delta is read later.
+                let pending = self.backend.start_increment(barrier.id)?;
+                Box::new(move || Ok(OperatorState { increment: Some(pending.finish()?), ..Default::default() }))
+            } else {
+                let pending = self.backend.start_snapshot()?;
+                Box::new(move || Ok(OperatorState { keyed: pending.finish()?, ..Default::default() }))
+            };
+        let timers = self.with_timers(Vec::new())?;
+        snapshot.add(&self.operator_id, OperatorState { keyed: timers, ..Default::default() });
+        snapshot.deferred.push(Deferred { operator_id, work });
         Ok(())
     }
 

@@ -192,12 +192,15 @@ pub fn encode_event<T: Data>(event: &Event<T>, buf: &mut Vec<u8>) -> Result<(), 
             });
         }
         Event::Barrier(b) => {
-            put_header(buf, TAG_BARRIER, 9);
+            // id, kind, then the savepoint target (UTF-8, possibly empty) filling the rest.
+            let target = b.target.as_deref().unwrap_or("").as_bytes();
+            put_header(buf, TAG_BARRIER, 9 + target.len());
             buf.extend_from_slice(&b.id.to_be_bytes());
             buf.push(match b.kind {
                 SnapshotKind::Checkpoint => 0,
                 SnapshotKind::Savepoint => 1,
             });
+            buf.extend_from_slice(target);
         }
         Event::EndOfInput => put_header(buf, TAG_END_OF_INPUT, 0),
     }
@@ -239,13 +242,17 @@ pub fn decode_event<T: Data>(tag: u8, payload: &[u8]) -> Result<Event<T>, String
             other => return Err(format!("unknown watermark status {other}")),
         }),
         TAG_BARRIER => {
-            let b = fixed::<9>("barrier", payload)?;
-            let kind = match b[8] {
+            if payload.len() < 9 {
+                return Err(format!("barrier frame has {} payload bytes, expected at least 9", payload.len()));
+            }
+            let kind = match payload[8] {
                 0 => SnapshotKind::Checkpoint,
                 1 => SnapshotKind::Savepoint,
                 other => return Err(format!("unknown barrier kind {other}")),
             };
-            Event::Barrier(Barrier { id: u64::from_be_bytes(b[..8].try_into().expect("8 bytes")), kind })
+            let target = std::str::from_utf8(&payload[9..]).map_err(|_| "barrier target is not UTF-8".to_string())?;
+            let target = (!target.is_empty()).then(|| std::sync::Arc::from(target));
+            Event::Barrier(Barrier { id: u64::from_be_bytes(payload[..8].try_into().expect("8 bytes")), kind, target })
         }
         TAG_END_OF_INPUT => {
             fixed::<0>("end-of-input", payload)?;
@@ -430,8 +437,10 @@ mod tests {
         assert!(matches!(roundtrip(Event::Records(recs.clone())), Event::Records(r) if r == recs));
         assert!(matches!(roundtrip(Event::Watermark(-5)), Event::Watermark(-5)));
         assert!(matches!(roundtrip(Event::WatermarkStatus(WatermarkStatus::Idle)), Event::WatermarkStatus(WatermarkStatus::Idle)));
-        let b = Barrier { id: 9, kind: SnapshotKind::Savepoint };
-        assert!(matches!(roundtrip(Event::Barrier(b)), Event::Barrier(x) if x == b));
+        let b = Barrier { id: 9, kind: SnapshotKind::Savepoint, target: Some("/tmp/savepoint-a1b2c3-0123456789ab".into()) };
+        assert!(matches!(roundtrip(Event::Barrier(b.clone())), Event::Barrier(x) if x == b));
+        let b = Barrier::checkpoint(10);
+        assert!(matches!(roundtrip(Event::Barrier(b.clone())), Event::Barrier(x) if x == b));
         assert!(matches!(roundtrip(Event::EndOfInput), Event::EndOfInput));
     }
 

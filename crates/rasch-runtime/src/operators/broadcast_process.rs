@@ -170,7 +170,7 @@ impl<K: Key, A: 'static, B: 'static, U: 'static, S: KeySelector<A, K>, F: KeyedB
     }
 
     fn snapshot_state(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
-        let (keyed, increment) = self.keyed.keyed_state(snapshot.barrier)?;
+        let (keyed, increment) = self.keyed.keyed_state(&snapshot.barrier)?;
         let broadcast = Some(self.states.snapshot()?);
         snapshot.add(&self.keyed.operator_id, crate::checkpoint::OperatorState { keyed, broadcast, increment, ..Default::default() });
         Ok(())

@@ -101,8 +101,8 @@ impl<T: Data, S: ChannelSelector<T>> Output<T> for PartitionWriter<T, S> {
         self.broadcast_event(|| Event::WatermarkStatus(status))
     }
     fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
-        let barrier = snapshot.barrier;
-        self.broadcast_event(|| Event::Barrier(barrier))
+        let barrier = &snapshot.barrier;
+        self.broadcast_event(|| Event::Barrier(barrier.clone()))
     }
     fn notify_checkpoint_complete(&mut self, _checkpoint_id: u64) -> Result<()> {
         Ok(())

@@ -2,7 +2,7 @@
 //! its RPC port (`jobmanager.rpc.port`), and what it answers. Every connection starts with a
 //! [`Hello`] that says who is calling; the rest of the conversation depends on it.
 
-use crate::checkpoint::{OperatorState, RestorePlan};
+use crate::checkpoint::{RestorePlan, TaskStateRef};
 use serde::{Deserialize, Serialize};
 
 /// Protocol version; both sides must agree.
@@ -135,8 +135,11 @@ pub struct Deployment {
     pub data_addrs: Vec<String>,
     /// Exactly-once (aligned barriers) or at-least-once.
     pub exactly_once: bool,
-    /// State to restore, if the attempt resumes from a checkpoint or savepoint.
+    /// State to restore, if the attempt resumes from a checkpoint or savepoint: handles of
+    /// the state files each task reads itself.
     pub restore: Option<RestorePlan>,
+    /// The job's checkpoint directory (`<dir>/<job-id>`) tasks write their state files to.
+    pub checkpoint_dir: Option<String>,
 }
 
 /// JobManager → worker.
@@ -160,7 +163,7 @@ pub enum ToWorker {
 }
 
 /// A [`crate::task::TaskControl`] on the wire.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum WireControl {
     /// Trigger a checkpoint at a source (`stop`: stop-with-savepoint, `Some(true)` = drain).
     Trigger(crate::checkpoint::Barrier, Option<bool>),
@@ -207,14 +210,10 @@ pub enum FromWorker {
     Ack {
         /// Vertex index.
         vertex: u32,
-        /// Subtask index.
-        subtask: u32,
-        /// Vertex parallelism.
-        parallelism: u32,
         /// The checkpoint.
         checkpoint_id: u64,
-        /// State per operator id.
-        operators: Vec<(String, OperatorState)>,
+        /// The handle of the state file the task wrote (without checkpoint storage: the state).
+        state: TaskStateRef,
         /// Barrier alignment time, ms.
         alignment_ms: u64,
     },

@@ -172,6 +172,10 @@ pub fn run_worker(job: Arc<JobGraph>, opts: &ExecutionOptions, env: &WorkerEnv) 
     let mut attempt_opts = opts.clone();
     attempt_opts.cancel = cancel.clone();
     let restored = deployment.restore.clone().map(Arc::new);
+    let storage = match &deployment.checkpoint_dir {
+        Some(dir) => Some(rasch_storage::CheckpointStorage::open_job_dir(dir, &rasch_storage::StorageOptions::new())?),
+        None => None,
+    };
     let (events_tx, events_rx) = crossbeam_channel::unbounded::<TaskEvent>();
     let mut controls: HashMap<(u32, u32), Sender<TaskControl>> = HashMap::new();
     let mut accumulators = Vec::new();
@@ -191,6 +195,8 @@ pub fn run_worker(job: Arc<JobGraph>, opts: &ExecutionOptions, env: &WorkerEnv) 
             subtask: spec.subtask,
             parallelism: vx.parallelism,
             exactly_once: deployment.exactly_once,
+            storage: storage.clone(),
+            snapshots: Default::default(),
         };
         let task_times = Arc::new(TaskTimes::default());
         times.push((spec.vertex, spec.subtask, task_times.clone()));
@@ -283,14 +289,9 @@ pub fn run_worker(job: Arc<JobGraph>, opts: &ExecutionOptions, env: &WorkerEnv) 
             Err(RecvTimeoutError::Disconnected) => break,
         };
         let msg = match event {
-            TaskEvent::Ack { vertex, subtask, parallelism, checkpoint_id, operators, alignment_ms } => FromWorker::Ack {
-                alignment_ms,
-                vertex: vertex as u32,
-                subtask: subtask as u32,
-                parallelism: parallelism as u32,
-                checkpoint_id,
-                operators,
-            },
+            TaskEvent::Ack { vertex, checkpoint_id, state, alignment_ms } => {
+                FromWorker::Ack { alignment_ms, vertex: vertex as u32, checkpoint_id, state }
+            }
             TaskEvent::Decline { checkpoint_id, reason } => FromWorker::Decline { checkpoint_id, reason },
             TaskEvent::EndOfInput { vertex, subtask } => FromWorker::EndOfInput { vertex: vertex as u32, subtask: subtask as u32 },
             TaskEvent::Finished { vertex, subtask, result } => {

@@ -45,7 +45,7 @@ impl BarrierAligner {
         if barrier.id <= self.last {
             return None;
         }
-        match self.current {
+        match &self.current {
             Some(c) if c.id == barrier.id => {}
             // A newer checkpoint overtakes an unfinished one: abandon the older alignment.
             _ => {
@@ -70,11 +70,11 @@ impl BarrierAligner {
     }
 
     fn check(&mut self) -> Option<Barrier> {
-        let barrier = self.current?;
+        self.current.as_ref()?;
         let aligned = self.received.iter().zip(&self.ended).all(|(r, e)| *r || *e);
         if aligned {
             self.last_alignment_ms = self.started.take().map_or(0, |s| s.elapsed().as_millis() as u64);
-            self.current = None;
+            let barrier = self.current.take()?;
             self.last = barrier.id;
             self.received.iter_mut().for_each(|r| *r = false);
             Some(barrier)
@@ -87,10 +87,9 @@ impl BarrierAligner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checkpoint::SnapshotKind;
 
     fn b(id: u64) -> Barrier {
-        Barrier { id, kind: SnapshotKind::Checkpoint }
+        Barrier::checkpoint(id)
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::TaskEnv;
 use crate::channel::CANCEL_POLL;
-use crate::checkpoint::{Barrier, FINAL_CHECKPOINT_ID, OperatorState, Snapshot};
+use crate::checkpoint::{Barrier, FINAL_CHECKPOINT_ID, Snapshot, SnapshotKind, StateTarget, TaskState, TaskStateRef, store_task_state};
 use crossbeam_channel::RecvTimeoutError;
 use rasch_core::{Error, Result};
 
@@ -26,14 +26,10 @@ pub enum TaskEvent {
     Ack {
         /// Vertex index.
         vertex: usize,
-        /// Subtask index.
-        subtask: usize,
-        /// Parallelism of the vertex.
-        parallelism: usize,
         /// The checkpoint.
         checkpoint_id: u64,
-        /// State per operator id.
-        operators: Vec<(String, OperatorState)>,
+        /// The handle of the task's state file (or, without storage, its state).
+        state: TaskStateRef,
         /// How long the task aligned the barrier across its inputs (ms).
         alignment_ms: u64,
     },
@@ -63,35 +59,52 @@ pub enum TaskEvent {
 }
 
 impl TaskEnv {
-    /// Sends the snapshot of a checkpoint to the job master — after its deferred parts are
-    /// done, on a thread of their own, so that the task goes on processing meanwhile.
+    /// Completes a snapshot and acknowledges it to the job master. On a thread of its own, so
+    /// that the task goes on processing meanwhile: runs the deferred parts (serializing frozen
+    /// state, building increments), then stores the task's state — its own file in checkpoint
+    /// or savepoint storage — and sends only the handle. A failure declines the checkpoint.
     pub fn ack(&self, snapshot: Snapshot) {
         let (vertex, subtask, parallelism) = (self.vertex, self.subtask, self.parallelism);
-        let checkpoint_id = snapshot.barrier.id;
-        let Snapshot { mut operators, deferred, alignment_ms, .. } = snapshot;
-        if deferred.is_empty() {
-            let _ = self.events.send(TaskEvent::Ack { vertex, subtask, parallelism, checkpoint_id, operators, alignment_ms });
+        let Snapshot { barrier, mut operators, deferred, alignment_ms } = snapshot;
+        let checkpoint_id = barrier.id;
+        let target = match (&barrier.target, &self.storage) {
+            (Some(path), _) => StateTarget::Savepoint(path.to_string()),
+            (None, Some(storage)) if barrier.kind == SnapshotKind::Checkpoint => StateTarget::Checkpoint(storage.clone()),
+            _ => StateTarget::Inline,
+        };
+        if deferred.is_empty() && matches!(target, StateTarget::Inline) {
+            let state = TaskStateRef { subtask: subtask as u32, parallelism: parallelism as u32, state: TaskState::Inline(operators) };
+            let _ = self.events.send(TaskEvent::Ack { vertex, checkpoint_id, state, alignment_ms });
             return;
         }
         let events = self.events.clone();
-        let spawned = std::thread::Builder::new().name(format!("checkpoint {checkpoint_id} ({vertex}/{subtask})")).spawn(move || {
+        let complete = move || -> Result<TaskStateRef> {
             for d in deferred {
-                match (d.work)() {
-                    Ok(increment) => match operators.iter_mut().find(|(id, _)| *id == d.operator_id) {
-                        Some((_, state)) => state.increment = Some(increment),
-                        None => operators.push((d.operator_id, OperatorState { increment: Some(increment), ..Default::default() })),
-                    },
-                    Err(e) => {
-                        let reason = format!("subtask {subtask} of vertex {vertex}: operator {}: {e}", d.operator_id);
-                        let _ = events.send(TaskEvent::Decline { checkpoint_id, reason });
-                        return;
-                    }
+                let part = (d.work)().map_err(|e| Error::Checkpoint(format!("operator {}: {e}", d.operator_id)))?;
+                match operators.iter_mut().find(|(id, _)| *id == d.operator_id) {
+                    Some((_, state)) => state.merge(part),
+                    None if !part.is_empty() => operators.push((d.operator_id, part)),
+                    None => {}
                 }
             }
-            let _ = events.send(TaskEvent::Ack { vertex, subtask, parallelism, checkpoint_id, operators, alignment_ms });
+            store_task_state(&target, checkpoint_id, vertex, subtask, parallelism, operators)
+        };
+        let spawned = std::thread::Builder::new().name(format!("checkpoint {checkpoint_id} ({vertex}/{subtask})")).spawn(move || {
+            let event = match complete() {
+                Ok(state) => TaskEvent::Ack { vertex, checkpoint_id, state, alignment_ms },
+                Err(e) => TaskEvent::Decline { checkpoint_id, reason: format!("subtask {subtask} of vertex {vertex}: {e}") },
+            };
+            let _ = events.send(event);
         });
-        if let Err(e) = spawned {
-            let _ = self.events.send(TaskEvent::Decline { checkpoint_id, reason: format!("spawning a snapshot thread: {e}") });
+        match spawned {
+            Ok(handle) => {
+                let mut running = self.snapshots.borrow_mut();
+                running.retain(|h| !h.is_finished());
+                running.push(handle);
+            }
+            Err(e) => {
+                let _ = self.events.send(TaskEvent::Decline { checkpoint_id, reason: format!("spawning a snapshot thread: {e}") });
+            }
         }
     }
 

@@ -42,6 +42,21 @@ pub struct TaskEnv {
     pub parallelism: usize,
     /// Exactly-once (aligned barriers) or at-least-once.
     pub exactly_once: bool,
+    /// Where the task writes its checkpoint state files (`execution.checkpointing.dir`); without
+    /// it, checkpoint state travels in the acknowledgement and the job master keeps it in memory.
+    pub storage: Option<rasch_storage::CheckpointStorage>,
+    /// Snapshot threads still completing (a task reports itself finished only after them, so
+    /// that the acknowledgement of e.g. a stop-with-savepoint arrives first).
+    pub snapshots: std::cell::RefCell<Vec<std::thread::JoinHandle<()>>>,
+}
+
+impl TaskEnv {
+    /// Waits for every snapshot this task started to be acknowledged or declined.
+    pub fn join_snapshots(&self) {
+        for handle in self.snapshots.borrow_mut().drain(..) {
+            let _ = handle.join();
+        }
+    }
 }
 
 /// The body of a task thread.

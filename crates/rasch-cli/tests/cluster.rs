@@ -556,3 +556,79 @@ fn a_panicking_job_fails_with_its_cause_and_the_taskmanagers_stay() {
     cluster.submit_rolling_sum(&["-p", "2"], &out, &["--count", "3000", "--keys", "5"]);
     assert_same(&committed_lines(&[out.as_path()]), &rolling_sums(3000, 5));
 }
+
+/// Bytes received so far on the open TCP connections of process `pid`, as the kernel counts
+/// them (`bytes_received` of `ss -tnpi`, iproute2), summed over its sockets.
+fn bytes_received_by(pid: u32) -> u64 {
+    let out = Command::new("ss").args(["-tnpi"]).output().expect("`ss` (iproute2) runs: it measures the JobManager's sockets");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (mut mine, mut total) = (false, 0);
+    for line in text.lines() {
+        if !line.starts_with(char::is_whitespace) {
+            mine = line.contains(&format!("pid={pid},"));
+        } else if mine {
+            total +=
+                line.split_whitespace().find_map(|f| f.strip_prefix("bytes_received:")).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+        }
+    }
+    total
+}
+
+/// Tasks write their own state files; the JobManager receives only handles. While a job with
+/// 100,000 keys checkpoints every 300 ms, the bytes the JobManager's TCP connections receive
+/// (the kernel's count) per completed checkpoint are measured against the state size the
+/// checkpoint reports — and the state files are in the checkpoint directory, one per task.
+#[test]
+fn snapshot_bytes_never_reach_the_jobmanager() {
+    let checkpoints = std::env::temp_dir().join(format!("rasch-cluster-handles-ckpt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&checkpoints);
+    let cluster = TestCluster::start(
+        "handles",
+        2,
+        1,
+        &format!(
+            "execution.checkpointing.dir: {}\nexecution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION\n",
+            checkpoints.display()
+        ),
+    );
+    let out = cluster.dir.join("sums");
+    let job = cluster.submit_rolling_sum(
+        &["-d", "-p", "2"],
+        &out,
+        &["--count", "100000000", "--keys", "100000", "--rate", "300000", "--checkpoint-interval", "300"],
+    );
+    cluster.wait_for_state(&job, "RUNNING", Duration::from_secs(30));
+    // From the first checkpoint after every key holds state.
+    wait_until("a checkpoint of the loaded state", Duration::from_secs(60), || {
+        cluster.get_json(&format!("/jobs/{job}/checkpoints")).and_then(|c| c["latest"]["completed"]["state_size"].as_u64()).unwrap_or(0)
+            > 1_000_000
+    });
+    let jobmanager = cluster.jobmanager.id();
+    let (read_before, done_before) = (bytes_received_by(jobmanager), cluster.completed_checkpoints(&job));
+    assert!(read_before > 0, "the JobManager's connections were found and counted");
+    wait_until("5 more checkpoints", Duration::from_secs(60), || cluster.completed_checkpoints(&job) >= done_before + 5);
+    let (read_after, done_after) = (bytes_received_by(jobmanager), cluster.completed_checkpoints(&job));
+    let stats = cluster.get_json(&format!("/jobs/{job}/checkpoints")).unwrap();
+    let state_size = stats["latest"]["completed"]["state_size"].as_u64().unwrap();
+    let per_checkpoint = (read_after - read_before) / (done_after - done_before);
+    cluster.rasch_ok(&["cancel", &job]);
+    assert!(
+        per_checkpoint * 20 < state_size,
+        "the JobManager received {per_checkpoint} bytes per checkpoint of {state_size} bytes of state: snapshot bytes reach it"
+    );
+    // The retained checkpoint: the tasks' state files next to a `_metadata` of handles only.
+    let job_dir = checkpoints.join(&job);
+    wait_until("the job to be cancelled", Duration::from_secs(30), || cluster.job_state(&job) == "CANCELED");
+    let chk = std::fs::read_dir(&job_dir).unwrap().flatten().map(|e| e.path()).find(|p| p.join("_metadata").exists()).unwrap();
+    let files: Vec<(String, u64)> = std::fs::read_dir(&chk)
+        .unwrap()
+        .flatten()
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.metadata().unwrap().len()))
+        .collect();
+    let tasks: u64 = files.iter().filter(|(n, _)| n.starts_with("task-")).map(|(_, len)| len).sum();
+    let metadata = files.iter().find(|(n, _)| n == "_metadata").map(|(_, len)| *len).unwrap();
+    assert!(files.iter().filter(|(n, _)| n.starts_with("task-")).count() >= 2, "one state file per task: {files:?}");
+    assert!(tasks > 1_000_000 && metadata * 100 < tasks, "state in task files ({tasks} bytes), handles in _metadata ({metadata} bytes)");
+    eprintln!("JobManager received {per_checkpoint} bytes per checkpoint; state {state_size} bytes");
+    let _ = std::fs::remove_dir_all(&checkpoints);
+}

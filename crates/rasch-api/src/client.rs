@@ -53,6 +53,12 @@ impl JobClient {
         self.savepoint(dir, Some(drain))
     }
 
+    /// Suspends the job: its tasks stop, it does not end, and its checkpoints are kept, so that
+    /// it can resume from `<checkpoint dir>/<job id>`; `wait()` then returns `Err(Suspended)`.
+    pub fn suspend(&self) {
+        let _ = self.commands.send(JobCommand::Suspend);
+    }
+
     /// Cancels the job; `wait()` then returns `Err(Cancelled)`.
     pub fn cancel(&self) {
         self.cancel.cancel();

@@ -76,6 +76,10 @@ pub enum Error {
     /// The job was cancelled (by the user or because another task failed).
     #[error("job cancelled")]
     Cancelled,
+    /// The job was suspended: its job master stopped it without ending it; its checkpoints are
+    /// kept so that it can resume from them.
+    #[error("job suspended")]
+    Suspended,
     /// A bug in Rasch.
     #[error("internal error: {0}")]
     Internal(String),

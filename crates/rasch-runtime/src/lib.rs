@@ -14,6 +14,7 @@ pub mod context;
 pub mod executor;
 pub mod functions;
 pub mod graph;
+pub mod jobmaster;
 pub mod keyed;
 pub mod metrics;
 pub mod net;

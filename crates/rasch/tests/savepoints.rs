@@ -134,3 +134,45 @@ fn state_of_operators_the_job_lacks_is_refused_unless_allowed() {
     assert!(err.contains("the job does not contain"), "{err}");
     smaller(true).unwrap();
 }
+
+/// The last running sum of every key: what a job that ran to the end must have reached.
+fn final_sums(lines: impl IntoIterator<Item = String>) -> HashMap<u64, u64> {
+    let mut last = HashMap::new();
+    for l in lines {
+        if let Some(rest) = l.strip_prefix("sum ") {
+            let (k, s) = rest.split_once(' ').unwrap();
+            let (k, s): (u64, u64) = (k.parse().unwrap(), s.parse().unwrap());
+            let e = last.entry(k).or_insert(0);
+            *e = (*e).max(s);
+        }
+    }
+    last
+}
+
+#[test]
+fn a_suspended_job_keeps_its_checkpoints_and_resumes_from_them() {
+    let dir = temp_dir("suspend");
+    let env = StreamEnv::local();
+    env.enable_checkpointing(Duration::from_millis(50));
+    env.set_config("execution.checkpointing.dir", dir.as_str());
+    let first = build(&env, 2);
+    let client = env.execute_async("suspended").unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while client.checkpoints().iter().filter(|c| c.status == "COMPLETED").count() < 2 {
+        assert!(std::time::Instant::now() < deadline, "no checkpoint completed");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let job_dir = format!("{dir}/{}", client.job_id());
+    client.suspend();
+    assert!(matches!(client.wait(), Err(rasch::Error::Suspended)), "the job ends SUSPENDED");
+    assert!(first.take().len() < uninterrupted().len(), "it was suspended before it finished");
+    let kept = std::fs::read_dir(&job_dir).unwrap().flatten().filter(|e| e.path().join("_metadata").exists()).count();
+    assert!(kept >= 1, "its checkpoints are kept");
+
+    let env = StreamEnv::local();
+    env.set_config("execution.savepoint.path", job_dir.as_str());
+    let second = build(&env, 3);
+    env.execute("resumed").unwrap();
+    assert_eq!(final_sums(second.take()), final_sums(uninterrupted().into_keys()), "the resumed job ends where an uninterrupted one does");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -64,8 +64,8 @@ fn subtask_status(status: JobStatus) -> &'static str {
     match status {
         JobStatus::Initializing | JobStatus::Created => "CREATED",
         JobStatus::Running => "RUNNING",
-        JobStatus::Restarting | JobStatus::Cancelling => "CANCELING",
-        JobStatus::Canceled => "CANCELED",
+        JobStatus::Failing | JobStatus::Restarting | JobStatus::Cancelling => "CANCELING",
+        JobStatus::Canceled | JobStatus::Suspended => "CANCELED",
         JobStatus::Finished => "FINISHED",
         JobStatus::Failed => "FAILED",
     }

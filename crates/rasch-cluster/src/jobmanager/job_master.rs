@@ -13,7 +13,8 @@ use super::state::{JobEntry, JobStatus, Operation, WorkerConnection, now_ms};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use rasch_core::{Configuration, Error, Result, RuntimeMode};
 use rasch_runtime::checkpoint::RestorePlan;
-use rasch_runtime::executor::{ExecutionOptions, JobExecutionResult, JobInfo, OperatorStats, Supervisor, TaskLink, execute_attempts};
+use rasch_runtime::executor::{ExecutionOptions, JobExecutionResult, JobInfo, OperatorStats, Supervisor, TaskLink};
+use rasch_runtime::jobmaster::{DeployedAttempt, Deployer, JobState};
 use rasch_runtime::remote::protocol::{Deployment, FromWorker, StartWorker, ToTaskManager, ToWorker, WireControl};
 use rasch_runtime::remote::{MAX_FRAME, read_message, write_message};
 use rasch_runtime::task::{TaskControl, TaskEvent};
@@ -46,10 +47,11 @@ pub(crate) fn run(
     let status = match &outcome {
         Ok(_) => JobStatus::Finished,
         Err(Error::Cancelled) => JobStatus::Canceled,
+        Err(Error::Suspended) => JobStatus::Suspended,
         Err(_) => JobStatus::Failed,
     };
     if let Err(e) = &outcome
-        && !matches!(e, Error::Cancelled)
+        && !matches!(e, Error::Cancelled | Error::Suspended)
     {
         cluster.log(&format!("job {} failed: {e}", job.id));
         if let Ok(mut d) = job.data.lock() {
@@ -99,31 +101,55 @@ fn run_job(
         commands: Some(commands),
     };
     let monitor = job.monitor.clone();
-    execute_attempts(&info, &opts, None, &monitor, &mut |attempt, restored, supervisor| {
-        if attempt > 0 {
-            job.set_status(JobStatus::Restarting);
-            if let Some(e) = monitor.exceptions().last()
-                && let Ok(mut d) = job.data.lock()
-            {
-                d.exceptions.push(e.clone());
-            }
-        }
-        let attempt = Attempt { cluster, job, plan: &plan, submission, attempt, opts: &opts, info: &info };
-        let result = attempt.run(restored, supervisor);
-        // Workers of a finished attempt exit by themselves; the others are stopped.
-        attempt.clean_up(result.is_err());
-        result
-    })
+    let mut deployer = Attempt { cluster, job, plan: &plan, submission, attempt: 0, watching: None };
+    rasch_runtime::jobmaster::run_job(&info, &opts, None, &monitor, &mut deployer)
 }
 
+/// The cluster's deployer: runs each attempt in one worker process per TaskManager that got
+/// slots, and mirrors the job's states on REST.
 struct Attempt<'a> {
     cluster: &'a Arc<Cluster>,
     job: &'a Arc<JobEntry>,
     plan: &'a Plan,
     submission: &'a Submission,
     attempt: u32,
-    opts: &'a ExecutionOptions,
-    info: &'a JobInfo,
+    /// Stops the TaskManager watch of the running attempt.
+    watching: Option<Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl Deployer for Attempt<'_> {
+    fn deploy(&mut self, attempt: u32, restored: Option<&RestorePlan>, supervisor: &Supervisor) -> Result<DeployedAttempt> {
+        self.attempt = attempt;
+        self.start(restored, supervisor)
+    }
+
+    fn finish(&mut self, failed: bool) -> JobExecutionResult {
+        if let Some(done) = self.watching.take() {
+            done.store(true, std::sync::atomic::Ordering::Release);
+        }
+        // Workers of a finished attempt exit by themselves; the others are stopped.
+        self.clean_up(failed);
+        self.result()
+    }
+
+    fn on_state(&mut self, state: JobState) {
+        let status = match state {
+            JobState::Created | JobState::Scheduling => JobStatus::Created,
+            JobState::Running => JobStatus::Running,
+            JobState::Failing => JobStatus::Failing,
+            JobState::Restarting => JobStatus::Restarting,
+            JobState::Cancelling => JobStatus::Cancelling,
+            // Terminal statuses are set once the job's slots are released (`run`).
+            JobState::Finished | JobState::Failed | JobState::Canceled | JobState::Suspended => return,
+        };
+        if state == JobState::Restarting
+            && let Some(e) = self.job.monitor.exceptions().last()
+            && let Ok(mut d) = self.job.data.lock()
+        {
+            d.exceptions.push(e.clone());
+        }
+        self.job.set_status(status);
+    }
 }
 
 /// The JobMaster's side of one worker's connection.
@@ -165,7 +191,8 @@ impl Attempt<'_> {
         }
     }
 
-    fn run(&self, restored: Option<&RestorePlan>, supervisor: &mut Supervisor) -> Result<JobExecutionResult> {
+    /// Acquires slots, starts the workers and deploys every subtask to them.
+    fn start(&mut self, restored: Option<&RestorePlan>, supervisor: &Supervisor) -> Result<DeployedAttempt> {
         let slots = self.acquire_slots()?;
         // One worker per TaskManager that got slots; subtask j of every vertex goes to slot j.
         let mut taskmanagers: Vec<String> = Vec::new();
@@ -255,12 +282,12 @@ impl Attempt<'_> {
                 });
             }
         }
-        let cancel_all = || {
-            for l in &links {
-                let _ = l.tx.send(ToWorker::Cancel);
+        let senders: Vec<Sender<ToWorker>> = links.iter().map(|l| l.tx.clone()).collect();
+        let cancel_all = move || {
+            for tx in &senders {
+                let _ = tx.send(ToWorker::Cancel);
             }
         };
-        self.job.set_status(JobStatus::Running);
         self.cluster.log(&format!(
             "job {} attempt {} running on {} worker(s): {}",
             self.job.id,
@@ -270,10 +297,8 @@ impl Attempt<'_> {
         ));
         let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
         self.watch_taskmanagers(&links, done.clone())?;
-        let outcome = supervisor.supervise(self.info, tasks, &events_rx, &cancel_all, self.opts);
-        done.store(true, std::sync::atomic::Ordering::Release);
-        outcome?;
-        Ok(self.result())
+        self.watching = Some(done);
+        Ok(DeployedAttempt { tasks, events: events_rx, cancel: Box::new(cancel_all) })
     }
 
     /// A TaskManager that is lost (closed connection, missed heartbeats) takes its workers'

@@ -48,11 +48,13 @@ pub(crate) enum JobStatus {
     Initializing,
     Created,
     Running,
+    Failing,
     Restarting,
     Cancelling,
     Canceled,
     Finished,
     Failed,
+    Suspended,
 }
 
 impl JobStatus {
@@ -61,33 +63,37 @@ impl JobStatus {
             JobStatus::Initializing => "INITIALIZING",
             JobStatus::Created => "CREATED",
             JobStatus::Running => "RUNNING",
+            JobStatus::Failing => "FAILING",
             JobStatus::Restarting => "RESTARTING",
             JobStatus::Cancelling => "CANCELLING",
             JobStatus::Canceled => "CANCELED",
             JobStatus::Finished => "FINISHED",
             JobStatus::Failed => "FAILED",
+            JobStatus::Suspended => "SUSPENDED",
         }
     }
     pub(crate) fn is_terminal(self) -> bool {
-        matches!(self, JobStatus::Canceled | JobStatus::Finished | JobStatus::Failed)
+        matches!(self, JobStatus::Canceled | JobStatus::Finished | JobStatus::Failed | JobStatus::Suspended)
     }
-    /// The JobMaster's state machine: which status may follow which (Flink's, without
-    /// SUSPENDED/RECONCILING). Terminal states have no successors; a cancel in progress can
+    /// Which status REST may show after which: the job master's states
+    /// (`rasch_runtime::jobmaster::JobState`) seen through Flink's names, plus INITIALIZING
+    /// while the plan is built. Terminal states have no successors; a cancel in progress can
     /// only end the job.
     pub(crate) fn can_become(self, next: JobStatus) -> bool {
         use JobStatus::*;
         match self {
             Initializing => matches!(next, Created | Cancelling | Canceled | Failed),
-            Created => matches!(next, Running | Restarting | Cancelling | Canceled | Failed | Finished),
-            Running => matches!(next, Restarting | Cancelling | Canceled | Failed | Finished),
-            Restarting => matches!(next, Created | Running | Restarting | Cancelling | Canceled | Failed | Finished),
+            Created => matches!(next, Running | Failing | Cancelling | Canceled | Failed | Suspended),
+            Running => matches!(next, Failing | Cancelling | Canceled | Failed | Finished | Suspended),
+            Failing => matches!(next, Restarting | Canceled | Failed),
+            Restarting => matches!(next, Created | Canceled | Failed),
             Cancelling => matches!(next, Canceled | Failed | Finished),
-            Canceled | Finished | Failed => false,
+            Canceled | Finished | Failed | Suspended => false,
         }
     }
-    pub(crate) fn all() -> [JobStatus; 8] {
+    pub(crate) fn all() -> [JobStatus; 10] {
         use JobStatus::*;
-        [Initializing, Created, Running, Restarting, Cancelling, Canceled, Finished, Failed]
+        [Initializing, Created, Running, Failing, Restarting, Cancelling, Canceled, Finished, Failed, Suspended]
     }
 }
 
@@ -248,13 +254,15 @@ mod tests {
     fn the_state_machine_only_allows_flinks_transitions() {
         assert!(Initializing.can_become(Created));
         assert!(Created.can_become(Running));
-        assert!(Running.can_become(Restarting));
-        assert!(Restarting.can_become(Running));
+        assert!(Running.can_become(Failing));
+        assert!(Failing.can_become(Restarting));
+        assert!(Restarting.can_become(Created));
+        assert!(!Running.can_become(Restarting), "a failure is FAILING first");
         assert!(Running.can_become(Finished));
         // A cancel in progress is not undone by an attempt that starts running.
         assert!(!Cancelling.can_become(Running));
         assert!(Cancelling.can_become(Canceled));
-        for terminal in [Finished, Failed, Canceled] {
+        for terminal in [Finished, Failed, Canceled, Suspended] {
             assert!(super::JobStatus::all().iter().all(|s| !terminal.can_become(*s)));
         }
     }

@@ -5,20 +5,20 @@
 //! operator, subtask and cause.
 
 pub(crate) mod build;
-mod master;
+mod local;
 mod restart;
 pub(crate) mod wiring;
 
-pub use master::{JobInfo, Supervisor, TaskLink};
+pub use crate::jobmaster::{JobInfo, Supervisor, TaskLink};
 pub use restart::RestartStrategy;
 
 use crate::channel::CancelToken;
-use crate::checkpoint::{CheckpointConfig, CheckpointStats, CheckpointStore, RestorePlan};
+use crate::checkpoint::{CheckpointStats, RestorePlan};
 use crate::graph::JobGraph;
 use rasch_core::{Clock, Configuration, Error, Result, RuntimeMode};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long the executor waits for tasks to stop after a failure before giving up on them.
 pub(crate) const CANCEL_GRACE: Duration = Duration::from_secs(5);
@@ -58,6 +58,8 @@ pub enum JobCommand {
         /// Where the path (or the failure) is sent.
         reply: crossbeam_channel::Sender<Result<String>>,
     },
+    /// Stop the job without ending it, keeping its checkpoints (state SUSPENDED).
+    Suspend,
 }
 
 /// Counters of one operator summed over its subtasks.
@@ -166,7 +168,8 @@ impl JobMonitor {
     }
 }
 
-/// [`execute`], restoring from `initial` (a savepoint) and reporting into `monitor`.
+/// Runs `job` in this process (the embedded mini-cluster) through the job master's states,
+/// starting from `initial` if given, reporting checkpoints and restarts to `monitor`.
 pub fn execute_with(
     job: Arc<JobGraph>,
     opts: &ExecutionOptions,
@@ -174,92 +177,5 @@ pub fn execute_with(
     monitor: &JobMonitor,
 ) -> Result<JobExecutionResult> {
     let info = JobInfo::of(&job);
-    execute_attempts(&info, opts, initial, monitor, &mut |attempt, restored, supervisor| {
-        master::run_attempt(&job, opts, attempt, restored, supervisor)
-    })
-}
-
-/// One attempt of a job: given the attempt number and the state to restore, runs every task
-/// (in this process or on a cluster) under the supervisor and reports the result.
-pub type AttemptFn<'a> = dyn FnMut(u32, Option<&RestorePlan>, &mut Supervisor) -> Result<JobExecutionResult> + 'a;
-
-/// The restart loop shared by the local executor and the cluster's JobMaster: runs attempts
-/// of `job` until one finishes, the job is cancelled, or the restart strategy gives up — each
-/// restart resumes from the newest completed checkpoint (or the savepoint the job started
-/// from: `initial`, else `execution.savepoint.path`).
-pub fn execute_attempts(
-    job: &JobInfo,
-    opts: &ExecutionOptions,
-    initial: Option<RestorePlan>,
-    monitor: &JobMonitor,
-    run_attempt: &mut AttemptFn<'_>,
-) -> Result<JobExecutionResult> {
-    let start = Instant::now();
-    let cp = CheckpointConfig::from_config(&opts.config)?;
-    let mut restart = RestartStrategy::from_config(&opts.config, cp.enabled())?;
-    let job_id = monitor.job_id();
-    let storage = match &cp.dir {
-        Some(dir) => Some(rasch_storage::CheckpointStorage::new(dir, &job_id)?),
-        None => None,
-    };
-    let mut restored = match initial {
-        Some(plan) => Some(plan),
-        None => match opts.config.get(rasch_core::config::SAVEPOINT_PATH) {
-            Some(path) => {
-                let plan = crate::checkpoint::read_restore_path(path)?;
-                let allow = opts.config.get_bool(rasch_core::config::SAVEPOINT_IGNORE_UNCLAIMED, false)?;
-                plan.check_all_mapped(&job.operator_ids, allow)?;
-                Some(plan)
-            }
-            None => None,
-        },
-    };
-    let mut supervisor = Supervisor {
-        store: CheckpointStore::new(cp.num_retained),
-        cp,
-        storage,
-        written: std::collections::VecDeque::new(),
-        aborted: Vec::new(),
-        job_id,
-        monitor: monitor.clone(),
-    };
-    let mut attempt = 0u32;
-    loop {
-        match run_attempt(attempt, restored.as_ref(), &mut supervisor) {
-            Ok(mut result) => {
-                // A finished job's checkpoints are of no further use.
-                if let Some(storage) = &supervisor.storage {
-                    supervisor.written.iter().chain(&supervisor.aborted).for_each(|id| drop(storage.discard(*id)));
-                    let _ = storage.discard_all_shared();
-                }
-                result.net_runtime = start.elapsed();
-                result.restarts = attempt;
-                result.completed_checkpoints = monitor.checkpoints().iter().filter(|c| c.status == "COMPLETED").count() as u64;
-                return Ok(result);
-            }
-            Err(Error::Cancelled) => {
-                if let Some(storage) = supervisor.storage.as_ref().filter(|_| !supervisor.cp.retain_on_cancellation) {
-                    supervisor.written.iter().chain(&supervisor.aborted).for_each(|id| drop(storage.discard(*id)));
-                    let _ = storage.discard_all_shared();
-                }
-                return Err(Error::Cancelled);
-            }
-            Err(e) => match restart.on_failure(Instant::now()) {
-                Some(delay) if !opts.cancel.is_cancelled() => {
-                    monitor.failed(&e);
-                    std::thread::sleep(delay);
-                    attempt += 1;
-                    monitor.restarted();
-                    // Restart from the newest completed checkpoint (or the savepoint we started from).
-                    if let Some(plan) = supervisor.store.latest_plan(supervisor.storage.as_ref())? {
-                        restored = Some(plan);
-                    }
-                }
-                _ => {
-                    monitor.failed(&e);
-                    return Err(e);
-                }
-            },
-        }
-    }
+    crate::jobmaster::run_job(&info, opts, initial, monitor, &mut local::LocalDeployer::new(job, opts))
 }

@@ -2,6 +2,7 @@
 
 use crate::client::{CliError, CliResult, RestClient};
 use rasch_cluster::clock::{UtcTime, now_ms};
+use rasch_cluster::rest::model::StopMode;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -228,10 +229,10 @@ pub fn cancel(client: &RestClient, job: &str) -> CliResult {
 }
 
 /// `rasch stop`.
-pub fn stop(client: &RestClient, job: &str, savepoint_dir: Option<&str>, drain: bool) -> CliResult {
+pub fn stop(client: &RestClient, job: &str, savepoint_dir: Option<&str>, mode: StopMode) -> CliResult {
     check_job_id(job)?;
     println!("Suspending job \"{job}\" with a CANONICAL savepoint.");
-    let mut body = json!({ "drain": drain });
+    let mut body = json!({ "drain": mode.drains() });
     if let Some(d) = savepoint_dir {
         body["targetDirectory"] = json!(d);
     }

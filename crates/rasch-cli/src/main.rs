@@ -18,6 +18,7 @@ mod commands;
 use clap::{Parser, Subcommand};
 use client::{CliError, CliResult, RestClient};
 use rasch_cluster::ClusterConfig;
+use rasch_cluster::rest::model::StopMode;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -160,7 +161,9 @@ fn main_inner(cli: Cli) -> CliResult {
         Verb::Info { binary, args } => commands::info(binary, args),
         Verb::List { running, scheduled, all } => commands::list(&client()?, *running, *scheduled, *all),
         Verb::Cancel { job } => commands::cancel(&client()?, job),
-        Verb::Stop { savepoint_path, drain, job } => commands::stop(&client()?, job, savepoint_path.as_deref(), *drain),
+        Verb::Stop { savepoint_path, drain, job } => {
+            commands::stop(&client()?, job, savepoint_path.as_deref(), StopMode::from_drain(*drain))
+        }
         Verb::Savepoint { dispose: Some(path), .. } => commands::dispose(&client()?, path),
         Verb::Savepoint { job: Some(job), dir, .. } => commands::savepoint(&client()?, job, dir.as_deref()),
         Verb::Savepoint { .. } => Err(CliError { message: "savepoint: missing job id (or -d <path>)".into(), code: 2 }),

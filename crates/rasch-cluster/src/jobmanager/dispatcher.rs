@@ -7,7 +7,7 @@ use crate::blob::BlobStore;
 use crate::rest::model::*;
 use crate::rest::{RestBackend, RestError, SubmitJob};
 use rasch_core::{Error, Result};
-use rasch_runtime::checkpoint::{CheckpointConfig, CheckpointStats, SnapshotKind};
+use rasch_runtime::checkpoint::{CheckpointConfig, CheckpointStats, CheckpointStatus, SnapshotKind, StopMode};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -121,9 +121,14 @@ fn checkpoint_stats(s: &CheckpointStats, vertices: &[super::state::VertexView], 
     let n: usize = vertices.iter().map(|v| v.parallelism).sum();
     let savepoint = s.kind == SnapshotKind::Savepoint;
     CheckpointStatistics {
-        class_name: if s.status == "COMPLETED" { ".CompletedCheckpointStatistics" } else { ".FailedCheckpointStatistics" }.into(),
+        class_name: match s.status {
+            CheckpointStatus::Completed => ".CompletedCheckpointStatistics",
+            CheckpointStatus::Failed => ".FailedCheckpointStatistics",
+            CheckpointStatus::InProgress => ".PendingCheckpointStatistics",
+        }
+        .into(),
         id: s.id,
-        status: s.status.into(),
+        status: s.status,
         is_savepoint: savepoint,
         checkpoint_type: if savepoint { "SAVEPOINT" } else { "CHECKPOINT" }.into(),
         trigger_timestamp: s.trigger_timestamp,
@@ -132,7 +137,7 @@ fn checkpoint_stats(s: &CheckpointStats, vertices: &[super::state::VertexView], 
         state_size: s.state_size,
         end_to_end_duration: s.duration_ms as i64,
         num_subtasks: n,
-        num_acknowledged_subtasks: if s.status == "COMPLETED" { n } else { s.ack_ms.len() },
+        num_acknowledged_subtasks: if s.status.is_completed() { n } else { s.ack_ms.len() },
         tasks: checkpoint_tasks(s, vertices),
         external_path: external,
         discarded: Some(false),
@@ -405,20 +410,20 @@ impl RestBackend for Backend {
         let n = &vertices[..];
         let stats = job.monitor.checkpoints();
         let history: Vec<CheckpointStatistics> = stats.iter().rev().map(|s| checkpoint_stats(s, n, None)).collect();
-        let completed: Vec<&CheckpointStats> = stats.iter().filter(|s| s.status == "COMPLETED").collect();
+        let completed: Vec<&CheckpointStats> = stats.iter().filter(|s| s.status.is_completed()).collect();
         let counts = CheckpointCounts {
             restored: u64::from(job.monitor.restarts()),
             total: stats.len() as u64,
             in_progress: 0,
             completed: completed.len() as u64,
-            failed: stats.iter().filter(|s| s.status == "FAILED").count() as u64,
+            failed: stats.iter().filter(|s| s.status == CheckpointStatus::Failed).count() as u64,
         };
         let sizes: Vec<i64> = completed.iter().map(|s| s.state_size as i64).collect();
         let durations: Vec<i64> = completed.iter().map(|s| s.duration_ms as i64).collect();
         let latest = LatestCheckpoints {
             completed: completed.iter().rev().find(|s| s.kind == SnapshotKind::Checkpoint).map(|s| checkpoint_stats(s, n, None)),
             savepoint: completed.iter().rev().find(|s| s.kind == SnapshotKind::Savepoint).map(|s| checkpoint_stats(s, n, None)),
-            failed: stats.iter().rev().find(|s| s.status == "FAILED").map(|s| checkpoint_stats(s, n, None)),
+            failed: stats.iter().rev().find(|s| s.status == CheckpointStatus::Failed).map(|s| checkpoint_stats(s, n, None)),
             restored: None,
         };
         Some(CheckpointingStatistics {
@@ -528,11 +533,11 @@ impl RestBackend for Backend {
         &self,
         job: &str,
         target_dir: Option<String>,
-        stop: Option<bool>,
+        stop: Option<StopMode>,
         cancel_job: bool,
     ) -> std::result::Result<String, RestError> {
         // `cancel-job: true` is Flink's old "cancel with savepoint": a stop without draining.
-        let stop = stop.or(cancel_job.then_some(false));
+        let stop = stop.or(cancel_job.then_some(StopMode::Stop));
         self.0.trigger_savepoint(job, target_dir, stop).map_err(rest_error)
     }
 
@@ -611,13 +616,13 @@ impl RestBackend for Backend {
             }
             let stats = job.monitor.checkpoints();
             let labels = format!("job_id=\"{}\",job_name=\"{name}\"", job.id);
-            let completed = stats.iter().filter(|s| s.status == "COMPLETED").count();
-            let failed = stats.iter().filter(|s| s.status == "FAILED").count();
+            let completed = stats.iter().filter(|s| s.status.is_completed()).count();
+            let failed = stats.iter().filter(|s| s.status == CheckpointStatus::Failed).count();
             checkpoints.push_str(&format!("rasch_jobmanager_job_numberOfCompletedCheckpoints{{{labels}}} {completed}\n"));
             checkpoints.push_str(&format!("rasch_jobmanager_job_numberOfFailedCheckpoints{{{labels}}} {failed}\n"));
             checkpoints.push_str(&format!(
                 "rasch_jobmanager_job_lastCheckpointDuration{{{labels}}} {}\n",
-                stats.iter().rev().find(|s| s.status == "COMPLETED").map_or(0, |s| s.duration_ms)
+                stats.iter().rev().find(|s| s.status.is_completed()).map_or(0, |s| s.duration_ms)
             ));
             checkpoints.push_str(&format!("rasch_jobmanager_job_numRestarts{{{labels}}} {}\n", job.monitor.restarts()));
         }

@@ -14,6 +14,7 @@ use crossbeam_channel::Receiver;
 use job_master::Submission;
 use rasch_core::{Error, Result};
 use rasch_runtime::channel::CancelToken;
+use rasch_runtime::checkpoint::StopMode;
 use rasch_runtime::executor::{JobCommand, JobMonitor};
 use state::{ClusterState, JobData, JobEntry, JobStatus, Operation, now_ms};
 use std::collections::BTreeMap;
@@ -107,7 +108,7 @@ impl Cluster {
     }
 
     /// Starts a savepoint (optionally stopping the job); returns the trigger id to poll.
-    pub(crate) fn trigger_savepoint(self: &Arc<Self>, id: &str, dir: Option<String>, stop: Option<bool>) -> Result<String> {
+    pub(crate) fn trigger_savepoint(self: &Arc<Self>, id: &str, dir: Option<String>, stop: Option<StopMode>) -> Result<String> {
         let job = self.job(id).ok_or_else(|| Error::Config(format!("no job with id {id}")))?;
         if job.status().is_terminal() {
             return Err(Error::Config(format!("job {id} is {}; no savepoint can be taken", job.status().name())));

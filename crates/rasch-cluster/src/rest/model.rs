@@ -2,6 +2,7 @@
 //! `/work/shared/flink-rest-samples` and Flink's REST API reference), so existing Flink tooling
 //! can read it. Version fields keep Flink's names (`flink-version`) and carry Rasch's version.
 
+pub use rasch_runtime::checkpoint::{CheckpointStatus, StopMode};
 use serde::{Deserialize, Serialize, Serializer};
 use std::collections::BTreeMap;
 
@@ -477,7 +478,7 @@ pub struct CheckpointStatistics {
     /// Checkpoint id.
     pub id: u64,
     /// `IN_PROGRESS`, `COMPLETED`, `FAILED`.
-    pub status: String,
+    pub status: CheckpointStatus,
     /// Whether this is a savepoint.
     pub is_savepoint: bool,
     /// `CHECKPOINT`, `SAVEPOINT`, `SYNC_SAVEPOINT`, `FULL_CHECKPOINT`.

@@ -2,7 +2,7 @@
 //! completes or aborts checkpoints (timeout, tolerable failures) and keeps their statistics.
 
 use super::config::CheckpointConfig;
-use super::{Barrier, OperatorState, SnapshotKind, TaskStateFile};
+use super::{Barrier, CheckpointStatus, OperatorState, SnapshotKind, TaskStateFile};
 use rasch_core::{Error, Result};
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -12,8 +12,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub struct CheckpointStats {
     /// Checkpoint id.
     pub id: u64,
-    /// `COMPLETED`, `FAILED` or `IN_PROGRESS`.
-    pub status: &'static str,
+    /// Completed, failed or in progress.
+    pub status: CheckpointStatus,
     /// Checkpoint or savepoint.
     pub kind: SnapshotKind,
     /// Trigger time, epoch ms.
@@ -139,7 +139,7 @@ impl Coordinator {
         let state_size = files.iter().flat_map(|f| f.operators.iter()).map(|(_, s)| s.size()).sum();
         self.stats.push(CheckpointStats {
             id,
-            status: "COMPLETED",
+            status: CheckpointStatus::Completed,
             kind: p.barrier.kind,
             trigger_timestamp: p.trigger_timestamp,
             duration_ms: now.duration_since(p.started).as_millis() as u64,
@@ -158,7 +158,7 @@ impl Coordinator {
         let p = self.pending.take()?;
         self.stats.push(CheckpointStats {
             id: p.barrier.id,
-            status: "FAILED",
+            status: CheckpointStatus::Failed,
             kind: p.barrier.kind,
             trigger_timestamp: p.trigger_timestamp,
             duration_ms: now.duration_since(p.started).as_millis() as u64,
@@ -242,7 +242,7 @@ mod tests {
             )
             .unwrap();
         assert_eq!(done.files.len(), 2);
-        assert_eq!(c.stats.last().unwrap().status, "COMPLETED");
+        assert_eq!(c.stats.last().unwrap().status, CheckpointStatus::Completed);
     }
 
     #[test]

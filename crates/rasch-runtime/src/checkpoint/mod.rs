@@ -8,6 +8,7 @@ mod keyed_map;
 mod persist;
 mod restore;
 mod snapshot;
+mod status;
 mod store;
 
 pub use config::CheckpointConfig;
@@ -16,6 +17,7 @@ pub use keyed_map::KeyedMapState;
 pub use persist::{CheckpointMetadata, latest_checkpoint, read_restore_path, read_savepoint, write_checkpoint, write_savepoint};
 pub use restore::{RestorePlan, TaskStateFile};
 pub use snapshot::{Barrier, Deferred, OperatorState, Snapshot, SnapshotKind};
+pub use status::{CheckpointStatus, StopMode};
 pub use store::{CheckpointStore, CompletedCheckpoint};
 
 /// The checkpoint id used for the final commit when a bounded job finishes successfully.

@@ -8,7 +8,9 @@ use super::build::spawn_task;
 use super::wiring::wire;
 use super::{CANCEL_GRACE, ExecutionOptions, JobCommand, JobExecutionResult, JobMonitor, OperatorStats};
 use crate::channel::CancelToken;
-use crate::checkpoint::{CheckpointConfig, CheckpointStore, CompletedCheckpoint, Coordinator, RestorePlan, SnapshotKind, TaskAck};
+use crate::checkpoint::{
+    CheckpointConfig, CheckpointStore, CompletedCheckpoint, Coordinator, RestorePlan, SnapshotKind, StopMode, TaskAck,
+};
 use crate::checkpoint::{write_checkpoint, write_savepoint};
 use crate::context::Accumulators;
 use crate::graph::JobGraph;
@@ -57,7 +59,7 @@ impl JobInfo {
 struct SavepointRequest {
     id: Option<u64>,
     dir: String,
-    stop: Option<bool>,
+    stop: Option<StopMode>,
     reply: crossbeam_channel::Sender<Result<String>>,
 }
 

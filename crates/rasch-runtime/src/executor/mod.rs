@@ -13,7 +13,7 @@ pub use master::{JobInfo, Supervisor, TaskLink};
 pub use restart::RestartStrategy;
 
 use crate::channel::CancelToken;
-use crate::checkpoint::{CheckpointConfig, CheckpointStats, CheckpointStore, RestorePlan};
+use crate::checkpoint::{CheckpointConfig, CheckpointStats, CheckpointStore, RestorePlan, StopMode};
 use crate::graph::JobGraph;
 use rasch_core::{Clock, Configuration, Error, Result, RuntimeMode};
 use std::collections::BTreeMap;
@@ -48,13 +48,13 @@ pub enum JobCommand {
         /// Where the id (or the failure) is sent.
         reply: crossbeam_channel::Sender<Result<u64>>,
     },
-    /// Take a savepoint into `dir`; with `stop`, end the job right after it (`Some(true)`:
-    /// drain — emit the final watermark first). The reply carries the savepoint's path.
+    /// Take a savepoint into `dir`; with `stop`, end the job right after it (draining first
+    /// with [`StopMode::Drain`]). The reply carries the savepoint's path.
     Savepoint {
         /// Target directory.
         dir: String,
-        /// Stop the job after the savepoint (and drain?).
-        stop: Option<bool>,
+        /// Stop the job after the savepoint, and how.
+        stop: Option<StopMode>,
         /// Where the path (or the failure) is sent.
         reply: crossbeam_channel::Sender<Result<String>>,
     },
@@ -233,7 +233,7 @@ pub fn execute_attempts(
                 }
                 result.net_runtime = start.elapsed();
                 result.restarts = attempt;
-                result.completed_checkpoints = monitor.checkpoints().iter().filter(|c| c.status == "COMPLETED").count() as u64;
+                result.completed_checkpoints = monitor.checkpoints().iter().filter(|c| c.status.is_completed()).count() as u64;
                 return Ok(result);
             }
             Err(Error::Cancelled) => {

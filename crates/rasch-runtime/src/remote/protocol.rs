@@ -162,8 +162,8 @@ pub enum ToWorker {
 /// A [`crate::task::TaskControl`] on the wire.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub enum WireControl {
-    /// Trigger a checkpoint at a source (`stop`: stop-with-savepoint, `Some(true)` = drain).
-    Trigger(crate::checkpoint::Barrier, Option<bool>),
+    /// Trigger a checkpoint at a source (with a stop mode: stop-with-savepoint).
+    Trigger(crate::checkpoint::Barrier, Option<crate::checkpoint::StopMode>),
     /// Checkpoint completed.
     Complete(u64),
     /// Every task reached the end of its input.

@@ -19,6 +19,22 @@ pub fn check_job_id(id: &str) -> CliResult<()> {
     }
 }
 
+/// Explains a 404 on a job's path: the JobManager does not know the job.
+fn unknown_job(client: &RestClient, job: &str) -> impl Fn(CliError) -> CliError {
+    let address = client.address().to_string();
+    let job = job.to_string();
+    move |e| {
+        if e.is_not_found() {
+            CliError::new(format!(
+                "{}\nThe JobManager at {address} knows no job {job}; `rasch list -a` shows the jobs it knows.",
+                e.message
+            ))
+        } else {
+            e
+        }
+    }
+}
+
 fn str_field<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
 }
@@ -223,7 +239,7 @@ pub fn list(client: &RestClient, running: bool, scheduled: bool, all: bool) -> C
 pub fn cancel(client: &RestClient, job: &str) -> CliResult {
     check_job_id(job)?;
     println!("Cancelling job {job}.");
-    client.patch(&format!("/jobs/{job}?mode=cancel"))?;
+    client.patch(&format!("/jobs/{job}?mode=cancel")).map_err(unknown_job(client, job))?;
     println!("Cancelled job {job}.");
     Ok(())
 }
@@ -236,7 +252,7 @@ pub fn stop(client: &RestClient, job: &str, savepoint_dir: Option<&str>, mode: S
     if let Some(d) = savepoint_dir {
         body["targetDirectory"] = json!(d);
     }
-    let trigger = client.post(&format!("/jobs/{job}/stop"), &body)?;
+    let trigger = client.post(&format!("/jobs/{job}/stop"), &body).map_err(unknown_job(client, job))?;
     let trigger = str_field(&trigger, "request-id").to_string();
     let op = wait_for_operation(client, &format!("/jobs/{job}/savepoints/{trigger}"), "Stopping the job")?;
     println!("Savepoint completed. Path: {}", str_field(&op, "location"));
@@ -251,7 +267,7 @@ pub fn savepoint(client: &RestClient, job: &str, dir: Option<&str>) -> CliResult
     if let Some(d) = dir {
         body["target-directory"] = json!(d);
     }
-    let trigger = client.post(&format!("/jobs/{job}/savepoints"), &body)?;
+    let trigger = client.post(&format!("/jobs/{job}/savepoints"), &body).map_err(unknown_job(client, job))?;
     let trigger = str_field(&trigger, "request-id").to_string();
     println!("Waiting for response...");
     let op = wait_for_operation(client, &format!("/jobs/{job}/savepoints/{trigger}"), "Triggering the savepoint")?;
@@ -276,7 +292,7 @@ pub fn checkpoint(client: &RestClient, job: &str, full: bool) -> CliResult {
     check_job_id(job)?;
     let kind = if full { "FULL" } else { "CONFIGURED" };
     println!("Triggering checkpoint for job {job}.");
-    let trigger = client.post(&format!("/jobs/{job}/checkpoints"), &json!({ "checkpointType": kind }))?;
+    let trigger = client.post(&format!("/jobs/{job}/checkpoints"), &json!({ "checkpointType": kind })).map_err(unknown_job(client, job))?;
     let trigger = str_field(&trigger, "request-id").to_string();
     println!("Waiting for response...");
     let op = wait_for_operation(client, &format!("/jobs/{job}/checkpoints/{trigger}"), "Triggering the checkpoint")?;

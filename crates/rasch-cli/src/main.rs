@@ -128,7 +128,7 @@ fn jobmanager_address(cli: &Cli, config: &ClusterConfig) -> CliResult<String> {
             let m = m.trim().trim_start_matches("http://").trim_end_matches('/');
             match m.rsplit_once(':') {
                 Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(m.to_string()),
-                _ => Err(CliError { message: format!("-m {m}: expected host:port"), code: 2 }),
+                _ => Err(CliError::with_code(format!("-m {m}: expected host:port"), 2)),
             }
         }
     }
@@ -144,7 +144,7 @@ fn main_inner(cli: Cli) -> CliResult {
         Verb::StopCluster => cluster::stop_cluster(&config),
         Verb::Run { detached, parallelism, savepoint, allow_non_restored_state, binary, args } => {
             if *parallelism == Some(0) {
-                return Err(CliError { message: "-p 0: the parallelism must be positive".into(), code: 2 });
+                return Err(CliError::with_code("-p 0: the parallelism must be positive", 2));
             }
             commands::run(
                 &client()?,
@@ -166,7 +166,7 @@ fn main_inner(cli: Cli) -> CliResult {
         }
         Verb::Savepoint { dispose: Some(path), .. } => commands::dispose(&client()?, path),
         Verb::Savepoint { job: Some(job), dir, .. } => commands::savepoint(&client()?, job, dir.as_deref()),
-        Verb::Savepoint { .. } => Err(CliError { message: "savepoint: missing job id (or -d <path>)".into(), code: 2 }),
+        Verb::Savepoint { .. } => Err(CliError::with_code("savepoint: missing job id (or -d <path>)", 2)),
         Verb::Checkpoint { full, job } => commands::checkpoint(&client()?, job, *full),
     }
 }

@@ -25,6 +25,9 @@ pub enum Error {
     /// A configuration key or value is wrong.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// Something asked for by name or id does not exist (a job, a binary, a savepoint).
+    #[error("{0}")]
+    NotFound(String),
     /// An I/O operation failed; `context` says on what.
     #[error("{context}: {source}")]
     Io {

@@ -49,7 +49,7 @@ struct Backend(Arc<Cluster>);
 
 fn rest_error(e: Error) -> RestError {
     match e {
-        Error::Config(m) if m.starts_with("no job") => RestError::not_found(m),
+        Error::NotFound(m) => RestError::not_found(m),
         Error::Config(m) | Error::InvalidJob(m) => RestError::bad_request(m),
         other => RestError::internal(other.to_string()),
     }

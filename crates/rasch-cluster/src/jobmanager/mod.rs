@@ -97,7 +97,7 @@ impl Cluster {
 
     /// Asks a job to stop; it ends CANCELED.
     pub(crate) fn cancel(&self, id: &str) -> Result<()> {
-        let job = self.job(id).ok_or_else(|| Error::Config(format!("no job with id {id}")))?;
+        let job = self.job(id).ok_or_else(|| Error::NotFound(format!("no job with id {id}")))?;
         if job.status().is_terminal() {
             return Err(Error::Config(format!("job {id} is already {}", job.status().name())));
         }
@@ -109,7 +109,7 @@ impl Cluster {
 
     /// Starts a savepoint (optionally stopping the job); returns the trigger id to poll.
     pub(crate) fn trigger_savepoint(self: &Arc<Self>, id: &str, dir: Option<String>, stop: Option<StopMode>) -> Result<String> {
-        let job = self.job(id).ok_or_else(|| Error::Config(format!("no job with id {id}")))?;
+        let job = self.job(id).ok_or_else(|| Error::NotFound(format!("no job with id {id}")))?;
         if job.status().is_terminal() {
             return Err(Error::Config(format!("job {id} is {}; no savepoint can be taken", job.status().name())));
         }
@@ -138,7 +138,7 @@ impl Cluster {
 
     /// Starts a checkpoint now; returns the trigger id to poll.
     pub(crate) fn trigger_checkpoint(&self, id: &str) -> Result<String> {
-        let job = self.job(id).ok_or_else(|| Error::Config(format!("no job with id {id}")))?;
+        let job = self.job(id).ok_or_else(|| Error::NotFound(format!("no job with id {id}")))?;
         if job.status().is_terminal() {
             return Err(Error::Config(format!("job {id} is {}; no checkpoint can be taken", job.status().name())));
         }

@@ -61,7 +61,9 @@ pub enum Hello {
 pub enum BlobReply {
     /// The binary.
     Data(#[serde(with = "serde_bytes")] Vec<u8>),
-    /// Why it cannot be served.
+    /// The JobManager has no binary with that SHA-256.
+    NotFound(String),
+    /// Why it cannot be served otherwise.
     Error(String),
 }
 

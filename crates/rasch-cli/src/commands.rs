@@ -2,7 +2,7 @@
 
 use crate::client::{CliError, CliResult, RestClient};
 use rasch_cluster::clock::{UtcTime, now_ms};
-use rasch_cluster::rest::model::StopMode;
+use rasch_cluster::rest::model::{ErrorKind, JobExceptions, StopMode};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -136,17 +136,36 @@ pub fn run(client: &RestClient, o: RunOptions<'_>) -> CliResult {
             println!("Job Runtime: {} ms", details.get("duration").and_then(Value::as_i64).unwrap_or(0));
             Ok(())
         }
-        "FAILED" => {
-            let ex = client.get(&format!("/jobs/{job}/exceptions")).unwrap_or(Value::Null);
-            let root = ex
-                .pointer("/exceptionHistory/entries/0/stacktrace")
-                .and_then(Value::as_str)
-                .or_else(|| ex.get("root-exception").and_then(Value::as_str))
-                .unwrap_or("(no exception recorded)");
-            Err(CliError::new(format!("Job {job} failed.\nCaused by: {root}")))
-        }
+        "FAILED" => Err(CliError::new(failure_text(client, &job))),
         state => Err(CliError::new(format!("Job {job} did not finish: it is {state}."))),
     }
+}
+
+/// What `rasch run` prints for a failed job: the kind of its newest failure and its cause
+/// chain, read from REST `/jobs/:id/exceptions`.
+fn failure_text(client: &RestClient, job: &str) -> String {
+    let exceptions: Option<JobExceptions> =
+        client.get(&format!("/jobs/{job}/exceptions")).ok().and_then(|v| serde_json::from_value(v).ok());
+    let Some(newest) = exceptions.and_then(|e| e.exception_history.entries.into_iter().next()) else {
+        return format!("Job {job} failed.\nCaused by: (no exception recorded)");
+    };
+    let kind = match newest.error_kind {
+        Some(ErrorKind::User) => " with a user error (in the job, its configuration or its input; retrying will not help)",
+        Some(ErrorKind::External) => " with an external error (outside Rasch; retrying may help)",
+        Some(ErrorKind::Internal) => " with an internal error (a bug in Rasch)",
+        None => "",
+    };
+    let mut text = format!("Job {job} failed{kind}.");
+    if newest.causes.is_empty() {
+        text.push_str(&format!("\nCaused by: {}", newest.stacktrace));
+    }
+    for cause in &newest.causes {
+        text.push_str(&format!("\nCaused by: {cause}"));
+    }
+    if let Some(at) = &newest.location {
+        text.push_str(&format!("\n\tat {at}"));
+    }
+    text
 }
 
 /// `rasch info`: runs the binary in plan mode and prints its JobGraph.

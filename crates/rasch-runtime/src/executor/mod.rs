@@ -15,6 +15,7 @@ pub use restart::RestartStrategy;
 use crate::channel::CancelToken;
 use crate::checkpoint::{CheckpointConfig, CheckpointStats, CheckpointStore, RestorePlan, StopMode};
 use crate::graph::JobGraph;
+use rasch_core::error::ErrorReport;
 use rasch_core::{Clock, Configuration, Error, Result, RuntimeMode};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -109,7 +110,7 @@ struct MonitorState {
     checkpoints: Vec<CheckpointStats>,
     restarts: u32,
     job_id: Option<String>,
-    exceptions: Vec<(i64, String)>,
+    exceptions: Vec<(i64, ErrorReport)>,
 }
 
 impl JobMonitor {
@@ -141,8 +142,8 @@ impl JobMonitor {
             m.checkpoints.extend_from_slice(stats);
         }
     }
-    /// Failures of attempts so far, oldest first: (epoch ms, message).
-    pub fn exceptions(&self) -> Vec<(i64, String)> {
+    /// Failures of attempts so far, oldest first: (epoch ms, kind and cause chain).
+    pub fn exceptions(&self) -> Vec<(i64, ErrorReport)> {
         self.inner.lock().map(|m| m.exceptions.clone()).unwrap_or_default()
     }
     /// Uses `id` as the job's id (the cluster chooses ids before the job starts).
@@ -156,7 +157,7 @@ impl JobMonitor {
     pub(crate) fn failed(&self, e: &Error) {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
         if let Ok(mut m) = self.inner.lock() {
-            m.exceptions.push((now, e.to_string()));
+            m.exceptions.push((now, e.report()));
         }
     }
     pub(crate) fn restarted(&self) {

@@ -3,10 +3,11 @@
 //! [`Hello`] that says who is calling; the rest of the conversation depends on it.
 
 use crate::checkpoint::{OperatorState, RestorePlan};
+use rasch_core::error::ErrorReport;
 use serde::{Deserialize, Serialize};
 
 /// Protocol version; both sides must agree.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The first frame on a connection to the JobManager.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -240,8 +241,8 @@ pub enum FromWorker {
         vertex: u32,
         /// Subtask index.
         subtask: u32,
-        /// Why it failed.
-        error: Option<String>,
+        /// Why it failed: kind and cause chain.
+        error: Option<ErrorReport>,
         /// Whether it was cancelled.
         cancelled: bool,
     },
@@ -255,5 +256,5 @@ pub enum FromWorker {
         tasks: Vec<TaskSample>,
     },
     /// The worker cannot go on (a data connection failed, the graph differs, …).
-    Failed(String),
+    Failed(ErrorReport),
 }

@@ -6,6 +6,7 @@ use super::state::{JobEntry, JobStatus, Operation, now_ms};
 use crate::blob::BlobStore;
 use crate::rest::model::*;
 use crate::rest::{RestBackend, RestError, SubmitJob};
+use rasch_core::config::STATE_BACKEND;
 use rasch_core::error::ErrorReport;
 use rasch_core::{Error, ErrorKind, Result};
 use rasch_runtime::checkpoint::{CheckpointConfig, CheckpointStats, CheckpointStatus, SnapshotKind, StopMode};
@@ -335,7 +336,7 @@ impl RestBackend for Backend {
             name: d.name.clone(),
             execution_config: ExecutionConfigInfo {
                 execution_mode: "PIPELINED".into(),
-                restart_strategy: d.config.get("restart-strategy.type").cloned().unwrap_or_else(|| "default".into()),
+                restart_strategy: d.config.get(rasch_core::config::RESTART_STRATEGY.key).cloned().unwrap_or_else(|| "default".into()),
                 job_parallelism: d.vertices.iter().map(|v| v.parallelism as i64).max().unwrap_or(1),
                 object_reuse_mode: false,
                 user_config: d.config.clone(),
@@ -470,7 +471,7 @@ impl RestBackend for Backend {
             min_pause: cp.min_pause_ms,
             max_concurrent: 1,
             externalization: ExternalizationInfo { enabled: cp.dir.is_some(), delete_on_cancellation: !cp.retain_on_cancellation },
-            state_backend: d.config.get("state.backend.type").cloned().unwrap_or_else(|| "hashmap".into()),
+            state_backend: d.config.get(STATE_BACKEND.key).map(String::as_str).or(STATE_BACKEND.default).unwrap_or_default().to_string(),
             checkpoint_storage: if cp.dir.is_some() { "FileSystemCheckpointStorage" } else { "JobManagerCheckpointStorage" }.into(),
             unaligned_checkpoints: false,
             tolerable_failed_checkpoints: cp.tolerable_failures,
@@ -529,18 +530,18 @@ impl RestBackend for Backend {
     }
 
     fn cluster_config(&self) -> Vec<(String, String)> {
-        let secret = "security.cluster.secret";
+        let secret = rasch_core::config::SECURITY_CLUSTER_SECRET.key;
         self.0.config.iter().filter(|(k, _)| *k != secret).map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     fn submit(&self, req: SubmitJob) -> std::result::Result<String, RestError> {
         let mut overrides = BTreeMap::new();
         if let Some(p) = req.parallelism {
-            overrides.insert(rasch_core::config::PARALLELISM_DEFAULT.to_string(), p.to_string());
+            overrides.insert(rasch_core::config::PARALLELISM_DEFAULT.key.to_string(), p.to_string());
         }
         if let Some(path) = req.savepoint_path {
-            overrides.insert(rasch_core::config::SAVEPOINT_PATH.to_string(), path);
-            overrides.insert(rasch_core::config::SAVEPOINT_IGNORE_UNCLAIMED.to_string(), req.allow_non_restored_state.to_string());
+            overrides.insert(rasch_core::config::SAVEPOINT_PATH.key.to_string(), path);
+            overrides.insert(rasch_core::config::SAVEPOINT_IGNORE_UNCLAIMED.key.to_string(), req.allow_non_restored_state.to_string());
         }
         self.0.submit(req.binary, req.jar_id, req.args, overrides).map_err(rest_error)
     }

@@ -114,7 +114,7 @@ impl Cluster {
             return Err(Error::Config(format!("job {id} is {}; no savepoint can be taken", job.status().name())));
         }
         let dir = dir
-            .or_else(|| job.data.lock().ok().and_then(|d| d.config.get(rasch_core::config::SAVEPOINT_DIR).cloned()))
+            .or_else(|| job.data.lock().ok().and_then(|d| d.config.get(rasch_core::config::SAVEPOINT_DIR.key).cloned()))
             .or_else(|| self.config.get(rasch_core::config::SAVEPOINT_DIR).map(str::to_string))
             .ok_or_else(|| {
                 Error::Config(format!("no target directory: give one, or configure {} on the cluster", rasch_core::config::SAVEPOINT_DIR))
@@ -177,11 +177,10 @@ impl Cluster {
     }
 }
 
-/// The cluster settings a job's program starts from: everything except the processes' own
-/// addresses, ports and files.
+/// The cluster settings a job's program starts from: the options of job scope, not the
+/// processes' own addresses, ports and files.
 fn job_relevant(config: &ClusterConfig) -> BTreeMap<String, String> {
-    const PREFIXES: [&str; 6] = ["execution.", "state.", "restart-strategy.", "parallelism.", "pipeline.", "s3."];
-    config.iter().filter(|(k, _)| PREFIXES.iter().any(|p| k.starts_with(p))).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    config.job_settings().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 /// `n` random lowercase hex characters (ids of jobs, triggers, TaskManagers).

@@ -205,10 +205,10 @@ pub fn execute_attempts(
     };
     let mut restored = match initial {
         Some(plan) => Some(plan),
-        None => match opts.config.get(rasch_core::config::SAVEPOINT_PATH) {
+        None => match opts.config.read(rasch_core::config::SAVEPOINT_PATH)? {
             Some(path) => {
-                let plan = crate::checkpoint::read_restore_path(path)?;
-                let allow = opts.config.get_bool(rasch_core::config::SAVEPOINT_IGNORE_UNCLAIMED, false)?;
+                let plan = crate::checkpoint::read_restore_path(&path)?;
+                let allow = opts.config.value(rasch_core::config::SAVEPOINT_IGNORE_UNCLAIMED)?;
                 plan.check_all_mapped(&job.operator_ids, allow)?;
                 Some(plan)
             }

@@ -1,6 +1,7 @@
 //! Job verbs over REST: run, info, list, cancel, stop, savepoint, checkpoint.
 
 use crate::client::{CliError, CliResult, RestClient};
+use crate::states::{JobGroup, JobState, OperationState};
 use rasch_cluster::clock::{UtcTime, now_ms};
 use rasch_cluster::rest::model::{ErrorKind, JobExceptions, StopMode};
 use serde_json::{Value, json};
@@ -45,8 +46,8 @@ fn wait_for_operation(client: &RestClient, path: &str, what: &str) -> CliResult<
     let mut delay = Duration::from_millis(100);
     loop {
         let v = client.get(path)?;
-        match v.pointer("/status/id").and_then(Value::as_str) {
-            Some("COMPLETED") => {
+        match OperationState::of(&v) {
+            Some(OperationState::Completed) => {
                 let op = v.get("operation").cloned().unwrap_or(Value::Null);
                 if let Some(cause) = op.get("failure-cause").filter(|c| !c.is_null()) {
                     let msg = cause.get("stack-trace").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| cause.to_string());
@@ -54,8 +55,13 @@ fn wait_for_operation(client: &RestClient, path: &str, what: &str) -> CliResult<
                 }
                 return Ok(op);
             }
-            Some("IN_PROGRESS") => {}
-            other => return Err(CliError::new(format!("{what}: unexpected status {other:?} from {path}"))),
+            Some(OperationState::InProgress) => {}
+            None => {
+                return Err(CliError::new(format!(
+                    "{what}: unexpected status {} from {path}",
+                    v.pointer("/status/id").unwrap_or(&Value::Null)
+                )));
+            }
         }
         if start.elapsed() > OPERATION_TIMEOUT {
             return Err(CliError::new(format!("{what} did not complete within {} s", OPERATION_TIMEOUT.as_secs())));
@@ -124,19 +130,19 @@ pub fn run(client: &RestClient, o: RunOptions<'_>) -> CliResult {
     }
     let details = loop {
         let d = client.get(&format!("/jobs/{job}"))?;
-        match str_field(&d, "state") {
-            "FINISHED" | "FAILED" | "CANCELED" | "SUSPENDED" => break d,
-            _ => std::thread::sleep(Duration::from_millis(500)),
+        if JobState::of(&d).is_terminal() {
+            break d;
         }
+        std::thread::sleep(Duration::from_millis(500));
     };
-    match str_field(&details, "state") {
-        "FINISHED" => {
+    match JobState::of(&details) {
+        JobState::Finished => {
             println!("Program execution finished");
             println!("Job with JobID {job} has finished.");
             println!("Job Runtime: {} ms", details.get("duration").and_then(Value::as_i64).unwrap_or(0));
             Ok(())
         }
-        "FAILED" => Err(CliError::new(failure_text(client, &job))),
+        JobState::Failed => Err(CliError::new(failure_text(client, &job))),
         state => Err(CliError::new(format!("Job {job} did not finish: it is {state}."))),
     }
 }
@@ -227,10 +233,10 @@ pub fn list(client: &RestClient, running: bool, scheduled: bool, all: bool) -> C
             str_field(j, "state")
         )
     };
-    let of = |states: &[&str]| -> Vec<&Value> { jobs.iter().filter(|j| states.contains(&str_field(j, "state"))).collect() };
-    let scheduled_jobs = of(&["CREATED", "INITIALIZING"]);
-    let running_jobs = of(&["RUNNING", "RESTARTING", "FAILING", "CANCELLING", "RECONCILING"]);
-    let terminated_jobs = of(&["FINISHED", "FAILED", "CANCELED", "SUSPENDED"]);
+    let of = |group: JobGroup| -> Vec<&Value> { jobs.iter().filter(|j| JobState::of(j).group() == Some(group)).collect() };
+    let scheduled_jobs = of(JobGroup::Scheduled);
+    let running_jobs = of(JobGroup::Running);
+    let terminated_jobs = of(JobGroup::Terminated);
     let section = |title: &str, list: &[&Value], empty: &str| {
         if list.is_empty() {
             println!("{empty}");

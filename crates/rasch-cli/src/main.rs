@@ -14,6 +14,7 @@
 mod client;
 mod cluster;
 mod commands;
+mod states;
 
 use clap::{Parser, Subcommand};
 use client::{CliError, CliResult, RestClient};

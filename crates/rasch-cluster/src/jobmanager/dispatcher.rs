@@ -7,8 +7,7 @@ use crate::blob::BlobStore;
 use crate::rest::model::*;
 use crate::rest::{RestBackend, RestError, SubmitJob};
 use rasch_core::config::STATE_BACKEND;
-use rasch_core::error::ErrorReport;
-use rasch_core::{Error, ErrorKind, Result};
+use rasch_core::{Error, Result};
 use rasch_runtime::checkpoint::{CheckpointConfig, CheckpointStats, CheckpointStatus, SnapshotKind, StopMode};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -54,34 +53,6 @@ fn rest_error(e: Error) -> RestError {
         Error::NotFound(m) => RestError::not_found(m),
         Error::Config(m) | Error::InvalidJob(m) => RestError::bad_request(m),
         other => RestError::internal(other.to_string()),
-    }
-}
-
-/// One entry of REST `/jobs/:id/exceptions`: the kind (`errorKind` and Flink's
-/// `failureLabels.type`), the cause chain (`causes`) and a Java-style `stacktrace` with
-/// `Caused by:` lines, so tooling that reads Flink's exceptions shows the whole chain.
-fn exception_entry(timestamp: i64, report: &ErrorReport) -> ExceptionEntry {
-    let exception_name = match report.kind {
-        ErrorKind::User => "org.rasch.UserException",
-        ErrorKind::External => "org.rasch.ExternalException",
-        ErrorKind::Internal => "org.rasch.InternalException",
-    };
-    let mut stacktrace = format!("{exception_name}: {}", report.message());
-    if let Some(at) = &report.location {
-        stacktrace.push_str(&format!("\n\tat {at}"));
-    }
-    for cause in report.chain.iter().skip(1) {
-        stacktrace.push_str(&format!("\nCaused by: {cause}"));
-    }
-    ExceptionEntry {
-        exception_name: exception_name.into(),
-        stacktrace,
-        timestamp,
-        failure_labels: BTreeMap::from([("type".to_string(), report.kind.name().to_string())]),
-        error_kind: Some(report.kind),
-        causes: report.chain.clone(),
-        location: report.location.clone(),
-        ..Default::default()
     }
 }
 
@@ -312,7 +283,8 @@ impl RestBackend for Backend {
     fn job_exceptions(&self, id: &str) -> Option<JobExceptions> {
         let job = self.0.job(id)?;
         let d = job.data.lock().ok()?;
-        let mut entries: Vec<ExceptionEntry> = d.exceptions.iter().map(|(ts, report)| exception_entry(*ts, report)).collect();
+        let mut entries: Vec<ExceptionEntry> =
+            d.exceptions.iter().map(|(ts, report)| super::exceptions::exception_entry(*ts, report)).collect();
         entries.reverse();
         if let Some(why) = &d.waiting {
             entries.insert(

@@ -3,6 +3,7 @@
 //! heartbeats on `jobmanager.rpc.port`) and one JobMaster thread per job.
 
 mod dispatcher;
+mod exceptions;
 mod job_master;
 mod plan;
 mod rpc;

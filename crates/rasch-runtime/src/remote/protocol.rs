@@ -258,3 +258,27 @@ pub enum FromWorker {
     /// The worker cannot go on (a data connection failed, the graph differs, …).
     Failed(ErrorReport),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::remote::{read_message, write_message};
+    use rasch_core::{Error, ErrorKind};
+
+    #[test]
+    fn a_task_failure_crosses_the_wire_with_its_kind_and_cause_chain() {
+        let failure = Error::user_caused_by("record 7 has no valid age", "x1".parse::<u32>().unwrap_err()).in_operator("Parse");
+        let mut wire = Vec::new();
+        let sent = FromWorker::Finished { vertex: 1, subtask: 0, error: Some(failure.report()), cancelled: false };
+        write_message(&mut wire, &sent).unwrap();
+        let Some(FromWorker::Finished { error: Some(report), .. }) = read_message::<_, FromWorker>(&mut wire.as_slice(), 1 << 20).unwrap()
+        else {
+            panic!("not a failed task");
+        };
+        // What the JobManager makes of it: a remote error of the same kind, located, with the chain.
+        let remote = Error::Remote(report.at("worker 0 on TaskManager tm-1"));
+        assert_eq!(remote.kind(), ErrorKind::User);
+        assert_eq!(remote.report().chain, ["operator 'Parse' failed", "record 7 has no valid age", "invalid digit found in string"]);
+        assert_eq!(remote.to_string(), format!("{failure} (worker 0 on TaskManager tm-1)"));
+    }
+}

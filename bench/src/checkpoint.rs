@@ -216,7 +216,7 @@ fn next_checkpoint(client: &JobClient, gate: &Gate, n: u64, min_bytes: u64) -> R
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
         let cps = client.checkpoints();
-        if let Some(c) = cps.iter().find(|c| c.status == "COMPLETED" && c.trigger_timestamp > after && c.state_size >= min_bytes) {
+        if let Some(c) = cps.iter().find(|c| c.status.is_completed() && c.trigger_timestamp > after && c.state_size >= min_bytes) {
             return Ok((c.duration_ms, c.state_size));
         }
         if Instant::now() > deadline {
@@ -233,7 +233,7 @@ fn throughput(a: &Args, checkpoints: bool) -> Result<(f64, Vec<u64>, u64), Strin
     wait_emitted(&gate, a.records)?;
     // The source has emitted everything: no checkpoint starts any more, one in flight may finish.
     std::thread::sleep(Duration::from_millis(200));
-    let completed: Vec<_> = client.checkpoints().into_iter().filter(|c| c.status == "COMPLETED").collect();
+    let completed: Vec<_> = client.checkpoints().into_iter().filter(|c| c.status.is_completed()).collect();
     let result = client.wait().map_err(|e| e.to_string())?;
     let processed = result.operator("Overwrite").map(|o| o.records_in).unwrap_or(0);
     if processed != a.records {

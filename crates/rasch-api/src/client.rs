@@ -5,7 +5,7 @@
 use crate::result::JobResult;
 use rasch_core::{Error, Result};
 use rasch_runtime::channel::CancelToken;
-use rasch_runtime::checkpoint::CheckpointStats;
+use rasch_runtime::checkpoint::{CheckpointStats, StopMode};
 use rasch_runtime::executor::{JobCommand, JobMonitor};
 use std::thread::JoinHandle;
 
@@ -33,7 +33,7 @@ impl JobClient {
         self.monitor.restarts()
     }
 
-    fn savepoint(&self, dir: &str, stop: Option<bool>) -> Result<String> {
+    fn savepoint(&self, dir: &str, stop: Option<StopMode>) -> Result<String> {
         let (reply, answer) = crossbeam_channel::bounded(1);
         self.commands
             .send(JobCommand::Savepoint { dir: dir.to_string(), stop, reply })
@@ -47,10 +47,10 @@ impl JobClient {
     }
 
     /// Takes a savepoint and ends the job right after it (Flink's `stopWithSavepoint`); with
-    /// `drain`, the final watermark is emitted first so every event-time window fires.
-    /// Returns the savepoint's path; `wait()` then returns the finished job's result.
-    pub fn stop_with_savepoint(&self, dir: &str, drain: bool) -> Result<String> {
-        self.savepoint(dir, Some(drain))
+    /// [`StopMode::Drain`], the final watermark is emitted first so every event-time window
+    /// fires. Returns the savepoint's path; `wait()` then returns the finished job's result.
+    pub fn stop_with_savepoint(&self, dir: &str, mode: StopMode) -> Result<String> {
+        self.savepoint(dir, Some(mode))
     }
 
     /// Suspends the job: its tasks stop, it does not end, and its checkpoints are kept, so that

@@ -145,7 +145,7 @@ impl<T: Data> DataStream<T> {
         self.transform(
             "Timestamps/Watermarks",
             one_input_factory::<T, T, _, _>(move |setup, out: BoxOutput<T>, _| {
-                let interval = setup.ctx.config.get_duration_ms(AUTO_WATERMARK_INTERVAL)?.unwrap_or(200) as i64;
+                let interval = setup.ctx.config.value(AUTO_WATERMARK_INTERVAL)?.as_millis() as i64;
                 let idleness = strategy.idleness.map(|d| d.as_millis() as i64);
                 Ok(TimestampsAndWatermarksOperator::new(
                     strategy.generator.clone(),

@@ -8,7 +8,6 @@ use crate::result::JobResult;
 use rasch_connectors::{CollectionSource, DataGenSource, SequenceSource, SocketTextSource, TextFileSource};
 use rasch_core::config::{BATCH_SIZE, MAX_PARALLELISM, OPERATOR_CHAINING, PARALLELISM_DEFAULT};
 use rasch_core::{Clock, Configuration, Data, Error, Result, RuntimeMode};
-use rasch_runtime::DEFAULT_BATCH_SIZE;
 use rasch_runtime::channel::CancelToken;
 use rasch_runtime::executor::{ExecutionOptions, execute};
 use rasch_runtime::graph::{Chaining, JobGraph, NodeId, StreamEdge, StreamGraph, StreamNode, TranslateOptions, plan_json, type_ops};
@@ -97,7 +96,7 @@ impl StreamEnv {
 
     /// Sets a configuration key (Flink's names, e.g. `parallelism.default`). Unknown keys make
     /// `execute()` fail with a message naming the nearest valid key.
-    pub fn set_config(&self, key: &str, value: impl Into<String>) -> &Self {
+    pub fn set_config(&self, key: impl AsRef<str>, value: impl Into<String>) -> &Self {
         let result = self.state.borrow_mut().config.set(key, value);
         if let Err(e) = result {
             self.record_error(e);
@@ -155,7 +154,7 @@ impl StreamEnv {
 
     /// The parallelism operators get when they set none.
     pub fn parallelism(&self) -> Result<usize> {
-        let configured = self.state.borrow().config.get_positive(PARALLELISM_DEFAULT)?;
+        let configured = self.state.borrow().config.read_set(PARALLELISM_DEFAULT)?;
         Ok(configured.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)))
     }
 
@@ -266,8 +265,8 @@ impl StreamEnv {
         };
         let opts = TranslateOptions {
             default_parallelism: self.parallelism()?,
-            default_max_parallelism: config.get_positive(MAX_PARALLELISM)?,
-            chaining: config.get_bool(OPERATOR_CHAINING, true)?,
+            default_max_parallelism: config.read(MAX_PARALLELISM)?,
+            chaining: config.value(OPERATOR_CHAINING)?,
         };
         JobGraph::from_stream_graph(job_name, Arc::new(graph), &opts)
     }
@@ -279,7 +278,7 @@ impl StreamEnv {
     ) -> Result<ExecutionOptions> {
         let config = self.config();
         Ok(ExecutionOptions {
-            batch_size: config.get_positive(BATCH_SIZE)?.unwrap_or(DEFAULT_BATCH_SIZE),
+            batch_size: config.value(BATCH_SIZE)?,
             runtime_mode: config.runtime_mode()?,
             config: Arc::new(config),
             cancel,
@@ -328,7 +327,7 @@ impl StreamEnv {
             ExecutionMode::Worker => {
                 let worker = rasch_runtime::remote::worker::WorkerEnv::from_env()?;
                 let opts = ExecutionOptions {
-                    batch_size: config.get_positive(BATCH_SIZE)?.unwrap_or(DEFAULT_BATCH_SIZE),
+                    batch_size: config.value(BATCH_SIZE)?,
                     runtime_mode: config.runtime_mode()?,
                     config: Arc::new(config),
                     cancel: CancelToken::default(),
@@ -348,7 +347,7 @@ impl StreamEnv {
             }
             ExecutionMode::Local => {
                 let opts = ExecutionOptions {
-                    batch_size: config.get_positive(BATCH_SIZE)?.unwrap_or(DEFAULT_BATCH_SIZE),
+                    batch_size: config.value(BATCH_SIZE)?,
                     runtime_mode: config.runtime_mode()?,
                     config: Arc::new(config),
                     cancel: CancelToken::default(),

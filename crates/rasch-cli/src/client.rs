@@ -13,12 +13,24 @@ pub struct CliError {
     pub message: String,
     /// Process exit code (non-zero).
     pub code: i32,
+    /// The HTTP status of the JobManager's answer, when the failure is a REST error reply.
+    pub http_status: Option<u16>,
 }
 
 impl CliError {
     /// Exit code 1 with `message`.
     pub fn new(message: impl Into<String>) -> Self {
-        CliError { message: message.into(), code: 1 }
+        CliError { message: message.into(), code: 1, http_status: None }
+    }
+
+    /// Exit code `code` with `message` (2: a usage error).
+    pub fn with_code(message: impl Into<String>, code: i32) -> Self {
+        CliError { message: message.into(), code, http_status: None }
+    }
+
+    /// True when the JobManager answered 404: the job, jar or operation does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.http_status == Some(404)
     }
 }
 
@@ -88,7 +100,7 @@ impl RestClient {
             .and_then(Value::as_array)
             .map(|a| a.iter().map(|e| e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string())).collect())
             .unwrap_or_else(|| vec![text.chars().take(500).collect()]);
-        Err(CliError::new(format!("{what} failed (HTTP {status}): {}", errors.join("; "))))
+        Err(CliError { http_status: Some(status), ..CliError::new(format!("{what} failed (HTTP {status}): {}", errors.join("; "))) })
     }
 
     /// `GET path` → JSON.
@@ -145,7 +157,7 @@ impl RestClient {
         }
         let answer = self.answer("uploading the job binary", resp);
         match answer {
-            Err(e) if e.message.contains("HTTP 413") => Err(CliError::new(format!(
+            Err(e) if e.http_status == Some(413) => Err(CliError::new(format!(
                 "{}\nThe binary ({size} bytes) is larger than the JobManager accepts; raise rest.server.max-content-length or \
                  upload a smaller binary (release build, stripped)",
                 e.message

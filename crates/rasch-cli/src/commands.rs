@@ -1,7 +1,9 @@
 //! Job verbs over REST: run, info, list, cancel, stop, savepoint, checkpoint.
 
 use crate::client::{CliError, CliResult, RestClient};
+use crate::states::{JobGroup, JobState, OperationState};
 use rasch_cluster::clock::{UtcTime, now_ms};
+use rasch_cluster::rest::model::{ErrorKind, JobExceptions, StopMode};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -18,6 +20,22 @@ pub fn check_job_id(id: &str) -> CliResult<()> {
     }
 }
 
+/// Explains a 404 on a job's path: the JobManager does not know the job.
+fn unknown_job(client: &RestClient, job: &str) -> impl Fn(CliError) -> CliError {
+    let address = client.address().to_string();
+    let job = job.to_string();
+    move |e| {
+        if e.is_not_found() {
+            CliError::new(format!(
+                "{}\nThe JobManager at {address} knows no job {job}; `rasch list -a` shows the jobs it knows.",
+                e.message
+            ))
+        } else {
+            e
+        }
+    }
+}
+
 fn str_field<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
 }
@@ -28,8 +46,8 @@ fn wait_for_operation(client: &RestClient, path: &str, what: &str) -> CliResult<
     let mut delay = Duration::from_millis(100);
     loop {
         let v = client.get(path)?;
-        match v.pointer("/status/id").and_then(Value::as_str) {
-            Some("COMPLETED") => {
+        match OperationState::of(&v) {
+            Some(OperationState::Completed) => {
                 let op = v.get("operation").cloned().unwrap_or(Value::Null);
                 if let Some(cause) = op.get("failure-cause").filter(|c| !c.is_null()) {
                     let msg = cause.get("stack-trace").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| cause.to_string());
@@ -37,8 +55,13 @@ fn wait_for_operation(client: &RestClient, path: &str, what: &str) -> CliResult<
                 }
                 return Ok(op);
             }
-            Some("IN_PROGRESS") => {}
-            other => return Err(CliError::new(format!("{what}: unexpected status {other:?} from {path}"))),
+            Some(OperationState::InProgress) => {}
+            None => {
+                return Err(CliError::new(format!(
+                    "{what}: unexpected status {} from {path}",
+                    v.pointer("/status/id").unwrap_or(&Value::Null)
+                )));
+            }
         }
         if start.elapsed() > OPERATION_TIMEOUT {
             return Err(CliError::new(format!("{what} did not complete within {} s", OPERATION_TIMEOUT.as_secs())));
@@ -107,29 +130,48 @@ pub fn run(client: &RestClient, o: RunOptions<'_>) -> CliResult {
     }
     let details = loop {
         let d = client.get(&format!("/jobs/{job}"))?;
-        match str_field(&d, "state") {
-            "FINISHED" | "FAILED" | "CANCELED" | "SUSPENDED" => break d,
-            _ => std::thread::sleep(Duration::from_millis(500)),
+        if JobState::of(&d).is_terminal() {
+            break d;
         }
+        std::thread::sleep(Duration::from_millis(500));
     };
-    match str_field(&details, "state") {
-        "FINISHED" => {
+    match JobState::of(&details) {
+        JobState::Finished => {
             println!("Program execution finished");
             println!("Job with JobID {job} has finished.");
             println!("Job Runtime: {} ms", details.get("duration").and_then(Value::as_i64).unwrap_or(0));
             Ok(())
         }
-        "FAILED" => {
-            let ex = client.get(&format!("/jobs/{job}/exceptions")).unwrap_or(Value::Null);
-            let root = ex
-                .pointer("/exceptionHistory/entries/0/stacktrace")
-                .and_then(Value::as_str)
-                .or_else(|| ex.get("root-exception").and_then(Value::as_str))
-                .unwrap_or("(no exception recorded)");
-            Err(CliError::new(format!("Job {job} failed.\nCaused by: {root}")))
-        }
+        JobState::Failed => Err(CliError::new(failure_text(client, &job))),
         state => Err(CliError::new(format!("Job {job} did not finish: it is {state}."))),
     }
+}
+
+/// What `rasch run` prints for a failed job: the kind of its newest failure and its cause
+/// chain, read from REST `/jobs/:id/exceptions`.
+fn failure_text(client: &RestClient, job: &str) -> String {
+    let exceptions: Option<JobExceptions> =
+        client.get(&format!("/jobs/{job}/exceptions")).ok().and_then(|v| serde_json::from_value(v).ok());
+    let Some(newest) = exceptions.and_then(|e| e.exception_history.entries.into_iter().next()) else {
+        return format!("Job {job} failed.\nCaused by: (no exception recorded)");
+    };
+    let kind = match newest.error_kind {
+        Some(ErrorKind::User) => " with a user error (in the job, its configuration or its input; retrying will not help)",
+        Some(ErrorKind::External) => " with an external error (outside Rasch; retrying may help)",
+        Some(ErrorKind::Internal) => " with an internal error (a bug in Rasch)",
+        None => "",
+    };
+    let mut text = format!("Job {job} failed{kind}.");
+    if newest.causes.is_empty() {
+        text.push_str(&format!("\nCaused by: {}", newest.stacktrace));
+    }
+    for cause in &newest.causes {
+        text.push_str(&format!("\nCaused by: {cause}"));
+    }
+    if let Some(at) = &newest.location {
+        text.push_str(&format!("\n\tat {at}"));
+    }
+    text
 }
 
 /// `rasch info`: runs the binary in plan mode and prints its JobGraph.
@@ -191,10 +233,10 @@ pub fn list(client: &RestClient, running: bool, scheduled: bool, all: bool) -> C
             str_field(j, "state")
         )
     };
-    let of = |states: &[&str]| -> Vec<&Value> { jobs.iter().filter(|j| states.contains(&str_field(j, "state"))).collect() };
-    let scheduled_jobs = of(&["CREATED", "INITIALIZING"]);
-    let running_jobs = of(&["RUNNING", "RESTARTING", "FAILING", "CANCELLING", "RECONCILING"]);
-    let terminated_jobs = of(&["FINISHED", "FAILED", "CANCELED", "SUSPENDED"]);
+    let of = |group: JobGroup| -> Vec<&Value> { jobs.iter().filter(|j| JobState::of(j).group() == Some(group)).collect() };
+    let scheduled_jobs = of(JobGroup::Scheduled);
+    let running_jobs = of(JobGroup::Running);
+    let terminated_jobs = of(JobGroup::Terminated);
     let section = |title: &str, list: &[&Value], empty: &str| {
         if list.is_empty() {
             println!("{empty}");
@@ -222,20 +264,20 @@ pub fn list(client: &RestClient, running: bool, scheduled: bool, all: bool) -> C
 pub fn cancel(client: &RestClient, job: &str) -> CliResult {
     check_job_id(job)?;
     println!("Cancelling job {job}.");
-    client.patch(&format!("/jobs/{job}?mode=cancel"))?;
+    client.patch(&format!("/jobs/{job}?mode=cancel")).map_err(unknown_job(client, job))?;
     println!("Cancelled job {job}.");
     Ok(())
 }
 
 /// `rasch stop`.
-pub fn stop(client: &RestClient, job: &str, savepoint_dir: Option<&str>, drain: bool) -> CliResult {
+pub fn stop(client: &RestClient, job: &str, savepoint_dir: Option<&str>, mode: StopMode) -> CliResult {
     check_job_id(job)?;
     println!("Suspending job \"{job}\" with a CANONICAL savepoint.");
-    let mut body = json!({ "drain": drain });
+    let mut body = json!({ "drain": mode.drains() });
     if let Some(d) = savepoint_dir {
         body["targetDirectory"] = json!(d);
     }
-    let trigger = client.post(&format!("/jobs/{job}/stop"), &body)?;
+    let trigger = client.post(&format!("/jobs/{job}/stop"), &body).map_err(unknown_job(client, job))?;
     let trigger = str_field(&trigger, "request-id").to_string();
     let op = wait_for_operation(client, &format!("/jobs/{job}/savepoints/{trigger}"), "Stopping the job")?;
     println!("Savepoint completed. Path: {}", str_field(&op, "location"));
@@ -250,7 +292,7 @@ pub fn savepoint(client: &RestClient, job: &str, dir: Option<&str>) -> CliResult
     if let Some(d) = dir {
         body["target-directory"] = json!(d);
     }
-    let trigger = client.post(&format!("/jobs/{job}/savepoints"), &body)?;
+    let trigger = client.post(&format!("/jobs/{job}/savepoints"), &body).map_err(unknown_job(client, job))?;
     let trigger = str_field(&trigger, "request-id").to_string();
     println!("Waiting for response...");
     let op = wait_for_operation(client, &format!("/jobs/{job}/savepoints/{trigger}"), "Triggering the savepoint")?;
@@ -275,7 +317,7 @@ pub fn checkpoint(client: &RestClient, job: &str, full: bool) -> CliResult {
     check_job_id(job)?;
     let kind = if full { "FULL" } else { "CONFIGURED" };
     println!("Triggering checkpoint for job {job}.");
-    let trigger = client.post(&format!("/jobs/{job}/checkpoints"), &json!({ "checkpointType": kind }))?;
+    let trigger = client.post(&format!("/jobs/{job}/checkpoints"), &json!({ "checkpointType": kind })).map_err(unknown_job(client, job))?;
     let trigger = str_field(&trigger, "request-id").to_string();
     println!("Waiting for response...");
     let op = wait_for_operation(client, &format!("/jobs/{job}/checkpoints/{trigger}"), "Triggering the checkpoint")?;

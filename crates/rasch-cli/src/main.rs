@@ -14,10 +14,12 @@
 mod client;
 mod cluster;
 mod commands;
+mod states;
 
 use clap::{Parser, Subcommand};
 use client::{CliError, CliResult, RestClient};
 use rasch_cluster::ClusterConfig;
+use rasch_cluster::rest::model::StopMode;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -127,7 +129,7 @@ fn jobmanager_address(cli: &Cli, config: &ClusterConfig) -> CliResult<String> {
             let m = m.trim().trim_start_matches("http://").trim_end_matches('/');
             match m.rsplit_once(':') {
                 Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(m.to_string()),
-                _ => Err(CliError { message: format!("-m {m}: expected host:port"), code: 2 }),
+                _ => Err(CliError::with_code(format!("-m {m}: expected host:port"), 2)),
             }
         }
     }
@@ -143,7 +145,7 @@ fn main_inner(cli: Cli) -> CliResult {
         Verb::StopCluster => cluster::stop_cluster(&config),
         Verb::Run { detached, parallelism, savepoint, allow_non_restored_state, binary, args } => {
             if *parallelism == Some(0) {
-                return Err(CliError { message: "-p 0: the parallelism must be positive".into(), code: 2 });
+                return Err(CliError::with_code("-p 0: the parallelism must be positive", 2));
             }
             commands::run(
                 &client()?,
@@ -160,10 +162,12 @@ fn main_inner(cli: Cli) -> CliResult {
         Verb::Info { binary, args } => commands::info(binary, args),
         Verb::List { running, scheduled, all } => commands::list(&client()?, *running, *scheduled, *all),
         Verb::Cancel { job } => commands::cancel(&client()?, job),
-        Verb::Stop { savepoint_path, drain, job } => commands::stop(&client()?, job, savepoint_path.as_deref(), *drain),
+        Verb::Stop { savepoint_path, drain, job } => {
+            commands::stop(&client()?, job, savepoint_path.as_deref(), StopMode::from_drain(*drain))
+        }
         Verb::Savepoint { dispose: Some(path), .. } => commands::dispose(&client()?, path),
         Verb::Savepoint { job: Some(job), dir, .. } => commands::savepoint(&client()?, job, dir.as_deref()),
-        Verb::Savepoint { .. } => Err(CliError { message: "savepoint: missing job id (or -d <path>)".into(), code: 2 }),
+        Verb::Savepoint { .. } => Err(CliError::with_code("savepoint: missing job id (or -d <path>)", 2)),
         Verb::Checkpoint { full, job } => commands::checkpoint(&client()?, job, *full),
     }
 }

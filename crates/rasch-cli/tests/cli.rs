@@ -236,6 +236,7 @@ fn list_cancel_savepoint_stop_checkpoint() {
     assert_fails(&c.rasch(&["cancel", &running]), 1, "HTTP 409");
     assert_fails(&c.rasch(&["savepoint", &running]), 1, "is not running");
     assert_fails(&c.rasch(&["cancel", "0123456789abcdef0123456789abcdef"]), 1, "HTTP 404");
+    assert_fails(&c.rasch(&["stop", "0123456789abcdef0123456789abcdef"]), 1, "knows no job 0123456789abcdef0123456789abcdef");
 
     let other = c.backend.add_job("Other", "RUNNING");
     let out = assert_ok(&c.rasch(&["stop", "--drain", "--savepoint-path", "/sp2", &other]));

@@ -545,6 +545,26 @@ fn a_panicking_job_fails_with_its_cause_and_the_taskmanagers_stay() {
     let text = said(&failed);
     assert_eq!(failed.status.code(), Some(1), "{text}");
     assert!(text.contains("record 1234 is poison"), "the root cause is reported: {text}");
+    // The user's panic keeps its kind and cause chain from the worker to REST and the CLI.
+    let job = text.split("JobID ").nth(1).and_then(|t| t.get(..32)).unwrap_or_else(|| panic!("no job id in:\n{text}"));
+    let exceptions = cluster.get_json(&format!("/jobs/{job}/exceptions")).unwrap();
+    let newest = &exceptions["exceptionHistory"]["entries"][0];
+    assert_eq!(newest["errorKind"], "USER", "{exceptions}");
+    assert_eq!(newest["failureLabels"]["type"], "USER", "{exceptions}");
+    assert_eq!(newest["exceptionName"], "org.rasch.UserException", "{exceptions}");
+    let causes: Vec<&str> = newest["causes"].as_array().unwrap().iter().filter_map(|c| c.as_str()).collect();
+    assert_eq!(causes.len(), 3, "task, operator, panic: {exceptions}");
+    assert!(causes[0].starts_with("task '") && causes[0].ends_with("(1/1) failed"), "{exceptions}");
+    assert_eq!(causes[1..], ["operator 'Map' failed", "panicked: record 1234 is poison (--panic-at)"], "{exceptions}");
+    assert!(newest["location"].as_str().is_some_and(|l| l.starts_with("worker ") && l.contains(" on TaskManager ")), "{exceptions}");
+    let stacktrace = newest["stacktrace"].as_str().unwrap();
+    assert!(
+        stacktrace.ends_with("\nCaused by: operator 'Map' failed\nCaused by: panicked: record 1234 is poison (--panic-at)"),
+        "{stacktrace}"
+    );
+    assert!(text.contains(&format!("Job {job} failed with a user error")), "{text}");
+    let chain: String = causes.iter().map(|c| format!("\nCaused by: {c}")).collect();
+    assert!(text.contains(&chain), "the CLI prints the whole chain:\n{text}");
     let listed = cluster.rasch_ok(&["list", "-a"]);
     assert!(listed.contains("(FAILED)"), "{listed}");
     // The panic killed a task in a worker, never a TaskManager: both are alive and registered.

@@ -340,7 +340,13 @@ impl RestBackend for InMemoryBackend {
         Ok(())
     }
 
-    fn trigger_savepoint(&self, job: &str, target_dir: Option<String>, stop: Option<bool>, cancel_job: bool) -> Result<String, RestError> {
+    fn trigger_savepoint(
+        &self,
+        job: &str,
+        target_dir: Option<String>,
+        stop: Option<StopMode>,
+        cancel_job: bool,
+    ) -> Result<String, RestError> {
         let mut i = self.lock();
         let n = i.counter + 1;
         let j = i.jobs.iter_mut().find(|j| j.id == job).ok_or_else(|| RestError::not_found(format!("Job {job} not found")))?;

@@ -1,12 +1,18 @@
 //! The error type of Rasch, classified as user error, external (retryable) or internal bug.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
+
+mod report;
+pub use report::ErrorReport;
 
 /// Result alias used across Rasch.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Who is at fault for an [`Error`] — drives whether retrying can help.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Who is at fault for an [`Error`] — drives whether retrying can help. Serialized (and shown
+/// in REST `failureLabels`) as `USER`, `EXTERNAL` or `INTERNAL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorKind {
     /// The job, its configuration or its input is wrong; retrying will not help.
     User,
@@ -14,6 +20,28 @@ pub enum ErrorKind {
     External,
     /// A bug in Rasch itself.
     Internal,
+}
+
+impl ErrorKind {
+    /// `USER`, `EXTERNAL` or `INTERNAL`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::User => "USER",
+            ErrorKind::External => "EXTERNAL",
+            ErrorKind::Internal => "INTERNAL",
+        }
+    }
+
+    /// True when retrying may help (only for external failures).
+    pub fn is_retryable(self) -> bool {
+        self == ErrorKind::External
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Everything that can go wrong in Rasch.
@@ -25,6 +53,9 @@ pub enum Error {
     /// A configuration key or value is wrong.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// Something asked for by name or id does not exist (a job, a binary, a savepoint).
+    #[error("{0}")]
+    NotFound(String),
     /// An I/O operation failed; `context` says on what.
     #[error("{context}: {source}")]
     Io {
@@ -45,6 +76,15 @@ pub enum Error {
     /// A user function returned an error or panicked.
     #[error("{0}")]
     User(String),
+    /// A user function failed because of another error, kept as its cause.
+    #[error("{message}: {source}")]
+    UserCaused {
+        /// What the user's code was doing.
+        message: String,
+        /// The cause (its own causes are kept too).
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
     /// (De)serialization of a record or key failed.
     #[error("serialization failed: {0}")]
     Serialization(String),
@@ -83,6 +123,12 @@ pub enum Error {
     /// A bug in Rasch.
     #[error("internal error: {0}")]
     Internal(String),
+    /// A process or connection the job depends on is gone (a lost worker or TaskManager).
+    #[error("{0}")]
+    Unavailable(String),
+    /// An error that happened in another process (a worker), with its kind and cause chain.
+    #[error("{0}")]
+    Remote(ErrorReport),
 }
 
 impl Error {
@@ -96,19 +142,34 @@ impl Error {
         Error::User(message.to_string())
     }
 
-    /// Classifies the error (walking through operator/task context).
+    /// Builds a user error that keeps `cause` (and its causes) in its chain.
+    pub fn user_caused_by(message: impl fmt::Display, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Error::UserCaused { message: message.to_string(), source: Box::new(cause) }
+    }
+
+    /// Classifies the error (walking through operator/task context): user errors are not
+    /// worth retrying, external ones may be, internal ones are bugs in Rasch.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Io { .. } | Error::Checkpoint(_) => ErrorKind::External,
+            Error::Io { .. } | Error::Checkpoint(_) | Error::Unavailable(_) => ErrorKind::External,
             Error::Internal(_) => ErrorKind::Internal,
             Error::Operator { source, .. } | Error::Task { source, .. } => source.kind(),
-            _ => ErrorKind::User,
+            Error::Remote(r) => r.kind,
+            Error::InvalidJob(_)
+            | Error::Config(_)
+            | Error::NotFound(_)
+            | Error::MalformedInput { .. }
+            | Error::User(_)
+            | Error::UserCaused { .. }
+            | Error::Serialization(_)
+            | Error::Cancelled
+            | Error::Suspended => ErrorKind::User,
         }
     }
 
-    /// True when operator context has already been attached.
+    /// True when operator context has already been attached (a remote error carries its own).
     pub fn has_operator_context(&self) -> bool {
-        matches!(self, Error::Operator { .. } | Error::Task { .. } | Error::Cancelled)
+        matches!(self, Error::Operator { .. } | Error::Task { .. } | Error::Cancelled | Error::Remote(_))
     }
 
     /// Attaches the operator name unless some operator already claimed the error.

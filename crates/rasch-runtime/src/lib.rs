@@ -31,5 +31,14 @@ pub mod windows;
 
 pub use rasch_core::{Error, Result};
 
-/// Records per batch moved between operators and tasks unless configured otherwise.
+/// Records per batch moved between operators and tasks unless configured otherwise (the
+/// default of `taskmanager.network.batch-size`, [`rasch_core::config::BATCH_SIZE`]).
 pub const DEFAULT_BATCH_SIZE: usize = 1024;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_default_batch_size_is_the_registry_default() {
+        assert_eq!(rasch_core::config::BATCH_SIZE.default_value(), Some(super::DEFAULT_BATCH_SIZE));
+    }
+}

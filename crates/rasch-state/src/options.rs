@@ -4,18 +4,12 @@ use rasch_core::config::{STATE_BACKEND, STATE_BACKEND_INCREMENTAL, STATE_BACKEND
 use rasch_core::{Configuration, Error, Result};
 use std::path::PathBuf;
 
-/// Default `state.backend.lsm.memory-budget`: 64 MiB per keyed operator instance.
+/// Default `state.backend.lsm.memory-budget`: 64 MiB per keyed operator instance (the
+/// registry's default of [`STATE_BACKEND_LSM_MEMORY`], as a constant; a test keeps them equal).
 pub const DEFAULT_LSM_MEMORY_BUDGET: u64 = 64 << 20;
 
-/// The kind of keyed state backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum BackendKind {
-    /// Every entry deserialized in memory (hash maps per key group).
-    #[default]
-    HashMap,
-    /// An embedded LSM tree (fjall) on local disk, with a bounded cache of deserialized entries.
-    Lsm,
-}
+/// The kind of keyed state backend: `hashmap` or `lsm` (declared with the option).
+pub use rasch_core::config::StateBackendType as BackendKind;
 
 /// Settings of the keyed state backend, from `state.backend.*`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,29 +38,18 @@ impl BackendOptions {
 
     /// Reads and validates the `state.backend.*` keys; errors name the key and the value.
     pub fn from_config(config: &Configuration) -> Result<Self> {
-        let kind = match config.get(STATE_BACKEND).map(|b| b.trim().to_ascii_lowercase()) {
-            None => BackendKind::HashMap,
-            Some(b) if b == "hashmap" => BackendKind::HashMap,
-            // Flink's embedded backends (RocksDB, ForSt) map to Rasch's embedded LSM backend.
-            Some(b) if b == "lsm" || b == "rocksdb" || b == "forst" => BackendKind::Lsm,
-            Some(b) => {
-                return Err(Error::Config(format!(
-                    "'{STATE_BACKEND}': expected hashmap or lsm (aliases: rocksdb, forst), got '{}'",
-                    config.get(STATE_BACKEND).unwrap_or(&b)
-                )));
-            }
-        };
-        let incremental = config.get_bool(STATE_BACKEND_INCREMENTAL, false)?;
-        let memory_budget = config.get_memory_size(STATE_BACKEND_LSM_MEMORY)?.unwrap_or(DEFAULT_LSM_MEMORY_BUDGET);
+        let kind = config.value(STATE_BACKEND)?;
+        let incremental = config.value(STATE_BACKEND_INCREMENTAL)?;
+        let memory_budget = config.value(STATE_BACKEND_LSM_MEMORY)?;
         if memory_budget < 64 << 10 {
             return Err(Error::Config(format!(
                 "'{STATE_BACKEND_LSM_MEMORY}': at least 64kb is needed, got '{}'",
                 config.get(STATE_BACKEND_LSM_MEMORY).unwrap_or_default()
             )));
         }
-        let local_dir = match config.get(STATE_BACKEND_LSM_LOCAL_DIR).map(str::trim) {
+        let local_dir = match config.read(STATE_BACKEND_LSM_LOCAL_DIR)? {
             None => None,
-            Some("") => return Err(Error::Config(format!("'{STATE_BACKEND_LSM_LOCAL_DIR}': expected a directory, got ''"))),
+            Some(d) if d.is_empty() => return Err(Error::Config(format!("'{STATE_BACKEND_LSM_LOCAL_DIR}': expected a directory, got ''"))),
             Some(d) => Some(PathBuf::from(d)),
         };
         Ok(BackendOptions { kind, incremental, memory_budget, local_dir })
@@ -107,5 +90,6 @@ mod tests {
         c.set(STATE_BACKEND_LSM_MEMORY, "64mb").unwrap();
         c.set(STATE_BACKEND_INCREMENTAL, "yes").unwrap();
         assert!(BackendOptions::from_config(&c).unwrap_err().to_string().contains("'state.backend.incremental'"));
+        assert_eq!(STATE_BACKEND_LSM_MEMORY.default_value(), Some(DEFAULT_LSM_MEMORY_BUDGET));
     }
 }

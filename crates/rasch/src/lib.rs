@@ -25,6 +25,7 @@ pub use rasch_api::{ConnectedStreams, DataStream, DataStreamSink, ExecutionMode,
 pub use rasch_core::{
     CompactString, Configuration, Data, Error, ErrorKind, Key, Params, Record, Result, RuntimeMode, ToText, config, keygroup,
 };
+pub use rasch_runtime::checkpoint::{CheckpointStatus, StopMode};
 pub use rasch_runtime::windows;
 pub use rasch_runtime::{collector, context, functions, keyed, sink, source, watermarks};
 

@@ -243,7 +243,7 @@ fn an_incremental_checkpoint_after_one_percent_of_keys_changed_is_far_smaller_th
         let (mut base, mut small) = (None, Vec::new());
         for _ in 0..600 {
             std::thread::sleep(Duration::from_millis(50));
-            let done: Vec<_> = client.checkpoints().into_iter().filter(|c| c.status == "COMPLETED").collect();
+            let done: Vec<_> = client.checkpoints().into_iter().filter(|c| c.status.is_completed()).collect();
             base = done.iter().position(|c| c.state_size > full_size);
             let loaded_at = LOADED_AT.load(Ordering::SeqCst);
             let after_load: Vec<u64> = done.iter().filter(|c| c.trigger_timestamp > loaded_at).map(|c| c.state_size).collect();
@@ -303,7 +303,7 @@ fn savepoints_restore_across_backends_at_another_parallelism() {
         let first = savepoint_job(&env, 2, N, KEYS);
         let client = env.execute_async("before").unwrap();
         std::thread::sleep(Duration::from_millis(250));
-        let savepoint = client.stop_with_savepoint(&dir, false).unwrap();
+        let savepoint = client.stop_with_savepoint(&dir, rasch::StopMode::Stop).unwrap();
         client.wait().unwrap();
         let mut got = counts(first.take());
         assert!(got.len() < expected.len(), "{from}: the job was stopped before it finished");

@@ -72,7 +72,7 @@ fn stop_with_savepoint_and_resume_at_another_parallelism_gives_the_uninterrupted
         let first = build(&env, 2);
         let client = env.execute_async("before").unwrap();
         std::thread::sleep(Duration::from_millis(150));
-        let savepoint = client.stop_with_savepoint(&dir, false).unwrap();
+        let savepoint = client.stop_with_savepoint(&dir, rasch::StopMode::Stop).unwrap();
         client.wait().unwrap();
         let mut got = counts(first.take());
         assert!(got.len() < expected.len(), "the job was stopped before it finished");
@@ -118,7 +118,7 @@ fn state_of_operators_the_job_lacks_is_refused_unless_allowed() {
     let _ = build(&env, 2);
     let client = env.execute_async("full").unwrap();
     std::thread::sleep(Duration::from_millis(100));
-    let savepoint = client.stop_with_savepoint(&dir, false).unwrap();
+    let savepoint = client.stop_with_savepoint(&dir, rasch::StopMode::Stop).unwrap();
     client.wait().unwrap();
 
     let smaller = |allow: bool| {
@@ -158,7 +158,7 @@ fn a_suspended_job_keeps_its_checkpoints_and_resumes_from_them() {
     let first = build(&env, 2);
     let client = env.execute_async("suspended").unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while client.checkpoints().iter().filter(|c| c.status == "COMPLETED").count() < 2 {
+    while client.checkpoints().iter().filter(|c| c.status.is_completed()).count() < 2 {
         assert!(std::time::Instant::now() < deadline, "no checkpoint completed");
         std::thread::sleep(Duration::from_millis(10));
     }

@@ -6,8 +6,9 @@ use super::state::{JobEntry, JobStatus, Operation, now_ms};
 use crate::blob::BlobStore;
 use crate::rest::model::*;
 use crate::rest::{RestBackend, RestError, SubmitJob};
+use rasch_core::config::STATE_BACKEND;
 use rasch_core::{Error, Result};
-use rasch_runtime::checkpoint::{CheckpointConfig, CheckpointStats, SnapshotKind};
+use rasch_runtime::checkpoint::{CheckpointConfig, CheckpointStats, CheckpointStatus, SnapshotKind, StopMode};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -49,7 +50,7 @@ struct Backend(Arc<Cluster>);
 
 fn rest_error(e: Error) -> RestError {
     match e {
-        Error::Config(m) if m.starts_with("no job") => RestError::not_found(m),
+        Error::NotFound(m) => RestError::not_found(m),
         Error::Config(m) | Error::InvalidJob(m) => RestError::bad_request(m),
         other => RestError::internal(other.to_string()),
     }
@@ -121,9 +122,14 @@ fn checkpoint_stats(s: &CheckpointStats, vertices: &[super::state::VertexView], 
     let n: usize = vertices.iter().map(|v| v.parallelism).sum();
     let savepoint = s.kind == SnapshotKind::Savepoint;
     CheckpointStatistics {
-        class_name: if s.status == "COMPLETED" { ".CompletedCheckpointStatistics" } else { ".FailedCheckpointStatistics" }.into(),
+        class_name: match s.status {
+            CheckpointStatus::Completed => ".CompletedCheckpointStatistics",
+            CheckpointStatus::Failed => ".FailedCheckpointStatistics",
+            CheckpointStatus::InProgress => ".PendingCheckpointStatistics",
+        }
+        .into(),
         id: s.id,
-        status: s.status.into(),
+        status: s.status,
         is_savepoint: savepoint,
         checkpoint_type: if savepoint { "SAVEPOINT" } else { "CHECKPOINT" }.into(),
         trigger_timestamp: s.trigger_timestamp,
@@ -132,7 +138,7 @@ fn checkpoint_stats(s: &CheckpointStats, vertices: &[super::state::VertexView], 
         state_size: s.state_size,
         end_to_end_duration: s.duration_ms as i64,
         num_subtasks: n,
-        num_acknowledged_subtasks: if s.status == "COMPLETED" { n } else { s.ack_ms.len() },
+        num_acknowledged_subtasks: if s.status.is_completed() { n } else { s.ack_ms.len() },
         tasks: checkpoint_tasks(s, vertices),
         external_path: external,
         discarded: Some(false),
@@ -277,16 +283,8 @@ impl RestBackend for Backend {
     fn job_exceptions(&self, id: &str) -> Option<JobExceptions> {
         let job = self.0.job(id)?;
         let d = job.data.lock().ok()?;
-        let mut entries: Vec<ExceptionEntry> = d
-            .exceptions
-            .iter()
-            .map(|(ts, msg)| ExceptionEntry {
-                exception_name: "org.rasch.RaschException".into(),
-                stacktrace: msg.clone(),
-                timestamp: *ts,
-                ..Default::default()
-            })
-            .collect();
+        let mut entries: Vec<ExceptionEntry> =
+            d.exceptions.iter().map(|(ts, report)| super::exceptions::exception_entry(*ts, report)).collect();
         entries.reverse();
         if let Some(why) = &d.waiting {
             entries.insert(
@@ -310,7 +308,7 @@ impl RestBackend for Backend {
             name: d.name.clone(),
             execution_config: ExecutionConfigInfo {
                 execution_mode: "PIPELINED".into(),
-                restart_strategy: d.config.get("restart-strategy.type").cloned().unwrap_or_else(|| "default".into()),
+                restart_strategy: d.config.get(rasch_core::config::RESTART_STRATEGY.key).cloned().unwrap_or_else(|| "default".into()),
                 job_parallelism: d.vertices.iter().map(|v| v.parallelism as i64).max().unwrap_or(1),
                 object_reuse_mode: false,
                 user_config: d.config.clone(),
@@ -405,20 +403,20 @@ impl RestBackend for Backend {
         let n = &vertices[..];
         let stats = job.monitor.checkpoints();
         let history: Vec<CheckpointStatistics> = stats.iter().rev().map(|s| checkpoint_stats(s, n, None)).collect();
-        let completed: Vec<&CheckpointStats> = stats.iter().filter(|s| s.status == "COMPLETED").collect();
+        let completed: Vec<&CheckpointStats> = stats.iter().filter(|s| s.status.is_completed()).collect();
         let counts = CheckpointCounts {
             restored: u64::from(job.monitor.restarts()),
             total: stats.len() as u64,
             in_progress: 0,
             completed: completed.len() as u64,
-            failed: stats.iter().filter(|s| s.status == "FAILED").count() as u64,
+            failed: stats.iter().filter(|s| s.status == CheckpointStatus::Failed).count() as u64,
         };
         let sizes: Vec<i64> = completed.iter().map(|s| s.state_size as i64).collect();
         let durations: Vec<i64> = completed.iter().map(|s| s.duration_ms as i64).collect();
         let latest = LatestCheckpoints {
             completed: completed.iter().rev().find(|s| s.kind == SnapshotKind::Checkpoint).map(|s| checkpoint_stats(s, n, None)),
             savepoint: completed.iter().rev().find(|s| s.kind == SnapshotKind::Savepoint).map(|s| checkpoint_stats(s, n, None)),
-            failed: stats.iter().rev().find(|s| s.status == "FAILED").map(|s| checkpoint_stats(s, n, None)),
+            failed: stats.iter().rev().find(|s| s.status == CheckpointStatus::Failed).map(|s| checkpoint_stats(s, n, None)),
             restored: None,
         };
         Some(CheckpointingStatistics {
@@ -445,7 +443,7 @@ impl RestBackend for Backend {
             min_pause: cp.min_pause_ms,
             max_concurrent: 1,
             externalization: ExternalizationInfo { enabled: cp.dir.is_some(), delete_on_cancellation: !cp.retain_on_cancellation },
-            state_backend: d.config.get("state.backend.type").cloned().unwrap_or_else(|| "hashmap".into()),
+            state_backend: d.config.get(STATE_BACKEND.key).map(String::as_str).or(STATE_BACKEND.default).unwrap_or_default().to_string(),
             checkpoint_storage: if cp.dir.is_some() { "FileSystemCheckpointStorage" } else { "JobManagerCheckpointStorage" }.into(),
             unaligned_checkpoints: false,
             tolerable_failed_checkpoints: cp.tolerable_failures,
@@ -504,18 +502,18 @@ impl RestBackend for Backend {
     }
 
     fn cluster_config(&self) -> Vec<(String, String)> {
-        let secret = "security.cluster.secret";
+        let secret = rasch_core::config::SECURITY_CLUSTER_SECRET.key;
         self.0.config.iter().filter(|(k, _)| *k != secret).map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     fn submit(&self, req: SubmitJob) -> std::result::Result<String, RestError> {
         let mut overrides = BTreeMap::new();
         if let Some(p) = req.parallelism {
-            overrides.insert(rasch_core::config::PARALLELISM_DEFAULT.to_string(), p.to_string());
+            overrides.insert(rasch_core::config::PARALLELISM_DEFAULT.key.to_string(), p.to_string());
         }
         if let Some(path) = req.savepoint_path {
-            overrides.insert(rasch_core::config::SAVEPOINT_PATH.to_string(), path);
-            overrides.insert(rasch_core::config::SAVEPOINT_IGNORE_UNCLAIMED.to_string(), req.allow_non_restored_state.to_string());
+            overrides.insert(rasch_core::config::SAVEPOINT_PATH.key.to_string(), path);
+            overrides.insert(rasch_core::config::SAVEPOINT_IGNORE_UNCLAIMED.key.to_string(), req.allow_non_restored_state.to_string());
         }
         self.0.submit(req.binary, req.jar_id, req.args, overrides).map_err(rest_error)
     }
@@ -528,11 +526,11 @@ impl RestBackend for Backend {
         &self,
         job: &str,
         target_dir: Option<String>,
-        stop: Option<bool>,
+        stop: Option<StopMode>,
         cancel_job: bool,
     ) -> std::result::Result<String, RestError> {
         // `cancel-job: true` is Flink's old "cancel with savepoint": a stop without draining.
-        let stop = stop.or(cancel_job.then_some(false));
+        let stop = stop.or(cancel_job.then_some(StopMode::Stop));
         self.0.trigger_savepoint(job, target_dir, stop).map_err(rest_error)
     }
 
@@ -611,13 +609,13 @@ impl RestBackend for Backend {
             }
             let stats = job.monitor.checkpoints();
             let labels = format!("job_id=\"{}\",job_name=\"{name}\"", job.id);
-            let completed = stats.iter().filter(|s| s.status == "COMPLETED").count();
-            let failed = stats.iter().filter(|s| s.status == "FAILED").count();
+            let completed = stats.iter().filter(|s| s.status.is_completed()).count();
+            let failed = stats.iter().filter(|s| s.status == CheckpointStatus::Failed).count();
             checkpoints.push_str(&format!("rasch_jobmanager_job_numberOfCompletedCheckpoints{{{labels}}} {completed}\n"));
             checkpoints.push_str(&format!("rasch_jobmanager_job_numberOfFailedCheckpoints{{{labels}}} {failed}\n"));
             checkpoints.push_str(&format!(
                 "rasch_jobmanager_job_lastCheckpointDuration{{{labels}}} {}\n",
-                stats.iter().rev().find(|s| s.status == "COMPLETED").map_or(0, |s| s.duration_ms)
+                stats.iter().rev().find(|s| s.status.is_completed()).map_or(0, |s| s.duration_ms)
             ));
             checkpoints.push_str(&format!("rasch_jobmanager_job_numRestarts{{{labels}}} {}\n", job.monitor.restarts()));
         }

@@ -11,6 +11,7 @@ use super::Cluster;
 use super::plan::{Plan, run_plan};
 use super::state::{JobEntry, JobStatus, Operation, WorkerConnection, now_ms};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use rasch_core::error::ErrorReport;
 use rasch_core::{Configuration, Error, Result, RuntimeMode};
 use rasch_runtime::checkpoint::RestorePlan;
 use rasch_runtime::executor::{ExecutionOptions, JobExecutionResult, JobInfo, OperatorStats, Supervisor, TaskLink};
@@ -55,9 +56,10 @@ pub(crate) fn run(
     {
         cluster.log(&format!("job {} failed: {e}", job.id));
         if let Ok(mut d) = job.data.lock() {
-            let already = d.exceptions.last().is_some_and(|(_, m)| *m == e.to_string());
+            let report = e.report();
+            let already = d.exceptions.last().is_some_and(|(_, r)| *r == report);
             if !already {
-                d.exceptions.push((now_ms(), e.to_string()));
+                d.exceptions.push((now_ms(), report));
             }
         }
     }
@@ -464,7 +466,7 @@ impl Attempt<'_> {
 fn read_worker(stream: std::net::TcpStream, job: &JobEntry, where_: &str, tasks: Vec<(usize, usize)>, events: &Sender<TaskEvent>) {
     let mut open: HashSet<(usize, usize)> = tasks.into_iter().collect();
     let mut reader = BufReader::new(stream);
-    let mut failure: Option<String> = None;
+    let mut failure: Option<ErrorReport> = None;
     let lost = loop {
         let msg = match read_message::<_, FromWorker>(&mut reader, MAX_FRAME) {
             Ok(Some(m)) => m,
@@ -482,8 +484,8 @@ fn read_worker(stream: std::net::TcpStream, job: &JobEntry, where_: &str, tasks:
                 open.remove(&(vertex, subtask));
                 // A task the worker cancelled because of its own failure fails with that cause.
                 let result = match (error, cancelled, &failure) {
-                    (Some(e), _, _) => Err(Error::Internal(format!("{e} ({where_})"))),
-                    (None, true, Some(f)) => Err(Error::Internal(f.clone())),
+                    (Some(e), _, _) => Err(Error::Remote(e.at(where_))),
+                    (None, true, Some(f)) => Err(Error::Remote(f.clone())),
                     (None, true, None) => Err(Error::Cancelled),
                     (None, false, _) => Ok(()),
                 };
@@ -506,7 +508,7 @@ fn read_worker(stream: std::net::TcpStream, job: &JobEntry, where_: &str, tasks:
                 continue;
             }
             FromWorker::Failed(why) => {
-                failure = Some(format!("{why} ({where_})"));
+                failure = Some(why.at(where_));
                 continue;
             }
         };
@@ -517,9 +519,9 @@ fn read_worker(stream: std::net::TcpStream, job: &JobEntry, where_: &str, tasks:
             return;
         }
     };
-    let why = failure.unwrap_or(lost);
+    let why = failure.map_or(Error::Unavailable(lost), Error::Remote).report();
     for (vertex, subtask) in open {
-        let _ = events.send(TaskEvent::Finished { vertex, subtask, result: Err(Error::Internal(why.clone())) });
+        let _ = events.send(TaskEvent::Finished { vertex, subtask, result: Err(Error::Remote(why.clone())) });
     }
 }
 

@@ -3,6 +3,7 @@
 //! heartbeats on `jobmanager.rpc.port`) and one JobMaster thread per job.
 
 mod dispatcher;
+mod exceptions;
 mod job_master;
 mod plan;
 mod rpc;
@@ -14,6 +15,7 @@ use crossbeam_channel::Receiver;
 use job_master::Submission;
 use rasch_core::{Error, Result};
 use rasch_runtime::channel::CancelToken;
+use rasch_runtime::checkpoint::StopMode;
 use rasch_runtime::executor::{JobCommand, JobMonitor};
 use state::{ClusterState, JobData, JobEntry, JobStatus, Operation, now_ms};
 use std::collections::BTreeMap;
@@ -96,7 +98,7 @@ impl Cluster {
 
     /// Asks a job to stop; it ends CANCELED.
     pub(crate) fn cancel(&self, id: &str) -> Result<()> {
-        let job = self.job(id).ok_or_else(|| Error::Config(format!("no job with id {id}")))?;
+        let job = self.job(id).ok_or_else(|| Error::NotFound(format!("no job with id {id}")))?;
         if job.status().is_terminal() {
             return Err(Error::Config(format!("job {id} is already {}", job.status().name())));
         }
@@ -107,13 +109,13 @@ impl Cluster {
     }
 
     /// Starts a savepoint (optionally stopping the job); returns the trigger id to poll.
-    pub(crate) fn trigger_savepoint(self: &Arc<Self>, id: &str, dir: Option<String>, stop: Option<bool>) -> Result<String> {
-        let job = self.job(id).ok_or_else(|| Error::Config(format!("no job with id {id}")))?;
+    pub(crate) fn trigger_savepoint(self: &Arc<Self>, id: &str, dir: Option<String>, stop: Option<StopMode>) -> Result<String> {
+        let job = self.job(id).ok_or_else(|| Error::NotFound(format!("no job with id {id}")))?;
         if job.status().is_terminal() {
             return Err(Error::Config(format!("job {id} is {}; no savepoint can be taken", job.status().name())));
         }
         let dir = dir
-            .or_else(|| job.data.lock().ok().and_then(|d| d.config.get(rasch_core::config::SAVEPOINT_DIR).cloned()))
+            .or_else(|| job.data.lock().ok().and_then(|d| d.config.get(rasch_core::config::SAVEPOINT_DIR.key).cloned()))
             .or_else(|| self.config.get(rasch_core::config::SAVEPOINT_DIR).map(str::to_string))
             .ok_or_else(|| {
                 Error::Config(format!("no target directory: give one, or configure {} on the cluster", rasch_core::config::SAVEPOINT_DIR))
@@ -137,7 +139,7 @@ impl Cluster {
 
     /// Starts a checkpoint now; returns the trigger id to poll.
     pub(crate) fn trigger_checkpoint(&self, id: &str) -> Result<String> {
-        let job = self.job(id).ok_or_else(|| Error::Config(format!("no job with id {id}")))?;
+        let job = self.job(id).ok_or_else(|| Error::NotFound(format!("no job with id {id}")))?;
         if job.status().is_terminal() {
             return Err(Error::Config(format!("job {id} is {}; no checkpoint can be taken", job.status().name())));
         }
@@ -176,11 +178,10 @@ impl Cluster {
     }
 }
 
-/// The cluster settings a job's program starts from: everything except the processes' own
-/// addresses, ports and files.
+/// The cluster settings a job's program starts from: the options of job scope, not the
+/// processes' own addresses, ports and files.
 fn job_relevant(config: &ClusterConfig) -> BTreeMap<String, String> {
-    const PREFIXES: [&str; 6] = ["execution.", "state.", "restart-strategy.", "parallelism.", "pipeline.", "s3."];
-    config.iter().filter(|(k, _)| PREFIXES.iter().any(|p| k.starts_with(p))).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    config.job_settings().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 /// `n` random lowercase hex characters (ids of jobs, triggers, TaskManagers).

@@ -91,7 +91,7 @@ fn handle(cluster: &Arc<Cluster>, mut stream: TcpStream) {
         Hello::FetchBlob { sha256, .. } => {
             let reply = match (refusal, cluster.blobs.get(&sha256)) {
                 (Some(why), _) => BlobReply::Error(why),
-                (None, None) => BlobReply::Error(format!("no binary with SHA-256 {sha256} on the JobManager")),
+                (None, None) => BlobReply::NotFound(format!("no binary with SHA-256 {sha256} on the JobManager")),
                 (None, Some(path)) => match std::fs::read(&path) {
                     Ok(data) => BlobReply::Data(data),
                     Err(e) => BlobReply::Error(format!("reading {}: {e}", path.display())),

@@ -137,8 +137,8 @@ pub(crate) struct JobData {
     pub(crate) accumulators: BTreeMap<(String, String), i64>,
     /// Why the job is waiting (e.g. for slots), shown in logs and exceptions.
     pub(crate) waiting: Option<String>,
-    /// Failures: (epoch ms, message, taskmanager).
-    pub(crate) exceptions: Vec<(i64, String)>,
+    /// Failures, oldest first: (epoch ms, kind and cause chain).
+    pub(crate) exceptions: Vec<(i64, rasch_core::error::ErrorReport)>,
     pub(crate) operations: HashMap<String, Operation>,
 }
 

@@ -116,8 +116,14 @@ pub trait RestBackend: Send + Sync + 'static {
     /// `PATCH /jobs/:jobid?mode=cancel`.
     fn cancel(&self, job: &str) -> Result<(), RestError>;
     /// `POST /jobs/:jobid/savepoints` (`stop: None`) or `POST /jobs/:jobid/stop`
-    /// (`stop: Some(drain)`) → trigger id.
-    fn trigger_savepoint(&self, job: &str, target_dir: Option<String>, stop: Option<bool>, cancel_job: bool) -> Result<String, RestError>;
+    /// (`stop: Some(mode)`) → trigger id.
+    fn trigger_savepoint(
+        &self,
+        job: &str,
+        target_dir: Option<String>,
+        stop: Option<StopMode>,
+        cancel_job: bool,
+    ) -> Result<String, RestError>;
     /// `POST /jobs/:jobid/checkpoints` → trigger id.
     fn trigger_checkpoint(&self, job: &str) -> Result<String, RestError>;
     /// `GET /jobs/:jobid/savepoints/:triggerid` and `GET /jobs/:jobid/checkpoints/:triggerid`.

@@ -421,7 +421,7 @@ async fn stop_job(State(s): State<AppState>, p: Result<Path<String>, PathRejecti
     let job = one(p)?;
     check_job(&job)?;
     let req: StopWithSavepointRequest = body(&bytes, "StopWithSavepointRequestBody")?;
-    let id = s.backend.trigger_savepoint(&job, req.target_directory, Some(req.drain), false)?;
+    let id = s.backend.trigger_savepoint(&job, req.target_directory, Some(StopMode::from_drain(req.drain)), false)?;
     Ok(json(StatusCode::ACCEPTED, &TriggerResponse { request_id: id }))
 }
 

@@ -2,6 +2,8 @@
 //! `/work/shared/flink-rest-samples` and Flink's REST API reference), so existing Flink tooling
 //! can read it. Version fields keep Flink's names (`flink-version`) and carry Rasch's version.
 
+pub use rasch_core::ErrorKind;
+pub use rasch_runtime::checkpoint::{CheckpointStatus, StopMode};
 use serde::{Deserialize, Serialize, Serializer};
 use std::collections::BTreeMap;
 
@@ -271,12 +273,21 @@ pub struct ExceptionEntry {
     /// Id of the failing TaskManager, if known.
     #[serde(rename = "taskManagerId", skip_serializing_if = "Option::is_none")]
     pub task_manager_id: Option<String>,
+    /// Where it failed, in words (e.g. `worker 0 on TaskManager tm-1`; Flink's older field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
     /// Failure labels.
     #[serde(rename = "failureLabels", default)]
     pub failure_labels: BTreeMap<String, String>,
     /// Failures that happened together with this one (same restart).
     #[serde(rename = "concurrentExceptions", default)]
     pub concurrent_exceptions: Vec<ExceptionEntry>,
+    /// Rasch: user, external (retryable) or internal — also in `failureLabels` as `type`.
+    #[serde(rename = "errorKind", default, skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<ErrorKind>,
+    /// Rasch: the cause chain, outermost first, each level in its own words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<String>,
 }
 
 /// `exceptionHistory` of [`JobExceptions`].
@@ -477,7 +488,7 @@ pub struct CheckpointStatistics {
     /// Checkpoint id.
     pub id: u64,
     /// `IN_PROGRESS`, `COMPLETED`, `FAILED`.
-    pub status: String,
+    pub status: CheckpointStatus,
     /// Whether this is a savepoint.
     pub is_savepoint: bool,
     /// `CHECKPOINT`, `SAVEPOINT`, `SYNC_SAVEPOINT`, `FULL_CHECKPOINT`.

@@ -68,6 +68,7 @@ impl TaskManager {
         )?;
         let data = match read_message::<_, BlobReply>(&mut BufReader::new(conn), MAX_FRAME)? {
             Some(BlobReply::Data(d)) => d,
+            Some(BlobReply::NotFound(e)) => return Err(Error::NotFound(format!("fetching binary {sha}: {e}"))),
             Some(BlobReply::Error(e)) => return Err(Error::Config(format!("fetching binary {sha}: {e}"))),
             None => return Err(Error::Config(format!("fetching binary {sha}: the JobManager closed the connection"))),
         };

@@ -1,7 +1,7 @@
 //! Checkpoint settings from Flink's `execution.checkpointing.*` keys.
 
 use rasch_core::config::*;
-use rasch_core::{Configuration, Error, Result};
+use rasch_core::{Configuration, Result};
 
 /// How checkpoints are taken.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,35 +29,22 @@ pub struct CheckpointConfig {
 impl CheckpointConfig {
     /// Reads the checkpoint keys of `config`.
     pub fn from_config(config: &Configuration) -> Result<Self> {
-        let exactly_once = match config.get(CHECKPOINTING_MODE).map(|m| m.trim().to_ascii_uppercase()) {
-            None => true,
-            Some(m) if m == "EXACTLY_ONCE" => true,
-            Some(m) if m == "AT_LEAST_ONCE" => false,
-            Some(m) => return Err(Error::Config(format!("'{CHECKPOINTING_MODE}': expected EXACTLY_ONCE or AT_LEAST_ONCE, got '{m}'"))),
-        };
-        let retain_on_cancellation = match config.get(CHECKPOINTING_RETENTION).map(|m| m.trim().to_ascii_uppercase()) {
-            None => false,
-            Some(m) if m == "DELETE_ON_CANCELLATION" => false,
-            Some(m) if m == "RETAIN_ON_CANCELLATION" || m == "NO_EXTERNALIZED_CHECKPOINTS" => m == "RETAIN_ON_CANCELLATION",
-            Some(m) => {
-                return Err(Error::Config(format!(
-                    "'{CHECKPOINTING_RETENTION}': expected DELETE_ON_CANCELLATION or RETAIN_ON_CANCELLATION, got '{m}'"
-                )));
-            }
-        };
+        let exactly_once = config.value(CHECKPOINTING_MODE)? == CheckpointingMode::ExactlyOnce;
+        let retain_on_cancellation = config.value(CHECKPOINTING_RETENTION)? == CheckpointRetention::RetainOnCancellation;
         // Checked here so that a job with bad state backend settings fails at submission.
         rasch_state::BackendOptions::from_config(config)?;
-        let interval_ms = config.get_duration_ms(CHECKPOINTING_INTERVAL)?.filter(|ms| *ms > 0);
+        let ms = |d: std::time::Duration| d.as_millis() as u64;
+        let interval_ms = config.read(CHECKPOINTING_INTERVAL)?.map(ms).filter(|ms| *ms > 0);
         Ok(CheckpointConfig {
             interval_ms,
             exactly_once,
-            timeout_ms: config.get_duration_ms(CHECKPOINTING_TIMEOUT)?.unwrap_or(600_000),
-            min_pause_ms: config.get_duration_ms(CHECKPOINTING_MIN_PAUSE)?.unwrap_or(0),
-            max_concurrent: config.get_u64(CHECKPOINTING_MAX_CONCURRENT)?.unwrap_or(1).max(1),
-            tolerable_failures: config.get_u64(CHECKPOINTING_TOLERABLE_FAILURES)?.unwrap_or(0),
-            num_retained: config.get_u64(CHECKPOINTING_NUM_RETAINED)?.unwrap_or(1).max(1) as usize,
+            timeout_ms: ms(config.value(CHECKPOINTING_TIMEOUT)?),
+            min_pause_ms: ms(config.value(CHECKPOINTING_MIN_PAUSE)?),
+            max_concurrent: config.value(CHECKPOINTING_MAX_CONCURRENT)? as u64,
+            tolerable_failures: config.value(CHECKPOINTING_TOLERABLE_FAILURES)?,
+            num_retained: config.value(CHECKPOINTING_NUM_RETAINED)?.max(1) as usize,
             retain_on_cancellation,
-            dir: config.get(CHECKPOINTING_DIR).map(str::to_string),
+            dir: config.read(CHECKPOINTING_DIR)?,
         })
     }
 

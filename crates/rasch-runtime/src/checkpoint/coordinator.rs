@@ -2,7 +2,7 @@
 //! completes or aborts checkpoints (timeout, tolerable failures) and keeps their statistics.
 
 use super::config::CheckpointConfig;
-use super::{Barrier, SnapshotKind, TaskStateRef};
+use super::{Barrier, CheckpointStatus, SnapshotKind, TaskStateRef};
 use rasch_core::{Error, Result};
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -12,8 +12,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub struct CheckpointStats {
     /// Checkpoint id.
     pub id: u64,
-    /// `COMPLETED`, `FAILED` or `IN_PROGRESS`.
-    pub status: &'static str,
+    /// Completed, failed or in progress.
+    pub status: CheckpointStatus,
     /// Checkpoint or savepoint.
     pub kind: SnapshotKind,
     /// Trigger time, epoch ms.
@@ -134,7 +134,7 @@ impl Coordinator {
         let state_size = tasks.iter().map(TaskStateRef::size).sum();
         self.stats.push(CheckpointStats {
             id,
-            status: "COMPLETED",
+            status: CheckpointStatus::Completed,
             kind: p.barrier.kind,
             trigger_timestamp: p.trigger_timestamp,
             duration_ms: now.duration_since(p.started).as_millis() as u64,
@@ -153,7 +153,7 @@ impl Coordinator {
         let p = self.pending.take()?;
         self.stats.push(CheckpointStats {
             id: p.barrier.id,
-            status: "FAILED",
+            status: CheckpointStatus::Failed,
             kind: p.barrier.kind,
             trigger_timestamp: p.trigger_timestamp,
             duration_ms: now.duration_since(p.started).as_millis() as u64,
@@ -223,7 +223,7 @@ mod tests {
         let ops = vec![("op".into(), crate::checkpoint::OperatorState::default())];
         let done = c.ack(TaskAck { vertex: 1, checkpoint_id: b.id, state: state(ops), alignment_ms: 3 }, later).unwrap();
         assert_eq!(done.tasks.len(), 2);
-        assert_eq!(c.stats.last().unwrap().status, "COMPLETED");
+        assert_eq!(c.stats.last().unwrap().status, CheckpointStatus::Completed);
     }
 
     #[test]

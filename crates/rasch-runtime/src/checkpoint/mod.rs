@@ -8,6 +8,7 @@ mod keyed_map;
 mod persist;
 mod restore;
 mod snapshot;
+mod status;
 mod store;
 mod writer;
 
@@ -19,6 +20,7 @@ pub use persist::{
 };
 pub use restore::{LoadedState, OperatorSummary, RestorePlan, StoredTaskState, TaskState, TaskStateFile, TaskStateRef};
 pub use snapshot::{Barrier, Deferred, OperatorState, Snapshot, SnapshotKind};
+pub use status::{CheckpointStatus, StopMode};
 pub use store::{CheckpointStore, CompletedCheckpoint};
 pub use writer::{StateTarget, store_task_state};
 

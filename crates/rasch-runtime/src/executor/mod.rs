@@ -13,8 +13,9 @@ pub use crate::jobmaster::{JobInfo, Supervisor, TaskLink};
 pub use restart::RestartStrategy;
 
 use crate::channel::CancelToken;
-use crate::checkpoint::{CheckpointStats, RestorePlan};
+use crate::checkpoint::{CheckpointStats, RestorePlan, StopMode};
 use crate::graph::JobGraph;
+use rasch_core::error::ErrorReport;
 use rasch_core::{Clock, Configuration, Error, Result, RuntimeMode};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -48,13 +49,13 @@ pub enum JobCommand {
         /// Where the id (or the failure) is sent.
         reply: crossbeam_channel::Sender<Result<u64>>,
     },
-    /// Take a savepoint into `dir`; with `stop`, end the job right after it (`Some(true)`:
-    /// drain — emit the final watermark first). The reply carries the savepoint's path.
+    /// Take a savepoint into `dir`; with `stop`, end the job right after it (draining first
+    /// with [`StopMode::Drain`]). The reply carries the savepoint's path.
     Savepoint {
         /// Target directory.
         dir: String,
-        /// Stop the job after the savepoint (and drain?).
-        stop: Option<bool>,
+        /// Stop the job after the savepoint, and how.
+        stop: Option<StopMode>,
         /// Where the path (or the failure) is sent.
         reply: crossbeam_channel::Sender<Result<String>>,
     },
@@ -111,7 +112,7 @@ struct MonitorState {
     checkpoints: Vec<CheckpointStats>,
     restarts: u32,
     job_id: Option<String>,
-    exceptions: Vec<(i64, String)>,
+    exceptions: Vec<(i64, ErrorReport)>,
 }
 
 impl JobMonitor {
@@ -143,8 +144,8 @@ impl JobMonitor {
             m.checkpoints.extend_from_slice(stats);
         }
     }
-    /// Failures of attempts so far, oldest first: (epoch ms, message).
-    pub fn exceptions(&self) -> Vec<(i64, String)> {
+    /// Failures of attempts so far, oldest first: (epoch ms, kind and cause chain).
+    pub fn exceptions(&self) -> Vec<(i64, ErrorReport)> {
         self.inner.lock().map(|m| m.exceptions.clone()).unwrap_or_default()
     }
     /// Uses `id` as the job's id (the cluster chooses ids before the job starts).
@@ -158,7 +159,7 @@ impl JobMonitor {
     pub(crate) fn failed(&self, e: &Error) {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
         if let Ok(mut m) = self.inner.lock() {
-            m.exceptions.push((now, e.to_string()));
+            m.exceptions.push((now, e.report()));
         }
     }
     pub(crate) fn restarted(&self) {

@@ -3,7 +3,7 @@
 
 use super::deployer::{DeployedAttempt, TaskLink};
 use super::supervisor::{JobInfo, Supervisor};
-use crate::checkpoint::{Barrier, CheckpointConfig, Coordinator, SnapshotKind, TaskAck, create_savepoint};
+use crate::checkpoint::{Barrier, CheckpointConfig, Coordinator, SnapshotKind, StopMode, TaskAck, create_savepoint};
 use crate::executor::{CANCEL_GRACE, ExecutionOptions, JobCommand};
 use crate::task::{TaskControl, TaskEvent};
 use crossbeam_channel::{Receiver, RecvTimeoutError};
@@ -16,7 +16,7 @@ struct SavepointRequest {
     dir: String,
     /// The savepoint directory created for it, once triggered.
     path: Option<String>,
-    stop: Option<bool>,
+    stop: Option<StopMode>,
     reply: crossbeam_channel::Sender<Result<String>>,
 }
 
@@ -192,7 +192,7 @@ impl RunningAttempt {
         sup: &mut Supervisor,
         kind: SnapshotKind,
         target: Option<std::sync::Arc<str>>,
-        stop: Option<bool>,
+        stop: Option<StopMode>,
         now: Instant,
     ) -> u64 {
         let barrier: Barrier = self.coordinator.trigger(sup.store.next_id(), kind, target, now);

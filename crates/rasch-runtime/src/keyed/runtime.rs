@@ -34,7 +34,7 @@ impl<K: Key, N: Namespace> KeyedRuntime<K, N> {
         let range = compute_key_group_range_for_operator_index(ctx.max_parallelism, ctx.parallelism, ctx.subtask_index);
         let mut options = BackendOptions::from_config(&ctx.config)?;
         // Without periodic checkpoints there is nothing to be incremental to: track no changes.
-        options.incremental &= ctx.config.get_duration_ms(rasch_core::config::CHECKPOINTING_INTERVAL)?.is_some_and(|ms| ms > 0);
+        options.incremental &= ctx.config.read(rasch_core::config::CHECKPOINTING_INTERVAL)?.is_some_and(|d| !d.is_zero());
         let mut keyed = KeyedRuntime {
             backend: KeyedStateBackend::with_options(range, ctx.max_parallelism, setup.time.clock(), &options, &setup.operator_id)?,
             timers: TimerService::default(),

@@ -1,6 +1,7 @@
 //! The source operator: drives a [`SourceReader`] at the head of a task.
 
 use super::{OperatorFactory, OperatorInstance, OperatorKind, OperatorSetup, downcast_output};
+use crate::checkpoint::StopMode;
 use crate::collector::SideOutputs;
 use crate::output::{BoxOutput, panic_message};
 use crate::source::{PollStatus, Source, SourceOutput, SourceReader};
@@ -29,7 +30,7 @@ pub trait SourceDriver {
     fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()>;
     /// Ends the input early (stop-with-savepoint); `drain` emits the final watermark first so
     /// every event-time window and timer fires.
-    fn stop(&mut self, drain: bool) -> Result<()>;
+    fn stop(&mut self, mode: StopMode) -> Result<()>;
 }
 
 /// Runs a source reader and pushes its batches into the chain.
@@ -84,8 +85,8 @@ impl<T: 'static, S: serde::Serialize + 'static> SourceDriver for SourceOperator<
     fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
         self.out.notify_checkpoint_complete(checkpoint_id)
     }
-    fn stop(&mut self, drain: bool) -> Result<()> {
-        if drain {
+    fn stop(&mut self, mode: StopMode) -> Result<()> {
+        if mode.drains() {
             self.out.watermark(MAX_WATERMARK)?;
         }
         self.out.end_input()

@@ -3,10 +3,11 @@
 //! [`Hello`] that says who is calling; the rest of the conversation depends on it.
 
 use crate::checkpoint::{RestorePlan, TaskStateRef};
+use rasch_core::error::ErrorReport;
 use serde::{Deserialize, Serialize};
 
 /// Protocol version; both sides must agree.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The first frame on a connection to the JobManager.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -61,7 +62,9 @@ pub enum Hello {
 pub enum BlobReply {
     /// The binary.
     Data(#[serde(with = "serde_bytes")] Vec<u8>),
-    /// Why it cannot be served.
+    /// The JobManager has no binary with that SHA-256.
+    NotFound(String),
+    /// Why it cannot be served otherwise.
     Error(String),
 }
 
@@ -165,8 +168,8 @@ pub enum ToWorker {
 /// A [`crate::task::TaskControl`] on the wire.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum WireControl {
-    /// Trigger a checkpoint at a source (`stop`: stop-with-savepoint, `Some(true)` = drain).
-    Trigger(crate::checkpoint::Barrier, Option<bool>),
+    /// Trigger a checkpoint at a source (with a stop mode: stop-with-savepoint).
+    Trigger(crate::checkpoint::Barrier, Option<crate::checkpoint::StopMode>),
     /// Checkpoint completed.
     Complete(u64),
     /// Every task reached the end of its input.
@@ -237,8 +240,8 @@ pub enum FromWorker {
         vertex: u32,
         /// Subtask index.
         subtask: u32,
-        /// Why it failed.
-        error: Option<String>,
+        /// Why it failed: kind and cause chain.
+        error: Option<ErrorReport>,
         /// Whether it was cancelled.
         cancelled: bool,
     },
@@ -252,5 +255,29 @@ pub enum FromWorker {
         tasks: Vec<TaskSample>,
     },
     /// The worker cannot go on (a data connection failed, the graph differs, …).
-    Failed(String),
+    Failed(ErrorReport),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::remote::{read_message, write_message};
+    use rasch_core::{Error, ErrorKind};
+
+    #[test]
+    fn a_task_failure_crosses_the_wire_with_its_kind_and_cause_chain() {
+        let failure = Error::user_caused_by("record 7 has no valid age", "x1".parse::<u32>().unwrap_err()).in_operator("Parse");
+        let mut wire = Vec::new();
+        let sent = FromWorker::Finished { vertex: 1, subtask: 0, error: Some(failure.report()), cancelled: false };
+        write_message(&mut wire, &sent).unwrap();
+        let Some(FromWorker::Finished { error: Some(report), .. }) = read_message::<_, FromWorker>(&mut wire.as_slice(), 1 << 20).unwrap()
+        else {
+            panic!("not a failed task");
+        };
+        // What the JobManager makes of it: a remote error of the same kind, located, with the chain.
+        let remote = Error::Remote(report.at("worker 0 on TaskManager tm-1"));
+        assert_eq!(remote.kind(), ErrorKind::User);
+        assert_eq!(remote.report().chain, ["operator 'Parse' failed", "record 7 has no valid age", "invalid digit found in string"]);
+        assert_eq!(remote.to_string(), format!("{failure} (worker 0 on TaskManager tm-1)"));
+    }
 }

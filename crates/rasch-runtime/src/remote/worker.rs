@@ -15,6 +15,7 @@ use crate::metrics::{OperatorMetrics, TaskTimes};
 use crate::net::{ChannelKey, DataServer};
 use crate::task::{TaskControl, TaskEnv, TaskEvent};
 use crossbeam_channel::{RecvTimeoutError, Sender};
+use rasch_core::error::ErrorReport;
 use rasch_core::{Error, Result};
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
@@ -118,12 +119,12 @@ pub fn run_worker(job: Arc<JobGraph>, opts: &ExecutionOptions, env: &WorkerEnv) 
         });
     }
     let cancel = CancelToken::default();
-    let failure: Arc<Mutex<Option<String>>> = Arc::default();
+    let failure: Arc<Mutex<Option<ErrorReport>>> = Arc::default();
     let on_error: Arc<dyn Fn(Error) + Send + Sync> = {
         let (failure, cancel) = (failure.clone(), cancel.clone());
         Arc::new(move |e: Error| {
             if let Ok(mut f) = failure.lock() {
-                f.get_or_insert_with(|| e.to_string());
+                f.get_or_insert_with(|| e.report());
             }
             cancel.cancel();
         })
@@ -157,8 +158,9 @@ pub fn run_worker(job: Arc<JobGraph>, opts: &ExecutionOptions, env: &WorkerEnv) 
             "this worker built a JobGraph with fingerprint {} but the plan has {}; job construction must be deterministic",
             job.fingerprint, deployment.fingerprint
         );
-        let _ = write_message(&mut conn, &FromWorker::Failed(why.clone()));
-        return Err(Error::InvalidJob(why));
+        let e = Error::InvalidJob(why);
+        let _ = write_message(&mut conn, &FromWorker::Failed(e.report()));
+        return Err(e);
     }
 
     let me = env.worker;
@@ -299,7 +301,7 @@ pub fn run_worker(job: Arc<JobGraph>, opts: &ExecutionOptions, env: &WorkerEnv) 
                 let (error, cancelled) = match &result {
                     Ok(()) => (None, false),
                     Err(Error::Cancelled) => (None, true),
-                    Err(e) => (Some(e.to_string()), false),
+                    Err(e) => (Some(e.report()), false),
                 };
                 if let Err(e) = result
                     && outcome.is_ok()

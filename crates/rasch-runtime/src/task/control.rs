@@ -3,16 +3,18 @@
 
 use super::TaskEnv;
 use crate::channel::CANCEL_POLL;
-use crate::checkpoint::{Barrier, FINAL_CHECKPOINT_ID, Snapshot, SnapshotKind, StateTarget, TaskState, TaskStateRef, store_task_state};
+use crate::checkpoint::{
+    Barrier, FINAL_CHECKPOINT_ID, Snapshot, SnapshotKind, StateTarget, StopMode, TaskState, TaskStateRef, store_task_state,
+};
 use crossbeam_channel::RecvTimeoutError;
 use rasch_core::{Error, Result};
 
 /// A command from the job master to a task.
 #[derive(Debug, Clone)]
 pub enum TaskControl {
-    /// (Sources only) take a snapshot and emit this barrier; with `stop`, end the input right
-    /// after it (stop-with-savepoint), emitting the final watermark first if `stop == Some(true)`.
-    Trigger(Barrier, Option<bool>),
+    /// (Sources only) take a snapshot and emit this barrier; with a [`StopMode`], end the input
+    /// right after it (stop-with-savepoint), emitting the final watermark first when draining.
+    Trigger(Barrier, Option<StopMode>),
     /// Checkpoint `id` completed everywhere: commit.
     Complete(u64),
     /// Every task reached the end of its input: commit the final output and exit.

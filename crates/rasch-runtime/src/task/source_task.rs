@@ -37,9 +37,9 @@ impl TaskBody for SourceTask {
                         let mut snapshot = Snapshot::new(barrier);
                         self.driver.snapshot(&mut snapshot)?;
                         env.ack(snapshot);
-                        if let Some(drain) = stop {
+                        if let Some(mode) = stop {
                             // Stop with savepoint: nothing after the barrier is emitted.
-                            self.driver.stop(drain)?;
+                            self.driver.stop(mode)?;
                             let driver = &mut self.driver;
                             env.finish(|id| driver.notify_checkpoint_complete(id))?;
                             return self.driver.close();

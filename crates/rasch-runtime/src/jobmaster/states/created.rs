@@ -54,9 +54,9 @@ pub(crate) fn run(job: &mut Job<'_>) -> Result<()> {
         return Ok(());
     }
     let config = &job.opts.config;
-    if let Some(path) = config.get(rasch_core::config::SAVEPOINT_PATH) {
-        let plan = crate::checkpoint::read_restore_path(path)?;
-        let allow = config.get_bool(rasch_core::config::SAVEPOINT_IGNORE_UNCLAIMED, false)?;
+    if let Some(path) = config.read(rasch_core::config::SAVEPOINT_PATH)? {
+        let plan = crate::checkpoint::read_restore_path(&path)?;
+        let allow = config.value(rasch_core::config::SAVEPOINT_IGNORE_UNCLAIMED)?;
         plan.check_all_mapped(&job.info.operator_ids, allow)?;
         job.restored = Some(plan);
     }

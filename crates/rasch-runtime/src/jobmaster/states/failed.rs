@@ -7,8 +7,6 @@ use rasch_core::{Error, Result};
 
 pub(crate) fn run(job: &mut Job<'_>, cause: Error) -> Result<JobExecutionResult> {
     job.enter(JobState::Failed)?;
-    if job.monitor.exceptions().last().is_none_or(|(_, last)| *last != cause.to_string()) {
-        job.monitor.failed(&cause);
-    }
+    job.monitor.failed(&cause);
     Err(cause)
 }

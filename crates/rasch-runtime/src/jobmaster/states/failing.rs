@@ -19,9 +19,12 @@ pub(crate) fn run(job: &mut Job<'_>, attempt: Option<Box<RunningAttempt>>, cause
     if job.opts.cancel.is_cancelled() || matches!(cause, Error::Cancelled) {
         return Ok(Step::Canceled);
     }
-    job.monitor.failed(&cause);
     Ok(match job.restart.on_failure(Instant::now()) {
-        Some(delay) => Step::Restarting(delay),
+        Some(delay) => {
+            job.monitor.failed(&cause);
+            Step::Restarting(delay)
+        }
+        // FAILED records the cause.
         None => Step::Failed(cause),
     })
 }

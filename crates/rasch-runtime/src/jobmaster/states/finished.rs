@@ -10,6 +10,6 @@ pub(crate) fn run(job: &mut Job<'_>, mut result: JobExecutionResult) -> Result<J
     job.supervisor.discard_checkpoints();
     result.net_runtime = job.started.elapsed();
     result.restarts = job.attempt;
-    result.completed_checkpoints = job.monitor.checkpoints().iter().filter(|c| c.status == "COMPLETED").count() as u64;
+    result.completed_checkpoints = job.monitor.checkpoints().iter().filter(|c| c.status.is_completed()).count() as u64;
     Ok(result)
 }

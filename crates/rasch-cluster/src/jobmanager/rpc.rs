@@ -89,15 +89,24 @@ fn handle(cluster: &Arc<Cluster>, mut stream: TcpStream) {
             }
         }
         Hello::FetchBlob { sha256, .. } => {
-            let reply = match (refusal, cluster.blobs.get(&sha256)) {
-                (Some(why), _) => BlobReply::Error(why),
-                (None, None) => BlobReply::NotFound(format!("no binary with SHA-256 {sha256} on the JobManager")),
-                (None, Some(path)) => match std::fs::read(&path) {
-                    Ok(data) => BlobReply::Data(data),
-                    Err(e) => BlobReply::Error(format!("reading {}: {e}", path.display())),
-                },
+            let file = match (refusal, cluster.blobs.get(&sha256)) {
+                (Some(why), _) => Err(BlobReply::Error(why)),
+                (None, None) => Err(BlobReply::NotFound(format!("no binary with SHA-256 {sha256} on the JobManager"))),
+                (None, Some(path)) => std::fs::File::open(&path)
+                    .and_then(|f| f.metadata().map(|m| (f, m.len())))
+                    .map_err(|e| BlobReply::Error(format!("reading {}: {e}", path.display()))),
             };
-            let _ = write_message(&mut stream, &reply);
+            match file {
+                // The header, then the file copied straight to the socket in small chunks.
+                Ok((file, size)) => {
+                    if write_message(&mut stream, &BlobReply::Follows { size }).is_ok() {
+                        let _ = std::io::copy(&mut std::io::Read::take(file, size), &mut stream);
+                    }
+                }
+                Err(reply) => {
+                    let _ = write_message(&mut stream, &reply);
+                }
+            }
         }
     }
 }

@@ -66,18 +66,28 @@ impl TaskManager {
             &mut conn,
             &Hello::FetchBlob { version: PROTOCOL_VERSION, secret: self.config.cluster_secret(), sha256: sha.into() },
         )?;
-        let data = match read_message::<_, BlobReply>(&mut BufReader::new(conn), MAX_FRAME)? {
-            Some(BlobReply::Data(d)) => d,
+        let mut reader = BufReader::new(conn);
+        let size = match read_message::<_, BlobReply>(&mut reader, MAX_FRAME)? {
+            Some(BlobReply::Follows { size }) => size,
             Some(BlobReply::NotFound(e)) => return Err(Error::NotFound(format!("fetching binary {sha}: {e}"))),
             Some(BlobReply::Error(e)) => return Err(Error::Config(format!("fetching binary {sha}: {e}"))),
             None => return Err(Error::Config(format!("fetching binary {sha}: the JobManager closed the connection"))),
         };
-        let got: String = Sha256::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
-        if got != sha {
-            return Err(Error::Config(format!("binary {sha} arrived with SHA-256 {got}; refusing to run it")));
-        }
+        // Streamed to a temporary file while hashing: the binary is never held in memory.
         let tmp = self.cache.join(format!(".{sha}.{}", std::process::id()));
-        std::fs::write(&tmp, &data).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
+        let file = std::fs::File::create(&tmp).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
+        let mut sink = HashingWriter { file, hasher: Sha256::new() };
+        let copied = std::io::copy(&mut std::io::Read::take(&mut reader, size), &mut sink)
+            .map_err(|e| Error::io(format!("fetching binary {sha} into {}", tmp.display()), e))?;
+        let HashingWriter { file, hasher } = sink;
+        // Closed before it is renamed and executed (an open writer makes exec fail: ETXTBSY).
+        file.sync_all().map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
+        drop(file);
+        let got: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        if copied != size || got != sha {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(Error::Config(format!("binary {sha} arrived with {copied} of {size} bytes and SHA-256 {got}; refusing to run it")));
+        }
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -260,4 +270,21 @@ pub fn run(config: &ClusterConfig) -> Result<()> {
 fn cleanup(tm: &TaskManager, cache: &Path) {
     tm.stop_workers(|_| true);
     let _ = std::fs::remove_dir_all(cache);
+}
+
+/// Writes to a file and hashes what it writes.
+struct HashingWriter {
+    file: std::fs::File,
+    hasher: Sha256,
+}
+
+impl std::io::Write for HashingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
 }

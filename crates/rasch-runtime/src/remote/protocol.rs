@@ -60,8 +60,12 @@ pub enum Hello {
 /// The answer to [`Hello::FetchBlob`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum BlobReply {
-    /// The binary.
-    Data(#[serde(with = "serde_bytes")] Vec<u8>),
+    /// The binary's `size` bytes follow this frame on the connection, raw — streamed from the
+    /// blob store's file, so that serving a binary never holds it in memory.
+    Follows {
+        /// Its length in bytes.
+        size: u64,
+    },
     /// The JobManager has no binary with that SHA-256.
     NotFound(String),
     /// Why it cannot be served otherwise.

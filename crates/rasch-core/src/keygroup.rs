@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::murmur3::murmur3_32;
+use crate::murmur3::{Murmur3, murmur3_32};
 
 /// The smallest default max parallelism (Flink's `DEFAULT_LOWER_BOUND_MAX_PARALLELISM`).
 pub const DEFAULT_LOWER_BOUND_MAX_PARALLELISM: usize = 128;
@@ -85,7 +85,42 @@ pub fn hash_key<K: Serialize + ?Sized>(key: &K, scratch: &mut Vec<u8>) -> Result
     Ok(murmur3_32(bytes, KEY_HASH_SEED))
 }
 
-/// The key group of `key`: [`hash_key`] then [`key_group_for_hash`].
+/// A postcard flavor that hashes the serialized bytes as they are produced.
+struct HashingFlavor(Murmur3);
+
+impl postcard::ser_flavors::Flavor for HashingFlavor {
+    type Output = u32;
+
+    #[inline]
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.0.push(data);
+        Ok(())
+    }
+
+    #[inline]
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        self.0.write(data);
+        Ok(())
+    }
+
+    #[inline]
+    fn finalize(self) -> postcard::Result<u32> {
+        Ok(self.0.finish())
+    }
+}
+
+/// The same hash as [`hash_key`], computed while serializing: the bytes are never stored.
+///
+/// # Errors
+///
+/// The postcard error if the key cannot be serialized.
+#[inline]
+pub fn hash_key_streaming<K: Serialize + ?Sized>(key: &K) -> Result<u32, postcard::Error> {
+    postcard::serialize_with_flavor(key, HashingFlavor(Murmur3::new(KEY_HASH_SEED)))
+}
+
+/// The key group of `key`: [`hash_key`] then [`key_group_for_hash`]. (`scratch` is no longer
+/// needed — the hash is computed while serializing — and is left untouched.)
 ///
 /// # Errors
 ///
@@ -94,8 +129,69 @@ pub fn hash_key<K: Serialize + ?Sized>(key: &K, scratch: &mut Vec<u8>) -> Result
 /// # Panics
 ///
 /// If `max_parallelism` is zero.
-pub fn key_group_for_key<K: Serialize + ?Sized>(key: &K, max_parallelism: usize, scratch: &mut Vec<u8>) -> Result<usize, postcard::Error> {
-    Ok(key_group_for_hash(hash_key(key, scratch)?, max_parallelism))
+#[inline]
+pub fn key_group_for_key<K: Serialize + ?Sized>(key: &K, max_parallelism: usize, _scratch: &mut Vec<u8>) -> Result<usize, postcard::Error> {
+    Ok(key_group_for_hash(hash_key_streaming(key)?, max_parallelism))
+}
+
+/// Key group and subtask assignment for one (max parallelism, parallelism) pair, with the
+/// divisions of [`key_group_for_hash`] and [`operator_index_for_key_group`] replaced by a mask
+/// (power-of-two max parallelism) and a lookup table — the same results, a few cycles each.
+#[derive(Debug, Clone)]
+pub struct KeyGroupAssigner {
+    max_parallelism: usize,
+    /// `max_parallelism - 1` when it is a power of two.
+    mask: Option<u32>,
+    /// Subtask of every key group.
+    subtask: Vec<u16>,
+}
+
+impl KeyGroupAssigner {
+    /// The assignment of `max_parallelism` key groups to `parallelism` subtasks.
+    ///
+    /// # Panics
+    ///
+    /// If `max_parallelism` is zero or larger than [`UPPER_BOUND_MAX_PARALLELISM`].
+    #[must_use]
+    pub fn new(max_parallelism: usize, parallelism: usize) -> Self {
+        assert!((1..=UPPER_BOUND_MAX_PARALLELISM).contains(&max_parallelism), "max parallelism {max_parallelism} out of range");
+        let subtask = (0..max_parallelism).map(|g| operator_index_for_key_group(max_parallelism, parallelism, g) as u16).collect();
+        let mask = max_parallelism.is_power_of_two().then(|| (max_parallelism - 1) as u32);
+        KeyGroupAssigner { max_parallelism, mask, subtask }
+    }
+
+    /// The number of key groups.
+    #[must_use]
+    pub fn max_parallelism(&self) -> usize {
+        self.max_parallelism
+    }
+
+    /// [`key_group_for_hash`].
+    #[inline]
+    #[must_use]
+    pub fn key_group_for_hash(&self, hash: u32) -> usize {
+        match self.mask {
+            Some(m) => (hash & m) as usize,
+            None => key_group_for_hash(hash, self.max_parallelism),
+        }
+    }
+
+    /// The key group of `key` ([`key_group_for_key`]).
+    ///
+    /// # Errors
+    ///
+    /// The postcard error if the key cannot be serialized.
+    #[inline]
+    pub fn key_group<K: Serialize + ?Sized>(&self, key: &K) -> Result<usize, postcard::Error> {
+        Ok(self.key_group_for_hash(hash_key_streaming(key)?))
+    }
+
+    /// The subtask owning `key_group` ([`operator_index_for_key_group`]).
+    #[inline]
+    #[must_use]
+    pub fn subtask(&self, key_group: usize) -> usize {
+        usize::from(self.subtask[key_group])
+    }
 }
 
 /// The index of the subtask that owns `key_group`: `key_group * parallelism / max_parallelism`.
@@ -384,5 +480,30 @@ mod tests {
         assert_eq!(key_group_for_key(&42i64, 128, &mut s).unwrap(), 83);
         assert_eq!(key_group_for_key(&("a", 1u64), 128, &mut s).unwrap(), 19);
         assert_eq!(key_group_for_key("hello", 1000, &mut s).unwrap(), 599);
+    }
+
+    #[test]
+    fn streaming_hash_and_assigner_equal_the_formulas() {
+        let mut scratch = Vec::new();
+        let keys: Vec<String> = (0..500).map(|i| "k".repeat(i % 37) + &i.to_string()).collect();
+        for k in &keys {
+            assert_eq!(hash_key_streaming(k).unwrap(), hash_key(k, &mut scratch).unwrap());
+            assert_eq!(
+                hash_key_streaming(&(k.as_str(), 7u64, -3i32)).unwrap(),
+                hash_key(&(k.as_str(), 7u64, -3i32), &mut scratch).unwrap()
+            );
+        }
+        for (max_p, p) in [(128, 1), (128, 2), (128, 3), (100, 7), (1000, 999), (32768, 5), (7, 7)] {
+            let a = KeyGroupAssigner::new(max_p, p);
+            for k in &keys {
+                let h = hash_key(k, &mut scratch).unwrap();
+                let kg = key_group_for_hash(h, max_p);
+                assert_eq!(a.key_group(k).unwrap(), kg);
+                assert_eq!(a.subtask(kg), operator_index_for_key_group(max_p, p, kg));
+            }
+            for h in [0, 1, 127, 128, u32::MAX, u32::MAX - 1, 0x8000_0000] {
+                assert_eq!(a.key_group_for_hash(h), key_group_for_hash(h, max_p));
+            }
+        }
     }
 }

@@ -586,6 +586,16 @@ impl<K: Key> KeyedStateBackend<K> {
         Ok(kg)
     }
 
+    /// `key_group` if this backend owns it: a key group computed elsewhere (by the sender of
+    /// a hash-partitioned batch) is checked, never trusted blindly.
+    #[inline]
+    pub fn owned_key_group(&self, key_group: usize) -> Result<usize> {
+        if !self.range.contains(key_group) {
+            return Err(Error::Internal(format!("key group {key_group} arrived at an operator owning {:?}", self.range)));
+        }
+        Ok(key_group)
+    }
+
     /// Current processing time (for TTL).
     pub fn now(&self) -> i64 {
         self.clock.now_ms()

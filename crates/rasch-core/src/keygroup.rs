@@ -119,6 +119,64 @@ pub fn hash_key_streaming<K: Serialize + ?Sized>(key: &K) -> Result<u32, postcar
     postcard::serialize_with_flavor(key, HashingFlavor(Murmur3::new(KEY_HASH_SEED)))
 }
 
+/// Feeds `v` as postcard writes it: LEB128, 7 bits a byte, least significant first.
+#[inline]
+fn push_varint(h: &mut Murmur3, mut v: u64) {
+    while v >= 0x80 {
+        h.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    h.push(v as u8);
+}
+
+/// postcard's bytes of a `str`: its length as a varint, then its UTF-8 bytes.
+#[inline]
+fn hash_str(s: &str) -> u32 {
+    let mut h = Murmur3::new(KEY_HASH_SEED);
+    push_varint(&mut h, s.len() as u64);
+    h.write(s.as_bytes());
+    h.finish()
+}
+
+/// postcard's bytes of an unsigned integer wider than a byte: a varint.
+#[inline]
+fn hash_varint(v: u64) -> u32 {
+    let mut h = Murmur3::new(KEY_HASH_SEED);
+    push_varint(&mut h, v);
+    h.finish()
+}
+
+/// The same hash as [`hash_key`], with the common key types (strings and integers wider than a
+/// byte) hashed straight from postcard's encoding rules instead of through its serializer;
+/// other types take [`hash_key_streaming`]. The type test is resolved at compile time.
+///
+/// # Errors
+///
+/// The postcard error if the key cannot be serialized.
+#[inline]
+pub fn hash_key_fast<K: Serialize + std::any::Any>(key: &K) -> Result<u32, postcard::Error> {
+    let any = key as &dyn std::any::Any;
+    if let Some(s) = any.downcast_ref::<compact_str::CompactString>() {
+        return Ok(hash_str(s.as_str()));
+    }
+    if let Some(s) = any.downcast_ref::<String>() {
+        return Ok(hash_str(s));
+    }
+    if let Some(&v) = any.downcast_ref::<u64>() {
+        return Ok(hash_varint(v));
+    }
+    if let Some(&v) = any.downcast_ref::<i64>() {
+        return Ok(hash_varint(((v << 1) ^ (v >> 63)) as u64));
+    }
+    if let Some(&v) = any.downcast_ref::<u32>() {
+        return Ok(hash_varint(u64::from(v)));
+    }
+    if let Some(&v) = any.downcast_ref::<i32>() {
+        return Ok(hash_varint(u64::from(((v << 1) ^ (v >> 31)) as u32)));
+    }
+    hash_key_streaming(key)
+}
+
 /// The key group of `key`: [`hash_key`] then [`key_group_for_hash`]. (`scratch` is no longer
 /// needed — the hash is computed while serializing — and is left untouched.)
 ///
@@ -182,8 +240,8 @@ impl KeyGroupAssigner {
     ///
     /// The postcard error if the key cannot be serialized.
     #[inline]
-    pub fn key_group<K: Serialize + ?Sized>(&self, key: &K) -> Result<usize, postcard::Error> {
-        Ok(self.key_group_for_hash(hash_key_streaming(key)?))
+    pub fn key_group<K: Serialize + std::any::Any>(&self, key: &K) -> Result<usize, postcard::Error> {
+        Ok(self.key_group_for_hash(hash_key_fast(key)?))
     }
 
     /// The subtask owning `key_group` ([`operator_index_for_key_group`]).
@@ -492,6 +550,17 @@ mod tests {
                 hash_key_streaming(&(k.as_str(), 7u64, -3i32)).unwrap(),
                 hash_key(&(k.as_str(), 7u64, -3i32), &mut scratch).unwrap()
             );
+        }
+        let long = "x".repeat(300);
+        for k in keys.iter().map(String::as_str).chain([long.as_str(), "", "ünïcødé"]) {
+            assert_eq!(hash_key_fast(&k.to_string()).unwrap(), hash_key(k, &mut scratch).unwrap());
+            assert_eq!(hash_key_fast(&compact_str::CompactString::from(k)).unwrap(), hash_key(k, &mut scratch).unwrap());
+        }
+        for v in [0i64, 1, -1, 63, -64, 64, 127, 128, 300, -300, i64::MAX, i64::MIN, 1 << 40] {
+            assert_eq!(hash_key_fast(&v).unwrap(), hash_key(&v, &mut scratch).unwrap(), "i64 {v}");
+            assert_eq!(hash_key_fast(&(v as u64)).unwrap(), hash_key(&(v as u64), &mut scratch).unwrap(), "u64 {v}");
+            assert_eq!(hash_key_fast(&(v as i32)).unwrap(), hash_key(&(v as i32), &mut scratch).unwrap(), "i32 {v}");
+            assert_eq!(hash_key_fast(&(v as u32)).unwrap(), hash_key(&(v as u32), &mut scratch).unwrap(), "u32 {v}");
         }
         for (max_p, p) in [(128, 1), (128, 2), (128, 3), (100, 7), (1000, 999), (32768, 5), (7, 7)] {
             let a = KeyGroupAssigner::new(max_p, p);

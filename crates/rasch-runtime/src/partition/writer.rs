@@ -165,7 +165,13 @@ mod tests {
         let gates: Vec<_> = (0..3).map(|_| gate::<i64>(100)).collect();
         let writers = gates.iter().enumerate().map(|(i, (tx, _))| ChannelWriter::new(tx.clone(), i as u32, cancel.clone())).collect();
         let mut selector = KeyGroupSelector::<i64, i64, _>::new(KeyFn(|v: &i64| v % 10));
-        selector.setup(&WriterContext { subtask_index: 0, target_max_parallelism: 128, batch_size: 4, cancel: cancel.clone() });
+        selector.setup(&WriterContext {
+            subtask_index: 0,
+            target_max_parallelism: 128,
+            batch_size: 4,
+            cancel: cancel.clone(),
+            runtime_mode: Default::default(),
+        });
         let mut w = PartitionWriter::new(writers, selector, 4);
         let mut batch: Vec<_> = (0..100).map(Record::new).collect();
         w.push(&mut batch).unwrap();

@@ -8,7 +8,8 @@
 //! there the writer is the plain hash writer.
 
 use super::{ChannelTargets, KeyGroupSelector, Partitioner, PartitionerSpec, Pattern, WriterContext};
-use crate::functions::{KeySelector, ReduceFunction};
+use crate::functions::KeySelector;
+use crate::operators::{FieldAggregate, FieldReduce};
 use crate::output::{BoxOutput, Output};
 use rasch_core::{Data, Error, Key, Record, Result, RuntimeMode, WatermarkStatus};
 use std::any::Any;
@@ -21,23 +22,23 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 pub const MAX_PARTIALS: usize = 1 << 16;
 
 /// A hash partitioner that combines records per key in BATCH mode (see the module docs).
-pub struct CombiningPartitioner<T, K, S, F> {
+pub struct CombiningPartitioner<T, K, S> {
     hash: Partitioner<T, KeyGroupSelector<T, K, S>>,
     selector: S,
-    f: F,
+    f: FieldReduce<T>,
     _key: PhantomData<fn() -> K>,
 }
 
-impl<T: Data, K: Key, S: KeySelector<T, K> + Sync, F: ReduceFunction<T> + Sync> CombiningPartitioner<T, K, S, F> {
-    /// Hash partitioning by `selector`, combining with `f` — which must be associative, and
-    /// which the consumer applies again to the partial values.
-    pub fn new(selector: S, f: F) -> Self {
+impl<T: Data + FieldAggregate, K: Key, S: KeySelector<T, K> + Sync> CombiningPartitioner<T, K, S> {
+    /// Hash partitioning by `selector`, combining with the aggregation `f`, which the consumer
+    /// applies again to the partial values.
+    pub fn new(selector: S, f: FieldReduce<T>) -> Self {
         let hash = Partitioner::new("HASH", Pattern::AllToAll, KeyGroupSelector::new(selector.clone()));
         CombiningPartitioner { hash, selector, f, _key: PhantomData }
     }
 }
 
-impl<T: Data, K: Key, S: KeySelector<T, K> + Sync, F: ReduceFunction<T> + Sync> PartitionerSpec for CombiningPartitioner<T, K, S, F> {
+impl<T: Data + FieldAggregate, K: Key, S: KeySelector<T, K> + Sync> PartitionerSpec for CombiningPartitioner<T, K, S> {
     fn name(&self) -> &'static str {
         "HASH"
     }
@@ -65,21 +66,21 @@ impl<T: Data, K: Key, S: KeySelector<T, K> + Sync, F: ReduceFunction<T> + Sync> 
 
 /// Folds records per key and sends the partial values on to the hash writer before anything
 /// else passes (control events) and when there are too many of them.
-struct Combiner<T, K, S, F> {
+struct Combiner<T, K, S> {
     selector: S,
-    f: F,
-    /// Per key: the partial value (always `Some` between records) and the first timestamp.
-    partials: FastMap<K, (Option<T>, i64)>,
+    f: FieldReduce<T>,
+    /// Per key: the partial value and the first record's timestamp.
+    partials: FastMap<K, Record<T>>,
     out: BoxOutput<T>,
     buf: Vec<Record<T>>,
     batch_size: usize,
     _key: PhantomData<fn() -> K>,
 }
 
-impl<T: Data, K: Key, S: KeySelector<T, K>, F: ReduceFunction<T>> Combiner<T, K, S, F> {
+impl<T: Data + FieldAggregate, K: Key, S: KeySelector<T, K>> Combiner<T, K, S> {
     fn ship(&mut self) -> Result<()> {
-        for (_, (value, ts)) in self.partials.drain() {
-            self.buf.push(Record { value: value.expect("partials are always filled"), ts });
+        for (_, r) in self.partials.drain() {
+            self.buf.push(r);
             if self.buf.len() >= self.batch_size {
                 self.out.push(&mut self.buf)?;
             }
@@ -91,18 +92,15 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, F: ReduceFunction<T>> Combiner<T, K,
     }
 }
 
-impl<T: Data, K: Key, S: KeySelector<T, K>, F: ReduceFunction<T>> Output<T> for Combiner<T, K, S, F> {
+impl<T: Data + FieldAggregate, K: Key, S: KeySelector<T, K>> Output<T> for Combiner<T, K, S> {
     fn push(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
         for r in batch.drain(..) {
             let key = self.selector.get_key(&r.value);
             match self.partials.get_mut(key.as_ref()) {
-                Some((acc, _)) => {
-                    let old = acc.take().expect("partials are always filled");
-                    *acc = Some(self.f.reduce(old, r.value)?);
-                }
+                Some(acc) => self.f.reduce_into(&mut acc.value, r.value),
                 None => {
                     let key = key.into_owned();
-                    self.partials.insert(key, (Some(r.value), r.ts));
+                    self.partials.insert(key, r);
                 }
             }
         }

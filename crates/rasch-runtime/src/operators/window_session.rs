@@ -297,7 +297,7 @@ where
     }
     fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
         if let Some(cp) = &self.checkpoint {
-            cp.snapshot(snapshot, self.sessions.iter().map(|ks| (&ks.key, &ks.sessions)), Vec::new())?;
+            cp.snapshot(snapshot, self.sessions.iter().map(|ks| (&ks.key, ks.sessions.to_vec())), Vec::new())?;
         }
         self.sides.snapshot(snapshot)?;
         self.out.snapshot(snapshot)

@@ -5,6 +5,7 @@
 use crate::windows::{TimeWindow, Window};
 use rasch_core::Key;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -30,12 +31,15 @@ impl<A> Session<A> {
     }
 }
 
+/// A key's sessions: usually one, kept inline (no pointer to chase per element).
+pub type Sessions<A> = SmallVec<[Session<A>; 1]>;
+
 /// A key and its sessions (sorted by start, pairwise apart).
 pub struct KeySessions<K, A> {
     /// The key.
     pub key: K,
     /// Its sessions.
-    pub sessions: Vec<Session<A>>,
+    pub sessions: Sessions<A>,
     /// Time of the key's queued check (`i64::MAX`: none).
     check: i64,
 }
@@ -63,7 +67,7 @@ impl<K: Key, A> SessionIndex<K, A> {
             return slot;
         }
         let key = key.into_owned();
-        let entry = KeySessions { key: key.clone(), sessions: Vec::new(), check: i64::MAX };
+        let entry = KeySessions { key: key.clone(), sessions: SmallVec::new(), check: i64::MAX };
         let slot = match self.free.pop() {
             Some(s) => {
                 self.slots[s as usize] = Some(entry);

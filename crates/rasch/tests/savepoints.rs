@@ -38,8 +38,22 @@ fn build(env: &StreamEnv, parallelism: usize) -> rasch::connectors::CollectHandl
         })
         .uid("windows")
         .map(|(k, w, n): (u64, u64, u64)| format!("window {k} {w} {n}"));
+    // Sessions (the session fast path): keys are active every other second, so each key has a
+    // session per active second, some open while the savepoint is taken.
+    let sessions = values
+        .filter(|i| (i / 1_000) % 2 == 0)
+        .key_by(|i| i % KEYS)
+        .window(EventTimeSessionWindows::with_gap(Duration::from_millis(100)))
+        .aggregate(AggregateFn {
+            create: || (0u64, u64::MAX, 0u64),
+            add: |i: u64, (_, first, n): (u64, u64, u64)| (i % KEYS, first.min(i), n + 1),
+            result: |a: &(u64, u64, u64)| *a,
+            merge: |a: (u64, u64, u64), b: (u64, u64, u64)| (a.0, a.1.min(b.1), a.2 + b.2),
+        })
+        .uid("sessions")
+        .map(|(k, first, n): (u64, u64, u64)| format!("session {k} {first} {n}"));
     let (sink, handle) = CollectSink::new();
-    sums.union(&[windows]).sink_to(sink).uid("sink");
+    sums.union(&[windows, sessions]).sink_to(sink).uid("sink");
     handle
 }
 

@@ -6,7 +6,7 @@ use super::emitter::Emitter;
 use crate::collector::{Collector, SideOutputs};
 use crate::context::RuntimeContext;
 use crate::functions::KeySelector;
-use crate::keyed::{KeyedContext, KeyedRuntime, TimeDomain};
+use crate::keyed::{KeyCell, KeyedContext, KeyedRuntime, TimeDomain};
 use crate::output::BoxOutput;
 use rasch_core::{Key, Record, Result, WatermarkStatus};
 use std::marker::PhantomData;
@@ -39,6 +39,7 @@ pub struct KeyedCoProcessOperator<K, A, B, U, S1, S2, F> {
     key2: S2,
     f: F,
     keyed: KeyedRuntime<K, ()>,
+    key: KeyCell<K>,
     o: Emitter<U>,
     _inputs: PhantomData<fn(A, B)>,
 }
@@ -55,7 +56,7 @@ where
 {
     /// An operator keyed by `key1` (first input) and `key2` (second input); `f` must be opened.
     pub fn new(key1: S1, key2: S2, f: F, keyed: KeyedRuntime<K, ()>, out: BoxOutput<U>, sides: SideOutputs) -> Self {
-        KeyedCoProcessOperator { key1, key2, f, keyed, o: Emitter::new(out, sides), _inputs: PhantomData }
+        KeyedCoProcessOperator { key1, key2, f, keyed, key: KeyCell::default(), o: Emitter::new(out, sides), _inputs: PhantomData }
     }
 
     fn emit(&mut self) -> Result<()> {
@@ -81,20 +82,20 @@ where
 {
     fn push1(&mut self, batch: &mut Vec<Record<A>>) -> Result<()> {
         for r in batch.drain(..) {
-            let key = self.key1.get_key(&r.value).into_owned();
-            let kg = self.keyed.backend.key_group(&key)?;
+            let key = self.key.set(self.key1.get_key(&r.value));
+            let kg = self.keyed.backend.key_group(key)?;
             let k = &mut self.keyed;
-            let mut ctx = KeyedContext::new(r.ts, k.watermark, &key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, None);
+            let mut ctx = KeyedContext::new(r.ts, k.watermark, key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, None);
             self.f.process_element1(r.value, &mut ctx, &mut Collector::new(&mut self.o.buf, r.ts))?;
         }
         self.emit()
     }
     fn push2(&mut self, batch: &mut Vec<Record<B>>) -> Result<()> {
         for r in batch.drain(..) {
-            let key = self.key2.get_key(&r.value).into_owned();
-            let kg = self.keyed.backend.key_group(&key)?;
+            let key = self.key.set(self.key2.get_key(&r.value));
+            let kg = self.keyed.backend.key_group(key)?;
             let k = &mut self.keyed;
-            let mut ctx = KeyedContext::new(r.ts, k.watermark, &key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, None);
+            let mut ctx = KeyedContext::new(r.ts, k.watermark, key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, None);
             self.f.process_element2(r.value, &mut ctx, &mut Collector::new(&mut self.o.buf, r.ts))?;
         }
         self.emit()

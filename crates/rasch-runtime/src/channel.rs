@@ -35,10 +35,13 @@ pub struct Envelope<T> {
     pub event: Event<T>,
 }
 
+/// Both ends of a queue of emptied buffers.
+type Recycler<B> = (crossbeam_channel::Sender<B>, crossbeam_channel::Receiver<B>);
+
 /// Emptied buffers travelling back from a gate's consumer to its producers.
 struct BufferPool<T> {
-    records: (crossbeam_channel::Sender<Vec<Record<T>>>, crossbeam_channel::Receiver<Vec<Record<T>>>),
-    groups: (crossbeam_channel::Sender<Vec<u16>>, crossbeam_channel::Receiver<Vec<u16>>),
+    records: Recycler<Vec<Record<T>>>,
+    groups: Recycler<Vec<u16>>,
 }
 
 /// Sending half of a gate's queue (dereferences to the crossbeam sender).

@@ -33,8 +33,17 @@ fn sel() -> Sel {
 /// the order of windows firing at one watermark is not specified) and late elements.
 #[derive(Debug, PartialEq)]
 struct Seen<O> {
-    steps: Vec<(Vec<(String, i64, O)>, Vec<In>)>,
+    steps: Vec<Step<O>>,
 }
+
+/// What one watermark step emitted: fired windows as (key, timestamp, value), late elements.
+type Step<O> = (Vec<(String, i64, O)>, Vec<In>);
+
+/// The generic window operator on session windows.
+type Generic<C> = WindowOperator<String, In, Sel, EventTimeSessionWindows<In>, C>;
+
+/// An operator with its main and late-data recorders.
+type Rig<O, Op> = (Recorder<O>, Recorder<In>, Op);
 
 struct Run<O> {
     main: Recorder<O>,
@@ -60,12 +69,7 @@ fn backend(clock: &ManualClock) -> KeyedStateBackend<String> {
     KeyedStateBackend::new(compute_key_group_range_for_operator_index(128, 1, 0), 128, Arc::new(clock.clone()))
 }
 
-fn generic<C>(
-    gap: i64,
-    lateness: i64,
-    tag: bool,
-    contents: C,
-) -> (Recorder<C::Out>, Recorder<In>, WindowOperator<String, In, Sel, EventTimeSessionWindows<In>, C>)
+fn generic<C>(gap: i64, lateness: i64, tag: bool, contents: C) -> Rig<C::Out, Generic<C>>
 where
     C: WindowContents<In, String, TimeWindow>,
 {
@@ -86,7 +90,7 @@ where
     (main, late, op)
 }
 
-fn fast<C>(gap: i64, lateness: i64, tag: bool, contents: C) -> (Recorder<C::Out>, Recorder<In>, SessionWindowOperator<String, In, Sel, C>)
+fn fast<C>(gap: i64, lateness: i64, tag: bool, contents: C) -> Rig<C::Out, SessionWindowOperator<String, In, Sel, C>>
 where
     C: WindowContents<In, String, TimeWindow>,
 {

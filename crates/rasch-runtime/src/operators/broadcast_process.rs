@@ -206,9 +206,16 @@ impl<K: Key, A: 'static, B: 'static, U: 'static, S: KeySelector<A, K>, F: KeyedB
     for KeyedBroadcastProcessOperator<K, A, B, U, S, F>
 {
     fn push1(&mut self, batch: &mut Vec<Record<A>>) -> Result<()> {
+        self.push1_keyed(batch, &mut Vec::new())
+    }
+    fn push1_keyed(&mut self, batch: &mut Vec<Record<A>>, key_groups: &mut Vec<u16>) -> Result<()> {
+        let mut groups = key_groups.drain(..);
         for r in batch.drain(..) {
             let key = self.key.set(self.selector.get_key(&r.value));
-            let kg = self.keyed.backend.key_group(key)?;
+            let kg = match groups.next() {
+                Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
+                None => self.keyed.backend.key_group(key)?,
+            };
             let (k, o) = (&mut self.keyed, &mut self.o);
             let keyed = KeyedContext::new(r.ts, k.watermark, key, kg, &mut k.backend, &mut k.timers, &k.time, &mut o.sides, None);
             let mut ctx = KeyedReadOnlyBroadcastContext { keyed, states: &self.states };

@@ -81,9 +81,16 @@ where
     F: KeyedCoProcessFunction<K, A, B, U>,
 {
     fn push1(&mut self, batch: &mut Vec<Record<A>>) -> Result<()> {
+        self.push1_keyed(batch, &mut Vec::new())
+    }
+    fn push1_keyed(&mut self, batch: &mut Vec<Record<A>>, key_groups: &mut Vec<u16>) -> Result<()> {
+        let mut groups = key_groups.drain(..);
         for r in batch.drain(..) {
             let key = self.key.set(self.key1.get_key(&r.value));
-            let kg = self.keyed.backend.key_group(key)?;
+            let kg = match groups.next() {
+                Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
+                None => self.keyed.backend.key_group(key)?,
+            };
             let k = &mut self.keyed;
             let mut ctx = KeyedContext::new(r.ts, k.watermark, key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, None);
             self.f.process_element1(r.value, &mut ctx, &mut Collector::new(&mut self.o.buf, r.ts))?;
@@ -91,9 +98,16 @@ where
         self.emit()
     }
     fn push2(&mut self, batch: &mut Vec<Record<B>>) -> Result<()> {
+        self.push2_keyed(batch, &mut Vec::new())
+    }
+    fn push2_keyed(&mut self, batch: &mut Vec<Record<B>>, key_groups: &mut Vec<u16>) -> Result<()> {
+        let mut groups = key_groups.drain(..);
         for r in batch.drain(..) {
             let key = self.key.set(self.key2.get_key(&r.value));
-            let kg = self.keyed.backend.key_group(key)?;
+            let kg = match groups.next() {
+                Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
+                None => self.keyed.backend.key_group(key)?,
+            };
             let k = &mut self.keyed;
             let mut ctx = KeyedContext::new(r.ts, k.watermark, key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, None);
             self.f.process_element2(r.value, &mut ctx, &mut Collector::new(&mut self.o.buf, r.ts))?;

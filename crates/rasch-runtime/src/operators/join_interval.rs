@@ -217,8 +217,13 @@ where
     F: ProcessJoinFunction<A, B, U>,
 {
     fn push1(&mut self, batch: &mut Vec<Record<A>>) -> Result<()> {
+        self.push1_keyed(batch, &mut Vec::new())
+    }
+    fn push1_keyed(&mut self, batch: &mut Vec<Record<A>>, key_groups: &mut Vec<u16>) -> Result<()> {
         let (lower, upper) = (self.spec.lower, self.spec.upper);
+        let mut groups = key_groups.drain(..);
         for r in batch.drain(..) {
+            let group = groups.next();
             if !self.admit(r.ts)? {
                 if let Some(tag) = &self.spec.late_left {
                     self.o.sides.emit(tag, r.value, r.ts)?;
@@ -226,7 +231,10 @@ where
                 continue;
             }
             let key = self.key.set(self.key1.get_key(&r.value));
-            let kg = self.keyed.backend.key_group(key)?;
+            let kg = match group {
+                Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
+                None => self.keyed.backend.key_group(key)?,
+            };
             let (f, sides, buf, ts) = (&mut self.f, &mut self.o.sides, &mut self.o.buf, r.ts);
             join_one(&mut self.keyed.backend, (LEFT, RIGHT), (&self.slots[0], &self.slots[1]), key, kg, r.value, ts, (lower, upper), {
                 |l: &A, rt: &B, t_b: i64| {
@@ -240,8 +248,13 @@ where
         self.emit()
     }
     fn push2(&mut self, batch: &mut Vec<Record<B>>) -> Result<()> {
+        self.push2_keyed(batch, &mut Vec::new())
+    }
+    fn push2_keyed(&mut self, batch: &mut Vec<Record<B>>, key_groups: &mut Vec<u16>) -> Result<()> {
         let (lower, upper) = (self.spec.lower, self.spec.upper);
+        let mut groups = key_groups.drain(..);
         for r in batch.drain(..) {
+            let group = groups.next();
             if !self.admit(r.ts)? {
                 if let Some(tag) = &self.spec.late_right {
                     self.o.sides.emit(tag, r.value, r.ts)?;
@@ -249,7 +262,10 @@ where
                 continue;
             }
             let key = self.key.set(self.key2.get_key(&r.value));
-            let kg = self.keyed.backend.key_group(key)?;
+            let kg = match group {
+                Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
+                None => self.keyed.backend.key_group(key)?,
+            };
             let (f, sides, buf, ts) = (&mut self.f, &mut self.o.sides, &mut self.o.buf, r.ts);
             let bounds = (upper.saturating_neg(), lower.saturating_neg());
             join_one(&mut self.keyed.backend, (RIGHT, LEFT), (&self.slots[1], &self.slots[0]), key, kg, r.value, ts, bounds, {

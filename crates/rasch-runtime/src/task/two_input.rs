@@ -196,13 +196,23 @@ impl<A: 'static, B: 'static> TaskBody for TwoInputTask<A, B> {
                 continue;
             }
             match input {
-                Input::First(Envelope { event: Event::Records(mut b) | Event::KeyedRecords(mut b, _), .. }) => {
+                Input::First(Envelope { event: Event::Records(mut b), .. }) => {
                     self.op.push1(&mut b)?;
                     g1.recycle_records(b);
                 }
-                Input::Second(Envelope { event: Event::Records(mut b) | Event::KeyedRecords(mut b, _), .. }) => {
+                Input::First(Envelope { event: Event::KeyedRecords(mut b, mut groups), .. }) => {
+                    self.op.push1_keyed(&mut b, &mut groups)?;
+                    g1.recycle_records(b);
+                    g1.recycle_groups(groups);
+                }
+                Input::Second(Envelope { event: Event::Records(mut b), .. }) => {
                     self.op.push2(&mut b)?;
                     g2.recycle_records(b);
+                }
+                Input::Second(Envelope { event: Event::KeyedRecords(mut b, mut groups), .. }) => {
+                    self.op.push2_keyed(&mut b, &mut groups)?;
+                    g2.recycle_records(b);
+                    g2.recycle_groups(groups);
                 }
                 Input::First(e) => self.on_event(env, &mut aligner, 0, e.channel as usize, e.event)?,
                 Input::Second(e) => self.on_event(env, &mut aligner, 1, e.channel as usize, e.event)?,

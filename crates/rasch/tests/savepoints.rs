@@ -148,3 +148,38 @@ fn state_of_operators_the_job_lacks_is_refused_unless_allowed() {
     assert!(err.contains("the job does not contain"), "{err}");
     smaller(true).unwrap();
 }
+
+#[test]
+fn session_state_of_the_generic_operator_is_not_dropped_by_the_fast_path() {
+    let dir = temp_dir("sessions-generic");
+    let job = |env: &StreamEnv, fast: bool| {
+        let keyed = env
+            .datagen(Some(N), Some(60_000.0), |i| i)
+            .set_parallelism(1)
+            .uid("source")
+            .assign_timestamps_and_watermarks(
+                WatermarkStrategy::for_monotonous_timestamps().with_timestamp_assigner(|i: &u64, _| *i as i64),
+            )
+            .key_by(|i| i % KEYS)
+            .window(EventTimeSessionWindows::with_gap(Duration::from_millis(100)));
+        let count = AggregateFn { create: || 0u64, add: |_: u64, n: u64| n + 1, result: |n: &u64| *n, merge: |a: u64, b: u64| a + b };
+        let counts = if fast { keyed.aggregate(count) } else { keyed.aggregate_with_process(count, rasch::windows::PassThrough) };
+        counts.uid("sessions").discard();
+    };
+    let env = StreamEnv::local();
+    job(&env, false);
+    let client = env.execute_async("generic").unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let savepoint = client.stop_with_savepoint(&dir, false).unwrap();
+    client.wait().unwrap();
+
+    let env = StreamEnv::local();
+    env.set_config("execution.savepoint.path", savepoint.as_str());
+    job(&env, true);
+    let err = env.execute("fast").unwrap_err().to_string();
+    assert!(err.contains("written by the generic window operator"), "{err}");
+    let env = StreamEnv::local();
+    env.set_config("execution.savepoint.path", savepoint.as_str());
+    job(&env, false);
+    env.execute("generic again").unwrap();
+}

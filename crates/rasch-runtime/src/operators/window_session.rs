@@ -29,6 +29,9 @@ use rasch_state::KeyedStateBackend;
 use std::marker::PhantomData;
 use std::rc::Rc;
 
+/// The table the sessions are filed under in snapshots.
+const SESSIONS_TABLE: &str = "session-windows";
+
 /// Session windows of one keyed stream (see the module docs).
 pub struct SessionWindowOperator<K, IN, S, C: WindowContents<IN, K, TimeWindow>> {
     selector: S,
@@ -96,7 +99,20 @@ where
     /// Files the sessions in snapshots of the operator described by `setup`, and loads the
     /// restored ones.
     pub fn with_checkpointing(mut self, setup: &super::OperatorSetup) -> Result<Self> {
-        let cp = crate::checkpoint::KeyedMapState::new(setup, "session-windows");
+        if let Some(state) = &setup.restored {
+            // State of the generic window operator (same uid, older Rasch or a process function)
+            // must not be dropped silently.
+            let generic = state.increment.is_some()
+                || state.keyed.iter().any(|g| !g.event_timers.is_empty() || g.tables.iter().any(|(name, _)| name != SESSIONS_TABLE));
+            if generic {
+                return Err(Error::User(format!(
+                    "the restored state of operator {} was written by the generic window operator, not by the session-window fast \
+                     path this job uses; evaluate the windows with aggregate_with_process(f, rasch::windows::PassThrough) to restore it",
+                    setup.operator_id
+                )));
+            }
+        }
+        let cp = crate::checkpoint::KeyedMapState::new(setup, SESSIONS_TABLE);
         let allowed_lateness = self.allowed_lateness;
         for (key, list) in cp.restore::<K, Vec<Session<C::Acc>>>(setup.restored.as_ref())? {
             self.sessions.restore(key, list, |w: &TimeWindow| w.max_timestamp().saturating_add(allowed_lateness));

@@ -14,6 +14,12 @@ for p in 1 2; do
   $B filter-project --records "$RECORDS" --parallelism $p | tail -1
   $B wordcount --input "$TMP/words.txt" --output "$TMP/counts.txt" --parallelism $p | tail -1
 done
+# Apache Flink 1.20's batch WordCount on the same file (a Python venv with apache-flink==1.20.*).
+if [ -n "${FLINK_PYTHON:-}" ]; then
+  for p in 1 2; do
+    "$FLINK_PYTHON" bench/flink/wordcount.py --input "$TMP/words.txt" --parallelism $p | tail -1
+  done
+fi
 for p in 1 2; do
   $B window-count --records "$RECORDS" --parallelism $p | tail -1
   $B sliding-count --records "$RECORDS" --parallelism $p | tail -1

@@ -34,7 +34,8 @@ pub fn wordcount(params: &Params) -> Result<(), String> {
     let t0 = Instant::now();
     let result = env.execute("WordCount benchmark").map_err(|e| e.to_string())?;
     let seconds = t0.elapsed().as_secs_f64();
-    let words = result.operator("Count").map(|o| o.records_in).unwrap_or(0);
+    // Words leave Split; Count may receive fewer records (BATCH mode combines per key first).
+    let words = result.operator("Split").map(|o| o.records_out).unwrap_or(0);
     let distinct = result.operator("Count").map(|o| o.records_out).unwrap_or(0);
     let mut extra = Map::new();
     extra.insert("distinct_words".into(), json!(distinct));

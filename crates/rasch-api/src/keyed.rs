@@ -8,7 +8,7 @@ use rasch_runtime::keyed::KeyedRuntime;
 use rasch_runtime::operators::KeyedProcessOperator;
 use rasch_runtime::operators::{AggOp, FieldAggregate, FieldReduce, KeyedReduceOperator, one_input_factory};
 use rasch_runtime::output::BoxOutput;
-use rasch_runtime::partition::{KeyGroupSelector, Partitioner, Pattern};
+use rasch_runtime::partition::{CombiningPartitioner, KeyGroupSelector, Partitioner, Pattern};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -79,7 +79,17 @@ impl<T: Data, K: Key, S: KeySelector<T, K>> KeyedStream<T, K, S> {
         T: FieldAggregate,
     {
         match FieldReduce::<T>::new(pos, op) {
-            Ok(f) => self.reduce_rich(f, &format!("Keyed Aggregation ({}({pos}))", op.name())),
+            Ok(f) => {
+                // Built-in aggregations are associative: in BATCH mode, producers combine per key
+                // before the exchange (the operator graph, and so operator ids, stay the same).
+                let combining = CombiningPartitioner::new(self.selector.clone(), f.clone());
+                let keyed = KeyedStream {
+                    stream: self.stream.partitioned(Arc::new(combining)),
+                    selector: self.selector.clone(),
+                    _key: PhantomData,
+                };
+                keyed.reduce_rich(f, &format!("Keyed Aggregation ({}({pos}))", op.name()))
+            }
             Err(message) => {
                 self.stream.env().record_error(rasch_core::Error::InvalidJob(message));
                 self.stream.clone()

@@ -5,16 +5,17 @@
 
 use crate::datastream::DataStream;
 use crate::keyed::KeyedStream;
+use rasch_core::keygroup::compute_key_group_range_for_operator_index;
 use rasch_core::{Data, Error, Key};
 use rasch_runtime::collector::{Collector, OutputTag};
 use rasch_runtime::functions::{KeySelector, ReduceFn, ReduceFunction};
 use rasch_runtime::keyed::KeyedRuntime;
-use rasch_runtime::operators::SlicingWindowOperator;
 use rasch_runtime::operators::{AggOp, FieldAggregate, FieldReduce, OperatorSetup, WindowOperator, WindowSpec, one_input_factory};
+use rasch_runtime::operators::{SessionWindowOperator, SlicingWindowOperator};
 use rasch_runtime::output::BoxOutput;
 use rasch_runtime::windows::{
     AggregateContents, ApplyFn, CountEvictor, CountTrigger, EvictingContents, Evictor, GlobalWindows, ListContents, PassThrough,
-    ProcessWindowFunction, PurgingTrigger, ReduceContents, Trigger, WindowAssigner, WindowContents,
+    ProcessWindowFunction, PurgingTrigger, ReduceContents, TimeWindow, Trigger, WindowAssigner, WindowContents,
 };
 use rasch_state::AggregateFunction;
 use std::marker::PhantomData;
@@ -156,6 +157,40 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
         if self.non_parallel { result.set_parallelism(1) } else { result }
     }
 
+    /// Event-time session windows with a fixed gap and the default trigger, evaluated by an
+    /// incremental aggregate emitted as is, run on the session fast path (same results as the
+    /// generic window operator, a fraction of the work); `None` when that does not apply.
+    fn sessions<C, M>(&self, what: &str, make: M) -> Option<DataStream<C::Out>>
+    where
+        C: WindowContents<T, K, TimeWindow>,
+        C::Out: Data,
+        M: Fn(&OperatorSetup) -> rasch_core::Result<C> + Send + Sync + 'static,
+    {
+        let gap = self.spec.assigner.session_gap().filter(|_| !self.custom_trigger && self.evictor.is_none())?;
+        let (selector, lateness, late_tag) = (self.selector.clone(), self.spec.allowed_lateness, self.spec.late_tag.clone());
+        let factory = one_input_factory::<T, C::Out, _, _>(move |setup, out: BoxOutput<C::Out>, sides| {
+            let ctx = &setup.ctx;
+            let range = compute_key_group_range_for_operator_index(ctx.max_parallelism, ctx.parallelism, ctx.subtask_index);
+            let backend = rasch_state::KeyedStateBackend::new(range, ctx.max_parallelism, setup.time.clock());
+            let (late_tag, time) = (late_tag.clone(), setup.time.clone());
+            let op = SessionWindowOperator::new(
+                selector.clone(),
+                gap,
+                lateness,
+                late_tag,
+                make(setup)?,
+                backend,
+                time,
+                out,
+                sides,
+                setup.batch_size,
+            );
+            op.with_checkpointing(setup)
+        });
+        let result = self.stream.transform(&format!("SessionWindow(EventTimeSessionWindows, {what})"), factory);
+        Some(if self.non_parallel { result.set_parallelism(1) } else { result })
+    }
+
     /// Reduces each window incrementally with `f`; emits the reduced value when it fires.
     pub fn reduce<F: FnMut(T, T) -> T + Clone + Send + Sync + 'static>(&self, f: F) -> DataStream<T> {
         self.reduce_rich(ReduceFn(f))
@@ -163,7 +198,13 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
 
     /// Like [`reduce`](Self::reduce) with a rich [`ReduceFunction`].
     pub fn reduce_rich<F: ReduceFunction<T> + Sync>(&self, f: F) -> DataStream<T> {
-        self.reduce_with_process_rich(f, PassThrough)
+        let g = f.clone();
+        let sessions = self.sessions("Reduce", move |setup| {
+            let mut f = g.clone();
+            f.open(&setup.ctx)?;
+            Ok(ReduceContents::<T, T, _, _>::new(f, PassThrough))
+        });
+        sessions.unwrap_or_else(|| self.reduce_with_process_rich(f, PassThrough))
     }
 
     /// Reduces incrementally with `f`; `process` receives the single reduced value (plus the
@@ -202,7 +243,11 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
             self.spec.assigner.slice_spec().filter(|_| {
                 !self.custom_trigger && self.evictor.is_none() && self.spec.allowed_lateness == 0 && self.spec.late_tag.is_none()
             });
-        let Some(slice) = sliced else { return self.aggregate_with_process(agg, PassThrough) };
+        let Some(slice) = sliced else {
+            let f = agg.clone();
+            let sessions = self.sessions("Aggregate", move |_| Ok(AggregateContents::<T, ACC, R, R, _, _>::new(f.clone(), PassThrough)));
+            return sessions.unwrap_or_else(|| self.aggregate_with_process(agg, PassThrough));
+        };
         let selector = self.selector.clone();
         let assigner = std::any::type_name::<A>().rsplit("::").next().unwrap_or("Window").to_string();
         let result = self.stream.transform(

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::murmur3::murmur3_32;
 
+pub use crate::key_hash::{KeyGroupAssigner, hash_key_fast, hash_key_streaming};
+
 /// The smallest default max parallelism (Flink's `DEFAULT_LOWER_BOUND_MAX_PARALLELISM`).
 pub const DEFAULT_LOWER_BOUND_MAX_PARALLELISM: usize = 128;
 
@@ -85,7 +87,8 @@ pub fn hash_key<K: Serialize + ?Sized>(key: &K, scratch: &mut Vec<u8>) -> Result
     Ok(murmur3_32(bytes, KEY_HASH_SEED))
 }
 
-/// The key group of `key`: [`hash_key`] then [`key_group_for_hash`].
+/// The key group of `key`: [`hash_key`] then [`key_group_for_hash`]. (`scratch` is no longer
+/// needed — the hash is computed while serializing — and is left untouched.)
 ///
 /// # Errors
 ///
@@ -94,8 +97,9 @@ pub fn hash_key<K: Serialize + ?Sized>(key: &K, scratch: &mut Vec<u8>) -> Result
 /// # Panics
 ///
 /// If `max_parallelism` is zero.
-pub fn key_group_for_key<K: Serialize + ?Sized>(key: &K, max_parallelism: usize, scratch: &mut Vec<u8>) -> Result<usize, postcard::Error> {
-    Ok(key_group_for_hash(hash_key(key, scratch)?, max_parallelism))
+#[inline]
+pub fn key_group_for_key<K: Serialize + ?Sized>(key: &K, max_parallelism: usize, _scratch: &mut Vec<u8>) -> Result<usize, postcard::Error> {
+    Ok(key_group_for_hash(hash_key_streaming(key)?, max_parallelism))
 }
 
 /// The index of the subtask that owns `key_group`: `key_group * parallelism / max_parallelism`.

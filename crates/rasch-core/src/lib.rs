@@ -6,6 +6,7 @@
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod key_hash;
 pub mod keygroup;
 pub mod murmur3;
 pub mod params;

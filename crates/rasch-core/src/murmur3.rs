@@ -51,6 +51,77 @@ pub fn murmur3_32(data: &[u8], seed: u32) -> u32 {
     fmix32(h1)
 }
 
+/// MurmurHash3 x86_32 fed incrementally: the same result as [`murmur3_32`] of the
+/// concatenated input, without first collecting the bytes in a buffer (key hashing streams a
+/// key's serialization through it, so no bytes are stored and read back).
+#[derive(Debug, Clone, Copy)]
+pub struct Murmur3 {
+    h1: u32,
+    /// Bytes of the unfinished 4-byte block, little-endian.
+    block: u32,
+    /// Number of bytes in `block` (0..4).
+    filled: u32,
+    len: u32,
+}
+
+impl Murmur3 {
+    /// A hasher with `seed`.
+    #[inline]
+    #[must_use]
+    pub fn new(seed: u32) -> Self {
+        Murmur3 { h1: seed, block: 0, filled: 0, len: 0 }
+    }
+
+    #[inline]
+    fn mix_block(&mut self, k1: u32) {
+        self.h1 ^= mix_k1(k1);
+        self.h1 = self.h1.rotate_left(13).wrapping_mul(5).wrapping_add(0xe654_6b64);
+    }
+
+    /// Feeds one byte.
+    #[inline]
+    pub fn push(&mut self, byte: u8) {
+        self.block |= u32::from(byte) << (8 * self.filled);
+        self.filled += 1;
+        self.len = self.len.wrapping_add(1);
+        if self.filled == 4 {
+            let k1 = self.block;
+            self.mix_block(k1);
+            self.block = 0;
+            self.filled = 0;
+        }
+    }
+
+    /// Feeds `data`.
+    #[inline]
+    pub fn write(&mut self, mut data: &[u8]) {
+        while self.filled != 0 && !data.is_empty() {
+            self.push(data[0]);
+            data = &data[1..];
+        }
+        let mut blocks = data.chunks_exact(4);
+        for b in &mut blocks {
+            self.mix_block(u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        }
+        // Truncation is intended, as in `murmur3_32`.
+        self.len = self.len.wrapping_add((data.len() & !3) as u32);
+        for &b in blocks.remainder() {
+            self.push(b);
+        }
+    }
+
+    /// The hash of everything fed so far.
+    #[inline]
+    #[must_use]
+    pub fn finish(&self) -> u32 {
+        let mut h1 = self.h1;
+        if self.filled != 0 {
+            h1 ^= mix_k1(self.block);
+        }
+        fmix32(h1 ^ self.len)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,6 +152,20 @@ mod tests {
         for n in 1..=16 {
             assert_eq!(murmur3_32(&data[..n], 0), seed0[n - 1], "len {n}, seed 0");
             assert_eq!(murmur3_32(&data[..n], 0x9747_b28c), seed_9747b28c[n - 1], "len {n}, seed 0x9747b28c");
+        }
+    }
+
+    #[test]
+    fn streaming_equals_one_shot_for_every_split() {
+        let data: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(37).wrapping_add(11)).collect();
+        for n in 0..data.len() {
+            let whole = murmur3_32(&data[..n], 0x9747_b28c);
+            for cut in 0..=n {
+                let mut h = Murmur3::new(0x9747_b28c);
+                h.write(&data[..cut]);
+                data[cut..n].iter().for_each(|&b| h.push(b));
+                assert_eq!(h.finish(), whole, "len {n}, cut {cut}");
+            }
         }
     }
 

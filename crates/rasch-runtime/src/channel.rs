@@ -1,5 +1,7 @@
 //! In-process channels between tasks: bounded queues of batches, so a slow consumer blocks
-//! its producers (back-pressure) instead of growing memory.
+//! its producers (back-pressure) instead of growing memory. Each gate also has a small pool
+//! through which the consumer hands emptied batch buffers back to the producers, so a steady
+//! stream allocates no `Vec` per batch (and frees none on another thread).
 
 use rasch_core::{Error, Record, Result};
 use std::sync::Arc;
@@ -11,6 +13,9 @@ use std::time::Duration;
 pub enum Event<T> {
     /// A batch of records.
     Records(Vec<Record<T>>),
+    /// A batch of hash-partitioned records with the key group of each (same length), computed
+    /// once by the sender's partitioner so that keyed receivers do not hash the key again.
+    KeyedRecords(Vec<Record<T>>, Vec<u16>),
     /// Event time advanced on this channel.
     Watermark(i64),
     /// The producer of this channel became idle or active again.
@@ -30,14 +35,94 @@ pub struct Envelope<T> {
     pub event: Event<T>,
 }
 
-/// Sending half of a gate's queue.
-pub type GateSender<T> = crossbeam_channel::Sender<Envelope<T>>;
-/// Receiving half of a gate's queue.
-pub type GateReceiver<T> = crossbeam_channel::Receiver<Envelope<T>>;
+/// Both ends of a queue of emptied buffers.
+type Recycler<B> = (crossbeam_channel::Sender<B>, crossbeam_channel::Receiver<B>);
 
-/// Creates the queue of one input gate holding at most `capacity` batches.
+/// Emptied buffers travelling back from a gate's consumer to its producers.
+struct BufferPool<T> {
+    records: Recycler<Vec<Record<T>>>,
+    groups: Recycler<Vec<u16>>,
+}
+
+/// Sending half of a gate's queue (dereferences to the crossbeam sender).
+pub struct GateSender<T> {
+    tx: crossbeam_channel::Sender<Envelope<T>>,
+    pool: Arc<BufferPool<T>>,
+}
+
+/// Receiving half of a gate's queue (dereferences to the crossbeam receiver).
+pub struct GateReceiver<T> {
+    rx: crossbeam_channel::Receiver<Envelope<T>>,
+    pool: Arc<BufferPool<T>>,
+}
+
+impl<T> Clone for GateSender<T> {
+    fn clone(&self) -> Self {
+        GateSender { tx: self.tx.clone(), pool: self.pool.clone() }
+    }
+}
+
+impl<T> Clone for GateReceiver<T> {
+    fn clone(&self) -> Self {
+        GateReceiver { rx: self.rx.clone(), pool: self.pool.clone() }
+    }
+}
+
+impl<T> std::ops::Deref for GateSender<T> {
+    type Target = crossbeam_channel::Sender<Envelope<T>>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl<T> std::ops::Deref for GateReceiver<T> {
+    type Target = crossbeam_channel::Receiver<Envelope<T>>;
+    fn deref(&self) -> &Self::Target {
+        &self.rx
+    }
+}
+
+impl<T> GateSender<T> {
+    /// An empty record buffer with room for `capacity` records: a recycled one if the
+    /// consumer returned one, else a new one.
+    #[inline]
+    pub fn records_buffer(&self, capacity: usize) -> Vec<Record<T>> {
+        self.pool.records.1.try_recv().unwrap_or_else(|_| Vec::with_capacity(capacity))
+    }
+    /// An empty key-group buffer (recycled if possible).
+    #[inline]
+    pub fn groups_buffer(&self, capacity: usize) -> Vec<u16> {
+        self.pool.groups.1.try_recv().unwrap_or_else(|_| Vec::with_capacity(capacity))
+    }
+}
+
+impl<T> GateReceiver<T> {
+    /// Hands an emptied record buffer back to the producers (dropped if the pool is full or
+    /// the buffer has no capacity).
+    #[inline]
+    pub fn recycle_records(&self, mut buf: Vec<Record<T>>) {
+        if buf.capacity() > 0 {
+            buf.clear();
+            let _ = self.pool.records.0.try_send(buf);
+        }
+    }
+    /// Hands an emptied key-group buffer back to the producers.
+    #[inline]
+    pub fn recycle_groups(&self, mut buf: Vec<u16>) {
+        if buf.capacity() > 0 {
+            buf.clear();
+            let _ = self.pool.groups.0.try_send(buf);
+        }
+    }
+}
+
+/// Creates the queue of one input gate holding at most `capacity` batches (and a recycling
+/// pool of as many buffers, plus some for the batches being filled).
 pub fn gate<T>(capacity: usize) -> (GateSender<T>, GateReceiver<T>) {
-    crossbeam_channel::bounded(capacity)
+    let (tx, rx) = crossbeam_channel::bounded(capacity);
+    let spare = capacity + 4;
+    let pool = Arc::new(BufferPool { records: crossbeam_channel::bounded(spare), groups: crossbeam_channel::bounded(spare) });
+    (GateSender { tx, pool: pool.clone() }, GateReceiver { rx, pool })
 }
 
 /// How often blocked tasks look at the cancel flag.
@@ -73,6 +158,18 @@ impl<T> ChannelWriter<T> {
         ChannelWriter { sender, channel, cancel }
     }
 
+    /// An empty record buffer for the next batch (recycled by the consumer when possible).
+    #[inline]
+    pub fn records_buffer(&self, capacity: usize) -> Vec<Record<T>> {
+        self.sender.records_buffer(capacity)
+    }
+
+    /// An empty key-group buffer for the next batch (recycled when possible).
+    #[inline]
+    pub fn groups_buffer(&self, capacity: usize) -> Vec<u16> {
+        self.sender.groups_buffer(capacity)
+    }
+
     /// Sends an event, waiting for space.
     pub fn send(&self, event: Event<T>) -> Result<()> {
         let mut msg = Envelope { channel: self.channel, event };
@@ -106,6 +203,25 @@ impl<T> ChannelWriter<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn consumers_hand_emptied_buffers_back_to_producers() {
+        let (tx, rx) = gate::<i32>(2);
+        let mut buf = tx.records_buffer(16);
+        assert_eq!(buf.capacity(), 16);
+        buf.extend([Record::new(1), Record::new(2)]);
+        let ptr = buf.as_ptr();
+        let w = ChannelWriter::new(tx.clone(), 0, CancelToken::default());
+        w.send(Event::Records(buf)).unwrap();
+        let Event::Records(got) = rx.recv().unwrap().event else { panic!("records expected") };
+        rx.recycle_records(got);
+        let again = w.records_buffer(16);
+        assert!(again.is_empty());
+        assert_eq!(again.as_ptr(), ptr, "the consumer's buffer came back");
+        rx.recycle_groups(vec![1, 2, 3]);
+        let groups = w.groups_buffer(4);
+        assert!(groups.is_empty() && groups.capacity() >= 3);
+    }
 
     #[test]
     fn full_gate_blocks_until_cancelled() {

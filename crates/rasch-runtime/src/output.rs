@@ -14,6 +14,14 @@ use std::sync::atomic::Ordering;
 pub trait Output<T>: 'static {
     /// Processes a batch of records.
     fn push(&mut self, batch: &mut Vec<Record<T>>) -> Result<()>;
+    /// Processes a batch of hash-partitioned records whose key groups (`key_groups[i]` for
+    /// `batch[i]`) the sender already computed. Keyed operators use them instead of hashing
+    /// the keys again; everyone else ignores them. Both vectors are left empty.
+    #[inline]
+    fn push_keyed(&mut self, batch: &mut Vec<Record<T>>, key_groups: &mut Vec<u16>) -> Result<()> {
+        key_groups.clear();
+        self.push(batch)
+    }
     /// Event time has advanced to `watermark`.
     fn watermark(&mut self, watermark: i64) -> Result<()>;
     /// No more input will arrive: finish (emit final results) and pass it on.
@@ -145,6 +153,11 @@ impl<T: 'static> Output<T> for Counting<T> {
         self.metrics.records_out.fetch_add(batch.len() as u64, Ordering::Relaxed);
         self.inner.push(batch)
     }
+    #[inline]
+    fn push_keyed(&mut self, batch: &mut Vec<Record<T>>, key_groups: &mut Vec<u16>) -> Result<()> {
+        self.metrics.records_out.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        self.inner.push_keyed(batch, key_groups)
+    }
     fn watermark(&mut self, watermark: i64) -> Result<()> {
         self.inner.watermark(watermark)
     }
@@ -213,6 +226,11 @@ impl<T: 'static, O: Output<T>> Output<T> for Guarded<T, O> {
     fn push(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
         self.metrics.records_in.fetch_add(batch.len() as u64, Ordering::Relaxed);
         self.guard(|op| op.push(batch))
+    }
+    #[inline]
+    fn push_keyed(&mut self, batch: &mut Vec<Record<T>>, key_groups: &mut Vec<u16>) -> Result<()> {
+        self.metrics.records_in.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        self.guard(|op| op.push_keyed(batch, key_groups))
     }
     fn watermark(&mut self, watermark: i64) -> Result<()> {
         self.metrics.watermark.store(watermark, Ordering::Relaxed);

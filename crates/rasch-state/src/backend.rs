@@ -10,7 +10,7 @@ use crate::snapshot::{Increment, KeyedDelta, TableDelta};
 use crate::ttl::{StateTtlConfig, TtlUpdateType};
 use crate::{KeyGroupSnapshot, Namespace, StateValue};
 use hashbrown::{Equivalent, HashMap};
-use rasch_core::keygroup::{KeyGroupRange, key_group_for_key};
+use rasch_core::keygroup::{KeyGroupRange, hash_key_fast, key_group_for_hash};
 use rasch_core::{Clock, Error, Key, Result};
 use serde_bytes::ByteBuf;
 use std::any::Any;
@@ -526,7 +526,6 @@ pub struct KeyedStateBackend<K> {
     pub(crate) slots: Vec<Slot>,
     /// Restored bytes of states not declared yet, by name.
     pub(crate) pending: Vec<(String, PendingGroups)>,
-    scratch: Vec<u8>,
     options: BackendOptions,
     /// The engine (lsm backend only).
     pub(crate) store: Option<Arc<LsmStore>>,
@@ -566,7 +565,6 @@ impl<K: Key> KeyedStateBackend<K> {
             clock,
             slots: Vec::new(),
             pending: Vec::new(),
-            scratch: Vec::with_capacity(64),
             options: options.clone(),
             store,
             chain: Chain::default(),
@@ -603,11 +601,21 @@ impl<K: Key> KeyedStateBackend<K> {
 
     /// The key group of `key` (murmur3 of its serialized bytes).
     pub fn key_group(&mut self, key: &K) -> Result<usize> {
-        let kg = key_group_for_key(key, self.max_parallelism, &mut self.scratch)?;
+        let kg = key_group_for_hash(hash_key_fast(key)?, self.max_parallelism);
         if !self.range.contains(kg) {
             return Err(Error::Internal(format!("key group {kg} arrived at an operator owning {:?}", self.range)));
         }
         Ok(kg)
+    }
+
+    /// `key_group` if this backend owns it: a key group computed elsewhere (by the sender of
+    /// a hash-partitioned batch) is checked, never trusted blindly.
+    #[inline]
+    pub fn owned_key_group(&self, key_group: usize) -> Result<usize> {
+        if !self.range.contains(key_group) {
+            return Err(Error::Internal(format!("key group {key_group} arrived at an operator owning {:?}", self.range)));
+        }
+        Ok(key_group)
     }
 
     /// Current processing time (for TTL).
@@ -867,7 +875,7 @@ mod snapshot_tests {
             assert!(again.iter().all(|g| range.contains(g.key_group as usize)));
             let (count, seen) = (ValueState::<u64>::new("count"), ListState::<i32>::new("seen"));
             for (i, k) in keys.iter().enumerate() {
-                let kg = key_group_for_key(k, 128, &mut Vec::new()).unwrap();
+                let kg = rasch_core::keygroup::key_group_for_key(k, 128, &mut Vec::new()).unwrap();
                 if !range.contains(kg) {
                     continue;
                 }
@@ -886,7 +894,7 @@ mod snapshot_tests {
         for i in 0..50 {
             q.register(&format!("k{i}"), &(), 1_000 - i);
         }
-        let groups = q.snapshot_by_group(|k| Ok(key_group_for_key(k, 128, &mut Vec::new())?)).unwrap();
+        let groups = q.snapshot_by_group(|k| Ok(rasch_core::keygroup::key_group_for_key(k, 128, &mut Vec::new())?)).unwrap();
         let mut r = TimerQueue::<String, ()>::default();
         for bytes in groups.values() {
             r.restore(bytes).unwrap();

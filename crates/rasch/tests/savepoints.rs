@@ -38,8 +38,22 @@ fn build(env: &StreamEnv, parallelism: usize) -> rasch::connectors::CollectHandl
         })
         .uid("windows")
         .map(|(k, w, n): (u64, u64, u64)| format!("window {k} {w} {n}"));
+    // Sessions (the session fast path): keys are active every other second, so each key has a
+    // session per active second, some open while the savepoint is taken.
+    let sessions = values
+        .filter(|i| (i / 1_000) % 2 == 0)
+        .key_by(|i| i % KEYS)
+        .window(EventTimeSessionWindows::with_gap(Duration::from_millis(100)))
+        .aggregate(AggregateFn {
+            create: || (0u64, u64::MAX, 0u64),
+            add: |i: u64, (_, first, n): (u64, u64, u64)| (i % KEYS, first.min(i), n + 1),
+            result: |a: &(u64, u64, u64)| *a,
+            merge: |a: (u64, u64, u64), b: (u64, u64, u64)| (a.0, a.1.min(b.1), a.2 + b.2),
+        })
+        .uid("sessions")
+        .map(|(k, first, n): (u64, u64, u64)| format!("session {k} {first} {n}"));
     let (sink, handle) = CollectSink::new();
-    sums.union(&[windows]).sink_to(sink).uid("sink");
+    sums.union(&[windows, sessions]).sink_to(sink).uid("sink");
     handle
 }
 
@@ -175,4 +189,39 @@ fn a_suspended_job_keeps_its_checkpoints_and_resumes_from_them() {
     env.execute("resumed").unwrap();
     assert_eq!(final_sums(second.take()), final_sums(uninterrupted().into_keys()), "the resumed job ends where an uninterrupted one does");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn session_state_of_the_generic_operator_is_not_dropped_by_the_fast_path() {
+    let dir = temp_dir("sessions-generic");
+    let job = |env: &StreamEnv, fast: bool| {
+        let keyed = env
+            .datagen(Some(N), Some(60_000.0), |i| i)
+            .set_parallelism(1)
+            .uid("source")
+            .assign_timestamps_and_watermarks(
+                WatermarkStrategy::for_monotonous_timestamps().with_timestamp_assigner(|i: &u64, _| *i as i64),
+            )
+            .key_by(|i| i % KEYS)
+            .window(EventTimeSessionWindows::with_gap(Duration::from_millis(100)));
+        let count = AggregateFn { create: || 0u64, add: |_: u64, n: u64| n + 1, result: |n: &u64| *n, merge: |a: u64, b: u64| a + b };
+        let counts = if fast { keyed.aggregate(count) } else { keyed.aggregate_with_process(count, rasch::windows::PassThrough) };
+        counts.uid("sessions").discard();
+    };
+    let env = StreamEnv::local();
+    job(&env, false);
+    let client = env.execute_async("generic").unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let savepoint = client.stop_with_savepoint(&dir, rasch::StopMode::Stop).unwrap();
+    client.wait().unwrap();
+
+    let env = StreamEnv::local();
+    env.set_config("execution.savepoint.path", savepoint.as_str());
+    job(&env, true);
+    let err = env.execute("fast").unwrap_err().to_string();
+    assert!(err.contains("written by the generic window operator"), "{err}");
+    let env = StreamEnv::local();
+    env.set_config("execution.savepoint.path", savepoint.as_str());
+    job(&env, false);
+    env.execute("generic again").unwrap();
 }

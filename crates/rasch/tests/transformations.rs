@@ -285,3 +285,32 @@ fn job_result_reports_records_and_counters() {
     assert_eq!((thirds.records_in, thirds.records_out, thirds.parallelism), (3_000, 1_000, 2));
     assert_eq!(result.operator("Source: Sequence Source").unwrap().records_out, 3_000);
 }
+
+#[test]
+fn batch_aggregations_combine_before_the_exchange_with_unchanged_results() {
+    let n = 60_000i64;
+    for p in [1, 3] {
+        let env = StreamEnv::local();
+        env.set_parallelism(p).set_runtime_mode(RuntimeMode::Batch);
+        let rows = env.from_sequence(1, n).map(|v: i64| (v % 97, v, 1i64));
+        let sums = sorted(rows.key_by(|t: &(i64, i64, i64)| t.0).sum(2).execute_and_collect().unwrap());
+        assert_eq!(
+            sums.iter().map(|t| (t.0, t.2)).collect::<Vec<_>>(),
+            (0..97).map(|k| (k, (n - k) / 97 + 1 - i64::from(k == 0))).collect::<Vec<_>>()
+        );
+        let env = StreamEnv::local();
+        env.set_parallelism(p).set_runtime_mode(RuntimeMode::Batch);
+        let rows = env.from_sequence(1, n).map(|v: i64| (v % 97, v, 1i64));
+        let maxima = sorted(rows.key_by(|t: &(i64, i64, i64)| t.0).max_by(1).execute_and_collect().unwrap());
+        assert_eq!(maxima, (0..97).map(|k| (k, n - (n - k).rem_euclid(97), 1)).collect::<Vec<_>>(), "parallelism {p}");
+
+        // The aggregation received one partial value per key and producer, not every record.
+        let env = StreamEnv::local();
+        env.set_parallelism(p).set_runtime_mode(RuntimeMode::Batch);
+        env.from_sequence(1, n).map(|v: i64| (v % 97, v, 1i64)).key_by(|t: &(i64, i64, i64)| t.0).min(1).name("Agg").discard();
+        let result = env.execute("combined").unwrap();
+        let agg = result.operator("Agg").unwrap();
+        assert!(agg.records_in <= 97 * p as u64, "parallelism {p}: {} records reached the aggregation", agg.records_in);
+        assert_eq!(agg.records_out, 97);
+    }
+}

@@ -85,6 +85,7 @@ pub(crate) fn build_task(
                     target_max_parallelism: job.node_max_parallelism[se.target],
                     batch_size: opts.batch_size,
                     cancel: opts.cancel.clone(),
+                    runtime_mode: opts.runtime_mode,
                 };
                 job.partitioners[e].create_writer(targets, &wctx)?
             };

@@ -54,7 +54,7 @@ pub fn connect<T: Data>(
         .map_err(|e| Error::io(context(), e))?;
     let handshake = Handshake::encode(token, key, secret.as_deref());
     write_fully(&stream, &handshake, &|| cancel.is_cancelled()).map_err(|e| Error::io(context(), e))?;
-    let (tx, rx) = crossbeam_channel::bounded(LOCAL_QUEUE_CAPACITY);
+    let (tx, rx) = crate::channel::gate(LOCAL_QUEUE_CAPACITY);
     let writer = Writer { stream, peer: addr, key, rx, cancel, on_error, credits: 0, reader: FrameReader::new() };
     std::thread::Builder::new()
         .name(format!("rasch-net-send {key}"))
@@ -99,11 +99,11 @@ impl<T: Data> Writer<T> {
                 Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return Err(None),
             };
             self.await_credit()?;
-            let mut end = self.encode(&event, &mut buf)?;
+            let mut end = self.encode(event, &mut buf)?;
             // Coalesce what is already queued, as far as credit allows (free: no waiting).
             while !end && self.credits > 0 && buf.len() < COALESCE_BYTES {
                 match self.rx.try_recv() {
-                    Ok(Envelope { event, .. }) => end = self.encode(&event, &mut buf)?,
+                    Ok(Envelope { event, .. }) => end = self.encode(event, &mut buf)?,
                     Err(_) => break,
                 }
             }
@@ -122,10 +122,20 @@ impl<T: Data> Writer<T> {
         }
     }
 
-    fn encode(&mut self, event: &Event<T>, buf: &mut Vec<u8>) -> std::result::Result<bool, Option<(ErrorKind, String)>> {
-        wire::encode_event(event, buf).map_err(|what| Some((ErrorKind::InvalidData, what)))?;
+    /// Encodes `event` into `buf` and hands its emptied buffers back to the producer.
+    fn encode(&mut self, event: Event<T>, buf: &mut Vec<u8>) -> std::result::Result<bool, Option<(ErrorKind, String)>> {
+        wire::encode_event(&event, buf).map_err(|what| Some((ErrorKind::InvalidData, what)))?;
         self.credits -= 1;
-        Ok(matches!(event, Event::EndOfInput))
+        let end = matches!(event, Event::EndOfInput);
+        match event {
+            Event::Records(records) => self.rx.recycle_records(records),
+            Event::KeyedRecords(records, groups) => {
+                self.rx.recycle_records(records);
+                self.rx.recycle_groups(groups);
+            }
+            _ => {}
+        }
+        Ok(end)
     }
 
     /// Reads reverse frames until at least one credit is available.

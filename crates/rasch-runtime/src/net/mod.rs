@@ -16,7 +16,7 @@
 //!   exist (7 with a gate of 2) and back-pressure reaches the producing task.
 //! * **Wire format** — see [`wire`]: a 58-byte handshake (magic `RSCH`, protocol version, attempt
 //!   token, channel key, optional HMAC-SHA256 of a shared secret), then frames of
-//!   `u32 length | u8 tag | payload` (records are a postcard-serialized `Vec<Record<T>>`),
+//!   `u32 length | u8 tag | payload` (records are a postcard-serialized `Vec<Record<T>>`, after hash partitioning with their key groups),
 //!   at most [`wire::MAX_FRAME`] bytes, checked before allocating. One connection per channel
 //!   keeps data and control events in order.
 //! * **Failures** — a malformed handshake (bad magic, wrong version, wrong secret or token,

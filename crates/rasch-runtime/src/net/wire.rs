@@ -20,7 +20,7 @@ use std::io::{self, Read};
 /// Magic bytes opening every data connection.
 pub const MAGIC: [u8; 4] = *b"RSCH";
 /// Version of the wire protocol; a peer speaking another version is rejected.
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;
 /// Length of the handshake in bytes.
 pub const HANDSHAKE_LEN: usize = 4 + 2 + 8 + 12 + 32;
 /// Bytes of the handshake covered by the authentication code.
@@ -40,6 +40,8 @@ pub const TAG_WATERMARK_STATUS: u8 = 3;
 pub const TAG_BARRIER: u8 = 4;
 /// Frame tag: end of input (empty payload).
 pub const TAG_END_OF_INPUT: u8 = 5;
+/// Frame tag: a postcard-serialized `(Vec<Record<T>>, Vec<u16>)`: records and their key groups.
+pub const TAG_KEYED_RECORDS: u8 = 6;
 /// Reverse frame tag: credits (`u32`) granted by the consumer.
 pub const TAG_CREDIT: u8 = 16;
 /// Reverse frame tag: the consumer rejected the connection (UTF-8 reason).
@@ -161,25 +163,31 @@ impl postcard::ser_flavors::Flavor for Append<'_> {
     }
 }
 
+/// Appends a frame of `count` records serialized as `payload`; on failure `buf` is left as
+/// it was.
+fn put_records<P: serde::Serialize + ?Sized>(buf: &mut Vec<u8>, tag: u8, count: usize, payload: &P) -> Result<(), String> {
+    let start = buf.len();
+    put_header(buf, tag, 0);
+    buf.reserve(count * 16);
+    if let Err(e) = postcard::serialize_with_flavor::<_, _, ()>(payload, Append(buf)) {
+        buf.truncate(start);
+        return Err(format!("serializing a batch of {count} records failed: {e}"));
+    }
+    let len = buf.len() - start - HEADER_LEN;
+    if len > MAX_FRAME {
+        buf.truncate(start);
+        return Err(format!("a batch of {count} records is {len} bytes, more than the frame limit of {MAX_FRAME}"));
+    }
+    buf[start..start + 4].copy_from_slice(&(len as u32).to_be_bytes());
+    Ok(())
+}
+
 /// Appends the frame of `event` to `buf`. Fails if the records do not serialize or the frame
 /// would exceed [`MAX_FRAME`] (then `buf` is left as it was).
 pub fn encode_event<T: Data>(event: &Event<T>, buf: &mut Vec<u8>) -> Result<(), String> {
     match event {
-        Event::Records(records) => {
-            let start = buf.len();
-            put_header(buf, TAG_RECORDS, 0);
-            buf.reserve(records.len() * 16);
-            if let Err(e) = postcard::serialize_with_flavor::<_, _, ()>(records, Append(buf)) {
-                buf.truncate(start);
-                return Err(format!("serializing a batch of {} records failed: {e}", records.len()));
-            }
-            let len = buf.len() - start - HEADER_LEN;
-            if len > MAX_FRAME {
-                buf.truncate(start);
-                return Err(format!("a batch of {} records is {len} bytes, more than the frame limit of {MAX_FRAME}", records.len()));
-            }
-            buf[start..start + 4].copy_from_slice(&(len as u32).to_be_bytes());
-        }
+        Event::Records(records) => put_records(buf, TAG_RECORDS, records.len(), records)?,
+        Event::KeyedRecords(records, groups) => put_records(buf, TAG_KEYED_RECORDS, records.len(), &(records, groups))?,
         Event::Watermark(w) => {
             put_header(buf, TAG_WATERMARK, 8);
             buf.extend_from_slice(&w.to_be_bytes());
@@ -234,6 +242,17 @@ pub fn decode_event<T: Data>(tag: u8, payload: &[u8]) -> Result<Event<T>, String
                 return Err(format!("records frame has {} trailing bytes", rest.len()));
             }
             Event::Records(records)
+        }
+        TAG_KEYED_RECORDS => {
+            let ((records, groups), rest) = postcard::take_from_bytes::<(Vec<Record<T>>, Vec<u16>)>(payload)
+                .map_err(|e| format!("undecodable keyed records frame ({} bytes): {e}", payload.len()))?;
+            if !rest.is_empty() {
+                return Err(format!("keyed records frame has {} trailing bytes", rest.len()));
+            }
+            if records.len() != groups.len() {
+                return Err(format!("keyed records frame has {} records but {} key groups", records.len(), groups.len()));
+            }
+            Event::KeyedRecords(records, groups)
         }
         TAG_WATERMARK => Event::Watermark(i64::from_be_bytes(fixed::<8>("watermark", payload)?)),
         TAG_WATERMARK_STATUS => Event::WatermarkStatus(match fixed::<1>("watermark status", payload)?[0] {
@@ -435,6 +454,13 @@ mod tests {
     fn events_roundtrip() {
         let recs = vec![Record::new(("a".to_string(), 1)), Record::with_timestamp(("b".to_string(), 2), 7)];
         assert!(matches!(roundtrip(Event::Records(recs.clone())), Event::Records(r) if r == recs));
+        let keyed = roundtrip(Event::KeyedRecords(recs.clone(), vec![3, 32767]));
+        assert!(matches!(keyed, Event::KeyedRecords(r, g) if r == recs && g == vec![3, 32767]));
+        let mut buf = Vec::new();
+        encode_event(&Event::KeyedRecords(recs.clone(), vec![3, 4]), &mut buf).unwrap();
+        // a frame whose key groups do not match its records is rejected, not trusted
+        let bad = postcard::to_allocvec(&(&recs, vec![3u16])).unwrap();
+        assert!(decode_event::<(String, u64)>(TAG_KEYED_RECORDS, &bad).unwrap_err().contains("2 records but 1 key groups"));
         assert!(matches!(roundtrip(Event::Watermark(-5)), Event::Watermark(-5)));
         assert!(matches!(roundtrip(Event::WatermarkStatus(WatermarkStatus::Idle)), Event::WatermarkStatus(WatermarkStatus::Idle)));
         let b = Barrier { id: 9, kind: SnapshotKind::Savepoint, target: Some("/tmp/savepoint-a1b2c3-0123456789ab".into()) };

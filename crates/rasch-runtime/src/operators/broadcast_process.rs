@@ -9,7 +9,7 @@ use super::emitter::Emitter;
 use crate::collector::{Collector, SideOutputs};
 use crate::context::RuntimeContext;
 use crate::functions::KeySelector;
-use crate::keyed::{KeyedContext, KeyedRuntime, TimeDomain};
+use crate::keyed::{KeyCell, KeyedContext, KeyedRuntime, TimeDomain};
 use crate::output::BoxOutput;
 use crate::time::ProcessingTimeService;
 use rasch_core::{Key, MIN_WATERMARK, Record, Result, WatermarkStatus};
@@ -155,6 +155,7 @@ pub struct KeyedBroadcastProcessOperator<K, A, B, U, S, F> {
     f: F,
     states: BroadcastStates,
     keyed: KeyedRuntime<K, ()>,
+    key: KeyCell<K>,
     o: Emitter<U>,
     _inputs: PhantomData<fn(A, B)>,
 }
@@ -166,7 +167,7 @@ impl<K: Key, A: 'static, B: 'static, U: 'static, S: KeySelector<A, K>, F: KeyedB
     /// must be opened.
     pub fn new(selector: S, f: F, states: BroadcastStates, keyed: KeyedRuntime<K, ()>, out: BoxOutput<U>, sides: SideOutputs) -> Self {
         let o = Emitter::new(out, sides);
-        KeyedBroadcastProcessOperator { selector, f, states, keyed, o, _inputs: PhantomData }
+        KeyedBroadcastProcessOperator { selector, f, states, keyed, key: KeyCell::default(), o, _inputs: PhantomData }
     }
 
     fn snapshot_state(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
@@ -205,11 +206,18 @@ impl<K: Key, A: 'static, B: 'static, U: 'static, S: KeySelector<A, K>, F: KeyedB
     for KeyedBroadcastProcessOperator<K, A, B, U, S, F>
 {
     fn push1(&mut self, batch: &mut Vec<Record<A>>) -> Result<()> {
+        self.push1_keyed(batch, &mut Vec::new())
+    }
+    fn push1_keyed(&mut self, batch: &mut Vec<Record<A>>, key_groups: &mut Vec<u16>) -> Result<()> {
+        let mut groups = key_groups.drain(..);
         for r in batch.drain(..) {
-            let key = self.selector.get_key(&r.value).into_owned();
-            let kg = self.keyed.backend.key_group(&key)?;
+            let key = self.key.set(self.selector.get_key(&r.value));
+            let kg = match groups.next() {
+                Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
+                None => self.keyed.backend.key_group(key)?,
+            };
             let (k, o) = (&mut self.keyed, &mut self.o);
-            let keyed = KeyedContext::new(r.ts, k.watermark, &key, kg, &mut k.backend, &mut k.timers, &k.time, &mut o.sides, None);
+            let keyed = KeyedContext::new(r.ts, k.watermark, key, kg, &mut k.backend, &mut k.timers, &k.time, &mut o.sides, None);
             let mut ctx = KeyedReadOnlyBroadcastContext { keyed, states: &self.states };
             self.f.process_element(r.value, &mut ctx, &mut Collector::new(&mut o.buf, r.ts))?;
         }

@@ -6,7 +6,7 @@ use super::emitter::Emitter;
 use crate::collector::{Collector, SideOutputs};
 use crate::context::RuntimeContext;
 use crate::functions::KeySelector;
-use crate::keyed::{KeyedContext, KeyedRuntime, TimeDomain};
+use crate::keyed::{KeyCell, KeyedContext, KeyedRuntime, TimeDomain};
 use crate::output::BoxOutput;
 use rasch_core::{Key, Record, Result, WatermarkStatus};
 use std::marker::PhantomData;
@@ -39,6 +39,7 @@ pub struct KeyedCoProcessOperator<K, A, B, U, S1, S2, F> {
     key2: S2,
     f: F,
     keyed: KeyedRuntime<K, ()>,
+    key: KeyCell<K>,
     o: Emitter<U>,
     _inputs: PhantomData<fn(A, B)>,
 }
@@ -55,7 +56,7 @@ where
 {
     /// An operator keyed by `key1` (first input) and `key2` (second input); `f` must be opened.
     pub fn new(key1: S1, key2: S2, f: F, keyed: KeyedRuntime<K, ()>, out: BoxOutput<U>, sides: SideOutputs) -> Self {
-        KeyedCoProcessOperator { key1, key2, f, keyed, o: Emitter::new(out, sides), _inputs: PhantomData }
+        KeyedCoProcessOperator { key1, key2, f, keyed, key: KeyCell::default(), o: Emitter::new(out, sides), _inputs: PhantomData }
     }
 
     fn emit(&mut self) -> Result<()> {
@@ -80,21 +81,35 @@ where
     F: KeyedCoProcessFunction<K, A, B, U>,
 {
     fn push1(&mut self, batch: &mut Vec<Record<A>>) -> Result<()> {
+        self.push1_keyed(batch, &mut Vec::new())
+    }
+    fn push1_keyed(&mut self, batch: &mut Vec<Record<A>>, key_groups: &mut Vec<u16>) -> Result<()> {
+        let mut groups = key_groups.drain(..);
         for r in batch.drain(..) {
-            let key = self.key1.get_key(&r.value).into_owned();
-            let kg = self.keyed.backend.key_group(&key)?;
+            let key = self.key.set(self.key1.get_key(&r.value));
+            let kg = match groups.next() {
+                Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
+                None => self.keyed.backend.key_group(key)?,
+            };
             let k = &mut self.keyed;
-            let mut ctx = KeyedContext::new(r.ts, k.watermark, &key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, None);
+            let mut ctx = KeyedContext::new(r.ts, k.watermark, key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, None);
             self.f.process_element1(r.value, &mut ctx, &mut Collector::new(&mut self.o.buf, r.ts))?;
         }
         self.emit()
     }
     fn push2(&mut self, batch: &mut Vec<Record<B>>) -> Result<()> {
+        self.push2_keyed(batch, &mut Vec::new())
+    }
+    fn push2_keyed(&mut self, batch: &mut Vec<Record<B>>, key_groups: &mut Vec<u16>) -> Result<()> {
+        let mut groups = key_groups.drain(..);
         for r in batch.drain(..) {
-            let key = self.key2.get_key(&r.value).into_owned();
-            let kg = self.keyed.backend.key_group(&key)?;
+            let key = self.key.set(self.key2.get_key(&r.value));
+            let kg = match groups.next() {
+                Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
+                None => self.keyed.backend.key_group(key)?,
+            };
             let k = &mut self.keyed;
-            let mut ctx = KeyedContext::new(r.ts, k.watermark, &key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, None);
+            let mut ctx = KeyedContext::new(r.ts, k.watermark, key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, None);
             self.f.process_element2(r.value, &mut ctx, &mut Collector::new(&mut self.o.buf, r.ts))?;
         }
         self.emit()

@@ -19,6 +19,19 @@ pub trait TwoInputOperator<A, B>: 'static {
     fn push1(&mut self, batch: &mut Vec<Record<A>>) -> Result<()>;
     /// Processes a batch of the second input.
     fn push2(&mut self, batch: &mut Vec<Record<B>>) -> Result<()>;
+    /// A hash-partitioned batch of the first input with each record's key group (see
+    /// [`Output::push_keyed`](crate::output::Output::push_keyed)); keyed operators use them.
+    #[inline]
+    fn push1_keyed(&mut self, batch: &mut Vec<Record<A>>, key_groups: &mut Vec<u16>) -> Result<()> {
+        key_groups.clear();
+        self.push1(batch)
+    }
+    /// A hash-partitioned batch of the second input with each record's key group.
+    #[inline]
+    fn push2_keyed(&mut self, batch: &mut Vec<Record<B>>, key_groups: &mut Vec<u16>) -> Result<()> {
+        key_groups.clear();
+        self.push2(batch)
+    }
     /// The combined watermark (minimum of both inputs) advanced.
     fn watermark(&mut self, watermark: i64) -> Result<()>;
     /// Both inputs ended.

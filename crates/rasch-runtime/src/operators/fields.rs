@@ -187,6 +187,15 @@ impl<T: FieldAggregate> FieldReduce<T> {
     }
 }
 
+impl<T: FieldAggregate> FieldReduce<T> {
+    /// Folds `value` into `accumulated` in place (what `reduce` does, without moving the
+    /// accumulator out and back).
+    #[inline]
+    pub fn reduce_into(&self, accumulated: &mut T, value: T) {
+        accumulated.aggregate(value, self.pos, self.op);
+    }
+}
+
 impl<T: FieldAggregate + Send + 'static> ReduceFunction<T> for FieldReduce<T> {
     #[inline]
     fn reduce(&mut self, mut accumulated: T, value: T) -> Result<T> {

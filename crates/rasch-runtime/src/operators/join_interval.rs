@@ -8,7 +8,7 @@ use super::emitter::Emitter;
 use crate::collector::{Collector, OutputTag, SideOutputs};
 use crate::context::RuntimeContext;
 use crate::functions::KeySelector;
-use crate::keyed::KeyedRuntime;
+use crate::keyed::{KeyCell, KeyedRuntime};
 use crate::output::BoxOutput;
 use rasch_core::{Error, Key, MIN_WATERMARK, NO_TIMESTAMP, Record, Result, WatermarkStatus};
 use rasch_state::KeyedStateBackend;
@@ -99,6 +99,7 @@ pub struct IntervalJoinOperator<K, A, B, U, S1, S2, F> {
     f: F,
     spec: IntervalJoinSpec<A, B>,
     keyed: KeyedRuntime<K, Side>,
+    key: KeyCell<K>,
     slots: [OnceLock<usize>; 2],
     o: Emitter<U>,
     _types: PhantomData<fn(A, B)>,
@@ -152,7 +153,17 @@ where
         sides: SideOutputs,
     ) -> Result<Self> {
         let keyed = KeyedRuntime::new(setup)?;
-        Ok(IntervalJoinOperator { key1, key2, f, spec, keyed, slots: Default::default(), o: Emitter::new(out, sides), _types: PhantomData })
+        Ok(IntervalJoinOperator {
+            key1,
+            key2,
+            f,
+            spec,
+            keyed,
+            key: KeyCell::default(),
+            slots: Default::default(),
+            o: Emitter::new(out, sides),
+            _types: PhantomData,
+        })
     }
 
     /// Checks the timestamp; `Ok(false)` for a late element.
@@ -206,49 +217,65 @@ where
     F: ProcessJoinFunction<A, B, U>,
 {
     fn push1(&mut self, batch: &mut Vec<Record<A>>) -> Result<()> {
+        self.push1_keyed(batch, &mut Vec::new())
+    }
+    fn push1_keyed(&mut self, batch: &mut Vec<Record<A>>, key_groups: &mut Vec<u16>) -> Result<()> {
         let (lower, upper) = (self.spec.lower, self.spec.upper);
+        let mut groups = key_groups.drain(..);
         for r in batch.drain(..) {
+            let group = groups.next();
             if !self.admit(r.ts)? {
                 if let Some(tag) = &self.spec.late_left {
                     self.o.sides.emit(tag, r.value, r.ts)?;
                 }
                 continue;
             }
-            let key = self.key1.get_key(&r.value).into_owned();
-            let kg = self.keyed.backend.key_group(&key)?;
+            let key = self.key.set(self.key1.get_key(&r.value));
+            let kg = match group {
+                Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
+                None => self.keyed.backend.key_group(key)?,
+            };
             let (f, sides, buf, ts) = (&mut self.f, &mut self.o.sides, &mut self.o.buf, r.ts);
-            join_one(&mut self.keyed.backend, (LEFT, RIGHT), (&self.slots[0], &self.slots[1]), &key, kg, r.value, ts, (lower, upper), {
+            join_one(&mut self.keyed.backend, (LEFT, RIGHT), (&self.slots[0], &self.slots[1]), key, kg, r.value, ts, (lower, upper), {
                 |l: &A, rt: &B, t_b: i64| {
                     let mut ctx = JoinContext { left_ts: ts, right_ts: t_b, sides: &mut *sides };
                     f.process_element(l, rt, &mut ctx, &mut Collector::new(buf, ts.max(t_b)))
                 }
             })?;
             let cleanup = if upper > 0 { ts.saturating_add(upper) } else { ts };
-            self.keyed.timers.event.register(&key, &Side::Left, cleanup);
+            self.keyed.timers.event.register(key, &Side::Left, cleanup);
         }
         self.emit()
     }
     fn push2(&mut self, batch: &mut Vec<Record<B>>) -> Result<()> {
+        self.push2_keyed(batch, &mut Vec::new())
+    }
+    fn push2_keyed(&mut self, batch: &mut Vec<Record<B>>, key_groups: &mut Vec<u16>) -> Result<()> {
         let (lower, upper) = (self.spec.lower, self.spec.upper);
+        let mut groups = key_groups.drain(..);
         for r in batch.drain(..) {
+            let group = groups.next();
             if !self.admit(r.ts)? {
                 if let Some(tag) = &self.spec.late_right {
                     self.o.sides.emit(tag, r.value, r.ts)?;
                 }
                 continue;
             }
-            let key = self.key2.get_key(&r.value).into_owned();
-            let kg = self.keyed.backend.key_group(&key)?;
+            let key = self.key.set(self.key2.get_key(&r.value));
+            let kg = match group {
+                Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
+                None => self.keyed.backend.key_group(key)?,
+            };
             let (f, sides, buf, ts) = (&mut self.f, &mut self.o.sides, &mut self.o.buf, r.ts);
             let bounds = (upper.saturating_neg(), lower.saturating_neg());
-            join_one(&mut self.keyed.backend, (RIGHT, LEFT), (&self.slots[1], &self.slots[0]), &key, kg, r.value, ts, bounds, {
+            join_one(&mut self.keyed.backend, (RIGHT, LEFT), (&self.slots[1], &self.slots[0]), key, kg, r.value, ts, bounds, {
                 |rt: &B, l: &A, t_a: i64| {
                     let mut ctx = JoinContext { left_ts: t_a, right_ts: ts, sides: &mut *sides };
                     f.process_element(l, rt, &mut ctx, &mut Collector::new(buf, ts.max(t_a)))
                 }
             })?;
             let cleanup = if lower < 0 { ts.saturating_sub(lower) } else { ts };
-            self.keyed.timers.event.register(&key, &Side::Right, cleanup);
+            self.keyed.timers.event.register(key, &Side::Right, cleanup);
         }
         self.emit()
     }

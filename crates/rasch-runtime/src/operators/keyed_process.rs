@@ -3,7 +3,7 @@
 use super::emitter::Emitter;
 use crate::collector::{Collector, SideOutputs};
 use crate::functions::{KeySelector, KeyedProcessFunction};
-use crate::keyed::{KeyedContext, KeyedRuntime, TimeDomain};
+use crate::keyed::{KeyCell, KeyedContext, KeyedRuntime, TimeDomain};
 use crate::output::{BoxOutput, Output};
 use rasch_core::{Key, Record, Result, WatermarkStatus};
 use std::marker::PhantomData;
@@ -13,6 +13,7 @@ pub struct KeyedProcessOperator<K, T, U, S, F> {
     selector: S,
     f: F,
     keyed: KeyedRuntime<K, ()>,
+    key: KeyCell<K>,
     o: Emitter<U>,
     _input: PhantomData<fn(T)>,
 }
@@ -20,11 +21,24 @@ pub struct KeyedProcessOperator<K, T, U, S, F> {
 impl<K: Key, T: 'static, U: 'static, S: KeySelector<T, K>, F: KeyedProcessFunction<K, T, U>> KeyedProcessOperator<K, T, U, S, F> {
     /// A keyed process operator over `keyed` state, emitting to `out` and `sides`.
     pub fn new(selector: S, f: F, keyed: KeyedRuntime<K, ()>, out: BoxOutput<U>, sides: SideOutputs) -> Self {
-        KeyedProcessOperator { selector, f, keyed, o: Emitter::new(out, sides), _input: PhantomData }
+        KeyedProcessOperator { selector, f, keyed, key: KeyCell::default(), o: Emitter::new(out, sides), _input: PhantomData }
     }
 
     fn emit(&mut self) -> Result<()> {
         self.o.emit()
+    }
+
+    /// Processes one record; `key_group` is the one the sender computed, if it did.
+    #[inline]
+    fn process(&mut self, r: Record<T>, key_group: Option<u16>) -> Result<()> {
+        let key = self.key.set(self.selector.get_key(&r.value));
+        let kg = match key_group {
+            Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
+            None => self.keyed.backend.key_group(key)?,
+        };
+        let k = &mut self.keyed;
+        let mut ctx = KeyedContext::new(r.ts, k.watermark, key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, None);
+        self.f.process_element(r.value, &mut ctx, &mut Collector::new(&mut self.o.buf, r.ts))
     }
 
     fn fire(&mut self, domain: TimeDomain, limit: i64) -> Result<()> {
@@ -39,11 +53,13 @@ impl<K: Key, T: 'static, U: 'static, S: KeySelector<T, K>, F: KeyedProcessFuncti
 {
     fn push(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
         for r in batch.drain(..) {
-            let key = self.selector.get_key(&r.value).into_owned();
-            let kg = self.keyed.backend.key_group(&key)?;
-            let k = &mut self.keyed;
-            let mut ctx = KeyedContext::new(r.ts, k.watermark, &key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, None);
-            self.f.process_element(r.value, &mut ctx, &mut Collector::new(&mut self.o.buf, r.ts))?;
+            self.process(r, None)?;
+        }
+        self.emit()
+    }
+    fn push_keyed(&mut self, batch: &mut Vec<Record<T>>, key_groups: &mut Vec<u16>) -> Result<()> {
+        for (r, g) in batch.drain(..).zip(key_groups.drain(..)) {
+            self.process(r, Some(g))?;
         }
         self.emit()
     }

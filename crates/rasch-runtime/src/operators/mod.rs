@@ -23,6 +23,10 @@ mod two_input_guard;
 mod window;
 #[cfg(test)]
 mod window_props;
+mod window_session;
+mod window_session_state;
+#[cfg(test)]
+mod window_session_tests;
 mod window_slicing;
 #[cfg(test)]
 mod window_tests;
@@ -49,6 +53,7 @@ pub use source::{SourceDriver, SourceOperator, source_factory};
 pub use timestamps::TimestampsAndWatermarksOperator;
 pub use two_input_guard::{GuardedTwoInput, two_input_operator_factory};
 pub use window::{WindowOperator, WindowSpec};
+pub use window_session::SessionWindowOperator;
 pub use window_slicing::{SliceSpec, SlicingWindowOperator};
 
 use crate::collector::SideOutputs;

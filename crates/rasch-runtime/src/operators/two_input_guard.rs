@@ -46,6 +46,14 @@ impl<A: 'static, B: 'static, O: TwoInputOperator<A, B>> TwoInputOperator<A, B> f
         self.metrics.records_in.fetch_add(batch.len() as u64, Ordering::Relaxed);
         self.guard(|op| op.push2(batch))
     }
+    fn push1_keyed(&mut self, batch: &mut Vec<Record<A>>, key_groups: &mut Vec<u16>) -> Result<()> {
+        self.metrics.records_in.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        self.guard(|op| op.push1_keyed(batch, key_groups))
+    }
+    fn push2_keyed(&mut self, batch: &mut Vec<Record<B>>, key_groups: &mut Vec<u16>) -> Result<()> {
+        self.metrics.records_in.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        self.guard(|op| op.push2_keyed(batch, key_groups))
+    }
     fn watermark(&mut self, watermark: i64) -> Result<()> {
         self.metrics.watermark.store(watermark, Ordering::Relaxed);
         self.guard(|op| op.watermark(watermark))

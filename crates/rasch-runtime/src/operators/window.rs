@@ -11,7 +11,7 @@
 
 use crate::collector::{Collector, OutputTag, SideOutputs};
 use crate::functions::KeySelector;
-use crate::keyed::KeyedRuntime;
+use crate::keyed::{KeyCell, KeyedRuntime};
 use crate::output::{BoxOutput, Output};
 use crate::windows::{
     AssignerContext, KeyedTriggerContext, Trigger, TriggerResult, Window, WindowAssigner, WindowContents, WindowContext, add_window,
@@ -59,6 +59,8 @@ pub struct WindowOperator<K, IN, S, A: WindowAssigner<IN>, C: WindowContents<IN,
     merging: bool,
     contents: C,
     keyed: KeyedRuntime<K, A::W>,
+    /// The current key, reused across records (no clone per record for borrowed keys).
+    key: KeyCell<K>,
     sides: SideOutputs,
     out: BoxOutput<C::Out>,
     buf: Vec<Record<C::Out>>,
@@ -97,6 +99,7 @@ where
             merging,
             contents,
             keyed,
+            key: KeyCell::default(),
             sides,
             out,
             buf: Vec::new(),
@@ -264,9 +267,21 @@ where
         Ok(())
     }
 
-    fn process_element(&mut self, value: IN, ts: i64, actx: &AssignerContext) -> Result<()> {
-        let key = self.selector.get_key(&value).into_owned();
-        let kg = self.keyed.backend.key_group(&key)?;
+    /// Processes one element; `key_group` is the one the sender computed, if it did.
+    fn process_element(&mut self, value: IN, ts: i64, actx: &AssignerContext, key_group: Option<u16>) -> Result<()> {
+        // The cell is moved out while the key is in use (the methods below borrow `self`).
+        let mut cell = std::mem::take(&mut self.key);
+        let key = cell.set(self.selector.get_key(&value));
+        let kg = match key_group {
+            Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
+            None => self.keyed.backend.key_group(key)?,
+        };
+        self.process_keyed(key, kg, value, ts, actx)?;
+        self.key = cell;
+        Ok(())
+    }
+
+    fn process_keyed(&mut self, key: &K, kg: usize, value: IN, ts: i64, actx: &AssignerContext) -> Result<()> {
         let mut windows = std::mem::take(&mut self.windows);
         windows.clear();
         self.spec.assigner.assign_windows(&value, ts, actx, &mut windows)?;
@@ -274,7 +289,7 @@ where
         let mut skipped = true;
         let n = windows.len();
         if self.merging {
-            let mut set = self.merging_set(&key, kg)?;
+            let mut set = self.merging_set(key, kg)?;
             for (i, w) in windows.iter().enumerate() {
                 let assigner = &self.spec.assigner;
                 let groups = |ws: &[A::W]| assigner.merge_windows(ws);
@@ -284,7 +299,7 @@ where
                     Ok(())
                 })?;
                 for (r, m) in &merges {
-                    self.merge(&key, kg, r, m)?;
+                    self.merge(key, kg, r, m)?;
                 }
                 if self.is_window_late(&actual) {
                     retire_window(&mut set, &actual);
@@ -292,9 +307,9 @@ where
                 }
                 skipped = false;
                 let v = if i + 1 == n { value.take() } else { value.clone() };
-                self.add_to_window(&key, kg, &actual, v.expect("value present"), ts)?;
+                self.add_to_window(key, kg, &actual, v.expect("value present"), ts)?;
             }
-            self.store_merging_set(&key, kg, set)?;
+            self.store_merging_set(key, kg, set)?;
         } else {
             for (i, w) in windows.iter().enumerate() {
                 if self.is_window_late(w) {
@@ -302,7 +317,7 @@ where
                 }
                 skipped = false;
                 let v = if i + 1 == n { value.take() } else { value.clone() };
-                self.add_to_window(&key, kg, w, v.expect("value present"), ts)?;
+                self.add_to_window(key, kg, w, v.expect("value present"), ts)?;
             }
         }
         self.windows = windows;
@@ -376,7 +391,15 @@ where
         let now = if self.event_time { 0 } else { self.keyed.time.now() };
         let actx = AssignerContext { current_processing_time: now };
         for r in batch.drain(..) {
-            self.process_element(r.value, r.ts, &actx)?;
+            self.process_element(r.value, r.ts, &actx, None)?;
+        }
+        self.emit()
+    }
+    fn push_keyed(&mut self, batch: &mut Vec<Record<IN>>, key_groups: &mut Vec<u16>) -> Result<()> {
+        let now = if self.event_time { 0 } else { self.keyed.time.now() };
+        let actx = AssignerContext { current_processing_time: now };
+        for (r, g) in batch.drain(..).zip(key_groups.drain(..)) {
+            self.process_element(r.value, r.ts, &actx, Some(g))?;
         }
         self.emit()
     }

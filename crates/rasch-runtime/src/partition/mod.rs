@@ -1,9 +1,12 @@
 //! Partitioners: which downstream channel each record goes to (forward, rebalance, rescale,
-//! shuffle, broadcast, global, hash by key group, custom), and the writers that apply them.
+//! shuffle, broadcast, global, hash by key group, custom), the writers that apply them, and the
+//! combining hash partitioner of BATCH-mode built-in aggregations.
 
+mod combine;
 mod selectors;
 mod writer;
 
+pub use combine::{CombiningPartitioner, MAX_PARTIALS};
 pub use selectors::{Broadcast, ChannelSelector, CustomSelector, Forward, Global, KeyGroupSelector, RoundRobin, Shuffle};
 pub use writer::PartitionWriter;
 
@@ -37,6 +40,8 @@ pub struct WriterContext {
     pub batch_size: usize,
     /// Cancellation flag of the job.
     pub cancel: CancelToken,
+    /// STREAMING or BATCH (combining partitioners combine only in BATCH mode).
+    pub runtime_mode: rasch_core::RuntimeMode,
 }
 
 /// The type-erased description of a partitioner on an edge, as stored in the stream graph.

@@ -2,7 +2,7 @@
 
 use super::WriterContext;
 use crate::functions::KeySelector;
-use rasch_core::keygroup::{key_group_for_key, operator_index_for_key_group};
+use rasch_core::keygroup::KeyGroupAssigner;
 use rasch_core::{Error, Key, Result};
 use std::marker::PhantomData;
 
@@ -12,8 +12,16 @@ pub trait ChannelSelector<T>: Send + 'static {
     const BROADCAST: bool = false;
     /// Called once per writer, before the first record.
     fn setup(&mut self, _ctx: &WriterContext) {}
+    /// True when the selector computes key groups ([`select_keyed`](Self::select_keyed)), which
+    /// then travel with the records so that keyed receivers need not hash keys again.
+    const KEYED: bool = false;
     /// The channel (in `0..channels`) for `value`.
     fn select(&mut self, value: &T, channels: usize) -> Result<usize>;
+    /// The channel for `value` and its key group (0 for selectors that are not keyed).
+    #[inline]
+    fn select_keyed(&mut self, value: &T, channels: usize) -> Result<(usize, u16)> {
+        Ok((self.select(value, channels)?, 0))
+    }
 }
 
 /// Everything to channel 0 (forward: one target; global: the first subtask).
@@ -89,7 +97,8 @@ impl<T> ChannelSelector<T> for Shuffle {
 pub struct KeyGroupSelector<T, K, S> {
     selector: S,
     max_parallelism: usize,
-    scratch: Vec<u8>,
+    /// Assignment for the current channel count (built on first use).
+    assigner: Option<(usize, KeyGroupAssigner)>,
     _types: PhantomData<fn(&T) -> K>,
 }
 impl<T, K, S: Clone> Clone for KeyGroupSelector<T, K, S> {
@@ -100,21 +109,31 @@ impl<T, K, S: Clone> Clone for KeyGroupSelector<T, K, S> {
 impl<T, K, S> KeyGroupSelector<T, K, S> {
     /// Partitions by the key `selector` extracts.
     pub fn new(selector: S) -> Self {
-        KeyGroupSelector { selector, max_parallelism: 0, scratch: Vec::with_capacity(64), _types: PhantomData }
+        KeyGroupSelector { selector, max_parallelism: 0, assigner: None, _types: PhantomData }
     }
 }
 impl<T: 'static, K: Key, S: KeySelector<T, K>> ChannelSelector<T> for KeyGroupSelector<T, K, S> {
+    const KEYED: bool = true;
     fn setup(&mut self, ctx: &WriterContext) {
         self.max_parallelism = ctx.target_max_parallelism;
+        self.assigner = None;
     }
     #[inline]
     fn select(&mut self, value: &T, channels: usize) -> Result<usize> {
         if channels == 1 {
             return Ok(0);
         }
+        Ok(self.select_keyed(value, channels)?.0)
+    }
+    #[inline]
+    fn select_keyed(&mut self, value: &T, channels: usize) -> Result<(usize, u16)> {
+        let assigner = match &self.assigner {
+            Some((n, a)) if *n == channels => a,
+            _ => &self.assigner.insert((channels, KeyGroupAssigner::new(self.max_parallelism, channels))).1,
+        };
         let key = self.selector.get_key(value);
-        let group = key_group_for_key(key.as_ref(), self.max_parallelism, &mut self.scratch)?;
-        Ok(operator_index_for_key_group(self.max_parallelism, channels, group))
+        let group = assigner.key_group(key.as_ref())?;
+        Ok((assigner.subtask(group), group as u16))
     }
 }
 

@@ -1,5 +1,7 @@
 //! `PartitionWriter`: the end of a task's chain on a network edge. Buffers records per target
 //! channel and sends a batch when it is full, when a control event must pass, or on flush.
+//! Hash partitioning sends each record's key group along ([`Event::KeyedRecords`]); buffers
+//! come from the consumer's recycling pool.
 
 use super::ChannelSelector;
 use crate::channel::{ChannelWriter, Event};
@@ -10,6 +12,8 @@ use rasch_core::{Data, Record, Result};
 pub struct PartitionWriter<T, S> {
     channels: Vec<ChannelWriter<T>>,
     buffers: Vec<Vec<Record<T>>>,
+    /// Key groups of the buffered records, per channel (keyed selectors only).
+    groups: Vec<Vec<u16>>,
     selector: S,
     batch_size: usize,
 }
@@ -18,12 +22,21 @@ impl<T: Data, S: ChannelSelector<T>> PartitionWriter<T, S> {
     /// A writer to `channels`, batching `batch_size` records per send.
     pub fn new(channels: Vec<ChannelWriter<T>>, selector: S, batch_size: usize) -> Self {
         let buffers = channels.iter().map(|_| Vec::new()).collect();
-        PartitionWriter { channels, buffers, selector, batch_size: batch_size.max(1) }
+        let groups = channels.iter().map(|_| Vec::new()).collect();
+        PartitionWriter { channels, buffers, groups, selector, batch_size: batch_size.max(1) }
     }
 
+    /// Sends the buffer of `channel` (with its key groups, if any), replacing it by a
+    /// recycled one.
     fn send_buffer(&mut self, channel: usize) -> Result<()> {
-        let batch = std::mem::replace(&mut self.buffers[channel], Vec::with_capacity(self.batch_size));
-        self.channels[channel].send(Event::Records(batch))
+        let out = &self.channels[channel];
+        let batch = std::mem::replace(&mut self.buffers[channel], out.records_buffer(self.batch_size));
+        if self.groups[channel].is_empty() {
+            return out.send(Event::Records(batch));
+        }
+        let groups = std::mem::replace(&mut self.groups[channel], out.groups_buffer(self.batch_size));
+        debug_assert_eq!(batch.len(), groups.len());
+        out.send(Event::KeyedRecords(batch, groups))
     }
 
     fn flush_all(&mut self) -> Result<()> {
@@ -56,7 +69,7 @@ impl<T: Data, S: ChannelSelector<T>> Output<T> for PartitionWriter<T, S> {
         }
         if n == 1 {
             if self.buffers[0].is_empty() && batch.len() >= self.batch_size / 2 {
-                let full = std::mem::replace(batch, Vec::with_capacity(self.batch_size));
+                let full = std::mem::replace(batch, self.channels[0].records_buffer(self.batch_size));
                 return self.channels[0].send(Event::Records(full));
             }
             self.buffers[0].append(batch);
@@ -65,13 +78,23 @@ impl<T: Data, S: ChannelSelector<T>> Output<T> for PartitionWriter<T, S> {
             }
             return Ok(());
         }
+        if S::KEYED {
+            for record in batch.drain(..) {
+                let (c, group) = self.selector.select_keyed(&record.value, n)?;
+                self.buffers[c].push(record);
+                self.groups[c].push(group);
+                if self.buffers[c].len() >= self.batch_size {
+                    self.send_buffer(c)?;
+                }
+            }
+            return Ok(());
+        }
         for record in batch.drain(..) {
             let c = self.selector.select(&record.value, n)?;
             let buf = &mut self.buffers[c];
             buf.push(record);
             if buf.len() >= self.batch_size {
-                let full = std::mem::replace(buf, Vec::with_capacity(self.batch_size));
-                self.channels[c].send(Event::Records(full))?;
+                self.send_buffer(c)?;
             }
         }
         Ok(())
@@ -120,8 +143,17 @@ mod tests {
     fn drain(rx: &crossbeam_channel::Receiver<Envelope<i64>>) -> Vec<i64> {
         let mut out = Vec::new();
         while let Ok(env) = rx.try_recv() {
-            if let Event::Records(b) = env.event {
-                out.extend(b.into_iter().map(|r| r.value));
+            match env.event {
+                Event::Records(b) => out.extend(b.into_iter().map(|r| r.value)),
+                Event::KeyedRecords(b, groups) => {
+                    assert_eq!(b.len(), groups.len());
+                    for (r, g) in b.into_iter().zip(groups) {
+                        let kg = key_group_for_key(&(r.value % 10), 128, &mut Vec::new()).unwrap();
+                        assert_eq!(g as usize, kg, "the key group sent along is the key's");
+                        out.push(r.value);
+                    }
+                }
+                _ => {}
             }
         }
         out
@@ -133,7 +165,13 @@ mod tests {
         let gates: Vec<_> = (0..3).map(|_| gate::<i64>(100)).collect();
         let writers = gates.iter().enumerate().map(|(i, (tx, _))| ChannelWriter::new(tx.clone(), i as u32, cancel.clone())).collect();
         let mut selector = KeyGroupSelector::<i64, i64, _>::new(KeyFn(|v: &i64| v % 10));
-        selector.setup(&WriterContext { subtask_index: 0, target_max_parallelism: 128, batch_size: 4, cancel: cancel.clone() });
+        selector.setup(&WriterContext {
+            subtask_index: 0,
+            target_max_parallelism: 128,
+            batch_size: 4,
+            cancel: cancel.clone(),
+            runtime_mode: Default::default(),
+        });
         let mut w = PartitionWriter::new(writers, selector, 4);
         let mut batch: Vec<_> = (0..100).map(Record::new).collect();
         w.push(&mut batch).unwrap();

@@ -115,7 +115,15 @@ impl<T: 'static> TaskBody for OneInputTask<T> {
                 continue;
             }
             match envelope.event {
-                Event::Records(mut batch) => self.head.push(&mut batch)?,
+                Event::Records(mut batch) => {
+                    self.head.push(&mut batch)?;
+                    self.gate.recycle_records(batch);
+                }
+                Event::KeyedRecords(mut batch, mut groups) => {
+                    self.head.push_keyed(&mut batch, &mut groups)?;
+                    self.gate.recycle_records(batch);
+                    self.gate.recycle_groups(groups);
+                }
                 Event::Watermark(w) => {
                     let u = self.watermarks.on_watermark(channel, w);
                     self.apply(u)?;

@@ -82,7 +82,7 @@ impl<A: 'static, B: 'static> TwoInputTask<A, B> {
     fn on_event<X>(&mut self, env: &TaskEnv, aligner: &mut BarrierAligner, gate: usize, ch: usize, event: Event<X>) -> Result<()> {
         let global = if gate == 0 { ch } else { self.first_channels + ch };
         match event {
-            Event::Records(_) => unreachable!("records are pushed by the caller"),
+            Event::Records(_) | Event::KeyedRecords(..) => unreachable!("records are pushed by the caller"),
             Event::Watermark(w) => {
                 let u = self.watermarks[gate].on_watermark(ch, w);
                 self.apply(u)
@@ -132,6 +132,11 @@ impl<A: 'static, B: 'static> TaskBody for TwoInputTask<A, B> {
         let (g1, g2) = self.gates.take().ok_or_else(|| Error::Internal("two-input task started without gates".into()))?;
         let time = self.time.clone().ok_or_else(|| Error::Internal("two-input task started without a clock".into()))?;
         let mut aligner = BarrierAligner::new(self.held.len(), env.exactly_once);
+        // The selection over both gates is built once, and rebuilt only when an input ends
+        // (an ended gate must not be selected: its disconnected queue would always be ready).
+        let mut ended = [false, false];
+        let mut sel = Select::new();
+        let mut indices = [Some(sel.recv(&g1)), Some(sel.recv(&g2))];
         loop {
             if env.cancel.is_cancelled() {
                 return Err(Error::Cancelled);
@@ -151,12 +156,15 @@ impl<A: 'static, B: 'static> TaskBody for TwoInputTask<A, B> {
                 env.finish(|id| op.notify_checkpoint_complete(id))?;
                 return self.op.close();
             }
+            let now_ended = [self.watermarks[0].all_ended(), self.watermarks[1].all_ended()];
+            if now_ended != ended {
+                ended = now_ended;
+                sel = Select::new();
+                indices = [(!ended[0]).then(|| sel.recv(&g1)), (!ended[1]).then(|| sel.recv(&g2))];
+            }
             let input = match self.replay.pop_front() {
                 Some(i) => i,
                 None => {
-                    let mut sel = Select::new();
-                    let i1 = (!self.watermarks[0].all_ended()).then(|| sel.recv(&g1));
-                    let i2 = (!self.watermarks[1].all_ended()).then(|| sel.recv(&g2));
                     let op = match sel.try_select() {
                         Ok(op) => op,
                         Err(_) => {
@@ -170,9 +178,9 @@ impl<A: 'static, B: 'static> TaskBody for TwoInputTask<A, B> {
                             }
                         }
                     };
-                    if Some(op.index()) == i1 {
+                    if Some(op.index()) == indices[0] {
                         Input::First(op.recv(&g1).map_err(|_| Error::Cancelled)?)
-                    } else if Some(op.index()) == i2 {
+                    } else if Some(op.index()) == indices[1] {
                         Input::Second(op.recv(&g2).map_err(|_| Error::Cancelled)?)
                     } else {
                         continue;
@@ -188,8 +196,24 @@ impl<A: 'static, B: 'static> TaskBody for TwoInputTask<A, B> {
                 continue;
             }
             match input {
-                Input::First(Envelope { event: Event::Records(mut b), .. }) => self.op.push1(&mut b)?,
-                Input::Second(Envelope { event: Event::Records(mut b), .. }) => self.op.push2(&mut b)?,
+                Input::First(Envelope { event: Event::Records(mut b), .. }) => {
+                    self.op.push1(&mut b)?;
+                    g1.recycle_records(b);
+                }
+                Input::First(Envelope { event: Event::KeyedRecords(mut b, mut groups), .. }) => {
+                    self.op.push1_keyed(&mut b, &mut groups)?;
+                    g1.recycle_records(b);
+                    g1.recycle_groups(groups);
+                }
+                Input::Second(Envelope { event: Event::Records(mut b), .. }) => {
+                    self.op.push2(&mut b)?;
+                    g2.recycle_records(b);
+                }
+                Input::Second(Envelope { event: Event::KeyedRecords(mut b, mut groups), .. }) => {
+                    self.op.push2_keyed(&mut b, &mut groups)?;
+                    g2.recycle_records(b);
+                    g2.recycle_groups(groups);
+                }
                 Input::First(e) => self.on_event(env, &mut aligner, 0, e.channel as usize, e.event)?,
                 Input::Second(e) => self.on_event(env, &mut aligner, 1, e.channel as usize, e.event)?,
             }

@@ -35,6 +35,11 @@ pub trait WindowAssigner<T>: Clone + Send + Sync + 'static {
     fn slice_spec(&self) -> Option<crate::operators::SliceSpec> {
         None
     }
+    /// For event-time session windows with a fixed gap: the gap (ms), which lets incremental
+    /// aggregations with the default trigger use the session operator's fast path.
+    fn session_gap(&self) -> Option<i64> {
+        None
+    }
     /// For merging assigners: every group of two or more windows that merge, as
     /// `(result, members)` (Flink's `mergeWindows`).
     fn merge_windows(&self, _windows: &[Self::W]) -> Vec<(Self::W, Vec<Self::W>)> {

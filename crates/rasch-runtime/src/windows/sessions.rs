@@ -85,6 +85,12 @@ macro_rules! sessions {
             fn merge_windows(&self, windows: &[TimeWindow]) -> Vec<(TimeWindow, Vec<TimeWindow>)> {
                 TimeWindow::merge_windows(windows)
             }
+            fn session_gap(&self) -> Option<i64> {
+                match self.gap {
+                    Gap::Fixed(g) if $event => Some(g),
+                    _ => None,
+                }
+            }
         }
     };
 }

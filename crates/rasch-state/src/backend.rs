@@ -260,6 +260,9 @@ impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
 
     /// Sets the value of `(key, ns)`.
     pub fn put(&mut self, key_group: usize, key: &K, ns: &N, value: V, now: i64) -> Result<()> {
+        if self.frozen_count > 0 {
+            self.merge_if_released(key_group);
+        }
         match self.group(key_group)?.get_mut(&Pair(key, ns)) {
             Some(e) => {
                 e.value = value;

@@ -82,8 +82,18 @@ impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
         live.iter().map(|(k, e)| (k, &e.value)).chain(frozen)
     }
 
-    /// Takes group `i` back from a snapshot that released it: removals and the task's entries
-    /// are applied to the frozen map, which becomes the live one.
+    /// (Writes that do not read first) takes `key_group` back if the snapshot released it.
+    pub(crate) fn merge_if_released(&mut self, key_group: usize) {
+        if let Some(i) = key_group.checked_sub(self.first_group).filter(|i| *i < self.groups.len())
+            && self.frozen[i].as_ref().is_some_and(|f| Arc::strong_count(f) == 1)
+        {
+            self.merge(i);
+        }
+    }
+
+    /// Takes group `i` back from a snapshot that released it, in time proportional to the
+    /// smaller side: the task's entries and removals go into the frozen map, or the frozen
+    /// entries the task neither replaced nor removed go into the task's map.
     fn merge(&mut self, i: usize) {
         let Some(frozen) = self.frozen[i].take() else { return };
         let mut base = match Arc::try_unwrap(frozen) {
@@ -93,12 +103,21 @@ impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
                 return;
             }
         };
-        for k in self.removed[i].drain() {
-            base.remove(&k);
+        let removed = std::mem::take(&mut self.removed[i]);
+        if self.groups[i].len() + removed.len() <= base.len() {
+            for k in &removed {
+                base.remove(k);
+            }
+            base.extend(self.groups[i].drain());
+            self.groups[i] = base;
+        } else {
+            let live = &mut self.groups[i];
+            for (k, e) in base {
+                if !live.contains_key(&k) && !removed.contains(&k) {
+                    live.insert(k, e);
+                }
+            }
         }
-        base.extend(self.groups[i].drain());
-        self.groups[i] = base;
-        self.removed[i] = Default::default();
         self.frozen_count -= 1;
     }
 

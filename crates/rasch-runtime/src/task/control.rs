@@ -91,22 +91,15 @@ impl TaskEnv {
             }
             store_task_state(&target, checkpoint_id, vertex, subtask, parallelism, operators)
         };
-        let spawned = std::thread::Builder::new().name(format!("checkpoint {checkpoint_id} ({vertex}/{subtask})")).spawn(move || {
+        let job = Box::new(move || {
             let event = match complete() {
                 Ok(state) => TaskEvent::Ack { vertex, checkpoint_id, state, alignment_ms },
                 Err(e) => TaskEvent::Decline { checkpoint_id, reason: format!("subtask {subtask} of vertex {vertex}: {e}") },
             };
             let _ = events.send(event);
         });
-        match spawned {
-            Ok(handle) => {
-                let mut running = self.snapshots.borrow_mut();
-                running.retain(|h| !h.is_finished());
-                running.push(handle);
-            }
-            Err(e) => {
-                let _ = self.events.send(TaskEvent::Decline { checkpoint_id, reason: format!("spawning a snapshot thread: {e}") });
-            }
+        if let Err(e) = self.snapshots.submit(&format!("snapshots ({vertex}/{subtask})"), job) {
+            let _ = self.events.send(TaskEvent::Decline { checkpoint_id, reason: format!("starting the snapshot thread: {e}") });
         }
     }
 

@@ -267,6 +267,35 @@ mod tests {
         assert_eq!(again, b.snapshot().unwrap());
     }
 
+    /// Taking a group back works from either side: when the task wrote more than the frozen map
+    /// holds, the frozen entries it did not replace or remove move into the task's map.
+    #[test]
+    fn a_released_group_is_merged_from_the_smaller_side() {
+        let clock = ManualClock::new(0);
+        let mut b = backend(&clock);
+        let state = ValueState::<u64>::new("v");
+        let old: Vec<String> = (0..20).map(|i| format!("old{i}")).collect();
+        for k in &old {
+            state.update(&mut view(&mut b, k), 1).unwrap();
+        }
+        let pending = b.start_snapshot().unwrap();
+        // While frozen, the task writes far more than the frozen maps hold…
+        state.clear(&mut view(&mut b, &old[0])).unwrap();
+        state.update(&mut view(&mut b, &old[1]), 2).unwrap();
+        for i in 0..2_000 {
+            state.update(&mut view(&mut b, &format!("new{i}")), 3).unwrap();
+        }
+        // …then the snapshot releases them and the next accesses take them back.
+        let snapshot = pending.finish().unwrap();
+        assert_eq!(state.value(&mut view(&mut b, &old[0])).unwrap(), None);
+        assert_eq!(state.value(&mut view(&mut b, &old[1])).unwrap(), Some(2));
+        assert!(old[2..].iter().all(|k| state.value(&mut view(&mut b, k)).unwrap() == Some(1)));
+        assert_eq!(state.value(&mut view(&mut b, &"new1999".to_string())).unwrap(), Some(3));
+        let table = b.table::<(), u64>("v", &std::sync::OnceLock::new(), None).unwrap();
+        assert_eq!(table.len(), 19 + 2_000, "every entry exactly once");
+        assert!(snapshot.iter().map(|g| g.tables.len()).sum::<usize>() > 0);
+    }
+
     /// A new snapshot waits for the previous one to release its maps.
     #[test]
     fn a_second_freeze_waits_for_the_first_snapshot() {

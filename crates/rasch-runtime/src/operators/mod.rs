@@ -5,6 +5,7 @@
 
 mod broadcast_process;
 mod broadcast_state;
+mod co_contract;
 mod co_keyed_process;
 mod co_process;
 mod contract;
@@ -39,6 +40,7 @@ pub use broadcast_state::{
     BroadcastContext, BroadcastState, BroadcastStateDescriptor, BroadcastStates, KeyedReadOnlyBroadcastContext, ReadOnlyBroadcastContext,
     ReadOnlyBroadcastState,
 };
+pub use co_contract::CoOperator;
 pub use co_keyed_process::{KeyedCoProcessFunction, KeyedCoProcessOperator};
 pub use co_process::{CoFlatMapAdapter, CoMapAdapter, CoProcessOperator, TwoInputOperator, two_input_factory};
 pub use contract::{Control, Downstream, OneInputOperator};

@@ -2,6 +2,10 @@
 //!
 //! A factory is stored in the stream graph (shared by all subtasks, `Send + Sync`); inside a
 //! task thread it builds one operator instance per subtask, wired to its downstream output.
+//!
+//! An operator implements the contract of its shape — [`OneInputOperator`] or [`CoOperator`]:
+//! `process_batch` plus the hooks it needs — and the contract passes watermarks, barriers, end
+//! of input, timers and close on to its downstream.
 
 mod broadcast_process;
 mod broadcast_state;

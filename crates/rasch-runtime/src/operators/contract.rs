@@ -233,3 +233,46 @@ impl<'a> Downstream<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::tests::Recorder;
+
+    /// Doubles records, counts its end-of-input hook, keeps the default watermark forwarding.
+    struct Doubler {
+        out: BoxOutput<i32>,
+        ended_first: bool,
+        probe: Recorder<i32>,
+    }
+
+    impl OneInputOperator for Doubler {
+        type In = i32;
+        fn downstream(&mut self) -> Downstream<'_> {
+            Downstream::main(&mut self.out)
+        }
+        fn process_batch(&mut self, batch: &mut Vec<Record<i32>>) -> Result<()> {
+            batch.iter_mut().for_each(|r| r.value *= 2);
+            self.out.push(batch)
+        }
+        fn on_end_input(&mut self) -> Result<()> {
+            // The hook runs before end of input reaches the downstream.
+            self.ended_first = !*self.probe.ended.borrow();
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn an_operator_gets_output_and_forwarding_from_the_contract() {
+        let rec = Recorder::<i32>::default();
+        let mut op = Doubler { out: Box::new(rec.clone()), ended_first: false, probe: rec.clone() };
+        let out: &mut dyn Output<i32> = &mut op;
+        out.push(&mut vec![Record::new(1), Record::new(2)]).unwrap();
+        out.watermark(7).unwrap();
+        out.end_input().unwrap();
+        assert_eq!(rec.values(), vec![2, 4]);
+        assert_eq!(*rec.watermarks.borrow(), vec![7]);
+        assert!(*rec.ended.borrow());
+        assert!(op.ended_first);
+    }
+}

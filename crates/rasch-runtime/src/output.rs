@@ -1,5 +1,7 @@
 //! `Output<T>`: the one interface between operators in a task. An operator *is* the output of
-//! its upstream; chains, fan-outs, counters and network writers all implement it.
+//! its upstream; chains, fan-outs, counters and network writers all implement it. Operators
+//! do not implement it by hand: they implement
+//! [`OneInputOperator`](crate::operators::OneInputOperator), which provides it.
 
 use crate::metrics::OperatorMetrics;
 use rasch_core::{Error, Record, Result, WatermarkStatus};

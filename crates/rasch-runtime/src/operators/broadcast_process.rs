@@ -3,8 +3,11 @@
 //! parallel instance; broadcast elements may write the broadcast state, regular elements only read
 //! it (Flink's `CoBroadcastWithNonKeyedOperator` and `CoBroadcastWithKeyedOperator`).
 
+#[cfg(test)]
 use super::TwoInputOperator;
 use super::broadcast_state::{BroadcastContext, BroadcastStates, KeyedReadOnlyBroadcastContext, ReadOnlyBroadcastContext};
+use super::co_contract::CoOperator;
+use super::contract::Downstream;
 use super::emitter::Emitter;
 use crate::collector::{Collector, SideOutputs};
 use crate::context::RuntimeContext;
@@ -12,7 +15,7 @@ use crate::functions::KeySelector;
 use crate::keyed::{KeyCell, KeyedContext, KeyedRuntime, TimeDomain};
 use crate::output::BoxOutput;
 use crate::time::ProcessingTimeService;
-use rasch_core::{Key, MIN_WATERMARK, Record, Result, WatermarkStatus};
+use rasch_core::{Key, MIN_WATERMARK, Record, Result};
 use std::marker::PhantomData;
 use std::rc::Rc;
 
@@ -55,33 +58,6 @@ pub trait KeyedBroadcastProcessFunction<K, A, B, U>: Clone + Send + 'static {
     }
 }
 
-/// Forwards the control calls of [`TwoInputOperator`] to `self.o` (an [`Emitter`]).
-macro_rules! forward_outputs {
-    () => {
-        fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
-            self.o.watermark_status(status)
-        }
-        fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
-            self.snapshot_state(snapshot)?;
-            self.o.snapshot(snapshot)
-        }
-        fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
-            self.notify_state(checkpoint_id);
-            self.o.notify_checkpoint_complete(checkpoint_id)
-        }
-        fn end_input(&mut self) -> Result<()> {
-            self.o.end_input()
-        }
-        fn flush(&mut self) -> Result<()> {
-            self.o.flush()
-        }
-        fn close(&mut self) -> Result<()> {
-            self.f.close()?;
-            self.o.close()
-        }
-    };
-}
-
 /// Runs a [`BroadcastProcessFunction`].
 pub struct BroadcastProcessOperator<A, B, U, F> {
     f: F,
@@ -99,7 +75,7 @@ impl<A: 'static, B: 'static, U: 'static, F: BroadcastProcessFunction<A, B, U>> B
         BroadcastProcessOperator { f, states, time, watermark: MIN_WATERMARK, o, _inputs: PhantomData }
     }
 
-    fn snapshot_state(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+    fn state_into(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
         let broadcast = Some(self.states.snapshot()?);
         snapshot.add(self.states.operator_id(), crate::checkpoint::OperatorState { broadcast, ..Default::default() });
         Ok(())
@@ -108,10 +84,13 @@ impl<A: 'static, B: 'static, U: 'static, F: BroadcastProcessFunction<A, B, U>> B
     fn notify_state(&mut self, _checkpoint_id: u64) {}
 }
 
-impl<A: 'static, B: 'static, U: 'static, F: BroadcastProcessFunction<A, B, U>> TwoInputOperator<A, B>
-    for BroadcastProcessOperator<A, B, U, F>
-{
-    fn push1(&mut self, batch: &mut Vec<Record<A>>) -> Result<()> {
+impl<A: 'static, B: 'static, U: 'static, F: BroadcastProcessFunction<A, B, U>> CoOperator for BroadcastProcessOperator<A, B, U, F> {
+    type In1 = A;
+    type In2 = B;
+    fn downstream(&mut self) -> Downstream<'_> {
+        Downstream::with_sides(&mut self.o.out, &mut self.o.sides)
+    }
+    fn process_batch1(&mut self, batch: &mut Vec<Record<A>>) -> Result<()> {
         for r in batch.drain(..) {
             let o = &mut self.o;
             let mut ctx = ReadOnlyBroadcastContext {
@@ -125,7 +104,7 @@ impl<A: 'static, B: 'static, U: 'static, F: BroadcastProcessFunction<A, B, U>> T
         }
         self.o.emit()
     }
-    fn push2(&mut self, batch: &mut Vec<Record<B>>) -> Result<()> {
+    fn process_batch2(&mut self, batch: &mut Vec<Record<B>>) -> Result<()> {
         for r in batch.drain(..) {
             let o = &mut self.o;
             let mut ctx = BroadcastContext {
@@ -139,14 +118,20 @@ impl<A: 'static, B: 'static, U: 'static, F: BroadcastProcessFunction<A, B, U>> T
         }
         self.o.emit()
     }
-    fn watermark(&mut self, watermark: i64) -> Result<()> {
+    fn on_watermark(&mut self, watermark: i64) -> Result<()> {
         self.watermark = watermark;
-        self.o.watermark(watermark)
+        self.downstream().watermark(watermark)
     }
-    fn on_processing_time(&mut self, now: i64) -> Result<()> {
-        self.o.on_processing_time(now)
+    fn snapshot_state(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.state_into(snapshot)
     }
-    forward_outputs!();
+    fn on_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.notify_state(checkpoint_id);
+        Ok(())
+    }
+    fn on_close(&mut self) -> Result<()> {
+        self.f.close()
+    }
 }
 
 /// Runs a [`KeyedBroadcastProcessFunction`] on a [`KeyedRuntime`].
@@ -170,7 +155,7 @@ impl<K: Key, A: 'static, B: 'static, U: 'static, S: KeySelector<A, K>, F: KeyedB
         KeyedBroadcastProcessOperator { selector, f, states, keyed, key: KeyCell::default(), o, _inputs: PhantomData }
     }
 
-    fn snapshot_state(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+    fn state_into(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
         let (keyed, increment) = self.keyed.keyed_state(&snapshot.barrier)?;
         let broadcast = Some(self.states.snapshot()?);
         snapshot.add(&self.keyed.operator_id, crate::checkpoint::OperatorState { keyed, broadcast, increment, ..Default::default() });
@@ -202,13 +187,18 @@ impl<K: Key, A: 'static, B: 'static, U: 'static, S: KeySelector<A, K>, F: KeyedB
     }
 }
 
-impl<K: Key, A: 'static, B: 'static, U: 'static, S: KeySelector<A, K>, F: KeyedBroadcastProcessFunction<K, A, B, U>> TwoInputOperator<A, B>
+impl<K: Key, A: 'static, B: 'static, U: 'static, S: KeySelector<A, K>, F: KeyedBroadcastProcessFunction<K, A, B, U>> CoOperator
     for KeyedBroadcastProcessOperator<K, A, B, U, S, F>
 {
-    fn push1(&mut self, batch: &mut Vec<Record<A>>) -> Result<()> {
-        self.push1_keyed(batch, &mut Vec::new())
+    type In1 = A;
+    type In2 = B;
+    fn downstream(&mut self) -> Downstream<'_> {
+        Downstream::with_sides(&mut self.o.out, &mut self.o.sides)
     }
-    fn push1_keyed(&mut self, batch: &mut Vec<Record<A>>, key_groups: &mut Vec<u16>) -> Result<()> {
+    fn process_batch1(&mut self, batch: &mut Vec<Record<A>>) -> Result<()> {
+        self.process_keyed_batch1(batch, &mut Vec::new())
+    }
+    fn process_keyed_batch1(&mut self, batch: &mut Vec<Record<A>>, key_groups: &mut Vec<u16>) -> Result<()> {
         let mut groups = key_groups.drain(..);
         for r in batch.drain(..) {
             let key = self.key.set(self.selector.get_key(&r.value));
@@ -223,7 +213,7 @@ impl<K: Key, A: 'static, B: 'static, U: 'static, S: KeySelector<A, K>, F: KeyedB
         }
         self.o.emit()
     }
-    fn push2(&mut self, batch: &mut Vec<Record<B>>) -> Result<()> {
+    fn process_batch2(&mut self, batch: &mut Vec<Record<B>>) -> Result<()> {
         for r in batch.drain(..) {
             let (k, o) = (&self.keyed, &mut self.o);
             let mut ctx =
@@ -232,17 +222,26 @@ impl<K: Key, A: 'static, B: 'static, U: 'static, S: KeySelector<A, K>, F: KeyedB
         }
         self.o.emit()
     }
-    fn watermark(&mut self, watermark: i64) -> Result<()> {
+    fn on_watermark(&mut self, watermark: i64) -> Result<()> {
         self.keyed.watermark = watermark;
         self.fire(TimeDomain::EventTime, watermark)?;
-        self.o.watermark(watermark)
+        self.downstream().watermark(watermark)
     }
-    fn on_processing_time(&mut self, now: i64) -> Result<()> {
+    fn on_processing_timer(&mut self, now: i64) -> Result<()> {
         self.fire(TimeDomain::ProcessingTime, now)?;
         self.keyed.request_processing_wakeup();
-        self.o.on_processing_time(now)
+        Ok(())
     }
-    forward_outputs!();
+    fn snapshot_state(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.state_into(snapshot)
+    }
+    fn on_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.notify_state(checkpoint_id);
+        Ok(())
+    }
+    fn on_close(&mut self) -> Result<()> {
+        self.f.close()
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Two-input operators (`connect` → `co_map` / `co_flat_map` / `co_process`).
 
+use super::co_contract::CoOperator;
+use super::contract::Downstream;
 use super::{OperatorFactory, OperatorInstance, OperatorKind, OperatorSetup, downcast_output};
 use crate::collector::{Collector, SideOutputs};
 use crate::functions::{CoFlatMapFunction, CoMapFunction, CoProcessFunction, ProcessContext};
@@ -78,8 +80,13 @@ impl<A: 'static, B: 'static, U: 'static, F: CoProcessFunction<A, B, U>> CoProces
     }
 }
 
-impl<A: 'static, B: 'static, U: 'static, F: CoProcessFunction<A, B, U>> TwoInputOperator<A, B> for CoProcessOperator<A, B, U, F> {
-    fn push1(&mut self, batch: &mut Vec<Record<A>>) -> Result<()> {
+impl<A: 'static, B: 'static, U: 'static, F: CoProcessFunction<A, B, U>> CoOperator for CoProcessOperator<A, B, U, F> {
+    type In1 = A;
+    type In2 = B;
+    fn downstream(&mut self) -> Downstream<'_> {
+        Downstream::with_sides(&mut self.out, &mut self.sides)
+    }
+    fn process_batch1(&mut self, batch: &mut Vec<Record<A>>) -> Result<()> {
         self.metrics.records_in.fetch_add(batch.len() as u64, Ordering::Relaxed);
         self.guard(|s| {
             for r in batch.drain(..) {
@@ -89,7 +96,7 @@ impl<A: 'static, B: 'static, U: 'static, F: CoProcessFunction<A, B, U>> TwoInput
             s.emit()
         })
     }
-    fn push2(&mut self, batch: &mut Vec<Record<B>>) -> Result<()> {
+    fn process_batch2(&mut self, batch: &mut Vec<Record<B>>) -> Result<()> {
         self.metrics.records_in.fetch_add(batch.len() as u64, Ordering::Relaxed);
         self.guard(|s| {
             for r in batch.drain(..) {
@@ -99,40 +106,13 @@ impl<A: 'static, B: 'static, U: 'static, F: CoProcessFunction<A, B, U>> TwoInput
             s.emit()
         })
     }
-    fn watermark(&mut self, watermark: i64) -> Result<()> {
+    fn on_watermark(&mut self, watermark: i64) -> Result<()> {
         self.watermark = watermark;
         self.metrics.watermark.store(watermark, Ordering::Relaxed);
-        self.sides.watermark(watermark)?;
-        self.out.watermark(watermark)
+        self.downstream().watermark(watermark)
     }
-    fn end_input(&mut self) -> Result<()> {
-        self.sides.end_input()?;
-        self.out.end_input()
-    }
-    fn flush(&mut self) -> Result<()> {
-        self.sides.flush()?;
-        self.out.flush()
-    }
-    fn close(&mut self) -> Result<()> {
-        self.guard(|s| s.f.close())?;
-        self.sides.close()?;
-        self.out.close()
-    }
-    fn on_processing_time(&mut self, now: i64) -> Result<()> {
-        self.sides.on_processing_time(now)?;
-        self.out.on_processing_time(now)
-    }
-    fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> Result<()> {
-        self.sides.watermark_status(status)?;
-        self.out.watermark_status(status)
-    }
-    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
-        self.sides.snapshot(snapshot)?;
-        self.out.snapshot(snapshot)
-    }
-    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
-        self.sides.notify_checkpoint_complete(checkpoint_id)?;
-        self.out.notify_checkpoint_complete(checkpoint_id)
+    fn on_close(&mut self) -> Result<()> {
+        self.guard(|s| s.f.close())
     }
 }
 

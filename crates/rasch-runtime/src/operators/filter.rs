@@ -1,8 +1,10 @@
 //! `filter`: keeps the records a predicate accepts, in place (no copy).
 
-use super::forward_control;
+use super::contract::{Downstream, OneInputOperator};
 use crate::functions::FilterFunction;
-use crate::output::{BoxOutput, Output};
+use crate::output::BoxOutput;
+#[cfg(test)]
+use crate::output::Output;
 use rasch_core::{Record, Result};
 
 /// Applies a [`FilterFunction`].
@@ -18,9 +20,13 @@ impl<T, F> FilterOperator<T, F> {
     }
 }
 
-impl<T: 'static, F: FilterFunction<T>> Output<T> for FilterOperator<T, F> {
+impl<T: 'static, F: FilterFunction<T>> OneInputOperator for FilterOperator<T, F> {
+    type In = T;
+    fn downstream(&mut self) -> Downstream<'_> {
+        Downstream::main(&mut self.out)
+    }
     #[inline]
-    fn push(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
+    fn process_batch(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
         let mut error = None;
         batch.retain(|r| {
             if error.is_some() {
@@ -36,10 +42,8 @@ impl<T: 'static, F: FilterFunction<T>> Output<T> for FilterOperator<T, F> {
         }
         self.out.push(batch)
     }
-    forward_control!();
-    fn close(&mut self) -> Result<()> {
-        self.f.close()?;
-        self.out.close()
+    fn on_close(&mut self) -> Result<()> {
+        self.f.close()
     }
 }
 

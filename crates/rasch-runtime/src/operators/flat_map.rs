@@ -1,9 +1,11 @@
 //! `flat_map`: one record in, any number out.
 
-use super::forward_control;
+use super::contract::{Downstream, OneInputOperator};
 use crate::collector::Collector;
 use crate::functions::FlatMapFunction;
-use crate::output::{BoxOutput, Output};
+use crate::output::BoxOutput;
+#[cfg(test)]
+use crate::output::Output;
 use rasch_core::{Record, Result};
 use std::marker::PhantomData;
 
@@ -23,9 +25,13 @@ impl<T, U, F> FlatMapOperator<T, U, F> {
     }
 }
 
-impl<T: 'static, U: 'static, F: FlatMapFunction<T, U>> Output<T> for FlatMapOperator<T, U, F> {
+impl<T: 'static, U: 'static, F: FlatMapFunction<T, U>> OneInputOperator for FlatMapOperator<T, U, F> {
+    type In = T;
+    fn downstream(&mut self) -> Downstream<'_> {
+        Downstream::main(&mut self.out)
+    }
     #[inline]
-    fn push(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
+    fn process_batch(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
         for r in batch.drain(..) {
             self.f.flat_map(r.value, &mut Collector::new(&mut self.buf, r.ts))?;
             if self.buf.len() >= self.batch_size {
@@ -37,10 +43,8 @@ impl<T: 'static, U: 'static, F: FlatMapFunction<T, U>> Output<T> for FlatMapOper
         }
         Ok(())
     }
-    forward_control!();
-    fn close(&mut self) -> Result<()> {
-        self.f.close()?;
-        self.out.close()
+    fn on_close(&mut self) -> Result<()> {
+        self.f.close()
     }
 }
 

@@ -3,14 +3,17 @@
 //! Both sides are buffered in keyed state by timestamp and dropped by event-time timers once the
 //! watermark makes further matches impossible; late elements are dropped (or side-output).
 
+#[cfg(test)]
 use super::TwoInputOperator;
+use super::co_contract::CoOperator;
+use super::contract::Downstream;
 use super::emitter::Emitter;
 use crate::collector::{Collector, OutputTag, SideOutputs};
 use crate::context::RuntimeContext;
 use crate::functions::KeySelector;
 use crate::keyed::{KeyCell, KeyedRuntime};
 use crate::output::BoxOutput;
-use rasch_core::{Error, Key, MIN_WATERMARK, NO_TIMESTAMP, Record, Result, WatermarkStatus};
+use rasch_core::{Error, Key, MIN_WATERMARK, NO_TIMESTAMP, Record, Result};
 use rasch_state::KeyedStateBackend;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
@@ -206,7 +209,7 @@ where
     }
 }
 
-impl<K, A, B, U, S1, S2, F> TwoInputOperator<A, B> for IntervalJoinOperator<K, A, B, U, S1, S2, F>
+impl<K, A, B, U, S1, S2, F> CoOperator for IntervalJoinOperator<K, A, B, U, S1, S2, F>
 where
     K: Key,
     A: rasch_core::Data,
@@ -216,10 +219,15 @@ where
     S2: KeySelector<B, K>,
     F: ProcessJoinFunction<A, B, U>,
 {
-    fn push1(&mut self, batch: &mut Vec<Record<A>>) -> Result<()> {
-        self.push1_keyed(batch, &mut Vec::new())
+    type In1 = A;
+    type In2 = B;
+    fn downstream(&mut self) -> Downstream<'_> {
+        Downstream::with_sides(&mut self.o.out, &mut self.o.sides)
     }
-    fn push1_keyed(&mut self, batch: &mut Vec<Record<A>>, key_groups: &mut Vec<u16>) -> Result<()> {
+    fn process_batch1(&mut self, batch: &mut Vec<Record<A>>) -> Result<()> {
+        self.process_keyed_batch1(batch, &mut Vec::new())
+    }
+    fn process_keyed_batch1(&mut self, batch: &mut Vec<Record<A>>, key_groups: &mut Vec<u16>) -> Result<()> {
         let (lower, upper) = (self.spec.lower, self.spec.upper);
         let mut groups = key_groups.drain(..);
         for r in batch.drain(..) {
@@ -247,10 +255,10 @@ where
         }
         self.emit()
     }
-    fn push2(&mut self, batch: &mut Vec<Record<B>>) -> Result<()> {
-        self.push2_keyed(batch, &mut Vec::new())
+    fn process_batch2(&mut self, batch: &mut Vec<Record<B>>) -> Result<()> {
+        self.process_keyed_batch2(batch, &mut Vec::new())
     }
-    fn push2_keyed(&mut self, batch: &mut Vec<Record<B>>, key_groups: &mut Vec<u16>) -> Result<()> {
+    fn process_keyed_batch2(&mut self, batch: &mut Vec<Record<B>>, key_groups: &mut Vec<u16>) -> Result<()> {
         let (lower, upper) = (self.spec.lower, self.spec.upper);
         let mut groups = key_groups.drain(..);
         for r in batch.drain(..) {
@@ -279,34 +287,20 @@ where
         }
         self.emit()
     }
-    fn watermark(&mut self, watermark: i64) -> Result<()> {
+    fn on_watermark(&mut self, watermark: i64) -> Result<()> {
         self.keyed.watermark = watermark;
         self.clean_up(watermark)?;
-        self.o.watermark(watermark)
+        self.downstream().watermark(watermark)
     }
-    fn on_processing_time(&mut self, now: i64) -> Result<()> {
-        self.o.on_processing_time(now)
+    fn snapshot_state(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.keyed.snapshot_into(snapshot)
     }
-    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
-        self.o.watermark_status(status)
-    }
-    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
-        self.keyed.snapshot_into(snapshot)?;
-        self.o.snapshot(snapshot)
-    }
-    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+    fn on_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
         self.keyed.notify_checkpoint_complete(checkpoint_id);
-        self.o.notify_checkpoint_complete(checkpoint_id)
+        Ok(())
     }
-    fn end_input(&mut self) -> Result<()> {
-        self.o.end_input()
-    }
-    fn flush(&mut self) -> Result<()> {
-        self.o.flush()
-    }
-    fn close(&mut self) -> Result<()> {
-        self.f.close()?;
-        self.o.close()
+    fn on_close(&mut self) -> Result<()> {
+        self.f.close()
     }
 }
 

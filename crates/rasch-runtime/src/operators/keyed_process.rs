@@ -1,11 +1,14 @@
 //! `KeyedStream::process`: a [`KeyedProcessFunction`] with keyed state and timers.
 
+use super::contract::{Downstream, OneInputOperator};
 use super::emitter::Emitter;
 use crate::collector::{Collector, SideOutputs};
 use crate::functions::{KeySelector, KeyedProcessFunction};
 use crate::keyed::{KeyCell, KeyedContext, KeyedRuntime, TimeDomain};
-use crate::output::{BoxOutput, Output};
-use rasch_core::{Key, Record, Result, WatermarkStatus};
+use crate::output::BoxOutput;
+#[cfg(test)]
+use crate::output::Output;
+use rasch_core::{Key, Record, Result};
 use std::marker::PhantomData;
 
 /// Runs a keyed process function.
@@ -48,51 +51,44 @@ impl<K: Key, T: 'static, U: 'static, S: KeySelector<T, K>, F: KeyedProcessFuncti
     }
 }
 
-impl<K: Key, T: 'static, U: 'static, S: KeySelector<T, K>, F: KeyedProcessFunction<K, T, U>> Output<T>
+impl<K: Key, T: 'static, U: 'static, S: KeySelector<T, K>, F: KeyedProcessFunction<K, T, U>> OneInputOperator
     for KeyedProcessOperator<K, T, U, S, F>
 {
-    fn push(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
+    type In = T;
+    fn downstream(&mut self) -> Downstream<'_> {
+        Downstream::with_sides(&mut self.o.out, &mut self.o.sides)
+    }
+    fn process_batch(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
         for r in batch.drain(..) {
             self.process(r, None)?;
         }
         self.emit()
     }
-    fn push_keyed(&mut self, batch: &mut Vec<Record<T>>, key_groups: &mut Vec<u16>) -> Result<()> {
+    fn process_keyed_batch(&mut self, batch: &mut Vec<Record<T>>, key_groups: &mut Vec<u16>) -> Result<()> {
         for (r, g) in batch.drain(..).zip(key_groups.drain(..)) {
             self.process(r, Some(g))?;
         }
         self.emit()
     }
-    fn watermark(&mut self, watermark: i64) -> Result<()> {
+    fn on_watermark(&mut self, watermark: i64) -> Result<()> {
         self.keyed.watermark = watermark;
         self.fire(TimeDomain::EventTime, watermark)?;
-        self.o.watermark(watermark)
+        self.downstream().watermark(watermark)
     }
-    fn on_processing_time(&mut self, now: i64) -> Result<()> {
+    fn on_processing_timer(&mut self, now: i64) -> Result<()> {
         self.fire(TimeDomain::ProcessingTime, now)?;
         self.keyed.request_processing_wakeup();
-        self.o.on_processing_time(now)
+        Ok(())
     }
-    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
-        self.o.watermark_status(status)
+    fn snapshot_state(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.keyed.snapshot_into(snapshot)
     }
-    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
-        self.keyed.snapshot_into(snapshot)?;
-        self.o.snapshot(snapshot)
-    }
-    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+    fn on_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
         self.keyed.notify_checkpoint_complete(checkpoint_id);
-        self.o.notify_checkpoint_complete(checkpoint_id)
+        Ok(())
     }
-    fn end_input(&mut self) -> Result<()> {
-        self.o.end_input()
-    }
-    fn flush(&mut self) -> Result<()> {
-        self.o.flush()
-    }
-    fn close(&mut self) -> Result<()> {
-        self.f.close()?;
-        self.o.close()
+    fn on_close(&mut self) -> Result<()> {
+        self.f.close()
     }
 }
 

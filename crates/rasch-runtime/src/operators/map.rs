@@ -1,8 +1,10 @@
 //! `map`: one record in, one record out.
 
-use super::forward_control;
+use super::contract::{Downstream, OneInputOperator};
 use crate::functions::MapFunction;
-use crate::output::{BoxOutput, Output};
+use crate::output::BoxOutput;
+#[cfg(test)]
+use crate::output::Output;
 use rasch_core::{Record, Result};
 use std::marker::PhantomData;
 
@@ -21,9 +23,13 @@ impl<T, U, F> MapOperator<T, U, F> {
     }
 }
 
-impl<T: 'static, U: 'static, F: MapFunction<T, U>> Output<T> for MapOperator<T, U, F> {
+impl<T: 'static, U: 'static, F: MapFunction<T, U>> OneInputOperator for MapOperator<T, U, F> {
+    type In = T;
+    fn downstream(&mut self) -> Downstream<'_> {
+        Downstream::main(&mut self.out)
+    }
     #[inline]
-    fn push(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
+    fn process_batch(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
         self.buf.reserve(batch.len());
         for r in batch.drain(..) {
             let value = self.f.map(r.value)?;
@@ -31,10 +37,8 @@ impl<T: 'static, U: 'static, F: MapFunction<T, U>> Output<T> for MapOperator<T, 
         }
         self.out.push(&mut self.buf)
     }
-    forward_control!();
-    fn close(&mut self) -> Result<()> {
-        self.f.close()?;
-        self.out.close()
+    fn on_close(&mut self) -> Result<()> {
+        self.f.close()
     }
 }
 

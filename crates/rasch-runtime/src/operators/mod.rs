@@ -2,11 +2,17 @@
 //!
 //! A factory is stored in the stream graph (shared by all subtasks, `Send + Sync`); inside a
 //! task thread it builds one operator instance per subtask, wired to its downstream output.
+//!
+//! An operator implements the contract of its shape — [`OneInputOperator`] or [`CoOperator`]:
+//! `process_batch` plus the hooks it needs — and the contract passes watermarks, barriers, end
+//! of input, timers and close on to its downstream.
 
 mod broadcast_process;
 mod broadcast_state;
+mod co_contract;
 mod co_keyed_process;
 mod co_process;
+mod contract;
 mod emitter;
 mod fields;
 mod filter;
@@ -38,8 +44,10 @@ pub use broadcast_state::{
     BroadcastContext, BroadcastState, BroadcastStateDescriptor, BroadcastStates, KeyedReadOnlyBroadcastContext, ReadOnlyBroadcastContext,
     ReadOnlyBroadcastState,
 };
+pub use co_contract::CoOperator;
 pub use co_keyed_process::{KeyedCoProcessFunction, KeyedCoProcessOperator};
 pub use co_process::{CoFlatMapAdapter, CoMapAdapter, CoProcessOperator, TwoInputOperator, two_input_factory};
+pub use contract::{Control, Downstream, OneInputOperator};
 pub use fields::{AggOp, FieldAggregate, FieldReduce, FieldValue};
 pub use filter::FilterOperator;
 pub use flat_map::FlatMapOperator;
@@ -156,31 +164,3 @@ where
         Ok(OperatorInstance::OneInput(Box::new(guarded)))
     }
 }
-
-/// Forwards `watermark`, `end_input` and `flush` to `self.out` (and side outputs when given).
-macro_rules! forward_control {
-    () => {
-        fn watermark(&mut self, watermark: i64) -> rasch_core::Result<()> {
-            self.out.watermark(watermark)
-        }
-        fn end_input(&mut self) -> rasch_core::Result<()> {
-            self.out.end_input()
-        }
-        fn flush(&mut self) -> rasch_core::Result<()> {
-            self.out.flush()
-        }
-        fn on_processing_time(&mut self, now: i64) -> rasch_core::Result<()> {
-            self.out.on_processing_time(now)
-        }
-        fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> rasch_core::Result<()> {
-            self.out.watermark_status(status)
-        }
-        fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> rasch_core::Result<()> {
-            self.out.snapshot(snapshot)
-        }
-        fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> rasch_core::Result<()> {
-            self.out.notify_checkpoint_complete(checkpoint_id)
-        }
-    };
-}
-pub(crate) use forward_control;

@@ -1,9 +1,12 @@
 //! `process`: the general one-input operator with side outputs and access to timestamps
 //! and the current watermark.
 
+use super::contract::{Downstream, OneInputOperator};
 use crate::collector::{Collector, SideOutputs};
 use crate::functions::{ProcessContext, ProcessFunction};
-use crate::output::{BoxOutput, Output};
+use crate::output::BoxOutput;
+#[cfg(test)]
+use crate::output::Output;
 use rasch_core::{MIN_WATERMARK, Record, Result};
 use std::marker::PhantomData;
 
@@ -25,8 +28,12 @@ impl<T, U, F> ProcessOperator<T, U, F> {
     }
 }
 
-impl<T: 'static, U: 'static, F: ProcessFunction<T, U>> Output<T> for ProcessOperator<T, U, F> {
-    fn push(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
+impl<T: 'static, U: 'static, F: ProcessFunction<T, U>> OneInputOperator for ProcessOperator<T, U, F> {
+    type In = T;
+    fn downstream(&mut self) -> Downstream<'_> {
+        Downstream::with_sides(&mut self.out, &mut self.sides)
+    }
+    fn process_batch(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
         for r in batch.drain(..) {
             let mut ctx = ProcessContext { timestamp: r.ts, watermark: self.watermark, sides: &mut self.sides };
             self.f.process_element(r.value, &mut ctx, &mut Collector::new(&mut self.buf, r.ts))?;
@@ -39,39 +46,12 @@ impl<T: 'static, U: 'static, F: ProcessFunction<T, U>> Output<T> for ProcessOper
         }
         self.sides.push_buffered()
     }
-    fn watermark(&mut self, watermark: i64) -> Result<()> {
+    fn on_watermark(&mut self, watermark: i64) -> Result<()> {
         self.watermark = watermark;
-        self.sides.watermark(watermark)?;
-        self.out.watermark(watermark)
+        self.downstream().watermark(watermark)
     }
-    fn end_input(&mut self) -> Result<()> {
-        self.sides.end_input()?;
-        self.out.end_input()
-    }
-    fn flush(&mut self) -> Result<()> {
-        self.sides.flush()?;
-        self.out.flush()
-    }
-    fn close(&mut self) -> Result<()> {
-        self.f.close()?;
-        self.sides.close()?;
-        self.out.close()
-    }
-    fn on_processing_time(&mut self, now: i64) -> Result<()> {
-        self.sides.on_processing_time(now)?;
-        self.out.on_processing_time(now)
-    }
-    fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> Result<()> {
-        self.sides.watermark_status(status)?;
-        self.out.watermark_status(status)
-    }
-    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
-        self.sides.snapshot(snapshot)?;
-        self.out.snapshot(snapshot)
-    }
-    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
-        self.sides.notify_checkpoint_complete(checkpoint_id)?;
-        self.out.notify_checkpoint_complete(checkpoint_id)
+    fn on_close(&mut self) -> Result<()> {
+        self.f.close()
     }
 }
 

@@ -3,8 +3,11 @@
 //! In STREAMING mode every input record emits the key's updated aggregate. In BATCH mode only
 //! the final aggregate per key is emitted, at the end of input (Flink's batch semantics).
 
+use super::contract::{Downstream, OneInputOperator};
 use crate::functions::{KeySelector, ReduceFunction};
-use crate::output::{BoxOutput, Output};
+use crate::output::BoxOutput;
+#[cfg(test)]
+use crate::output::Output;
 use rasch_core::{Key, Record, Result};
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -56,8 +59,12 @@ impl<T, K, S, F> KeyedReduceOperator<T, K, S, F> {
     }
 }
 
-impl<T: rasch_core::Data, K: Key, S: KeySelector<T, K>, F: ReduceFunction<T>> Output<T> for KeyedReduceOperator<T, K, S, F> {
-    fn push(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
+impl<T: rasch_core::Data, K: Key, S: KeySelector<T, K>, F: ReduceFunction<T>> OneInputOperator for KeyedReduceOperator<T, K, S, F> {
+    type In = T;
+    fn downstream(&mut self) -> Downstream<'_> {
+        Downstream::main(&mut self.out)
+    }
+    fn process_batch(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
         for r in batch.drain(..) {
             let key = self.selector.get_key(&r.value);
             let updated = match self.state.get_mut(key.as_ref()) {
@@ -80,7 +87,7 @@ impl<T: rasch_core::Data, K: Key, S: KeySelector<T, K>, F: ReduceFunction<T>> Ou
         }
         Ok(())
     }
-    fn end_input(&mut self) -> Result<()> {
+    fn on_end_input(&mut self) -> Result<()> {
         if !self.emit_updates {
             for (_, v) in self.state.drain() {
                 self.buf.extend(v.map(Record::new));
@@ -92,32 +99,16 @@ impl<T: rasch_core::Data, K: Key, S: KeySelector<T, K>, F: ReduceFunction<T>> Ou
                 self.out.push(&mut self.buf)?;
             }
         }
-        self.out.end_input()
+        Ok(())
     }
-    fn watermark(&mut self, watermark: i64) -> Result<()> {
-        self.out.watermark(watermark)
-    }
-    fn flush(&mut self) -> Result<()> {
-        self.out.flush()
-    }
-    fn on_processing_time(&mut self, now: i64) -> Result<()> {
-        self.out.on_processing_time(now)
-    }
-    fn watermark_status(&mut self, status: rasch_core::WatermarkStatus) -> Result<()> {
-        self.out.watermark_status(status)
-    }
-    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+    fn snapshot_state(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
         if let Some(cp) = &self.checkpoint {
             cp.snapshot(snapshot, self.state.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v))), Vec::new())?;
         }
-        self.out.snapshot(snapshot)
+        Ok(())
     }
-    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
-        self.out.notify_checkpoint_complete(checkpoint_id)
-    }
-    fn close(&mut self) -> Result<()> {
-        self.f.close()?;
-        self.out.close()
+    fn on_close(&mut self) -> Result<()> {
+        self.f.close()
     }
 }
 

@@ -3,10 +3,10 @@
 //! checkpoint completes (and once more at the end of a successful bounded job), recovery of
 //! the committables of the checkpoint a job restarts from.
 
+use super::contract::{Downstream, OneInputOperator};
 use crate::checkpoint::{FINAL_CHECKPOINT_ID, OperatorState, Snapshot};
-use crate::output::Output;
 use crate::sink::SinkWriter;
-use rasch_core::{Error, Record, Result, WatermarkStatus};
+use rasch_core::{Error, Record, Result};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -47,32 +47,26 @@ impl<T: 'static> SinkOperator<T> {
     }
 }
 
-impl<T: 'static> Output<T> for SinkOperator<T> {
-    #[inline]
-    fn push(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
+impl<T: 'static> OneInputOperator for SinkOperator<T> {
+    type In = T;
+    fn downstream(&mut self) -> Downstream<'_> {
+        Downstream::none()
+    }
+    fn process_batch(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
         self.writer.write(batch)?;
         batch.clear();
         Ok(())
     }
-    fn watermark(&mut self, _: i64) -> Result<()> {
-        Ok(())
-    }
-    fn end_input(&mut self) -> Result<()> {
+    fn on_end_input(&mut self) -> Result<()> {
         self.writer.finish()
     }
-    fn flush(&mut self) -> Result<()> {
+    fn on_flush(&mut self) -> Result<()> {
         self.writer.flush()
     }
-    fn close(&mut self) -> Result<()> {
+    fn on_close(&mut self) -> Result<()> {
         self.writer.close()
     }
-    fn on_processing_time(&mut self, _: i64) -> Result<()> {
-        Ok(())
-    }
-    fn watermark_status(&mut self, _: WatermarkStatus) -> Result<()> {
-        Ok(())
-    }
-    fn snapshot(&mut self, snapshot: &mut Snapshot) -> Result<()> {
+    fn snapshot_state(&mut self, snapshot: &mut Snapshot) -> Result<()> {
         let id = snapshot.barrier.id;
         let prepared = self.writer.prepare_commit(id)?;
         if !prepared.is_empty() {
@@ -89,7 +83,7 @@ impl<T: 'static> Output<T> for SinkOperator<T> {
         snapshot.add(&self.operator_id, OperatorState { list, ..Default::default() });
         Ok(())
     }
-    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+    fn on_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
         if checkpoint_id == FINAL_CHECKPOINT_ID {
             // The job finished: everything written since the last checkpoint becomes visible.
             let prepared = self.writer.prepare_commit(FINAL_CHECKPOINT_ID)?;

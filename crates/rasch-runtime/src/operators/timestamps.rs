@@ -1,7 +1,10 @@
 //! `assign_timestamps_and_watermarks`: stamps records with event time and emits watermarks —
 //! per event and every auto-watermark interval — and idleness.
 
-use crate::output::{BoxOutput, Output};
+use super::contract::{Downstream, OneInputOperator};
+use crate::output::BoxOutput;
+#[cfg(test)]
+use crate::output::Output;
 use crate::time::ProcessingTimeService;
 use crate::watermarks::{TimestampAssigner, WatermarkGenerator, WatermarkOutput};
 use rasch_core::{MAX_WATERMARK, MIN_WATERMARK, Record, Result, WatermarkStatus};
@@ -80,8 +83,12 @@ impl<T: 'static, G: WatermarkGenerator<T>, A: TimestampAssigner<T>> TimestampsAn
     }
 }
 
-impl<T: 'static, G: WatermarkGenerator<T>, A: TimestampAssigner<T>> Output<T> for TimestampsAndWatermarksOperator<T, G, A> {
-    fn push(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
+impl<T: 'static, G: WatermarkGenerator<T>, A: TimestampAssigner<T>> OneInputOperator for TimestampsAndWatermarksOperator<T, G, A> {
+    type In = T;
+    fn downstream(&mut self) -> Downstream<'_> {
+        Downstream::main(&mut self.out)
+    }
+    fn process_batch(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
         if self.idleness_ms.is_some() {
             self.last_record = self.time.now();
         }
@@ -111,12 +118,12 @@ impl<T: 'static, G: WatermarkGenerator<T>, A: TimestampAssigner<T>> Output<T> fo
                 let mut rest = batch.split_off(at);
                 self.out.push(batch)?;
                 self.apply(output)?;
-                self.push(&mut rest)
+                self.process_batch(&mut rest)
             }
         }
     }
 
-    fn watermark(&mut self, watermark: i64) -> Result<()> {
+    fn on_watermark(&mut self, watermark: i64) -> Result<()> {
         // Upstream watermarks are replaced by this operator's, except the final one.
         if watermark == MAX_WATERMARK && self.current < MAX_WATERMARK {
             self.current = MAX_WATERMARK;
@@ -125,7 +132,7 @@ impl<T: 'static, G: WatermarkGenerator<T>, A: TimestampAssigner<T>> Output<T> fo
         Ok(())
     }
 
-    fn on_processing_time(&mut self, now: i64) -> Result<()> {
+    fn on_processing_timer(&mut self, now: i64) -> Result<()> {
         if now >= self.next_emit {
             let mut output = WatermarkOutput::default();
             if self.interval_ms > 0 {
@@ -142,26 +149,11 @@ impl<T: 'static, G: WatermarkGenerator<T>, A: TimestampAssigner<T>> Output<T> fo
         } else {
             self.time.request(self.next_emit);
         }
-        self.out.on_processing_time(now)
-    }
-
-    fn watermark_status(&mut self, _: WatermarkStatus) -> Result<()> {
         Ok(())
     }
-    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
-        self.out.snapshot(snapshot)
-    }
-    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
-        self.out.notify_checkpoint_complete(checkpoint_id)
-    }
-    fn end_input(&mut self) -> Result<()> {
-        self.out.end_input()
-    }
-    fn flush(&mut self) -> Result<()> {
-        self.out.flush()
-    }
-    fn close(&mut self) -> Result<()> {
-        self.out.close()
+
+    fn on_watermark_status(&mut self, _: WatermarkStatus) -> Result<()> {
+        Ok(())
     }
 }
 

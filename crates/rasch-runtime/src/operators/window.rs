@@ -9,15 +9,16 @@
 //!
 //! [`EvictingContents`]: crate::windows::EvictingContents
 
+use super::contract::{Downstream, OneInputOperator};
 use crate::collector::{Collector, OutputTag, SideOutputs};
 use crate::functions::KeySelector;
 use crate::keyed::{KeyCell, KeyedRuntime};
-use crate::output::{BoxOutput, Output};
+use crate::output::BoxOutput;
 use crate::windows::{
     AssignerContext, KeyedTriggerContext, Trigger, TriggerResult, Window, WindowAssigner, WindowContents, WindowContext, add_window,
     retire_window,
 };
-use rasch_core::{Error, Key, Record, Result, WatermarkStatus};
+use rasch_core::{Error, Key, Record, Result};
 use rasch_state::{StateTable, Timer};
 use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock};
@@ -379,7 +380,7 @@ where
     }
 }
 
-impl<K, IN, S, A, C> Output<IN> for WindowOperator<K, IN, S, A, C>
+impl<K, IN, S, A, C> OneInputOperator for WindowOperator<K, IN, S, A, C>
 where
     K: Key,
     IN: Clone + 'static,
@@ -387,7 +388,11 @@ where
     A: WindowAssigner<IN>,
     C: WindowContents<IN, K, A::W>,
 {
-    fn push(&mut self, batch: &mut Vec<Record<IN>>) -> Result<()> {
+    type In = IN;
+    fn downstream(&mut self) -> Downstream<'_> {
+        Downstream::with_sides(&mut self.out, &mut self.sides)
+    }
+    fn process_batch(&mut self, batch: &mut Vec<Record<IN>>) -> Result<()> {
         let now = if self.event_time { 0 } else { self.keyed.time.now() };
         let actx = AssignerContext { current_processing_time: now };
         for r in batch.drain(..) {
@@ -395,7 +400,7 @@ where
         }
         self.emit()
     }
-    fn push_keyed(&mut self, batch: &mut Vec<Record<IN>>, key_groups: &mut Vec<u16>) -> Result<()> {
+    fn process_keyed_batch(&mut self, batch: &mut Vec<Record<IN>>, key_groups: &mut Vec<u16>) -> Result<()> {
         let now = if self.event_time { 0 } else { self.keyed.time.now() };
         let actx = AssignerContext { current_processing_time: now };
         for (r, g) in batch.drain(..).zip(key_groups.drain(..)) {
@@ -403,53 +408,38 @@ where
         }
         self.emit()
     }
-    fn watermark(&mut self, watermark: i64) -> Result<()> {
+    fn on_watermark(&mut self, watermark: i64) -> Result<()> {
         self.keyed.watermark = watermark;
         while let Some(timer) = self.keyed.timers.event.pop_due(watermark) {
             self.on_timer(timer, true)?;
         }
         self.emit()?;
-        self.sides.watermark(watermark)?;
-        self.out.watermark(watermark)
+        self.downstream().watermark(watermark)
     }
-    fn on_processing_time(&mut self, now: i64) -> Result<()> {
+    fn on_processing_timer(&mut self, now: i64) -> Result<()> {
         while let Some(timer) = self.keyed.timers.processing.pop_due(now) {
             self.on_timer(timer, false)?;
         }
         self.emit()?;
         self.keyed.request_processing_wakeup();
-        self.sides.on_processing_time(now)?;
-        self.out.on_processing_time(now)
+        Ok(())
     }
-    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
-        self.sides.watermark_status(status)?;
-        self.out.watermark_status(status)
+    fn snapshot_state(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.keyed.snapshot_into(snapshot)
     }
-    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
-        self.keyed.snapshot_into(snapshot)?;
-        self.sides.snapshot(snapshot)?;
-        self.out.snapshot(snapshot)
-    }
-    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+    fn on_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
         self.keyed.notify_checkpoint_complete(checkpoint_id);
-        self.sides.notify_checkpoint_complete(checkpoint_id)?;
-        self.out.notify_checkpoint_complete(checkpoint_id)
+        Ok(())
     }
-    fn end_input(&mut self) -> Result<()> {
+    fn on_end_input(&mut self) -> Result<()> {
         // Event-time windows already fired on the final MAX watermark; processing-time
         // windows do not fire at the end of input (Flink 1.20).
-        self.emit()?;
-        self.sides.end_input()?;
-        self.out.end_input()
+        self.emit()
     }
-    fn flush(&mut self) -> Result<()> {
-        self.emit()?;
-        self.sides.flush()?;
-        self.out.flush()
+    fn on_flush(&mut self) -> Result<()> {
+        self.emit()
     }
-    fn close(&mut self) -> Result<()> {
-        self.contents.close()?;
-        self.sides.close()?;
-        self.out.close()
+    fn on_close(&mut self) -> Result<()> {
+        self.contents.close()
     }
 }

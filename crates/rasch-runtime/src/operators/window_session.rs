@@ -18,13 +18,14 @@
 //! cleanup at `end - 1 + allowed_lateness`, dropping or side-outputting late elements, the
 //! error for a merge that would end before the watermark, and results stamped `end - 1`.
 
+use super::contract::{Downstream, OneInputOperator};
 use super::window_session_state::{KeySessions, Session, SessionIndex};
 use crate::collector::{Collector, OutputTag, SideOutputs};
 use crate::functions::KeySelector;
-use crate::output::{BoxOutput, Output};
+use crate::output::BoxOutput;
 use crate::time::ProcessingTimeService;
 use crate::windows::{TimeWindow, Window, WindowContents, WindowContext};
-use rasch_core::{Error, Key, NO_TIMESTAMP, Record, Result, WatermarkStatus};
+use rasch_core::{Error, Key, NO_TIMESTAMP, Record, Result};
 use rasch_state::KeyedStateBackend;
 use std::marker::PhantomData;
 use std::rc::Rc;
@@ -285,56 +286,40 @@ fn cleanup_time(w: &TimeWindow, allowed_lateness: i64) -> i64 {
     w.max_timestamp().saturating_add(allowed_lateness)
 }
 
-impl<K, IN, S, C> Output<IN> for SessionWindowOperator<K, IN, S, C>
+impl<K, IN, S, C> OneInputOperator for SessionWindowOperator<K, IN, S, C>
 where
     K: Key,
     IN: Clone + 'static,
     S: KeySelector<IN, K>,
     C: WindowContents<IN, K, TimeWindow>,
 {
-    fn push(&mut self, batch: &mut Vec<Record<IN>>) -> Result<()> {
+    type In = IN;
+    fn downstream(&mut self) -> Downstream<'_> {
+        Downstream::with_sides(&mut self.out, &mut self.sides)
+    }
+    fn process_batch(&mut self, batch: &mut Vec<Record<IN>>) -> Result<()> {
         for r in batch.drain(..) {
             self.process_element(r.value, r.ts)?;
         }
         self.emit()
     }
-    fn watermark(&mut self, watermark: i64) -> Result<()> {
+    fn on_watermark(&mut self, watermark: i64) -> Result<()> {
         self.advance(watermark)?;
-        self.sides.watermark(watermark)?;
-        self.out.watermark(watermark)
+        self.downstream().watermark(watermark)
     }
-    fn on_processing_time(&mut self, now: i64) -> Result<()> {
-        self.sides.on_processing_time(now)?;
-        self.out.on_processing_time(now)
-    }
-    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
-        self.sides.watermark_status(status)?;
-        self.out.watermark_status(status)
-    }
-    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+    fn snapshot_state(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
         if let Some(cp) = &self.checkpoint {
             cp.snapshot(snapshot, self.sessions.iter().map(|ks| (&ks.key, ks.sessions.to_vec())), Vec::new())?;
         }
-        self.sides.snapshot(snapshot)?;
-        self.out.snapshot(snapshot)
+        Ok(())
     }
-    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
-        self.sides.notify_checkpoint_complete(checkpoint_id)?;
-        self.out.notify_checkpoint_complete(checkpoint_id)
+    fn on_end_input(&mut self) -> Result<()> {
+        self.emit()
     }
-    fn end_input(&mut self) -> Result<()> {
-        self.emit()?;
-        self.sides.end_input()?;
-        self.out.end_input()
+    fn on_flush(&mut self) -> Result<()> {
+        self.emit()
     }
-    fn flush(&mut self) -> Result<()> {
-        self.emit()?;
-        self.sides.flush()?;
-        self.out.flush()
-    }
-    fn close(&mut self) -> Result<()> {
-        self.contents.close()?;
-        self.sides.close()?;
-        self.out.close()
+    fn on_close(&mut self) -> Result<()> {
+        self.contents.close()
     }
 }

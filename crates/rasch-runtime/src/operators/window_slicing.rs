@@ -4,8 +4,11 @@
 //! the watermark passes its end. This is what keeps sliding windows within a small factor of
 //! tumbling ones.
 
-use crate::output::{BoxOutput, Output};
-use rasch_core::{Key, Record, Result, WatermarkStatus};
+use super::contract::{Downstream, OneInputOperator};
+use crate::output::BoxOutput;
+#[cfg(test)]
+use crate::output::Output;
+use rasch_core::{Key, Record, Result};
 use rasch_state::AggregateFunction;
 use std::collections::{BTreeMap, HashMap};
 use std::marker::PhantomData;
@@ -173,7 +176,7 @@ where
     }
 }
 
-impl<K, T, ACC, OUT, U, S, F, E> Output<T> for SlicingWindowOperator<K, T, ACC, OUT, U, S, F, E>
+impl<K, T, ACC, OUT, U, S, F, E> OneInputOperator for SlicingWindowOperator<K, T, ACC, OUT, U, S, F, E>
 where
     K: Key,
     T: 'static,
@@ -184,7 +187,11 @@ where
     F: AggregateFunction<T, ACC, OUT>,
     E: Fn(K, OUT) -> U + 'static,
 {
-    fn push(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
+    type In = T;
+    fn downstream(&mut self) -> Downstream<'_> {
+        Downstream::main(&mut self.out)
+    }
+    fn process_batch(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
         let (slice, offset) = (self.slice, self.spec.offset);
         // Cache the last slice's map: records mostly arrive in time order.
         let mut last: Option<(i64, &mut FastMap<K, ACC>)> = None;
@@ -230,35 +237,17 @@ where
         Ok(())
     }
 
-    fn watermark(&mut self, watermark: i64) -> Result<()> {
+    fn on_watermark(&mut self, watermark: i64) -> Result<()> {
         self.watermark = watermark;
         self.fire_until(watermark)?;
-        self.out.watermark(watermark)
+        self.downstream().watermark(watermark)
     }
-    fn end_input(&mut self) -> Result<()> {
-        self.out.end_input()
-    }
-    fn flush(&mut self) -> Result<()> {
-        self.out.flush()
-    }
-    fn close(&mut self) -> Result<()> {
-        self.out.close()
-    }
-    fn on_processing_time(&mut self, now: i64) -> Result<()> {
-        self.out.on_processing_time(now)
-    }
-    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
-        self.out.watermark_status(status)
-    }
-    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+    fn snapshot_state(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
         if let Some(cp) = &self.checkpoint {
             let entries = self.slices.iter().flat_map(|(s, m)| m.iter().map(move |(k, acc)| (k, (*s, acc))));
             cp.snapshot(snapshot, entries, vec![postcard::to_allocvec(&self.last_fired)?])?;
         }
-        self.out.snapshot(snapshot)
-    }
-    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
-        self.out.notify_checkpoint_complete(checkpoint_id)
+        Ok(())
     }
 }
 

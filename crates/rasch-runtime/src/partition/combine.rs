@@ -9,8 +9,8 @@
 
 use super::{ChannelTargets, KeyGroupSelector, Partitioner, PartitionerSpec, Pattern, WriterContext};
 use crate::functions::KeySelector;
-use crate::operators::{FieldAggregate, FieldReduce};
-use crate::output::{BoxOutput, Output};
+use crate::operators::{Downstream, FieldAggregate, FieldReduce, OneInputOperator};
+use crate::output::BoxOutput;
 use rasch_core::{Data, Error, Key, Record, Result, RuntimeMode, WatermarkStatus};
 use std::any::Any;
 use std::collections::HashMap;
@@ -92,8 +92,12 @@ impl<T: Data + FieldAggregate, K: Key, S: KeySelector<T, K>> Combiner<T, K, S> {
     }
 }
 
-impl<T: Data + FieldAggregate, K: Key, S: KeySelector<T, K>> Output<T> for Combiner<T, K, S> {
-    fn push(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
+impl<T: Data + FieldAggregate, K: Key, S: KeySelector<T, K>> OneInputOperator for Combiner<T, K, S> {
+    type In = T;
+    fn downstream(&mut self) -> Downstream<'_> {
+        Downstream::main(&mut self.out)
+    }
+    fn process_batch(&mut self, batch: &mut Vec<Record<T>>) -> Result<()> {
         for r in batch.drain(..) {
             let key = self.selector.get_key(&r.value);
             match self.partials.get_mut(key.as_ref()) {
@@ -109,33 +113,20 @@ impl<T: Data + FieldAggregate, K: Key, S: KeySelector<T, K>> Output<T> for Combi
         }
         Ok(())
     }
-    fn watermark(&mut self, watermark: i64) -> Result<()> {
+    fn on_watermark(&mut self, watermark: i64) -> Result<()> {
         self.ship()?;
         self.out.watermark(watermark)
     }
-    fn end_input(&mut self) -> Result<()> {
-        self.ship()?;
-        self.out.end_input()
+    fn on_end_input(&mut self) -> Result<()> {
+        self.ship()
     }
-    fn flush(&mut self) -> Result<()> {
-        // Idle: partial values wait for more records; only what the writer holds goes.
-        self.out.flush()
-    }
-    fn close(&mut self) -> Result<()> {
-        self.out.close()
-    }
-    fn on_processing_time(&mut self, now: i64) -> Result<()> {
-        self.out.on_processing_time(now)
-    }
-    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
+    // No `on_flush`: when idle, partial values wait for more records; only what the writer
+    // holds goes.
+    fn on_watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
         self.ship()?;
         self.out.watermark_status(status)
     }
-    fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
-        self.ship()?;
-        self.out.snapshot(snapshot)
-    }
-    fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
-        self.out.notify_checkpoint_complete(checkpoint_id)
+    fn snapshot_state(&mut self, _snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
+        self.ship()
     }
 }

@@ -63,6 +63,10 @@ impl RestClient {
             .timeout_connect(Some(Duration::from_secs(5)))
             .timeout_recv_response(Some(Duration::from_secs(120)))
             .user_agent(concat!("rasch-cli/", env!("CARGO_PKG_VERSION")))
+            // A fresh connection per request: a pooled one the server has meanwhile closed
+            // fails the request with "Peer disconnected" (seen under load); a CLI makes few.
+            .max_idle_connections(0)
+            .max_idle_connections_per_host(0)
             .build()
             .into();
         RestClient { address: address.to_string(), agent }

@@ -614,11 +614,21 @@ impl<K: Key> KeyedStateBackend<K> {
     /// `key_group` if this backend owns it: a key group computed elsewhere (by the sender of
     /// a hash-partitioned batch) is checked, never trusted blindly.
     #[inline]
-    pub fn owned_key_group(&self, key_group: usize) -> Result<usize> {
+    fn owned_key_group(&self, key_group: usize) -> Result<usize> {
         if !self.range.contains(key_group) {
             return Err(Error::Internal(format!("key group {key_group} arrived at an operator owning {:?}", self.range)));
         }
         Ok(key_group)
+    }
+
+    /// The key group of `key`: the one the sender of a hash-partitioned batch computed
+    /// (`received`, checked against this backend's range), or hashed here if there is none.
+    #[inline]
+    pub fn key_group_of(&mut self, key: &K, received: Option<u16>) -> Result<usize> {
+        match received {
+            Some(g) => self.owned_key_group(usize::from(g)),
+            None => self.key_group(key),
+        }
     }
 
     /// Current processing time (for TTL).

@@ -202,10 +202,7 @@ impl<K: Key, A: 'static, B: 'static, U: 'static, S: KeySelector<A, K>, F: KeyedB
         let mut groups = key_groups.drain(..);
         for r in batch.drain(..) {
             let key = self.key.set(self.selector.get_key(&r.value));
-            let kg = match groups.next() {
-                Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
-                None => self.keyed.backend.key_group(key)?,
-            };
+            let kg = self.keyed.backend.key_group_of(key, groups.next())?;
             let (k, o) = (&mut self.keyed, &mut self.o);
             let keyed = KeyedContext::new(r.ts, k.watermark, key, kg, &mut k.backend, &mut k.timers, &k.time, &mut o.sides, None);
             let mut ctx = KeyedReadOnlyBroadcastContext { keyed, states: &self.states };

@@ -95,10 +95,7 @@ where
         let mut groups = key_groups.drain(..);
         for r in batch.drain(..) {
             let key = self.key.set(self.key1.get_key(&r.value));
-            let kg = match groups.next() {
-                Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
-                None => self.keyed.backend.key_group(key)?,
-            };
+            let kg = self.keyed.backend.key_group_of(key, groups.next())?;
             let k = &mut self.keyed;
             let mut ctx = KeyedContext::new(r.ts, k.watermark, key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, None);
             self.f.process_element1(r.value, &mut ctx, &mut Collector::new(&mut self.o.buf, r.ts))?;
@@ -112,10 +109,7 @@ where
         let mut groups = key_groups.drain(..);
         for r in batch.drain(..) {
             let key = self.key.set(self.key2.get_key(&r.value));
-            let kg = match groups.next() {
-                Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
-                None => self.keyed.backend.key_group(key)?,
-            };
+            let kg = self.keyed.backend.key_group_of(key, groups.next())?;
             let k = &mut self.keyed;
             let mut ctx = KeyedContext::new(r.ts, k.watermark, key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, None);
             self.f.process_element2(r.value, &mut ctx, &mut Collector::new(&mut self.o.buf, r.ts))?;

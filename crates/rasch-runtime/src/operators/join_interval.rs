@@ -239,10 +239,7 @@ where
                 continue;
             }
             let key = self.key.set(self.key1.get_key(&r.value));
-            let kg = match group {
-                Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
-                None => self.keyed.backend.key_group(key)?,
-            };
+            let kg = self.keyed.backend.key_group_of(key, group)?;
             let (f, sides, buf, ts) = (&mut self.f, &mut self.o.sides, &mut self.o.buf, r.ts);
             join_one(&mut self.keyed.backend, (LEFT, RIGHT), (&self.slots[0], &self.slots[1]), key, kg, r.value, ts, (lower, upper), {
                 |l: &A, rt: &B, t_b: i64| {
@@ -270,10 +267,7 @@ where
                 continue;
             }
             let key = self.key.set(self.key2.get_key(&r.value));
-            let kg = match group {
-                Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
-                None => self.keyed.backend.key_group(key)?,
-            };
+            let kg = self.keyed.backend.key_group_of(key, group)?;
             let (f, sides, buf, ts) = (&mut self.f, &mut self.o.sides, &mut self.o.buf, r.ts);
             let bounds = (upper.saturating_neg(), lower.saturating_neg());
             join_one(&mut self.keyed.backend, (RIGHT, LEFT), (&self.slots[1], &self.slots[0]), key, kg, r.value, ts, bounds, {

@@ -35,10 +35,7 @@ impl<K: Key, T: 'static, U: 'static, S: KeySelector<T, K>, F: KeyedProcessFuncti
     #[inline]
     fn process(&mut self, r: Record<T>, key_group: Option<u16>) -> Result<()> {
         let key = self.key.set(self.selector.get_key(&r.value));
-        let kg = match key_group {
-            Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
-            None => self.keyed.backend.key_group(key)?,
-        };
+        let kg = self.keyed.backend.key_group_of(key, key_group)?;
         let k = &mut self.keyed;
         let mut ctx = KeyedContext::new(r.ts, k.watermark, key, kg, &mut k.backend, &mut k.timers, &k.time, &mut self.o.sides, None);
         self.f.process_element(r.value, &mut ctx, &mut Collector::new(&mut self.o.buf, r.ts))

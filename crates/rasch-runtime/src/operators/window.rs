@@ -273,10 +273,7 @@ where
         // The cell is moved out while the key is in use (the methods below borrow `self`).
         let mut cell = std::mem::take(&mut self.key);
         let key = cell.set(self.selector.get_key(&value));
-        let kg = match key_group {
-            Some(g) => self.keyed.backend.owned_key_group(usize::from(g))?,
-            None => self.keyed.backend.key_group(key)?,
-        };
+        let kg = self.keyed.backend.key_group_of(key, key_group)?;
         self.process_keyed(key, kg, value, ts, actx)?;
         self.key = cell;
         Ok(())

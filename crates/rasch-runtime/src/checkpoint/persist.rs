@@ -107,13 +107,7 @@ fn verify(plan: &RestorePlan) -> Result<()> {
     let options = StorageOptions::new();
     for task in &plan.tasks {
         if let TaskState::Stored(stored) = &task.state {
-            let bytes = SavepointStorage::read_state_at(plan.base.as_deref().unwrap_or("/"), &stored.file, &options)?;
-            if rasch_storage::format::checksum(&bytes) != stored.checksum {
-                return Err(Error::MalformedInput {
-                    location: stored.file.location.clone(),
-                    message: "state file does not match the checksum its checkpoint recorded".into(),
-                });
-            }
+            plan.read_verified(stored, &options)?;
         }
     }
     Ok(())

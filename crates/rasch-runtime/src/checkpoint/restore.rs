@@ -245,19 +245,23 @@ impl RestorePlan {
         ))
     }
 
-    fn read_task_file(&self, stored: &StoredTaskState, options: &StorageOptions) -> Result<TaskStateFile> {
-        let location = &stored.file.location;
-        let bytes = match &self.base {
-            Some(base) => SavepointStorage::read_state_at(base, &stored.file, options)?,
-            None => SavepointStorage::read_state_at("/", &stored.file, options)?,
-        };
+    /// The payload of a stored task file, checked against the size and checksum its handle
+    /// recorded (relative handles resolve against the savepoint directory `base`).
+    pub(crate) fn read_verified(&self, stored: &StoredTaskState, options: &StorageOptions) -> Result<Vec<u8>> {
+        // Absolute handles are read from where they point; "/" only satisfies the signature.
+        let bytes = SavepointStorage::read_state_at(self.base.as_deref().unwrap_or("/"), &stored.file, options)?;
         if rasch_storage::format::checksum(&bytes) != stored.checksum {
             return Err(Error::MalformedInput {
-                location: location.clone(),
+                location: stored.file.location.clone(),
                 message: "state file does not match the checksum its checkpoint recorded".into(),
             });
         }
-        postcard::from_bytes(&bytes).map_err(|e| Error::Checkpoint(format!("{location}: unreadable task state: {e}")))
+        Ok(bytes)
+    }
+
+    fn read_task_file(&self, stored: &StoredTaskState, options: &StorageOptions) -> Result<TaskStateFile> {
+        let bytes = self.read_verified(stored, options)?;
+        postcard::from_bytes(&bytes).map_err(|e| Error::Checkpoint(format!("{}: unreadable task state: {e}", stored.file.location)))
     }
 
     fn read_shared(&self, name: &str, options: &StorageOptions) -> Result<Vec<u8>> {

@@ -31,30 +31,27 @@ pub fn store_task_state(
 ) -> Result<TaskStateRef> {
     let (subtask, parallelism) = (subtask as u32, parallelism as u32);
     let name = format!("task-{vertex}-{subtask}");
-    let state = match target {
-        StateTarget::Inline => TaskState::Inline(operators),
-        StateTarget::Checkpoint(storage) => {
-            // Summaries first: their sizes count the new deltas, which then become shared files.
-            let summaries = operators.iter().map(|(id, s)| OperatorSummary::of(id, s)).collect();
-            for (_, state) in &mut operators {
-                if let Some(inc) = state.increment.as_mut()
-                    && let Some(delta) = inc.delta.take()
-                {
-                    storage.write_shared(&inc.name, &delta)?;
-                }
+    if let StateTarget::Inline = target {
+        return Ok(TaskStateRef { subtask, parallelism, state: TaskState::Inline(operators) });
+    }
+    // Summaries first: their sizes count the new deltas, which then become shared files.
+    let summaries = operators.iter().map(|(id, s)| OperatorSummary::of(id, s)).collect();
+    if let StateTarget::Checkpoint(storage) = target {
+        for (_, state) in &mut operators {
+            if let Some(inc) = state.increment.as_mut()
+                && let Some(delta) = inc.delta.take()
+            {
+                storage.write_shared(&inc.name, &delta)?;
             }
-            let payload = postcard::to_allocvec(&TaskStateFile { subtask, parallelism, operators })?;
-            let checksum = rasch_storage::format::checksum(&payload);
-            let file = storage.write_state(checkpoint_id, &name, &payload)?;
-            TaskState::Stored(StoredTaskState { file, checksum, operators: summaries })
         }
-        StateTarget::Savepoint(path) => {
-            let summaries = operators.iter().map(|(id, s)| OperatorSummary::of(id, s)).collect();
-            let payload = postcard::to_allocvec(&TaskStateFile { subtask, parallelism, operators })?;
-            let checksum = rasch_storage::format::checksum(&payload);
-            let file = SavepointStorage::writer_at(path, &StorageOptions::new())?.write_state(&name, &payload)?;
-            TaskState::Stored(StoredTaskState { file, checksum, operators: summaries })
-        }
+    }
+    let payload = postcard::to_allocvec(&TaskStateFile { subtask, parallelism, operators })?;
+    let checksum = rasch_storage::format::checksum(&payload);
+    let file = match target {
+        StateTarget::Checkpoint(storage) => storage.write_state(checkpoint_id, &name, &payload)?,
+        StateTarget::Savepoint(path) => SavepointStorage::writer_at(path, &StorageOptions::new())?.write_state(&name, &payload)?,
+        StateTarget::Inline => unreachable!("returned above"),
     };
+    let state = TaskState::Stored(StoredTaskState { file, checksum, operators: summaries });
     Ok(TaskStateRef { subtask, parallelism, state })
 }

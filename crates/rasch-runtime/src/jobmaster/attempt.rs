@@ -111,10 +111,11 @@ impl RunningAttempt {
             match self.events.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                 Ok(TaskEvent::Finished { vertex, subtask, result }) => {
                     self.finished += 1;
-                    if let Err(e) = result.filter_cancelled()
-                        && failure.is_none()
-                    {
-                        failure = Some(task_failure(job, vertex, subtask, e));
+                    match result {
+                        Err(Error::Cancelled) | Ok(()) => {}
+                        Err(e) => {
+                            failure.get_or_insert_with(|| task_failure(job, vertex, subtask, e));
+                        }
                     }
                 }
                 Ok(_) => {}
@@ -266,18 +267,4 @@ impl RunningAttempt {
 fn task_failure(job: &JobInfo, vertex: usize, subtask: usize, cause: Error) -> Error {
     let (task, parallelism) = job.vertices.get(vertex).cloned().unwrap_or_default();
     Error::Task { task, subtask, parallelism, source: Box::new(cause) }
-}
-
-/// A task's result without its being cancelled.
-trait FilterCancelled {
-    fn filter_cancelled(self) -> Result<()>;
-}
-
-impl FilterCancelled for Result<()> {
-    fn filter_cancelled(self) -> Result<()> {
-        match self {
-            Err(Error::Cancelled) => Ok(()),
-            other => other,
-        }
-    }
 }

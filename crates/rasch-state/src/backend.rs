@@ -498,6 +498,17 @@ impl PendingIncrement {
 /// Serialized key groups of one state waiting to be declared: (key group, bytes).
 pub(crate) type PendingGroups = Vec<(usize, Vec<u8>)>;
 
+/// Adds the restored, not yet declared states of `snap`'s key group to it (already bytes).
+pub(crate) fn add_pending_tables(pending: &[(String, PendingGroups)], snap: &mut KeyGroupSnapshot) {
+    for (name, groups) in pending {
+        for (g, bytes) in groups {
+            if *g == snap.key_group as usize {
+                snap.tables.push((name.clone(), ByteBuf::from(bytes.clone())));
+            }
+        }
+    }
+}
+
 pub(crate) struct Slot {
     pub(crate) name: String,
     pub(crate) table: Box<dyn AnyTable>,
@@ -695,13 +706,7 @@ impl<K: Key> KeyedStateBackend<K> {
                     snap.tables.push((slot.name.clone(), ByteBuf::from(bytes)));
                 }
             }
-            for (name, groups) in &self.pending {
-                for (g, bytes) in groups {
-                    if *g == kg {
-                        snap.tables.push((name.clone(), ByteBuf::from(bytes.clone())));
-                    }
-                }
-            }
+            add_pending_tables(&self.pending, &mut snap);
             if !snap.tables.is_empty() {
                 out.push(snap);
             }

@@ -6,7 +6,7 @@
 //! merged back on its next access, in time proportional to what changed, not to its size
 //! (Flink's `CopyOnWriteStateMap`, per entry instead of per bucket chain).
 
-use crate::backend::{Entry, Group, GroupEntries, KeyedStateBackend, Pair, PendingGroups, StateTable};
+use crate::backend::{Entry, Group, GroupEntries, KeyedStateBackend, Pair, PendingGroups, StateTable, add_pending_tables};
 use crate::{KeyGroupSnapshot, Namespace, StateValue};
 use rasch_core::keygroup::KeyGroupRange;
 use rasch_core::{Key, Result};
@@ -186,13 +186,7 @@ impl PendingSnapshot {
                     snap.tables.push((name.clone(), ByteBuf::from(bytes)));
                 }
             }
-            for (name, groups) in &self.pending {
-                for (g, bytes) in groups {
-                    if *g == kg {
-                        snap.tables.push((name.clone(), ByteBuf::from(bytes.clone())));
-                    }
-                }
-            }
+            add_pending_tables(&self.pending, &mut snap);
             if !snap.tables.is_empty() {
                 out.push(snap);
             }

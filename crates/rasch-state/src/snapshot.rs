@@ -48,6 +48,9 @@ pub struct KeyedDelta {
 pub struct GroupDelta {
     /// The key group.
     pub key_group: u32,
+    /// The key group is written whole: what earlier files of the chain hold for it is dropped
+    /// (the hashmap backend re-bases its chain a few key groups at a time).
+    pub reset: bool,
     /// Per state table.
     pub tables: Vec<TableDelta>,
 }
@@ -80,6 +83,9 @@ pub fn materialize(deltas: &[KeyedDelta]) -> Result<Vec<GroupTables>, String> {
     let mut tables: BTreeMap<(u32, String), Materialized> = BTreeMap::new();
     for delta in deltas {
         for g in &delta.groups {
+            if g.reset {
+                tables.retain(|(kg, _), _| *kg != g.key_group);
+            }
             for t in &g.tables {
                 let slot = tables.entry((g.key_group, t.name.clone())).or_insert_with(|| Materialized::Entries(BTreeMap::new()));
                 if let Some(c) = &t.canonical {

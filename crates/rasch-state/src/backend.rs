@@ -57,6 +57,8 @@ impl<K: Eq, N: Eq> Equivalent<(K, N)> for Pair<'_, K, N> {
 }
 
 pub(crate) type Group<K, N, V> = HashMap<(K, N), Entry<V>, FastHasher>;
+/// (Incremental checkpoints) keys removed from a group and the epoch of their removal.
+pub(crate) type Tombstones<K, N> = HashMap<(K, N), u32, FastHasher>;
 /// Keys removed from a frozen group since it was frozen.
 pub(crate) type Removed<K, N> = hashbrown::HashSet<(K, N), FastHasher>;
 
@@ -86,7 +88,7 @@ pub struct StateTable<K, N, V> {
     pub(crate) epoch: u32,
     /// (hashmap incremental checkpoints) Per group, the keys removed and the epoch of removal,
     /// until a checkpoint that includes the removal completes; `None` without tracking.
-    pub(crate) tombstones: Option<Vec<HashMap<(K, N), u32, FastHasher>>>,
+    pub(crate) tombstones: Option<Vec<Tombstones<K, N>>>,
 }
 
 /// Serializes a key group's entries as a sequence of `((key, namespace), value, touched)`.

@@ -76,6 +76,12 @@ impl Chain {
         Plan::Delta { since: last.id, rebased: candidates }
     }
 
+    /// The size of the latest delta built (0 before the first).
+    pub(crate) fn last_size(&self) -> usize {
+        let latest = self.in_flight.iter().chain(&self.completed).map(|l| l.size.load(Ordering::Relaxed)).find(|s| *s > 0);
+        latest.unwrap_or(0)
+    }
+
     /// Records a started checkpoint; returns the shared files (base first) its delta builds on.
     pub(crate) fn start(&mut self, link: ChainLink) -> Vec<String> {
         let chain = if link.base { Vec::new() } else { self.completed.iter().map(|c| c.name.clone()).collect() };

@@ -23,15 +23,7 @@ pub(crate) trait FrozenTable: Send {
     /// Appends the incremental-checkpoint delta of state `name` in `key_group` to `out` (all
     /// entries when `whole`, else those changed since checkpoint `since`, and the removals);
     /// returns whether it wrote anything. Releases the group afterwards.
-    fn write_group_delta(
-        &mut self,
-        name: &str,
-        key_group: usize,
-        whole: bool,
-        since: u32,
-        scratch: &mut Vec<u8>,
-        out: &mut Vec<u8>,
-    ) -> Result<bool>;
+    fn write_group_delta(&mut self, name: &str, key_group: usize, whole: bool, since: u32, out: &mut Vec<u8>) -> Result<bool>;
 }
 
 /// The frozen groups of one `StateTable`.
@@ -53,19 +45,11 @@ impl<K: Key, N: Namespace, V: StateValue> FrozenTable for FrozenGroups<K, N, V> 
         Ok(Some(bytes))
     }
 
-    fn write_group_delta(
-        &mut self,
-        name: &str,
-        key_group: usize,
-        whole: bool,
-        since: u32,
-        scratch: &mut Vec<u8>,
-        out: &mut Vec<u8>,
-    ) -> Result<bool> {
+    fn write_group_delta(&mut self, name: &str, key_group: usize, whole: bool, since: u32, out: &mut Vec<u8>) -> Result<bool> {
         let Some(i) = key_group.checked_sub(self.first_group).filter(|i| *i < self.groups.len()) else { return Ok(false) };
         let group = self.groups[i].take();
         let removed = self.tombstones.get(i).map_or(&[][..], Vec::as_slice);
-        crate::incremental::write_table_delta(name, group.as_deref(), removed, whole, since, scratch, out)
+        crate::incremental::write_table_delta(name, group.as_deref(), removed, whole, since, out)
     }
 }
 

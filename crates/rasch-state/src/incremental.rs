@@ -52,6 +52,8 @@ pub struct PendingIncrement {
     canonical: Vec<(u32, TableDelta)>,
     /// The delta's size, for the chain's base-or-delta decision.
     size: Arc<AtomicUsize>,
+    /// The previous delta's size, to size the buffer once.
+    size_hint: usize,
 }
 
 impl PendingIncrement {
@@ -59,7 +61,10 @@ impl PendingIncrement {
     pub fn finish(self) -> Result<Increment> {
         let bytes = match self.source {
             Source::Engine { snapshot, jobs } => postcard::to_allocvec(&engine_delta(&snapshot, jobs, self.range, self.canonical)?)?,
-            Source::Frozen { tables, since, whole } => frozen_delta(tables, since, &whole, self.range, &self.canonical)?,
+            Source::Frozen { tables, since, whole } => {
+                let out = Vec::with_capacity(self.size_hint + self.size_hint / 8);
+                frozen_delta(tables, since, &whole, self.range, &self.canonical, out)?
+            }
         };
         self.size.store(bytes.len(), Ordering::Relaxed);
         Ok(Increment { chain: self.chain, name: self.name, delta: Some(ByteBuf::from(bytes)) })
@@ -122,25 +127,33 @@ fn frozen_delta(
     whole: &[bool],
     range: KeyGroupRange,
     canonical: &[(u32, TableDelta)],
+    mut out: Vec<u8>,
 ) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
     put_varint(&mut out, range.len() as u64);
-    let (mut group, mut scratch) = (Vec::new(), Vec::new());
     for (i, kg) in range.iter().enumerate() {
         let reset = whole.get(i).copied().unwrap_or(false);
-        group.clear();
-        let mut count = 0u64;
-        for (name, table) in &mut tables {
-            count += u64::from(table.write_group_delta(name, kg, reset, since, &mut scratch, &mut group)?);
-        }
-        for (_, t) in canonical.iter().filter(|(g, _)| *g as usize == kg) {
-            group = postcard::to_extend(t, group)?;
-            count += 1;
-        }
         put_varint(&mut out, kg as u64);
         out.push(u8::from(reset));
-        put_varint(&mut out, count);
-        out.extend_from_slice(&group);
+        // The table count precedes the tables: one byte is reserved (a varint below 128 is one
+        // byte), so the tables are encoded in place, not copied.
+        let count_at = out.len();
+        out.push(0);
+        let mut count = 0u64;
+        for (name, table) in &mut tables {
+            count += u64::from(table.write_group_delta(name, kg, reset, since, &mut out)?);
+        }
+        for (_, t) in canonical.iter().filter(|(g, _)| *g as usize == kg) {
+            out = postcard::to_extend(t, out)?;
+            count += 1;
+        }
+        if count < 0x80 {
+            out[count_at] = count as u8;
+        } else {
+            let tables = out.split_off(count_at + 1);
+            out.truncate(count_at);
+            put_varint(&mut out, count);
+            out.extend_from_slice(&tables);
+        }
     }
     Ok(out)
 }
@@ -163,7 +176,6 @@ pub(crate) fn write_table_delta<K: Key, N: Namespace, V: StateValue>(
     removed: &[(K, N)],
     whole: bool,
     since: u32,
-    scratch: &mut Vec<u8>,
     out: &mut Vec<u8>,
 ) -> Result<bool> {
     let puts: Vec<_> = group.into_iter().flat_map(|g| g.iter()).filter(|(_, e)| whole || e.changed >= since).collect();
@@ -171,28 +183,42 @@ pub(crate) fn write_table_delta<K: Key, N: Namespace, V: StateValue>(
     if puts.is_empty() && removed.is_empty() {
         return Ok(false);
     }
-    put_varint(out, name.len() as u64);
-    out.extend_from_slice(name.as_bytes());
-    out.push(0); // canonical: None
-    put_varint(out, puts.len() as u64);
-    for (key, e) in puts {
-        put_bytes(key, scratch, out)?;
-        put_bytes(&(&e.value, e.touched), scratch, out)?;
-    }
-    put_varint(out, removed.len() as u64);
-    for key in removed {
-        put_bytes(key, scratch, out)?;
-    }
+    let puts = puts.iter().map(|(key, e)| (Framed(key), Framed((&e.value, e.touched))));
+    let removed = removed.iter().map(Framed);
+    let delta = (name, None::<()>, Seq(std::cell::Cell::new(Some(puts))), Seq(std::cell::Cell::new(Some(removed))));
+    *out = postcard::to_extend(&delta, std::mem::take(out))?;
     Ok(true)
 }
 
-/// Appends the postcard encoding of `value` as a byte string (length, then the bytes).
-fn put_bytes<T: serde::Serialize>(value: &T, scratch: &mut Vec<u8>, out: &mut Vec<u8>) -> Result<()> {
-    scratch.clear();
-    *scratch = postcard::to_extend(value, std::mem::take(scratch))?;
-    put_varint(out, scratch.len() as u64);
-    out.extend_from_slice(scratch);
-    Ok(())
+/// A value serialized as postcard serializes a byte string holding its encoding — its length,
+/// then the bytes — but written in place: the length is counted first by postcard's `Size`
+/// flavor, which reads no byte of a byte string (a state value's bytes are a cache miss away;
+/// they are read once, by the copy). One serde call encodes a whole table, so the compiler sees
+/// one tight loop and the CPU overlaps the misses, as with a full snapshot.
+struct Framed<T>(T);
+
+impl<T: serde::Serialize> serde::Serialize for Framed<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::Error as _;
+        let size = postcard::serialize_with_flavor(&self.0, postcard::ser_flavors::Size::default()).map_err(S::Error::custom)?;
+        // A postcard tuple has no framing: the varint length, then the value's own encoding.
+        (size as u64, &self.0).serialize(serializer)
+    }
+}
+
+/// An exact-size iterator serialized as a sequence (once).
+struct Seq<I>(std::cell::Cell<Option<I>>);
+
+impl<I: ExactSizeIterator<Item = T>, T: serde::Serialize> serde::Serialize for Seq<I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
+        let items = self.0.take().ok_or_else(|| S::Error::custom("a sequence serialized twice"))?;
+        let mut seq = serializer.serialize_seq(Some(items.len()))?;
+        for item in items {
+            seq.serialize_element(&item)?;
+        }
+        seq.end()
+    }
 }
 
 impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
@@ -279,8 +305,9 @@ impl<K: Key> KeyedStateBackend<K> {
         };
         let name = format!("{}-{checkpoint_id}", self.label);
         let size = Arc::new(AtomicUsize::new(0));
+        let size_hint = self.chain.last_size();
         let chain = self.chain.start(ChainLink { id: checkpoint_id, name: name.clone(), base, size: size.clone(), rebased });
-        Ok(PendingIncrement { chain, name, range: self.range, source, canonical, size })
+        Ok(PendingIncrement { chain, name, range: self.range, source, canonical, size, size_hint })
     }
 
     /// Checkpoint `checkpoint_id` completed: its increment (if this backend took one) becomes

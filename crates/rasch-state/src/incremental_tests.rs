@@ -50,7 +50,7 @@ fn hashmap_increments_replay_to_the_state_at_their_barrier() {
         }
         let mut replay: Vec<KeyedDelta> = increment.chain.iter().map(|n| files[n].clone()).collect();
         replay.push(delta.clone());
-        assert_eq!(decoded(&canon(materialize(&replay).unwrap())), expected, "checkpoint {id} replays to its barrier's state");
+        assert_eq!(decoded(&canon(materialize(replay.clone()).unwrap())), expected, "checkpoint {id} replays to its barrier's state");
         files.insert(increment.name.clone(), delta);
         // Every seventh checkpoint fails: its changes must reach the next one.
         if id % 7 != 3 {
@@ -66,14 +66,14 @@ fn hashmap_increments_replay_to_the_state_at_their_barrier() {
     let pending = inc.start_increment(100).unwrap().finish().unwrap();
     let mut replay: Vec<KeyedDelta> = pending.chain.iter().map(|n| files[n].clone()).collect();
     replay.push(decode(&pending));
-    let restored = canon(materialize(&replay).unwrap());
+    let restored = canon(materialize(replay.clone()).unwrap());
     let mut parts = Vec::new();
     for subtask in 0..2 {
         let mut b = backend(&clock, &options, subtask, 2);
         b.restore(&restored).unwrap();
         let first = b.snapshot_increment(101).unwrap();
         assert!(first.chain.is_empty(), "a restored backend starts a new base");
-        parts.extend(canon(materialize(&[decode(&first)]).unwrap()));
+        parts.extend(canon(materialize([decode(&first)]).unwrap()));
     }
     assert_eq!(decoded(&parts), expected);
 }

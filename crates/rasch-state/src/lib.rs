@@ -38,7 +38,7 @@ pub use lsm::{lsm_peak_cache_bytes, reset_lsm_peak_cache_bytes};
 pub use map::MapState;
 pub use options::{BackendKind, BackendOptions, DEFAULT_LSM_MEMORY_BUDGET};
 pub use reducing::ReducingState;
-pub use snapshot::{ByteBuf, GroupDelta, GroupTables, Increment, KeyGroupSnapshot, KeyedDelta, TableDelta, materialize};
+pub use snapshot::{ByteBuf, GroupDelta, GroupTables, Increment, KeyGroupSnapshot, KeyedDelta, Materializer, TableDelta, materialize};
 pub use timers::{Timer, TimerQueue, TimerService};
 pub use ttl::{StateTtlConfig, TtlUpdateType};
 pub use value::ValueState;

@@ -171,7 +171,7 @@ fn incremental_snapshots_replay_to_the_full_state_and_survive_failed_checkpoints
     lsm.notify_checkpoint_complete(1);
     let base = decode(&first);
     let base_size = first.delta.as_ref().unwrap().len();
-    assert_eq!(decoded(&canon(materialize(std::slice::from_ref(&base)).unwrap())), decoded(&model.snapshot().unwrap()));
+    assert_eq!(decoded(&canon(materialize([base.clone()]).unwrap())), decoded(&model.snapshot().unwrap()));
 
     // ~1 % of the operations later, the delta is a small fraction of the base.
     run_ops(&mut model, &mut lsm, &clock, &mut rng, 200);
@@ -189,7 +189,7 @@ fn incremental_snapshots_replay_to_the_full_state_and_survive_failed_checkpoints
     assert_eq!(fourth.chain, vec![first.name.clone(), second.name.clone()]);
     lsm.notify_checkpoint_complete(4);
     let replay = [base, decode(&second), decode(&fourth)];
-    assert_eq!(decoded(&canon(materialize(&replay).unwrap())), decoded(&model.snapshot().unwrap()));
+    assert_eq!(decoded(&canon(materialize(replay).unwrap())), decoded(&model.snapshot().unwrap()));
     // A savepoint's completion does not disturb the chain.
     lsm.notify_checkpoint_complete(5);
     let sixth = lsm.snapshot_increment(6).unwrap();

@@ -246,15 +246,15 @@ fn throughput(a: &Args, checkpoints: bool) -> Result<(f64, Vec<u64>, u64), Strin
 
 /// Runs the checkpoint benchmark.
 pub fn run(params: &Params) -> Result<(), String> {
-    let keys: u64 = params.get_parsed_or("keys", 1_000_000u64).map_err(|e| e.to_string())?;
+    let keys: u64 = params.get_or("keys", 1_000_000u64).map_err(|e| e.to_string())?;
     let a = Args {
         keys: keys.max(100),
-        records: params.get_parsed_or("records", keys.max(100) + 10_000_000).map_err(|e| e.to_string())?,
-        parallelism: params.get_parsed_or("parallelism", 1usize).map_err(|e| e.to_string())?,
-        interval_ms: params.get_parsed_or("interval-ms", 1_000u64).map_err(|e| e.to_string())?.max(1),
-        value_bytes: params.get_parsed_or("value-bytes", 100usize).map_err(|e| e.to_string())?,
+        records: params.get_or("records", keys.max(100) + 10_000_000).map_err(|e| e.to_string())?,
+        parallelism: params.get_or("parallelism", 1usize).map_err(|e| e.to_string())?,
+        interval_ms: params.get_or("interval-ms", 1_000u64).map_err(|e| e.to_string())?.max(1),
+        value_bytes: params.get_or("value-bytes", 100usize).map_err(|e| e.to_string())?,
         dir: params.get("dir").map(str::to_string),
-        backend: params.get_or("backend", "hashmap"),
+        backend: params.get("backend").unwrap_or("hashmap").to_string(),
         incremental: params.has("incremental"),
         memory_budget: params.get("memory-budget").map(str::to_string),
     };

@@ -8,7 +8,8 @@ use rasch_core::config::AUTO_WATERMARK_INTERVAL;
 use rasch_core::{Data, Error, Key, Result, ToText};
 use rasch_runtime::collector::{Collector, OutputTag};
 use rasch_runtime::functions::{
-    CollectFn, FilterFn, FilterFunction, FlatMapFn, FlatMapFunction, KeyFn, KeyRefFn, MapFn, MapFunction, ProcessFunction,
+    CollectFn, FilterFn, FilterFunction, FlatMapFn, FlatMapFunction, KeyFn, KeyRefFn, MapFn, MapFunction, ProcessFunction, TryFlatMapFn,
+    TryMapFn,
 };
 use rasch_runtime::graph::{Chaining, NodeId};
 use rasch_runtime::operators::TimestampsAndWatermarksOperator;
@@ -71,6 +72,17 @@ impl<T: Data> DataStream<T> {
         self.map_rich(MapFn(f))
     }
 
+    /// Transforms every element with a fallible `f`: an `Err` fails the job (or restarts it, as
+    /// the restart strategy says) with a user error that keeps `f`'s error as its cause, instead
+    /// of a panic — `stream.try_map(|line: String| line.trim().parse::<u64>())`.
+    pub fn try_map<U: Data, E, F>(&self, f: F) -> DataStream<U>
+    where
+        E: std::error::Error + Send + Sync + 'static,
+        F: FnMut(T) -> std::result::Result<U, E> + Clone + Send + Sync + 'static,
+    {
+        self.map_rich(TryMapFn(f))
+    }
+
     /// Transforms every element with a rich [`MapFunction`] (with `open`/`close`).
     pub fn map_rich<U: Data, F: MapFunction<T, U> + Sync>(&self, f: F) -> DataStream<U> {
         self.transform(
@@ -86,6 +98,16 @@ impl<T: Data> DataStream<T> {
     /// Emits every element of the iterator `f` returns.
     pub fn flat_map<U: Data, I: IntoIterator<Item = U>, F: FnMut(T) -> I + Clone + Send + Sync + 'static>(&self, f: F) -> DataStream<U> {
         self.flat_map_rich(FlatMapFn(f))
+    }
+
+    /// Emits every element of the iterator a fallible `f` returns; an `Err` fails the job as in
+    /// [`try_map`](Self::try_map).
+    pub fn try_flat_map<U: Data, I: IntoIterator<Item = U>, E, F>(&self, f: F) -> DataStream<U>
+    where
+        E: std::error::Error + Send + Sync + 'static,
+        F: FnMut(T) -> std::result::Result<I, E> + Clone + Send + Sync + 'static,
+    {
+        self.flat_map_rich(TryFlatMapFn(f))
     }
 
     /// Emits into a collector, Flink style: `|line, out| for w in line.split(' ') { out.collect(..) }`.

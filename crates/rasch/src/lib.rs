@@ -29,6 +29,10 @@ pub use rasch_runtime::checkpoint::{CheckpointStatus, StopMode};
 pub use rasch_runtime::windows;
 pub use rasch_runtime::{collector, context, functions, keyed, sink, source, watermarks};
 
+/// serde, re-exported so that a job needs no dependency of its own to define record types:
+/// `#[derive(Serialize, Deserialize)]` (both in the prelude) plus `#[serde(crate = "rasch::serde")]`.
+pub use serde;
+
 /// Keyed state: handles, TTL, aggregate functions.
 pub mod state {
     pub use rasch_state::*;
@@ -77,6 +81,7 @@ pub mod prelude {
         BroadcastContext, BroadcastProcessFunction, BroadcastState, BroadcastStateDescriptor, JoinContext, KeyedBroadcastProcessFunction,
         KeyedCoProcessFunction, KeyedReadOnlyBroadcastContext, ProcessJoinFunction, ReadOnlyBroadcastContext, ReadOnlyBroadcastState,
     };
+    pub use serde::{Deserialize, Serialize};
     pub use {
         crate::windows::{
             ContinuousEventTimeTrigger, ContinuousProcessingTimeTrigger, CountEvictor, CountTrigger, DeltaEvictor, EventTimeSessionWindows,

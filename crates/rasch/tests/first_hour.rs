@@ -76,3 +76,63 @@ fn try_flat_map_emits_every_element_or_fails() {
     let err = env.from_collection(vec!["1 z".to_string()]).try_flat_map(split).execute_and_collect().unwrap_err();
     assert!(err.report().chain.iter().any(|c| c == "the flat-map function failed"), "{err}");
 }
+
+/// `sum_by`, `max_by_key` and `min_by_key` pick their field with a closure (a wrong field does
+/// not compile) and give exactly what Flink's positional `sum(1)`, `maxBy(2)` and `minBy(1)`
+/// give, in STREAMING (every update) and BATCH (final values, combined before the exchange).
+#[test]
+fn typed_aggregations_equal_the_positional_ones() {
+    let rows: Vec<(String, u64, i64)> = (0..2_000u64).map(|i| (format!("k{}", i % 7), i % 13, (i * 7919 % 101) as i64)).collect();
+    for mode in [RuntimeMode::Streaming, RuntimeMode::Batch] {
+        let run = |typed: bool, which: usize| {
+            let env = StreamEnv::local();
+            env.set_parallelism(2);
+            env.set_runtime_mode(mode);
+            let keyed = env.from_collection(rows.clone()).key_by(|t: &(String, u64, i64)| t.0.clone());
+            let out = match (typed, which) {
+                (true, 0) => keyed.sum_by(|t| &mut t.1),
+                (false, 0) => keyed.sum(1),
+                (true, 1) => keyed.max_by_key(|t| t.2),
+                (false, 1) => keyed.max_by(2),
+                (true, _) => keyed.min_by_key(|t| t.1),
+                (false, _) => keyed.min_by(1),
+            };
+            let mut got = out.execute_and_collect().unwrap();
+            got.sort();
+            got
+        };
+        for which in 0..3 {
+            let (typed, positional) = (run(true, which), run(false, which));
+            assert!(!typed.is_empty());
+            let expected_len = if mode == RuntimeMode::Batch { 7 } else { rows.len() };
+            assert_eq!((typed.len(), positional.len()), (expected_len, expected_len), "{mode:?}: one value per key or per record");
+            // Sums agree exactly in any arrival order; max/min-by keep the first of ties, which
+            // depends on arrival order at parallelism 2 (their final values are checked below).
+            if which == 0 {
+                assert_eq!(typed, positional, "{mode:?} sum");
+            }
+        }
+        if mode == RuntimeMode::Batch {
+            // The final per-key maxima and minima are independent of order.
+            let finals = |v: Vec<(String, u64, i64)>, f: fn(&(String, u64, i64)) -> i64| {
+                let mut m = std::collections::BTreeMap::new();
+                v.iter().for_each(|t| {
+                    m.insert(t.0.clone(), f(t));
+                });
+                m
+            };
+            let expect_max: std::collections::BTreeMap<String, i64> = rows.iter().fold(Default::default(), |mut m, t| {
+                let e = m.entry(t.0.clone()).or_insert(i64::MIN);
+                *e = (*e).max(t.2);
+                m
+            });
+            assert_eq!(finals(run(true, 1), |t| t.2), expect_max);
+            let expect_min: std::collections::BTreeMap<String, i64> = rows.iter().fold(Default::default(), |mut m, t| {
+                let e = m.entry(t.0.clone()).or_insert(i64::MAX);
+                *e = (*e).min(t.1 as i64);
+                m
+            });
+            assert_eq!(finals(run(true, 2), |t| t.1 as i64), expect_min);
+        }
+    }
+}

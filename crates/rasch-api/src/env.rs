@@ -306,8 +306,12 @@ impl StreamEnv {
         Ok(JobClient { commands, cancel, monitor, handle: Some(handle) })
     }
 
-    /// Runs the job and waits for it to finish (bounded input) — or, in plan mode, prints the
-    /// JobGraph as JSON and exits the process.
+    /// Runs the job and waits for it to finish (bounded input) and returns its result — in
+    /// local mode (`cargo run`, tests). On a cluster the same binary runs in two other modes in
+    /// which `execute()` **does not return**: in plan mode (the JobManager, `rasch info`) it
+    /// prints the JobGraph as JSON and exits the process; in worker mode (a TaskManager) it runs
+    /// this worker's share of the job and exits. So code after `execute()` runs only in local
+    /// mode; on a cluster, results leave through sinks, and `rasch run` reports the outcome.
     pub fn execute(&self, job_name: &str) -> Result<JobResult> {
         let job = Arc::new(self.job_graph(job_name)?);
         let config = self.config();

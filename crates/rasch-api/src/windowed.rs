@@ -6,7 +6,7 @@
 use crate::datastream::DataStream;
 use crate::keyed::KeyedStream;
 use rasch_core::keygroup::compute_key_group_range_for_operator_index;
-use rasch_core::{Data, Error, Key};
+use rasch_core::{Data, Error, Key, Result};
 use rasch_runtime::collector::{Collector, OutputTag};
 use rasch_runtime::functions::{KeySelector, ReduceFn, ReduceFunction};
 use rasch_runtime::keyed::KeyedRuntime;
@@ -15,7 +15,8 @@ use rasch_runtime::operators::{SessionWindowOperator, SlicingWindowOperator};
 use rasch_runtime::output::BoxOutput;
 use rasch_runtime::windows::{
     AggregateContents, ApplyFn, CountEvictor, CountTrigger, EvictingContents, Evictor, GlobalWindows, ListContents, PassThrough,
-    ProcessWindowFunction, PurgingTrigger, ReduceContents, TimeWindow, Trigger, WindowAssigner, WindowContents,
+    ProcessWindowFn, ProcessWindowFunction, PurgingTrigger, ReduceContents, TimeWindow, Trigger, WindowAssigner, WindowContents,
+    WindowContext,
 };
 use rasch_state::AggregateFunction;
 use std::marker::PhantomData;
@@ -294,6 +295,15 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
         self.process(ApplyFn(f))
     }
 
+    /// [`process`](Self::process) with a closure whose argument types the compiler infers:
+    /// `.process_fn(|key, ctx, elements, out| { out.collect((key.clone(), ctx.window().end, elements.len())); Ok(()) })`.
+    pub fn process_fn<OUT: Data, F>(&self, f: F) -> DataStream<OUT>
+    where
+        F: FnMut(&K, &mut WindowContext<'_, K, A::W>, &[T], &mut Collector<'_, OUT>) -> Result<()> + Clone + Send + Sync + 'static,
+    {
+        self.process(ProcessWindowFn(f))
+    }
+
     fn field_aggregation(&self, pos: usize, op: AggOp) -> DataStream<T>
     where
         T: FieldAggregate,
@@ -398,12 +408,20 @@ impl<T: Data, A: WindowAssigner<T>> AllWindowedStream<T, A> {
     pub fn process<OUT: Data, P: ProcessWindowFunction<T, OUT, (), A::W> + Sync>(&self, process: P) -> DataStream<OUT> {
         self.inner.process(process)
     }
-    /// Evaluates each window with `Fn(&window, elements, out)` (Flink's `AllWindowFunction`).
+    /// Evaluates each window with `Fn(&key, &window, elements, out)` — the keyed form's
+    /// arguments, with the key `()` (Flink's `AllWindowFunction`).
     pub fn apply<OUT: Data, F>(&self, f: F) -> DataStream<OUT>
     where
-        F: Fn(&A::W, Vec<T>, &mut Collector<'_, OUT>) + Clone + Send + Sync + 'static,
+        F: Fn(&(), &A::W, Vec<T>, &mut Collector<'_, OUT>) + Clone + Send + Sync + 'static,
     {
-        self.inner.apply(move |_: &(), w: &A::W, v: Vec<T>, out: &mut Collector<'_, OUT>| f(w, v, out))
+        self.inner.apply(f)
+    }
+    /// [`process`](Self::process) with a closure whose argument types the compiler infers (key `()`).
+    pub fn process_fn<OUT: Data, F>(&self, f: F) -> DataStream<OUT>
+    where
+        F: FnMut(&(), &mut WindowContext<'_, (), A::W>, &[T], &mut Collector<'_, OUT>) -> Result<()> + Clone + Send + Sync + 'static,
+    {
+        self.inner.process_fn(f)
     }
     /// Sum of field `pos` per window.
     pub fn sum(&self, pos: usize) -> DataStream<T>

@@ -2,7 +2,7 @@
 //! `KeyedStream` and `ConnectedStreams` for keyed and two-input operations) and executes it —
 //! in this process (local mode), as a printed plan (plan mode), or as a cluster worker.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod broadcast;
 mod client;

@@ -16,7 +16,7 @@
 //! [`SourceOutput`](rasch_runtime::source::SourceOutput) until it is full, sinks render or
 //! move a batch at a time, so there is no per-record locking or dynamic dispatch.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod collect;
 pub mod collection;

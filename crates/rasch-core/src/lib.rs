@@ -1,7 +1,7 @@
 //! Rasch core: the vocabulary every other crate shares — stream records and watermarks,
 //! key groups, configuration, job parameters, errors and the `Data`/`Key` bounds.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod config;
 pub mod data;

@@ -6,7 +6,7 @@
 //! A handle is a typed name; it reads and writes the state of the *current key* through the
 //! context the runtime passes to user functions, so state needs no locks.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod aggregating;
 mod backend;

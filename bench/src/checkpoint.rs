@@ -11,7 +11,7 @@
 //!    K/100 updates (~1 % of the keys) and the next checkpoint's size is
 //!    `incremental_checkpoint_bytes` — a full checkpoint without `--incremental`; with it, only
 //!    the changed entries (`--backend lsm`: the "full" checkpoint is then the first *base*
-//!    completed after the K writes) or the changed entries plus the eighth of the key groups the
+//!    completed after the K writes) or the changed entries plus the sixteenth of the key groups the
 //!    hashmap backend re-bases per checkpoint; then the keyed function panics once (attempt 0) and
 //!    `recovery_ms` is the time from the panic to the first record processed by attempt 1
 //!    (restart strategy fixed-delay with 0 ms delay, so it measures the restore).
@@ -307,7 +307,7 @@ pub fn run(params: &Params) -> Result<(), String> {
     let client = start(&a, true, &gate, Some(probe.clone()))?;
     // The full state is at least keys × value bytes; the lsm backend's first incremental
     // checkpoints may be deltas of the initial writes, so wait for a base. (The hashmap backend's
-    // incremental checkpoints are never full after the first: they re-base an eighth of the key
+    // incremental checkpoints are never full after the first: they re-base a sixteenth of the key
     // groups at a time, so its "full" figure is the first checkpoint after the writes.)
     let rolling = a.incremental && a.backend == "hashmap";
     let full_size = if rolling { 0 } else { a.keys * a.value_bytes as u64 };

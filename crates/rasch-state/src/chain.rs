@@ -8,8 +8,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// (lsm) Incremental checkpoints longer than this many deltas after their base start a new base.
-/// (hashmap) Every key group is written whole at least once in this many checkpoints.
 pub(crate) const MAX_DELTA_CHAIN: usize = 8;
+
+/// (hashmap) Every key group is written whole at least once in this many checkpoints, so a
+/// restore replays at most this many files plus one, and each checkpoint re-bases a sixteenth
+/// of the state on top of its changes.
+pub(crate) const REBASE_ROUNDS: usize = 16;
 
 /// One incremental checkpoint of the chain.
 #[derive(Debug, Clone)]
@@ -64,7 +68,7 @@ impl Chain {
     }
 
     /// The hashmap backend's rule: a base only when there is none (or asked to); otherwise the
-    /// changes plus the `1 / MAX_DELTA_CHAIN` of the key groups written whole longest ago (not
+    /// changes plus the `1 / REBASE_ROUNDS` of the key groups written whole longest ago (not
     /// counting those an in-flight checkpoint writes whole), so that the state is re-based
     /// group by group and no checkpoint has to write all of it.
     pub(crate) fn plan_rolling(&self, range: KeyGroupRange, force_base: bool) -> Plan {
@@ -72,7 +76,7 @@ impl Chain {
         let in_flight: std::collections::HashSet<usize> = self.in_flight.iter().flat_map(|l| l.rebased.iter().copied()).collect();
         let mut candidates: Vec<usize> = (0..range.len()).filter(|i| !in_flight.contains(i)).collect();
         candidates.sort_by_key(|&i| (self.group_base.get(i).copied().unwrap_or(0), i));
-        candidates.truncate(range.len().div_ceil(MAX_DELTA_CHAIN));
+        candidates.truncate(range.len().div_ceil(REBASE_ROUNDS));
         Plan::Delta { since: last.id, rebased: candidates }
     }
 
@@ -132,7 +136,7 @@ mod tests {
         ChainLink { id, name: format!("f{id}"), base, size: Arc::default(), rebased }
     }
 
-    /// With rolling re-basing every group is rewritten within MAX_DELTA_CHAIN checkpoints, the
+    /// With rolling re-basing every group is rewritten within REBASE_ROUNDS checkpoints, the
     /// chain never grows past that, and an aborted checkpoint's groups are picked again.
     #[test]
     fn rolling_rebase_keeps_the_chain_short_and_covers_every_group() {
@@ -147,9 +151,9 @@ mod tests {
             let plan = chain.plan_rolling(range, false);
             let Plan::Delta { since, rebased } = &plan else { panic!("a delta: {plan:?}") };
             assert_eq!(*since, if id == 11 { 9 } else { id - 1 }, "changes since the last completed checkpoint");
-            assert_eq!(rebased.len(), 3, "ceil(20 / 8) groups whole per checkpoint");
+            assert_eq!(rebased.len(), 2, "ceil(20 / 16) groups whole per checkpoint");
             let files = chain.start(link(id, &plan, range));
-            assert!(files.len() <= MAX_DELTA_CHAIN, "checkpoint {id} builds on {files:?}");
+            assert!(files.len() <= REBASE_ROUNDS, "checkpoint {id} builds on {files:?}");
             if id == 10 {
                 // Aborted: never completes; its groups are picked by the next one.
                 continue;

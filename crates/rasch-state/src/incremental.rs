@@ -5,8 +5,8 @@
 //!
 //! The hashmap backend stamps every changed entry with the id of the last barrier and keeps the
 //! keys it removed, so a delta holds the entries stamped since the last *completed* checkpoint
-//! (the changes of failed ones are carried over) and the removals — plus, rolling, an eighth of
-//! the key groups written whole, so that the chain a restore replays stays short without any
+//! (the changes of failed ones are carried over) and the removals — plus, rolling, a sixteenth
+//! of the key groups written whole, so that the chain a restore replays stays short without any
 //! checkpoint writing all of the state.
 
 use crate::backend::{Group, KeyedStateBackend, StateTable};

@@ -3,7 +3,7 @@
 //! is the state at its barrier — while the task keeps changing the state during the snapshot,
 //! with failed checkpoints, rolling re-bases and a restore at another parallelism.
 
-use crate::chain::MAX_DELTA_CHAIN;
+use crate::chain::REBASE_ROUNDS;
 use crate::lsm_tests::{Rng, backend, decoded, run_ops};
 use crate::{BackendOptions, Increment, KeyGroupSnapshot, KeyedDelta, materialize};
 use rasch_core::ManualClock;
@@ -45,7 +45,7 @@ fn hashmap_increments_replay_to_the_state_at_their_barrier() {
             base_size = size;
         } else {
             assert!(size * 3 < base_size, "checkpoint {id}: delta {size} bytes vs base {base_size}");
-            assert!(increment.chain.len() <= MAX_DELTA_CHAIN + 1, "checkpoint {id} replays {} files", increment.chain.len());
+            assert!(increment.chain.len() <= REBASE_ROUNDS + 1, "checkpoint {id} replays {} files", increment.chain.len());
             assert_eq!(increment.chain.last(), last_completed.as_ref(), "checkpoint {id} builds on the last completed one");
         }
         let mut replay: Vec<KeyedDelta> = increment.chain.iter().map(|n| files[n].clone()).collect();

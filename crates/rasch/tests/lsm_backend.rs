@@ -141,7 +141,7 @@ fn incremental_checkpoints_recover_exactly_once_after_injected_failures() {
     recover("lsm", false);
 }
 
-/// The hashmap backend's incremental checkpoints (changed entries plus a rolling eighth of the
+/// The hashmap backend's incremental checkpoints (changed entries plus a rolling sixteenth of the
 /// key groups whole) recover exactly-once the same way.
 #[test]
 fn hashmap_incremental_checkpoints_recover_exactly_once_after_injected_failures() {

@@ -28,6 +28,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub(crate) struct StreamInput {
     pub(crate) node: NodeId,
+    /// The env's graph generation the node belongs to.
+    pub(crate) generation: u64,
     pub(crate) side_output: Option<String>,
     pub(crate) partitioner: Option<Arc<dyn PartitionerSpec>>,
 }
@@ -50,7 +52,8 @@ impl<T> Clone for DataStream<T> {
 
 impl<T: Data> DataStream<T> {
     pub(crate) fn from_node(env: StreamEnv, node: NodeId) -> Self {
-        DataStream { env, inputs: vec![StreamInput { node, side_output: None, partitioner: None }], _type: PhantomData }
+        let generation = env.generation();
+        DataStream { env, inputs: vec![StreamInput { node, generation, side_output: None, partitioner: None }], _type: PhantomData }
     }
 
     /// The environment this stream belongs to.
@@ -183,8 +186,11 @@ impl<T: Data> DataStream<T> {
 
     /// The side output `tag` of the operator that produced this stream.
     pub fn get_side_output<X: Data>(&self, tag: &OutputTag<X>) -> DataStream<X> {
-        let inputs =
-            self.inputs.iter().map(|i| StreamInput { node: i.node, side_output: Some(tag.id().to_string()), partitioner: None }).collect();
+        let inputs = self
+            .inputs
+            .iter()
+            .map(|i| StreamInput { node: i.node, generation: i.generation, side_output: Some(tag.id().to_string()), partitioner: None })
+            .collect();
         DataStream { env: self.env.clone(), inputs, _type: PhantomData }
     }
 
@@ -263,7 +269,7 @@ impl<T: Data> DataStream<T> {
 
     fn operator_node(&self, what: &str) -> Option<NodeId> {
         match self.inputs.as_slice() {
-            [i] if i.partitioner.is_none() && i.side_output.is_none() => Some(i.node),
+            [i] if i.partitioner.is_none() && i.side_output.is_none() => Some(i.node).filter(|_| self.env.check_generation(i.generation)),
             _ => {
                 self.env.record_error(Error::InvalidJob(format!(
                     "{what} applies to an operator; call it before union(), get_side_output() or a partitioning such as rebalance()"

@@ -136,3 +136,15 @@ fn typed_aggregations_equal_the_positional_ones() {
         }
     }
 }
+
+/// A stream of a pipeline whose graph was already taken (by `job_graph` or `execute`) gives an
+/// error that says so, not a panic.
+#[test]
+fn reusing_a_stream_after_its_graph_was_taken_is_an_error_not_a_panic() {
+    let env = StreamEnv::local();
+    let doubled = env.from_collection(vec![1u64, 2, 3]).map(|x| x * 2);
+    env.job_graph("first").unwrap();
+    let err = doubled.map(|x| x + 1).execute_and_collect().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::User);
+    assert!(err.to_string().contains("already executed or turned into a job graph"), "{err}");
+}

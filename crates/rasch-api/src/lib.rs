@@ -14,6 +14,7 @@ mod env;
 mod join;
 mod keyed;
 mod mode;
+mod records;
 mod result;
 mod windowed;
 
@@ -27,5 +28,6 @@ pub use env::StreamEnv;
 pub use join::{IntervalJoin, IntervalJoined, IntoMillis};
 pub use keyed::KeyedStream;
 pub use mode::{ExecutionMode, MODE_ENV_VAR, PLAN_FILE_ENV_VAR};
+pub use records::MALFORMED_RECORDS;
 pub use result::JobResult;
 pub use windowed::{AllWindowedStream, UnitKey, WindowedStream};

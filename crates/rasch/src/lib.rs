@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub use rasch_api::JobClient;
+pub use rasch_api::MALFORMED_RECORDS;
 pub use rasch_api::{BroadcastConnectedStream, BroadcastStream, KeyedBroadcastConnectedStream, KeyedConnectedStreams};
 pub use rasch_api::{CoGroupedStreams, IntervalJoin, IntervalJoined, IntoMillis, JoinedStreams, TaggedUnion};
 pub use rasch_api::{ConnectedStreams, DataStream, DataStreamSink, ExecutionMode, JobResult, KeyedStream, StreamEnv};

@@ -148,3 +148,47 @@ fn reusing_a_stream_after_its_graph_was_taken_is_an_error_not_a_panic() {
     assert_eq!(err.kind(), ErrorKind::User);
     assert!(err.to_string().contains("already executed or turned into a job graph"), "{err}");
 }
+
+/// JSON-lines files become records: strictly (a bad line fails the job, naming file and byte
+/// offset) or leniently (bad lines go to a side output and are counted).
+#[test]
+fn json_lines_are_read_as_records_strictly_or_leniently() {
+    let dir = std::env::temp_dir().join(format!("rasch-json-lines-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("readings.jsonl");
+    let mut text = String::new();
+    let mut bad_offset = 0;
+    for i in 0..5_000u64 {
+        if i == 1_234 {
+            bad_offset = text.len();
+            text.push_str("{\"sensor\": \"s7\", \"value\": \"high\"}\n");
+        }
+        text.push_str(&format!("{{\"sensor\": \"s{}\", \"value\": {i}}}\n\n", i % 10));
+    }
+    std::fs::write(&path, &text).unwrap();
+
+    let env = StreamEnv::local();
+    let err = env.read_json_lines::<Reading>(&path).execute_and_collect().unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains(&format!("readings.jsonl', line at byte offset {bad_offset}")), "{message}");
+    assert!(message.contains("invalid type: string \"high\", expected u64"), "{message}");
+
+    let env = StreamEnv::local();
+    env.set_parallelism(2);
+    let malformed = OutputTag::<rasch::connectors::formats::MalformedRecord>::new("malformed");
+    let readings = env.read_json_lines_lenient::<Reading>(&path, &malformed);
+    let (good, good_handle) = rasch::connectors::CollectSink::new();
+    let (bad, bad_handle) = rasch::connectors::CollectSink::new();
+    readings.sink_to(good);
+    readings.get_side_output(&malformed).sink_to(bad);
+    let result = env.execute("lenient").unwrap();
+    let mut values: Vec<u64> = good_handle.take().into_iter().map(|r: Reading| r.value).collect();
+    values.sort();
+    assert_eq!(values, (0..5_000).collect::<Vec<_>>(), "every good line once, blank lines skipped");
+    let bad = bad_handle.take();
+    assert_eq!(bad.len(), 1);
+    assert!(bad[0].location.ends_with(&format!("byte offset {bad_offset}")), "{:?}", bad[0]);
+    assert_eq!(bad[0].line, "{\"sensor\": \"s7\", \"value\": \"high\"}");
+    assert_eq!(result.accumulator(rasch::MALFORMED_RECORDS), Some(1));
+    std::fs::remove_dir_all(&dir).ok();
+}

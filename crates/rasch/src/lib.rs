@@ -24,7 +24,7 @@ pub use rasch_api::{BroadcastConnectedStream, BroadcastStream, KeyedBroadcastCon
 pub use rasch_api::{CoGroupedStreams, IntervalJoin, IntervalJoined, IntoMillis, JoinedStreams, TaggedUnion};
 pub use rasch_api::{ConnectedStreams, DataStream, DataStreamSink, ExecutionMode, JobResult, KeyedStream, StreamEnv};
 pub use rasch_core::{
-    CompactString, Configuration, Data, Error, ErrorKind, Key, Params, Record, Result, RuntimeMode, ToText, config, keygroup,
+    CompactString, Configuration, Data, Error, ErrorKind, Key, Params, Record, Result, RuntimeMode, ToText, config, keygroup, timestamp,
 };
 pub use rasch_runtime::checkpoint::{CheckpointStatus, StopMode};
 pub use rasch_runtime::windows;

@@ -7,30 +7,9 @@
 mod common;
 
 use common::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-
-/// Flink's home (the `pyflink` directory), installed or found in the cache by the project's
-/// script; `None` when PyPI cannot be reached (the script's exit status 3).
-fn flink_home() -> Option<PathBuf> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/install-flink-client.sh");
-    let out = Command::new("bash").arg(&script).output().expect("bash runs the Flink client's install script");
-    let text = said(&out);
-    match out.status.code() {
-        Some(0) => {
-            let home = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().trim().to_string();
-            Some(PathBuf::from(home))
-        }
-        Some(3) => {
-            eprintln!(
-                "\n*** SKIPPED: Flink 1.20.3's CLI acceptance test: PyPI cannot be reached to install apache-flink==1.20.3 ***\n{text}"
-            );
-            None
-        }
-        _ => panic!("installing Flink's client failed ({}):\n{text}", out.status),
-    }
-}
 
 /// Runs Flink's `bin/flink` against the cluster's REST port; returns what it printed.
 fn flink(home: &Path, cluster: &TestCluster, args: &[&str]) -> String {
@@ -60,7 +39,7 @@ fn savepoint_path(text: &str) -> String {
 
 #[test]
 fn flinks_own_cli_lists_saves_stops_and_cancels_rasch_jobs() {
-    let Some(home) = flink_home() else { return };
+    let Some(home) = flink_home("Flink 1.20.3's CLI acceptance test") else { return };
     let java = Command::new("java").arg("-version").output();
     assert!(java.is_ok_and(|o| o.status.success()), "Flink's client needs Java 11+ on the PATH (`java -version` failed)");
     let cluster = TestCluster::start("flink-cli", 1, 3, "");

@@ -266,3 +266,50 @@ pub fn assert_same(got: &HashMap<String, usize>, want: &HashMap<String, usize>) 
         want.values().sum::<usize>()
     );
 }
+
+/// Runs one of the project's install scripts (`scripts/<name>`); returns the last line it
+/// printed (where it installed), or `None` after saying loudly that `test` is skipped when
+/// the script exits with status 3 (its package registry cannot be reached). Any other
+/// failure fails the test.
+pub fn install(name: &str, test: &str) -> Option<String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts").join(name);
+    let out = Command::new("bash").arg(&script).output().unwrap_or_else(|e| panic!("bash runs {}: {e}", script.display()));
+    let text = said(&out);
+    match out.status.code() {
+        Some(0) => Some(String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().trim().to_string()),
+        Some(3) => {
+            eprintln!("\n*** SKIPPED: {test}: {name} cannot reach its package registry ***\n{text}");
+            None
+        }
+        _ => panic!("scripts/{name} failed ({}):\n{text}", out.status),
+    }
+}
+
+/// Flink 1.20.3's home (the `pyflink` directory with `bin/flink` and `lib/flink-dist-1.20.3.jar`),
+/// from the cache or installed from PyPI by `scripts/install-flink-client.sh`.
+pub fn flink_home(test: &str) -> Option<PathBuf> {
+    install("install-flink-client.sh", test).map(PathBuf::from)
+}
+
+/// Where tests keep what a person may want to look at afterwards (screenshots).
+pub fn artefacts(name: &str) -> PathBuf {
+    let dir = target_dir().join("test-artefacts").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs a dashboard test script (`tests/dashboard/<script>`) with node and `env`; fails the
+/// test with everything it printed unless it succeeds.
+pub fn run_node(script: &str, node_modules: &str, env: &[(&str, String)]) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/dashboard").join(script);
+    let out = Command::new("node")
+        .arg(&path)
+        .env("PLAYWRIGHT_MODULES", node_modules)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .expect("node runs (the dashboard tests need Node.js)");
+    let text = said(&out);
+    assert!(out.status.success(), "{script} failed ({}):\n{text}", out.status);
+    text
+}

@@ -119,6 +119,7 @@ fn api_routes(upload_limit: usize) -> Router<AppState> {
         .route("/jobs/{jobid}/vertices/{vertexid}/subtasktimes", get(v::subtask_times))
         .route("/jobs/{jobid}/vertices/{vertexid}/taskmanagers", get(v::vertex_taskmanagers))
         .route("/jobs/{jobid}/vertices/{vertexid}/accumulators", get(v::vertex_accumulators))
+        .route("/jobs/{jobid}/vertices/{vertexid}/subtasks/accumulators", get(v::subtasks_accumulators))
         .route("/jobs/{jobid}/vertices/{vertexid}/flamegraph", get(v::flame_graph))
         .route("/jobs/{jobid}/vertices/{vertexid}/metrics", get(m::vertex))
         .route("/jobs/{jobid}/vertices/{vertexid}/subtasks/metrics", get(m::vertex_subtasks))

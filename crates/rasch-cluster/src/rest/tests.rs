@@ -552,7 +552,7 @@ async fn the_endpoints_flinks_dashboard_and_cli_call_answer() {
         let (s, v) = f.get(&format!("/jobs/{missing}/{path}")).await;
         assert_error(s, &v, 404, "not found");
     }
-    for path in ["subtasks/metrics", "metrics", "subtasktimes", "taskmanagers", "accumulators", "flamegraph"] {
+    for path in ["subtasks/metrics", "metrics", "subtasktimes", "taskmanagers", "accumulators", "subtasks/accumulators", "flamegraph"] {
         let (s, v) = f.get(&format!("/jobs/{id}/vertices/{missing}/{path}")).await;
         assert_error(s, &v, 404, "not found");
         let (s, v) = f.get(&format!("/jobs/{id}/vertices/xyz/{path}")).await;

@@ -54,6 +54,18 @@ pub(super) async fn vertex_accumulators(State(s): State<AppState>, p: VertexPath
     Ok(ok(&VertexAccumulators { id: v, user_accumulators: Vec::new() }))
 }
 
+/// Per subtask: none of their own either (Rasch's user counters are job-wide).
+pub(super) async fn subtasks_accumulators(State(s): State<AppState>, p: VertexPath) -> Reply {
+    let (job, v) = ids(p)?;
+    let details = s.backend.vertex(&job, &v).ok_or_else(|| vertex_not_found(&job, &v))?;
+    let subtasks = details
+        .subtasks
+        .into_iter()
+        .map(|t| SubtaskAccumulators { subtask: t.subtask, attempt: t.attempt, endpoint: t.endpoint, user_accumulators: Vec::new() })
+        .collect();
+    Ok(ok(&SubtasksAccumulators { id: v, parallelism: details.parallelism, subtasks }))
+}
+
 /// Rasch does not sample stacks: the answer of a Flink cluster with flame graphs disabled.
 pub(super) async fn flame_graph(State(s): State<AppState>, p: VertexPath) -> Reply {
     let (job, v) = ids(p)?;

@@ -38,3 +38,28 @@ pub struct VertexAccumulators {
     #[serde(rename = "user-accumulators")]
     pub user_accumulators: Vec<UserAccumulator>,
 }
+
+/// One subtask of [`SubtasksAccumulators`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SubtaskAccumulators {
+    /// Subtask index.
+    pub subtask: usize,
+    /// Attempt number.
+    pub attempt: u32,
+    /// `host:port` of its TaskManager.
+    pub endpoint: String,
+    /// Its accumulators.
+    #[serde(rename = "user-accumulators")]
+    pub user_accumulators: Vec<UserAccumulator>,
+}
+
+/// `GET /jobs/:jobid/vertices/:vertexid/subtasks/accumulators`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SubtasksAccumulators {
+    /// Vertex id.
+    pub id: String,
+    /// Parallelism.
+    pub parallelism: usize,
+    /// Per subtask.
+    pub subtasks: Vec<SubtaskAccumulators>,
+}

@@ -43,7 +43,8 @@ fn flinks_own_cli_lists_saves_stops_and_cancels_rasch_jobs() {
     let java = Command::new("java").arg("-version").output();
     assert!(java.is_ok_and(|o| o.status.success()), "Flink's client needs Java 11+ on the PATH (`java -version` failed)");
     let cluster = TestCluster::start("flink-cli", 1, 3, "");
-    let (n, keys) = (40_000u64, 7u64);
+    // Slow enough that the job still runs after six invocations of a JVM client.
+    let (n, keys) = (300_000u64, 7u64);
     let (first, second) = (cluster.dir.join("first"), cluster.dir.join("second"));
     let (count, key_count) = (n.to_string(), keys.to_string());
     let args = ["--count", &count, "--keys", &key_count, "--rate", "4000", "--checkpoint-interval", "300"];
@@ -82,7 +83,8 @@ fn flinks_own_cli_lists_saves_stops_and_cancels_rasch_jobs() {
     assert!(listed.contains(&format!("{job} : Rolling sums (FINISHED)")), "{listed}");
     assert!(listed.contains(&format!("{other} : Rolling sums (CANCELED)")), "{listed}");
 
-    let resumed = cluster.run_rolling_sum(&["-p", "2", "-s", &path], &second, &args);
+    // Resumed at full speed (the rate does not change the graph).
+    let resumed = cluster.run_rolling_sum(&["-p", "2", "-s", &path], &second, &["--count", &count, "--keys", &key_count]);
     assert!(resumed.status.success(), "{}", said(&resumed));
     assert_same(&committed_lines(&[first.as_path(), second.as_path()]), &rolling_sums(n, keys));
 }

@@ -83,9 +83,35 @@ fn subtasks_spread_over_taskmanagers_and_rest_reports_them() {
     let vertex = cluster.get_json(&format!("/jobs/{job}/vertices/{}", sums["id"].as_str().unwrap())).unwrap();
     let tms: BTreeSet<&str> = vertex["subtasks"].as_array().unwrap().iter().map(|s| s["taskmanager-id"].as_str().unwrap()).collect();
     assert_eq!(tms.len(), 2, "subtasks should run on both TaskManagers: {vertex}");
+    // Prometheus: Flink's names and labels; the sink operator read every record.
     let (status, body) = cluster.get("/metrics");
     assert_eq!(status, 200);
-    assert!(body.contains("numRecordsIn") && body.contains(&job), "{body}");
+    let read: u64 = body
+        .lines()
+        .filter(|l| {
+            l.starts_with("flink_taskmanager_job_task_operator_numRecordsIn{")
+                && l.contains(&job)
+                && l.contains("operator_name=\"File sink\"")
+        })
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(read, 20_000, "{body}");
+    for name in [
+        "flink_jobmanager_job_numRestarts{",
+        "flink_jobmanager_job_lastCheckpointDuration{",
+        "flink_jobmanager_numRegisteredTaskManagers 2",
+    ] {
+        assert!(body.contains(name), "{name} missing:\n{body}");
+    }
+    // Flink's REST metrics: per subtask, and aggregated over subtasks.
+    let vid = sums["id"].as_str().unwrap();
+    let per_subtask = cluster
+        .get_json(&format!("/v1/jobs/{job}/vertices/{vid}/metrics?get=0.numRecordsIn,1.numRecordsIn,2.numRecordsIn,3.numRecordsIn"))
+        .unwrap();
+    let total: u64 = per_subtask.as_array().unwrap().iter().map(|m| m["value"].as_str().unwrap().parse::<u64>().unwrap()).sum();
+    assert_eq!(total, 20_000, "{per_subtask}");
+    let agg = cluster.get_json(&format!("/jobs/{job}/vertices/{vid}/subtasks/metrics?get=numRecordsIn&agg=sum,max")).unwrap();
+    assert_eq!(agg[0]["sum"], 20_000.0, "{agg}");
     let (status, body) = cluster.get("/jobs/0123456789abcdef0123456789abcdef");
     assert_eq!(status, 404, "{body}");
     assert!(body.contains("errors"), "{body}");
@@ -207,10 +233,13 @@ fn a_slow_sink_in_one_worker_slows_the_source_in_another() {
     let (_, metrics) = cluster.get("/metrics");
     let line = metrics
         .lines()
-        .find(|l| l.starts_with("rasch_taskmanager_job_task_backPressuredTimeMsPerSecond") && l.contains(source))
+        .find(|l| l.starts_with("flink_taskmanager_job_task_backPressuredTimeMsPerSecond{") && l.contains(source))
         .unwrap_or_else(|| panic!("{metrics}"));
     let ms: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(ms > 500.0, "{line}");
+    // The same through Flink's REST metrics, as Flink's dashboard asks for them.
+    let agg = cluster.get_json(&format!("/jobs/{job}/vertices/{source}/subtasks/metrics?get=backPressuredTimeMsPerSecond")).unwrap();
+    assert!(agg[0]["max"].as_f64().unwrap() > 500.0, "{agg}");
     cluster.rasch_ok(&["cancel", &job]);
     cluster.wait_for_state(&job, "CANCELED", Duration::from_secs(20));
 }

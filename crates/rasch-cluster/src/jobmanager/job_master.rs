@@ -83,6 +83,7 @@ fn run_job(
         d.config = plan.config.clone();
         d.vertices = plan.vertices.clone();
         d.node_names = plan.node_names.clone();
+        d.node_ids = plan.operator_ids.clone();
     }
     job.set_status(JobStatus::Created);
     cluster.log(&format!("job {} ({}) created: {} vertices", job.id, plan.name, plan.vertices.len()));

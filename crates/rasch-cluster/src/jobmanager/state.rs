@@ -129,6 +129,8 @@ pub(crate) struct JobData {
     pub(crate) vertices: Vec<VertexView>,
     /// Operator name per node index (the nodes of [`VertexView::nodes`]).
     pub(crate) node_names: Vec<String>,
+    /// Operator id per node index.
+    pub(crate) node_ids: Vec<String>,
     /// TaskManager id of every subtask of the current attempt: `placement[vertex][subtask]`.
     pub(crate) placement: Vec<Vec<String>>,
     /// (records in, records out) per (node, subtask).
@@ -181,6 +183,7 @@ impl JobData {
             config: BTreeMap::new(),
             vertices: Vec::new(),
             node_names: Vec::new(),
+            node_ids: Vec::new(),
             placement: Vec::new(),
             counters: HashMap::new(),
             record_rates: HashMap::new(),

@@ -3,71 +3,64 @@
 use super::*;
 
 impl Backend {
+    /// The Prometheus text exposition, with the names and labels of Flink's Prometheus reporter
+    /// (`flink_<scope>_<name>`; scopes `jobmanager`, `jobmanager_job`, `taskmanager_job_task`,
+    /// `taskmanager_job_task_operator`). Like Flink's reporter, every metric is a gauge.
     pub(super) fn metrics_view(&self) -> String {
-        let mut out = String::new();
-        let s = self.0.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        out.push_str("# TYPE rasch_jobmanager_numRegisteredTaskManagers gauge\n");
-        out.push_str(&format!("rasch_jobmanager_numRegisteredTaskManagers {}\n", s.taskmanagers.len()));
-        out.push_str("# TYPE rasch_jobmanager_taskSlotsTotal gauge\n");
-        out.push_str(&format!("rasch_jobmanager_taskSlotsTotal {}\n", s.total_slots()));
-        out.push_str("# TYPE rasch_jobmanager_taskSlotsAvailable gauge\n");
-        out.push_str(&format!("rasch_jobmanager_taskSlotsAvailable {}\n", s.free_slots()));
-        out.push_str("# TYPE rasch_jobmanager_numRunningJobs gauge\n");
-        out.push_str(&format!("rasch_jobmanager_numRunningJobs {}\n", s.jobs.values().filter(|j| !j.status().is_terminal()).count()));
-        let jobs: Vec<Arc<JobEntry>> = s.jobs.values().cloned().collect();
-        drop(s);
-        let mut records = String::new();
-        let mut checkpoints = String::new();
-        let mut tasks = String::new();
+        let mut out = Exposition::default();
+        let (jobs, hosts) = {
+            let s = self.0.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            out.add("jobmanager_numRegisteredTaskManagers", "", s.taskmanagers.len() as f64);
+            out.add("jobmanager_taskSlotsTotal", "", s.total_slots() as f64);
+            out.add("jobmanager_taskSlotsAvailable", "", s.free_slots() as f64);
+            let hosts: BTreeMap<String, String> = s.taskmanagers.values().map(|t| (t.id.clone(), t.host.clone())).collect();
+            (s.jobs.values().cloned().collect::<Vec<Arc<JobEntry>>>(), hosts)
+        };
+        out.add("jobmanager_numRunningJobs", "", jobs.iter().filter(|j| !j.status().is_terminal()).count() as f64);
         for job in jobs {
+            let name = job.data.lock().map(|d| d.name.clone()).unwrap_or_default();
+            let job_labels = format!("job_id=\"{}\",job_name=\"{}\"", job.id, label(&name));
+            for (metric, value) in job_metrics(&job) {
+                out.add(&format!("jobmanager_job_{metric}"), &job_labels, value);
+            }
             let Ok(d) = job.data.lock() else { continue };
-            let name = d.name.replace(['"', '\\', '\n'], "_");
-            for v in &d.vertices {
-                for &node in &v.nodes {
-                    for j in 0..v.parallelism {
+            let attempt = job.monitor.restarts();
+            for (vi, v) in d.vertices.iter().enumerate() {
+                for j in 0..v.parallelism {
+                    let tm = d.placement.get(vi).and_then(|p| p.get(j)).cloned().unwrap_or_default();
+                    let host = hosts.get(&tm).cloned().unwrap_or_default();
+                    let task_labels = format!(
+                        "{job_labels},task_id=\"{}\",task_name=\"{}\",subtask_index=\"{j}\",task_attempt_num=\"{attempt}\",tm_id=\"{}\",host=\"{}\"",
+                        v.id,
+                        label(&v.name),
+                        label(&tm),
+                        label(&host)
+                    );
+                    let task = subtask_metrics(&d, vi, j);
+                    for metric in TASK_METRICS {
+                        if let Some(value) = task.get(*metric) {
+                            out.add(&format!("taskmanager_job_task_{metric}"), &task_labels, *value);
+                        }
+                    }
+                    for (k, &node) in v.nodes.iter().enumerate() {
+                        let op_name = d.node_names.get(node).cloned().unwrap_or_default();
+                        let op_id = d.node_ids.get(node).cloned().unwrap_or_default();
+                        let op_labels = format!("{task_labels},operator_id=\"{op_id}\",operator_name=\"{}\"", label(&op_name));
                         let (i, o) = d.counters.get(&(node, j)).copied().unwrap_or_default();
-                        let labels = format!(
-                            "job_id=\"{}\",job_name=\"{name}\",task_id=\"{}\",operator_index=\"{node}\",subtask_index=\"{j}\"",
-                            job.id, v.id
-                        );
-                        records.push_str(&format!("rasch_taskmanager_job_task_operator_numRecordsIn{{{labels}}} {i}\n"));
-                        records.push_str(&format!("rasch_taskmanager_job_task_operator_numRecordsOut{{{labels}}} {o}\n"));
+                        let (ri, ro) = d.record_rates.get(&(node, j)).map_or((0.0, 0.0), |r| (r.in_per_second, r.out_per_second));
+                        out.add("taskmanager_job_task_operator_numRecordsIn", &op_labels, i as f64);
+                        out.add("taskmanager_job_task_operator_numRecordsOut", &op_labels, o as f64);
+                        out.add("taskmanager_job_task_operator_numRecordsInPerSecond", &op_labels, ri);
+                        out.add("taskmanager_job_task_operator_numRecordsOutPerSecond", &op_labels, ro);
+                        // The task reports the input watermark of its first operator.
+                        if let (0, Some(w)) = (k, task.get("currentInputWatermark")) {
+                            out.add("taskmanager_job_task_operator_currentInputWatermark", &op_labels, *w);
+                        }
                     }
                 }
             }
-            for (vi, v) in d.vertices.iter().enumerate() {
-                for j in 0..v.parallelism {
-                    let Some(r) = d.rates(vi, j) else { continue };
-                    let labels = format!("job_id=\"{}\",job_name=\"{name}\",task_id=\"{}\",subtask_index=\"{j}\"", job.id, v.id);
-                    tasks.push_str(&format!("rasch_taskmanager_job_task_busyTimeMsPerSecond{{{labels}}} {:.0}\n", r.busy));
-                    tasks
-                        .push_str(&format!("rasch_taskmanager_job_task_backPressuredTimeMsPerSecond{{{labels}}} {:.0}\n", r.backpressured));
-                    tasks.push_str(&format!("rasch_taskmanager_job_task_idleTimeMsPerSecond{{{labels}}} {:.0}\n", r.idle));
-                    tasks.push_str(&format!("rasch_taskmanager_job_task_currentInputWatermark{{{labels}}} {}\n", r.watermark));
-                }
-            }
-            let stats = job.monitor.checkpoints();
-            let labels = format!("job_id=\"{}\",job_name=\"{name}\"", job.id);
-            let completed = stats.iter().filter(|s| s.status.is_completed()).count();
-            let failed = stats.iter().filter(|s| s.status == CheckpointStatus::Failed).count();
-            checkpoints.push_str(&format!("rasch_jobmanager_job_numberOfCompletedCheckpoints{{{labels}}} {completed}\n"));
-            checkpoints.push_str(&format!("rasch_jobmanager_job_numberOfFailedCheckpoints{{{labels}}} {failed}\n"));
-            checkpoints.push_str(&format!(
-                "rasch_jobmanager_job_lastCheckpointDuration{{{labels}}} {}\n",
-                stats.iter().rev().find(|s| s.status.is_completed()).map_or(0, |s| s.duration_ms)
-            ));
-            checkpoints.push_str(&format!("rasch_jobmanager_job_numRestarts{{{labels}}} {}\n", job.monitor.restarts()));
         }
-        out.push_str("# TYPE rasch_taskmanager_job_task_operator_numRecordsIn counter\n# TYPE rasch_taskmanager_job_task_operator_numRecordsOut counter\n");
-        out.push_str(&records);
-        for name in ["busyTimeMsPerSecond", "backPressuredTimeMsPerSecond", "idleTimeMsPerSecond", "currentInputWatermark"] {
-            out.push_str(&format!("# TYPE rasch_taskmanager_job_task_{name} gauge\n"));
-        }
-        out.push_str(&tasks);
-        out.push_str("# TYPE rasch_jobmanager_job_numberOfCompletedCheckpoints counter\n# TYPE rasch_jobmanager_job_numberOfFailedCheckpoints counter\n");
-        out.push_str("# TYPE rasch_jobmanager_job_lastCheckpointDuration gauge\n# TYPE rasch_jobmanager_job_numRestarts counter\n");
-        out.push_str(&checkpoints);
-        out
+        out.render()
     }
 
     pub(super) fn metrics_of_view(&self, scope: &MetricScope) -> Option<Vec<MetricValues>> {
@@ -101,6 +94,48 @@ impl Backend {
             }
         }
     }
+}
+
+/// Task-scope metrics exported to Prometheus (names as in [`subtask_metrics`]).
+const TASK_METRICS: &[&str] = &[
+    "numRecordsIn",
+    "numRecordsOut",
+    "numRecordsInPerSecond",
+    "numRecordsOutPerSecond",
+    "busyTimeMsPerSecond",
+    "backPressuredTimeMsPerSecond",
+    "idleTimeMsPerSecond",
+    "accumulatedBusyTime",
+    "accumulatedBackPressuredTime",
+    "accumulatedIdleTime",
+];
+
+/// Metric families of the Prometheus text format, each written once with its `# TYPE` line.
+#[derive(Default)]
+struct Exposition {
+    families: BTreeMap<String, String>,
+}
+
+impl Exposition {
+    /// Adds a sample of `flink_<name>` with `labels` (already escaped, comma-separated).
+    fn add(&mut self, name: &str, labels: &str, value: f64) {
+        let lines = self.families.entry(format!("flink_{name}")).or_default();
+        let value = if value.is_finite() { format_metric(value) } else { "NaN".into() };
+        if labels.is_empty() {
+            lines.push_str(&format!("flink_{name} {value}\n"));
+        } else {
+            lines.push_str(&format!("flink_{name}{{{labels}}} {value}\n"));
+        }
+    }
+
+    fn render(self) -> String {
+        self.families.into_iter().map(|(name, lines)| format!("# TYPE {name} gauge\n{lines}")).collect()
+    }
+}
+
+/// A label value in the Prometheus text format: backslash, quote and newline escaped.
+fn label(v: &str) -> String {
+    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
 /// A job's metrics by Flink's names (`numRestarts`, `lastCheckpointDuration`, …).
@@ -161,4 +196,24 @@ fn subtask_metrics(d: &JobData, vi: usize, j: usize) -> MetricValues {
         m.insert(format!("{name}.numRecordsOutPerSecond"), r.1);
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families_are_written_once_with_escaped_labels() {
+        let mut out = Exposition::default();
+        out.add("jobmanager_job_numRestarts", &format!("job_name=\"{}\"", label("a \"b\"\\\nc")), 2.0);
+        out.add("jobmanager_numRunningJobs", "", 1.0);
+        out.add("jobmanager_job_numRestarts", "job_name=\"x\"", 0.5);
+        assert_eq!(
+            out.render(),
+            "# TYPE flink_jobmanager_job_numRestarts gauge\n\
+             flink_jobmanager_job_numRestarts{job_name=\"a \\\"b\\\"\\\\\\nc\"} 2\n\
+             flink_jobmanager_job_numRestarts{job_name=\"x\"} 0.5\n\
+             # TYPE flink_jobmanager_numRunningJobs gauge\nflink_jobmanager_numRunningJobs 1\n"
+        );
+    }
 }

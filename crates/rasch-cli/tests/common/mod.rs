@@ -104,6 +104,8 @@ impl TestCluster {
         Command::new(env!("CARGO_BIN_EXE_rasch"))
             .arg(role)
             .env("RASCH_CONF_DIR", dir.join("conf"))
+            // The file its output goes to is the log REST serves.
+            .env("RASCH_LOG_FILE", dir.join(log))
             .stdout(out.try_clone().unwrap())
             .stderr(out)
             .spawn()

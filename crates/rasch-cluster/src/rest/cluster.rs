@@ -11,10 +11,6 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-pub(super) async fn dashboard() -> Response {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], include_str!("dashboard.html")).into_response()
-}
-
 pub(super) async fn dashboard_config(State(s): State<AppState>) -> Response {
     ok(&DashboardConfig {
         refresh_interval: s.opts.refresh_interval_ms,

@@ -5,6 +5,7 @@
 //! the network are validated before use and never become file paths (job binaries are looked up
 //! by SHA-256 in the [`BlobStore`], logs are files the backend names).
 
+mod assets;
 pub mod backend;
 mod checkpoints;
 mod cluster;
@@ -86,8 +87,10 @@ pub fn router(backend: Arc<dyn RestBackend>, blobs: Arc<BlobStore>, opts: RestOp
     let state = AppState { backend, blobs, opts: Arc::new(opts) };
     let api = api_routes(upload_limit).method_not_allowed_fallback(reply::method_not_allowed);
     Router::new()
-        .route("/", get(cluster::dashboard))
-        .route("/index.html", get(cluster::dashboard))
+        .route("/", get(assets::index))
+        .route("/index.html", get(assets::index))
+        .route("/dashboard/app.js", get(assets::script))
+        .route("/dashboard/app.css", get(assets::style))
         .merge(api.clone())
         .nest("/v1", api)
         .fallback(reply::not_found)

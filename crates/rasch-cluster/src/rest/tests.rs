@@ -106,9 +106,6 @@ async fn overview_and_config_have_flink_fields() {
     assert_eq!(s, 200);
     assert_eq!(keys(&v), sorted(&["refresh-interval", "timezone-name", "timezone-offset", "flink-version", "flink-revision", "features"]));
     assert_eq!(keys(&v["features"]), sorted(&["web-submit", "web-cancel", "web-rescale", "web-history"]));
-    let (s, body) = f.call(Method::GET, "/", None, Vec::new()).await;
-    assert_eq!(s, 200);
-    assert!(String::from_utf8_lossy(&body).contains("jobs/overview"));
 }
 
 #[tokio::test]
@@ -557,5 +554,24 @@ async fn the_endpoints_flinks_dashboard_and_cli_call_answer() {
         assert_error(s, &v, 404, "not found");
         let (s, v) = f.get(&format!("/jobs/{id}/vertices/xyz/{path}")).await;
         assert_error(s, &v, 400, "invalid vertex id");
+    }
+}
+
+#[tokio::test]
+async fn the_dashboard_is_served_from_embedded_assets() {
+    let f = Fixture::new("assets");
+    let app = router(f.backend.clone(), f.blobs.clone(), f.opts.clone());
+    for (path, kind, needle) in [
+        ("/", "text/html", "dashboard/app.js"),
+        ("/index.html", "text/html", "dashboard/app.css"),
+        ("/dashboard/app.js", "text/javascript", "refresh-interval"),
+        ("/dashboard/app.css", "text/css", "svg.dag"),
+    ] {
+        let resp = app.clone().oneshot(Request::builder().uri(path).body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        let ct = resp.headers()[axum::http::header::CONTENT_TYPE].to_str().unwrap().to_string();
+        assert!(ct.starts_with(kind), "{path}: {ct}");
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        assert!(String::from_utf8_lossy(&body).contains(needle), "{path}");
     }
 }

@@ -196,6 +196,14 @@ fn killing_a_taskmanager_restarts_the_job_from_its_checkpoint_exactly_once() {
     let tasks = details["tasks"].as_object().unwrap();
     assert_eq!(tasks.len(), 2, "{details}");
     assert!(tasks.values().all(|t| t["alignment_duration"].is_u64() && t["num_acknowledged_subtasks"] == t["num_subtasks"]), "{details}");
+    // Per subtask, as Flink's dashboard expands a checkpoint's vertex.
+    for (vertex, task) in tasks {
+        let sub = cluster.get_json(&format!("/v1/jobs/{job}/checkpoints/details/{id}/subtasks/{vertex}")).unwrap();
+        let subtasks = sub["subtasks"].as_array().unwrap();
+        assert_eq!(subtasks.len() as u64, task["num_subtasks"].as_u64().unwrap(), "{sub}");
+        assert!(subtasks.iter().all(|t| t["status"] == "completed" && t["alignment"]["duration"].is_u64()), "{sub}");
+        assert_eq!(sub["summary"]["end_to_end_duration"]["max"], sub["end_to_end_duration"], "{sub}");
+    }
     // SIGKILL the second TaskManager: its worker dies with it; the job restarts on the first.
     let victim = &mut cluster.taskmanagers[1];
     victim.kill().unwrap();

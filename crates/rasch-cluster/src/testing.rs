@@ -311,6 +311,10 @@ impl RestBackend for InMemoryBackend {
         None
     }
 
+    fn checkpoint_subtasks(&self, _job: &str, _id: u64, _vertex: &str) -> Option<TaskCheckpointDetails> {
+        None
+    }
+
     fn taskmanagers(&self) -> Vec<TaskManagerInfo> {
         let i = self.lock();
         (0..i.taskmanagers).map(|n| Self::tm_info(n, i.slots)).collect()

@@ -111,6 +111,8 @@ pub trait RestBackend: Send + Sync + 'static {
     fn checkpoint_config(&self, job: &str) -> Option<CheckpointConfigInfo>;
     /// `GET /jobs/:jobid/checkpoints/details/:checkpointid`.
     fn checkpoint_details(&self, job: &str, id: u64) -> Option<CheckpointDetails>;
+    /// `GET /jobs/:jobid/checkpoints/details/:checkpointid/subtasks/:vertexid`.
+    fn checkpoint_subtasks(&self, job: &str, id: u64, vertex: &str) -> Option<TaskCheckpointDetails>;
     /// `GET /taskmanagers`.
     fn taskmanagers(&self) -> Vec<TaskManagerInfo>;
     /// `GET /taskmanagers/:tmid`.

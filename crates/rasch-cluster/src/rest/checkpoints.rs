@@ -31,6 +31,18 @@ pub(super) async fn checkpoint_details(State(s): State<AppState>, p: Result<Path
     found(s.backend.checkpoint_details(&job, id), || RestError::not_found(format!("checkpoint {id} of job {job} not found")))
 }
 
+pub(super) async fn checkpoint_subtasks(State(s): State<AppState>, p: Result<Path<(String, String, String)>, PathRejection>) -> Reply {
+    let (job, cid, vertex) = p.map(|Path(t)| t).map_err(path_err)?;
+    check_job(&job)?;
+    check_vertex(&vertex)?;
+    let id: u64 = cid
+        .parse()
+        .map_err(|_| RestError::bad_request(format!("invalid checkpoint id '{}': expected a non-negative integer", shown(&cid))))?;
+    found(s.backend.checkpoint_subtasks(&job, id, &vertex), || {
+        RestError::not_found(format!("checkpoint {id} of vertex {vertex} of job {job} not found"))
+    })
+}
+
 pub(super) async fn trigger_checkpoint(
     State(s): State<AppState>,
     p: Result<Path<String>, PathRejection>,

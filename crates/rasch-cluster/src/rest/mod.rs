@@ -129,6 +129,7 @@ fn api_routes(upload_limit: usize) -> Router<AppState> {
         .route("/jobs/{jobid}/checkpoints", get(cp::checkpoints).post(cp::trigger_checkpoint))
         .route("/jobs/{jobid}/checkpoints/config", get(cp::checkpoint_config))
         .route("/jobs/{jobid}/checkpoints/details/{checkpointid}", get(cp::checkpoint_details))
+        .route("/jobs/{jobid}/checkpoints/details/{checkpointid}/subtasks/{vertexid}", get(cp::checkpoint_subtasks))
         .route("/jobs/{jobid}/checkpoints/{triggerid}", get(cp::operation_status))
         .route("/jobs/{jobid}/savepoints", post(cp::trigger_savepoint))
         .route("/jobs/{jobid}/savepoints/{triggerid}", get(cp::operation_status))

@@ -549,6 +549,12 @@ async fn the_endpoints_flinks_dashboard_and_cli_call_answer() {
         let (s, v) = f.get(&format!("/jobs/{missing}/{path}")).await;
         assert_error(s, &v, 404, "not found");
     }
+    let (s, v) = f.get(&format!("/jobs/{id}/checkpoints/details/1/subtasks/{missing}")).await;
+    assert_error(s, &v, 404, "not found");
+    let (s, v) = f.get(&format!("/jobs/{id}/checkpoints/details/x/subtasks/{missing}")).await;
+    assert_error(s, &v, 400, "invalid checkpoint id 'x'");
+    let (s, v) = f.get(&format!("/jobs/{id}/checkpoints/details/1/subtasks/nope")).await;
+    assert_error(s, &v, 400, "invalid vertex id");
     for path in ["subtasks/metrics", "metrics", "subtasktimes", "taskmanagers", "accumulators", "subtasks/accumulators", "flamegraph"] {
         let (s, v) = f.get(&format!("/jobs/{id}/vertices/{missing}/{path}")).await;
         assert_error(s, &v, 404, "not found");

@@ -139,4 +139,41 @@ impl Backend {
         let vertices = job.data.lock().ok()?.vertices.clone();
         job.monitor.checkpoints().iter().rev().find(|s| s.id == checkpoint).map(|s| checkpoint_stats(s, &vertices, None))
     }
+
+    pub(super) fn checkpoint_subtasks_view(&self, id: &str, checkpoint: u64, vertex: &str) -> Option<TaskCheckpointDetails> {
+        let job = self.0.job(id)?;
+        let (vi, parallelism) =
+            job.data.lock().ok()?.vertices.iter().enumerate().find(|(_, v)| v.id == vertex).map(|(i, v)| (i, v.parallelism))?;
+        let stats = job.monitor.checkpoints();
+        let s = stats.iter().rev().find(|s| s.id == checkpoint)?;
+        let of = |list: &[((usize, usize), u64)], j: usize| list.iter().find(|((v, t), _)| *v == vi && *t == j).map(|(_, ms)| *ms);
+        let subtasks: Vec<SubtaskCheckpointStatistics> = (0..parallelism)
+            .map(|j| match of(&s.ack_ms, j) {
+                Some(ack) => SubtaskCheckpointStatistics {
+                    index: j,
+                    status: "completed".into(),
+                    ack_timestamp: Some(s.trigger_timestamp + ack as i64),
+                    end_to_end_duration: Some(ack),
+                    alignment: Some(SubtaskAlignment { duration: of(&s.alignment_ms, j).unwrap_or(0) }),
+                },
+                None => SubtaskCheckpointStatistics { index: j, status: "pending_or_failed".into(), ..Default::default() },
+            })
+            .collect();
+        let acks: Vec<i64> = subtasks.iter().filter_map(|t| t.end_to_end_duration.map(|d| d as i64)).collect();
+        let aligned: Vec<i64> = subtasks.iter().filter_map(|t| t.alignment.as_ref().map(|a| a.duration as i64)).collect();
+        let slowest = acks.iter().copied().max().unwrap_or(0);
+        Some(TaskCheckpointDetails {
+            id: s.id,
+            status: s.status,
+            latest_ack_timestamp: s.trigger_timestamp + slowest,
+            end_to_end_duration: slowest as u64,
+            num_subtasks: parallelism,
+            num_acknowledged_subtasks: acks.len(),
+            summary: TaskCheckpointSummary {
+                end_to_end_duration: summary(&acks),
+                alignment: AlignmentSummary { duration: summary(&aligned) },
+            },
+            subtasks,
+        })
+    }
 }

@@ -173,6 +173,10 @@ impl RestBackend for Backend {
         self.checkpoint_details_view(id, checkpoint)
     }
 
+    fn checkpoint_subtasks(&self, job: &str, id: u64, vertex: &str) -> Option<TaskCheckpointDetails> {
+        self.checkpoint_subtasks_view(job, id, vertex)
+    }
+
     fn taskmanagers(&self) -> Vec<TaskManagerInfo> {
         let s = self.0.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         s.taskmanagers

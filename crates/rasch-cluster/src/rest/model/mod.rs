@@ -5,6 +5,7 @@
 
 mod accumulator;
 mod checkpoint;
+mod checkpoint_subtasks;
 mod cluster;
 mod environment;
 mod jar;
@@ -17,6 +18,7 @@ mod vertex;
 
 pub use accumulator::*;
 pub use checkpoint::*;
+pub use checkpoint_subtasks::*;
 pub use cluster::*;
 pub use environment::*;
 pub use jar::*;

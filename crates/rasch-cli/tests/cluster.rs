@@ -203,7 +203,19 @@ fn killing_a_taskmanager_restarts_the_job_from_its_checkpoint_exactly_once() {
         assert_eq!(subtasks.len() as u64, task["num_subtasks"].as_u64().unwrap(), "{sub}");
         assert!(subtasks.iter().all(|t| t["status"] == "completed" && t["alignment"]["duration"].is_u64()), "{sub}");
         assert_eq!(sub["summary"]["end_to_end_duration"]["max"], sub["end_to_end_duration"], "{sub}");
+        assert_eq!(sub["state_size"], task["state_size"], "{sub}");
     }
+    // Per vertex, the bytes add up to the checkpoint's; only the keyed sums hold state.
+    let bytes: u64 = tasks.values().map(|t| t["state_size"].as_u64().unwrap()).sum();
+    assert_eq!(bytes, details["state_size"].as_u64().unwrap(), "{details}");
+    assert!(bytes > 0, "{details}");
+    // Prometheus: the state size of each operator subtask in the latest checkpoint.
+    let (_, metrics) = cluster.get("/metrics");
+    let per_operator: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("flink_taskmanager_job_task_operator_lastCheckpointStateSize{") && l.contains(&job))
+        .collect();
+    assert!(per_operator.iter().any(|l| l.contains("operator_name=\"Rolling sum\"") && !l.ends_with(" 0")), "{metrics}");
     // SIGKILL the second TaskManager: its worker dies with it; the job restarts on the first.
     let victim = &mut cluster.taskmanagers[1];
     victim.kill().unwrap();

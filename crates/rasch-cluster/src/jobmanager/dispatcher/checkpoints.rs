@@ -10,12 +10,15 @@ fn checkpoint_tasks(s: &CheckpointStats, vertices: &[crate::jobmanager::state::V
             let acks: Vec<u64> = s.ack_ms.iter().filter(|((x, _), _)| *x == vi).map(|(_, ms)| *ms).collect();
             let aligned = s.alignment_ms.iter().filter(|((x, _), _)| *x == vi).map(|(_, ms)| *ms).max().unwrap_or(0);
             let slowest = acks.iter().copied().max().unwrap_or(0);
+            let bytes: u64 = s.operator_bytes.iter().filter(|((x, _), _, _)| *x == vi).map(|(_, _, b)| *b).sum();
             let value = serde_json::json!({
                 "id": s.id,
                 "status": s.status,
                 "latest_ack_timestamp": s.trigger_timestamp + slowest as i64,
                 "end_to_end_duration": slowest,
                 "alignment_duration": aligned,
+                "state_size": bytes,
+                "checkpointed_size": bytes,
                 "num_subtasks": v.parallelism,
                 "num_acknowledged_subtasks": acks.len(),
             });
@@ -152,6 +155,7 @@ impl Backend {
                 Some(ack) => SubtaskCheckpointStatistics {
                     index: j,
                     status: "completed".into(),
+                    state_size: Some(s.operator_bytes.iter().filter(|((v, t), _, _)| *v == vi && *t == j).map(|(_, _, b)| *b).sum()),
                     ack_timestamp: Some(s.trigger_timestamp + ack as i64),
                     end_to_end_duration: Some(ack),
                     alignment: Some(SubtaskAlignment { duration: of(&s.alignment_ms, j).unwrap_or(0) }),
@@ -160,6 +164,7 @@ impl Backend {
             })
             .collect();
         let acks: Vec<i64> = subtasks.iter().filter_map(|t| t.end_to_end_duration.map(|d| d as i64)).collect();
+        let sizes: Vec<i64> = subtasks.iter().filter_map(|t| t.state_size.map(|b| b as i64)).collect();
         let aligned: Vec<i64> = subtasks.iter().filter_map(|t| t.alignment.as_ref().map(|a| a.duration as i64)).collect();
         let slowest = acks.iter().copied().max().unwrap_or(0);
         Some(TaskCheckpointDetails {
@@ -169,8 +174,10 @@ impl Backend {
             end_to_end_duration: slowest as u64,
             num_subtasks: parallelism,
             num_acknowledged_subtasks: acks.len(),
+            state_size: sizes.iter().sum::<i64>() as u64,
             summary: TaskCheckpointSummary {
                 end_to_end_duration: summary(&acks),
+                state_size: summary(&sizes),
                 alignment: AlignmentSummary { duration: summary(&aligned) },
             },
             subtasks,

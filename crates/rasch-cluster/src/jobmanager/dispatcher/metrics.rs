@@ -23,6 +23,14 @@ impl Backend {
             for (metric, value) in job_metrics(&job) {
                 out.add(&format!("jobmanager_job_{metric}"), &job_labels, value);
             }
+            // Bytes of each operator subtask's state in the latest completed checkpoint.
+            let stats = job.monitor.checkpoints();
+            let state_bytes: BTreeMap<((usize, usize), &str), u64> = stats
+                .iter()
+                .rev()
+                .find(|s| s.status.is_completed())
+                .map(|s| s.operator_bytes.iter().map(|(task, op, b)| ((*task, op.as_str()), *b)).collect())
+                .unwrap_or_default();
             let Ok(d) = job.data.lock() else { continue };
             let attempt = job.monitor.restarts();
             for (vi, v) in d.vertices.iter().enumerate() {
@@ -52,6 +60,9 @@ impl Backend {
                         out.add("taskmanager_job_task_operator_numRecordsOut", &op_labels, o as f64);
                         out.add("taskmanager_job_task_operator_numRecordsInPerSecond", &op_labels, ri);
                         out.add("taskmanager_job_task_operator_numRecordsOutPerSecond", &op_labels, ro);
+                        if let Some(b) = state_bytes.get(&((vi, j), op_id.as_str())) {
+                            out.add("taskmanager_job_task_operator_lastCheckpointStateSize", &op_labels, *b as f64);
+                        }
                         // The task reports the input watermark of its first operator.
                         if let (0, Some(w)) = (k, task.get("currentInputWatermark")) {
                             out.add("taskmanager_job_task_operator_currentInputWatermark", &op_labels, *w);

@@ -1,7 +1,8 @@
 //! One checkpoint of one vertex, per subtask (`/jobs/:jobid/checkpoints/details/:id/subtasks/:vid`,
 //! Flink's `TaskCheckpointStatisticsWithSubtaskDetails`). Rasch reports when each subtask
-//! acknowledged and how long it aligned barriers; per-subtask sizes and the sync/async split
-//! are not reported, so those fields are left out rather than filled with zeros.
+//! acknowledged, how long it aligned barriers and how many bytes of state it wrote; the
+//! sync/async split and in-flight data are not measured, so those fields are left out rather
+//! than filled with zeros.
 
 use super::checkpoint::{CheckpointStatus, StatsSummary};
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,9 @@ pub struct SubtaskCheckpointStatistics {
     /// Trigger to acknowledgement in ms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_to_end_duration: Option<u64>,
+    /// Bytes of state it wrote (with new incremental deltas).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_size: Option<u64>,
     /// Barrier alignment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alignment: Option<SubtaskAlignment>,
@@ -43,6 +47,8 @@ pub struct AlignmentSummary {
 pub struct TaskCheckpointSummary {
     /// Trigger to acknowledgement.
     pub end_to_end_duration: StatsSummary,
+    /// Bytes of state per subtask.
+    pub state_size: StatsSummary,
     /// Barrier alignment.
     pub alignment: AlignmentSummary,
 }
@@ -58,6 +64,8 @@ pub struct TaskCheckpointDetails {
     pub latest_ack_timestamp: i64,
     /// Trigger to the vertex's last acknowledgement in ms.
     pub end_to_end_duration: u64,
+    /// Bytes of state the vertex's subtasks wrote.
+    pub state_size: u64,
     /// Subtasks of the vertex.
     pub num_subtasks: usize,
     /// Subtasks that acknowledged.

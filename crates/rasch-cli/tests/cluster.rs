@@ -81,6 +81,13 @@ fn subtasks_spread_over_taskmanagers_and_rest_reports_them() {
     assert_eq!(sums["parallelism"], 4);
     assert_eq!(sums["metrics"]["read-records"], 20_000);
     let vertex = cluster.get_json(&format!("/jobs/{job}/vertices/{}", sums["id"].as_str().unwrap())).unwrap();
+    // TaskManagers report their host's memory and their own resident memory.
+    let tm_list = cluster.get_json("/taskmanagers").unwrap();
+    let tm = &tm_list["taskmanagers"][0];
+    assert!(tm["hardware"]["physicalMemory"].as_u64().unwrap() >= tm["hardware"]["freeMemory"].as_u64().unwrap(), "{tm}");
+    assert!(tm["hardware"]["freeMemory"].as_u64().unwrap() > 0, "{tm}");
+    let rss = cluster.get_json(&format!("/taskmanagers/{}/metrics?get=Status.Rasch.Memory.RSS", tm["id"].as_str().unwrap())).unwrap();
+    assert!(rss[0]["value"].as_str().unwrap().parse::<u64>().unwrap() > 1 << 20, "{rss}");
     let tms: BTreeSet<&str> = vertex["subtasks"].as_array().unwrap().iter().map(|s| s["taskmanager-id"].as_str().unwrap()).collect();
     assert_eq!(tms.len(), 2, "subtasks should run on both TaskManagers: {vertex}");
     // Prometheus: Flink's names and labels; the sink operator read every record.

@@ -87,6 +87,9 @@ try {
   await shot('task-managers');
   await page.locator('tr.link').first().click();
   await page.getByText('taskSlotsTotal').waitFor();
+  // Its memory: the resident memory of the TaskManager and its workers, in MiB.
+  await expect('the TaskManager\'s resident memory', () => [...document.querySelectorAll('tr')]
+    .some((r) => r.cells[0]?.textContent === 'Status.Rasch.Memory.RSS' && / MiB$/.test(r.cells[1]?.textContent || '')));
   await shot('task-manager');
   await page.locator('.tabs a[data-tab=log]').click();
   await expect('the TaskManager log', () => (document.getElementById('log')?.textContent || '').includes('registered'));

@@ -5,7 +5,7 @@
 use crossbeam_channel::Sender;
 use rasch_runtime::channel::CancelToken;
 use rasch_runtime::executor::{JobCommand, JobMonitor};
-use rasch_runtime::remote::protocol::{TaskSample, ToTaskManager};
+use rasch_runtime::remote::protocol::{TaskManagerResources, TaskSample, ToTaskManager};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::net::TcpStream;
@@ -26,6 +26,8 @@ pub(crate) struct TaskManagerEntry {
     pub(crate) tx: Sender<ToTaskManager>,
     /// Slots taken, by job id.
     pub(crate) used: BTreeMap<String, usize>,
+    /// Its memory, as of its last heartbeat.
+    pub(crate) resources: TaskManagerResources,
 }
 
 impl TaskManagerEntry {
@@ -350,6 +352,7 @@ mod tests {
                     last_heartbeat: std::time::Instant::now(),
                     tx,
                     used: Default::default(),
+                    resources: Default::default(),
                 },
             );
         }

@@ -94,6 +94,9 @@ impl Backend {
                 m.insert("taskSlotsTotal".into(), tm.slots as f64);
                 m.insert("taskSlotsAvailable".into(), tm.free_slots() as f64);
                 m.insert("timeSinceLastHeartbeat".into(), tm.last_heartbeat.elapsed().as_millis() as f64);
+                m.insert("Status.Rasch.Memory.RSS".into(), tm.resources.rss_bytes as f64);
+                m.insert("System.Memory.Total".into(), tm.resources.physical_memory as f64);
+                m.insert("System.Memory.Available".into(), tm.resources.available_memory as f64);
                 Some(vec![m])
             }
             MetricScope::Job(id) => Some(vec![job_metrics(&*self.0.job(id)?)]),

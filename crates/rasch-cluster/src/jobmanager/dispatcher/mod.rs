@@ -191,7 +191,9 @@ impl RestBackend for Backend {
                 free_slots: t.free_slots(),
                 hardware: HardwareDescription {
                     cpu_cores: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
-                    ..Default::default()
+                    physical_memory: t.resources.physical_memory,
+                    free_memory: t.resources.available_memory,
+                    managed_memory: 0,
                 },
                 ..Default::default()
             })

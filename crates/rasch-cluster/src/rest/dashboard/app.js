@@ -340,8 +340,9 @@ async function exceptionsTab(jid) {
 async function taskmanagersPage() {
   const tms = (await api("taskmanagers")).taskmanagers;
   return [el("h1", {}, "Task Managers"),
-    tms.length ? table(["ID", "Path", "Slots", "Free Slots", "CPU Cores", "Physical Memory", "Last Heartbeat"],
-      tms.map((t) => [t.id, t.path, t.slotsNumber, t.freeSlots, t.hardware.cpuCores, t.hardware.physicalMemory ? bytes(t.hardware.physicalMemory) : "-", `${duration(t.timeSinceLastHeartbeat)} ago`]),
+    tms.length ? table(["ID", "Path", "Slots", "Free Slots", "CPU Cores", "Physical Memory", "Available Memory", "Last Heartbeat"],
+      tms.map((t) => [t.id, t.path, t.slotsNumber, t.freeSlots, t.hardware.cpuCores, t.hardware.physicalMemory ? bytes(t.hardware.physicalMemory) : "-",
+        t.hardware.freeMemory ? bytes(t.hardware.freeMemory) : "-", `${duration(t.timeSinceLastHeartbeat)} ago`]),
       (i) => { location.hash = `#/taskmanager/${encodeURIComponent(tms[i].id)}`; }) : el("p", { class: "muted" }, "No TaskManagers registered.")];
 }
 
@@ -355,10 +356,11 @@ async function taskmanagerPage(id, tab) {
     try { log = await apiText(`taskmanagers/${enc}/log`); } catch (e) { log = e.message; }
     return [...head, el("pre", { id: "log" }, log)];
   }
-  const metrics = await api(`taskmanagers/${enc}/metrics?get=taskSlotsTotal,taskSlotsAvailable,timeSinceLastHeartbeat`);
+  const metrics = await api(`taskmanagers/${enc}/metrics?get=Status.Rasch.Memory.RSS,System.Memory.Total,System.Memory.Available,taskSlotsTotal,taskSlotsAvailable,timeSinceLastHeartbeat`);
+  const shown = (m) => (m.id.includes("Memory") ? bytes(+m.value) : m.value);
   return [...head,
     table(["Path", "Slots", "Free Slots", "CPU Cores"], [[t.path, t.slotsNumber, t.freeSlots, t.hardware.cpuCores]]),
-    el("h2", {}, "Metrics"), table(["Metric", "Value"], metrics.map((m) => [m.id, m.value])),
+    el("h2", {}, "Metrics"), table(["Metric", "Value"], metrics.map((m) => [m.id, shown(m)])),
     el("h2", {}, "Allocated Slots"), t.allocatedSlots.length ? table(["Job ID"], t.allocatedSlots.map((s) => [s.jobId])) : el("p", { class: "muted" }, "No slots allocated.")];
 }
 

@@ -40,6 +40,8 @@ try {
     await visit(`vertex-${tab}`, `/job/running/${job}/overview/${vertex}/${tab}`);
   }
   await visit('exceptions', `/job/running/${job}/exceptions`);
+  await visit('data-skew', `/job/running/${job}/dataskew`);
+  await visit('timeline', `/job/running/${job}/timeline`);
   await visit('checkpoints', `/job/running/${job}/checkpoints`, 'Checkpoint Counts');
   await visit('job-configuration', `/job/running/${job}/configuration`);
   await visit('completed-jobs', '/job/completed');
@@ -47,6 +49,11 @@ try {
   await visit('task-manager', `/task-manager/${encodeURIComponent(tm)}/metrics`);
   await visit('job-manager', '/job-manager/metrics');
   await visit('job-manager-config', '/job-manager/config', 'rest.port');
+  for (const tab of ['logs', 'stdout', 'log-list']) {
+    await visit(`job-manager-${tab}`, `/job-manager/${tab}`);
+    await visit(`task-manager-${tab}`, `/task-manager/${encodeURIComponent(tm)}/${tab}`);
+  }
+  await visit('submit', '/submit');
 } catch (e) {
   await page.screenshot({ path: path.join(shots, 'failure.png'), fullPage: true }).catch(() => {});
   console.error(`FAILED: ${e.stack || e}`);

@@ -16,7 +16,7 @@ const [base, job, failed, binary, output, savepoints, shots] = ['BASE', 'JOB_ID'
 fs.mkdirSync(shots, { recursive: true });
 const origin = new URL(base).origin;
 const context = await launch(env('PROFILE'));
-const api = recordApiCalls(context, (u) => u.origin === origin && !['/', '/index.html', '/dashboard/app.js', '/dashboard/app.css'].includes(u.pathname));
+const api = recordApiCalls(context, (u) => u.origin === origin && !['/', '/index.html'].includes(u.pathname) && !u.pathname.startsWith('/dashboard/'));
 const page = await context.newPage();
 page.setDefaultTimeout(30000);
 const errors = [];

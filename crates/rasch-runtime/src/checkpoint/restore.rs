@@ -124,6 +124,14 @@ impl TaskStateRef {
         }
     }
 
+    /// Bytes each operator's state took in it (with its new incremental deltas), by operator id.
+    pub fn operator_sizes(&self) -> Vec<(&str, u64)> {
+        match &self.state {
+            TaskState::Inline(ops) => ops.iter().map(|(id, s)| (id.as_str(), s.size())).collect(),
+            TaskState::Stored(s) => s.operators.iter().map(|o| (o.id.as_str(), o.size)).collect(),
+        }
+    }
+
     /// Serialized state size in bytes this checkpoint wrote (with its new incremental deltas).
     pub fn size(&self) -> u64 {
         match &self.state {

@@ -1,0 +1,15 @@
+//! Rasch SQL: Flink's SQL dialect and semantics over the Rasch runtime.
+//!
+//! A script is parsed ([`parser`]) into statements; DDL goes into the [`catalog`]; queries
+//! are bound ([`binder`]) into a logical [`plan`] with types, and translated ([`exec`]) into
+//! runtime operators over [`value::Row`]s.
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod parser;
+#[doc(hidden)]
+pub mod testing;
+pub mod types;
+pub mod value;
+
+pub use error::{Pos, SqlError, SqlErrorKind, SqlResult};

@@ -14,6 +14,7 @@
 mod client;
 mod cluster;
 mod commands;
+mod sql;
 mod states;
 
 use clap::{Parser, Subcommand};
@@ -112,6 +113,12 @@ enum Verb {
         /// Target directory (default: execution.checkpointing.savepoint-dir).
         dir: Option<String>,
     },
+    /// Runs Flink SQL in the embedded local mode (Flink's sql-client.sh): `-f script.sql`.
+    Sql {
+        /// A file of `;`-terminated statements to run; stops at the first failing one.
+        #[arg(short = 'f', long = "file", value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
     /// Triggers a checkpoint of a job.
     Checkpoint {
         /// A full (non-incremental) checkpoint.
@@ -136,6 +143,9 @@ fn jobmanager_address(cli: &Cli, config: &ClusterConfig) -> CliResult<String> {
 }
 
 fn main_inner(cli: Cli) -> CliResult {
+    if let Verb::Sql { file } = &cli.command {
+        return sql::run(file.as_deref(), &cli.defines);
+    }
     let config = ClusterConfig::load(None, &cli.defines)?;
     let client = || jobmanager_address(&cli, &config).map(|a| RestClient::new(&a));
     match &cli.command {
@@ -169,6 +179,7 @@ fn main_inner(cli: Cli) -> CliResult {
         Verb::Savepoint { job: Some(job), dir, .. } => commands::savepoint(&client()?, job, dir.as_deref()),
         Verb::Savepoint { .. } => Err(CliError::with_code("savepoint: missing job id (or -d <path>)", 2)),
         Verb::Checkpoint { full, job } => commands::checkpoint(&client()?, job, *full),
+        Verb::Sql { .. } => unreachable!("handled above"),
     }
 }
 

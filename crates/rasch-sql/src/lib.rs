@@ -5,11 +5,18 @@
 //! runtime operators over [`value::Row`]s.
 #![warn(missing_docs)]
 
+pub mod binder;
+pub mod catalog;
+pub mod connectors;
 pub mod error;
+pub mod exec;
 pub mod parser;
+pub mod plan;
+pub mod session;
 #[doc(hidden)]
 pub mod testing;
 pub mod types;
 pub mod value;
 
 pub use error::{Pos, SqlError, SqlErrorKind, SqlResult};
+pub use session::{SqlSession, StatementResult};

@@ -1,0 +1,111 @@
+//! The binder: turns a parsed query into a typed logical [`Plan`], resolving tables and views
+//! through the [`Catalog`], and recognising Flink's patterns (group aggregation, legacy group
+//! windows, `ROW_NUMBER` Top-N) as plan nodes.
+
+pub mod coerce;
+pub mod expr;
+pub mod functions;
+mod rank;
+pub mod scope;
+mod select;
+
+use crate::catalog::{Catalog, CatalogEntry, TableDef};
+use crate::error::{SqlError, SqlResult};
+use crate::parser::statement::ColumnDef;
+use crate::plan::{BExpr, ExprKind, Plan};
+use crate::types::Field;
+use expr::ExprBinder;
+use scope::Scope;
+use sqlparser::ast::{Query, SetExpr, TableFactor};
+use std::sync::Arc;
+
+/// How deeply views may reference views.
+const MAX_VIEW_DEPTH: usize = 32;
+
+/// Binds queries against a catalog.
+pub struct Binder<'c> {
+    catalog: &'c Catalog,
+    depth: usize,
+}
+
+impl<'c> Binder<'c> {
+    /// A binder over `catalog`.
+    pub fn new(catalog: &'c Catalog) -> Self {
+        Binder { catalog, depth: 0 }
+    }
+
+    /// Binds a query into a plan.
+    pub fn bind_query(&mut self, q: &Query) -> SqlResult<Plan> {
+        if q.with.is_some() {
+            return Err(SqlError::unsupported("WITH clauses"));
+        }
+        if q.order_by.is_some() || q.limit_clause.is_some() || q.fetch.is_some() {
+            return Err(SqlError::unsupported("ORDER BY / LIMIT"));
+        }
+        match q.body.as_ref() {
+            SetExpr::Select(s) => self.bind_select(s),
+            SetExpr::Query(inner) => self.bind_query(inner),
+            other => Err(SqlError::unsupported(format!("query form '{other}'"))),
+        }
+    }
+
+    /// Binds a table reference in FROM: a catalog table or view, or a subquery. Returns the
+    /// plan and the qualifier its columns are visible under.
+    fn bind_relation(&mut self, t: &TableFactor) -> SqlResult<(Plan, Option<String>)> {
+        match t {
+            TableFactor::Table { name, alias, args: None, .. } => {
+                let name = name.0.iter().map(|p| p.as_ident().map(|i| i.value.clone()).unwrap_or_default()).collect::<Vec<_>>().join(".");
+                let qualifier = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| name.clone());
+                let plan = match self.catalog.get(&name) {
+                    Some(CatalogEntry::Table(t)) => scan(t.clone())?,
+                    Some(CatalogEntry::View(q)) => {
+                        if self.depth >= MAX_VIEW_DEPTH {
+                            return Err(SqlError::validation(format!("view '{name}' nests views too deeply (or refers to itself)")));
+                        }
+                        self.depth += 1;
+                        let p = self.bind_query(&q.clone());
+                        self.depth -= 1;
+                        p?
+                    }
+                    None => return Err(SqlError::validation(format!("Object '{name}' not found"))),
+                };
+                Ok((plan, Some(qualifier)))
+            }
+            TableFactor::Derived { subquery, alias, .. } => {
+                let plan = self.bind_query(subquery)?;
+                Ok((plan, alias.as_ref().map(|a| a.name.value.clone())))
+            }
+            other => Err(SqlError::unsupported(format!("table reference '{other}'"))),
+        }
+    }
+}
+
+/// The plan reading a table: its physical columns, then its computed columns, in
+/// declaration order.
+pub fn scan(t: Arc<TableDef>) -> SqlResult<Plan> {
+    let physical = t.physical_schema();
+    let scope = Scope::new(&physical, Some(&t.name));
+    let b = ExprBinder { scope: &scope, agg: None };
+    let mut exprs = Vec::new();
+    let mut schema = Vec::new();
+    let mut next_physical = 0;
+    for c in &t.columns {
+        match c {
+            ColumnDef::Physical { name, data_type, nullable } => {
+                exprs.push(BExpr { kind: ExprKind::Column(next_physical), ty: data_type.clone() });
+                schema.push(Field { name: name.clone(), data_type: data_type.clone(), nullable: *nullable });
+                next_physical += 1;
+            }
+            ColumnDef::Computed { name, expr } => {
+                let e = b.bind(expr).map_err(|e| SqlError::validation(format!("computed column '{name}': {}", e.message)))?;
+                schema.push(Field::new(name.clone(), e.ty.clone()));
+                exprs.push(e);
+            }
+            ColumnDef::Metadata { name, .. } => {
+                return Err(SqlError::unsupported(format!("metadata column '{name}': the filesystem connector offers no metadata")));
+            }
+        }
+    }
+    let input = Box::new(Plan::Scan { table: t });
+    Ok(Plan::Project { input, exprs, schema })
+}

@@ -1,0 +1,4 @@
+//! Table connectors (`'connector' = …` in `WITH`) and formats.
+
+pub mod filesystem;
+pub mod json;

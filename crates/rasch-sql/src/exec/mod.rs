@@ -1,0 +1,87 @@
+//! Execution: a logical [`Plan`] is translated into runtime operators on a
+//! [`StreamEnv`](rasch_api::StreamEnv) — calc chains as one flat-map, group aggregation,
+//! Top-N and group windows as keyed operators whose state lives in the keyed state backends.
+
+pub mod aggregate;
+pub mod calc;
+pub mod cast;
+pub mod eval;
+pub mod rank;
+pub mod render;
+pub mod scalar;
+pub mod session_window;
+
+use crate::connectors::filesystem;
+use crate::error::{SqlError, SqlResult};
+use crate::plan::Plan;
+use crate::value::{Row, RowKey};
+use calc::{RowCalc, split_calc};
+use rasch_api::{DataStream, StreamEnv};
+
+/// How a plan runs: `execution.runtime-mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Unbounded semantics: every change is emitted.
+    Streaming,
+    /// Bounded input, final results only.
+    Batch,
+}
+
+/// Translates plans into streams of rows on one environment.
+pub struct Translator<'e> {
+    /// The environment the job is built on.
+    pub env: &'e StreamEnv,
+    /// Streaming or batch.
+    pub mode: Mode,
+}
+
+impl Translator<'_> {
+    /// The stream of `plan`'s rows.
+    pub fn translate(&self, plan: &Plan) -> SqlResult<DataStream<Row>> {
+        let (steps, below) = split_calc(plan);
+        if let Plan::Scan { table } = below {
+            return filesystem::source(self.env, table, steps, self.mode);
+        }
+        let stream = match below {
+            Plan::Aggregate { input, keys, calls, .. } => {
+                self.insert_only(input, "GroupAggregate")?;
+                let keys = *keys;
+                self.translate(input)?
+                    .key_by(move |r: &Row| RowKey(r.values[..keys].to_vec()))
+                    .process(aggregate::GroupAggregate::new(keys, calls.clone(), self.mode))
+                    .name("GroupAggregate")
+            }
+            Plan::WindowAggregate { input, keys, rowtime, window, calls, .. } => {
+                self.insert_only(input, "GroupWindowAggregate")?;
+                let keys = *keys;
+                self.translate(input)?
+                    .key_by(move |r: &Row| RowKey(r.values[..keys].to_vec()))
+                    .process(session_window::GroupWindowAggregate::new(keys, *rowtime, *window, calls.clone())?)
+                    .name("GroupWindowAggregate")
+            }
+            Plan::Rank { input, partition, order, limit, with_rank, .. } => {
+                self.insert_only(input, "Rank")?;
+                let Some(limit) = *limit else {
+                    return Err(SqlError::unsupported("ROW_NUMBER without a filter on the rank (rank <= N) above it"));
+                };
+                let part = partition.clone();
+                self.translate(input)?
+                    .key_by(move |r: &Row| RowKey(part.iter().map(|&i| r.values[i].clone()).collect()))
+                    .process(rank::TopN::new(order.clone(), limit, *with_rank, self.mode))
+                    .name("Rank")
+            }
+            Plan::Scan { .. } | Plan::Project { .. } | Plan::Filter { .. } => unreachable!("split_calc stops below calcs"),
+        };
+        if steps.is_empty() {
+            return Ok(stream);
+        }
+        Ok(stream.flat_map_rich(RowCalc { steps: steps.into() }).name("Calc"))
+    }
+
+    fn insert_only(&self, input: &Plan, node: &str) -> SqlResult<()> {
+        if input.changelog_mode() != crate::plan::ChangelogMode::InsertOnly {
+            return Err(SqlError::unsupported(format!("{node} over an updating input (retraction input comes later)")));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,336 @@
+//! The logical plan: typed expressions ([`BExpr`]) and relational nodes ([`Plan`]) with their
+//! output schema and changelog mode, as the binder produces them and the translator consumes.
+
+use crate::catalog::TableDef;
+use crate::types::{DataType, Field};
+use crate::value::Value;
+use crate::value::time::PatternPart;
+use std::fmt;
+use std::sync::Arc;
+
+/// A bound, typed scalar expression.
+#[derive(Debug, Clone)]
+pub struct BExpr {
+    /// What it computes.
+    pub kind: ExprKind,
+    /// Its result type.
+    pub ty: DataType,
+}
+
+/// The kinds of scalar expressions.
+#[derive(Debug, Clone)]
+pub enum ExprKind {
+    /// The input column at this index.
+    Column(usize),
+    /// A constant.
+    Literal(Value),
+    /// Field `index` of a ROW-typed expression.
+    Field(Box<BExpr>, usize),
+    /// A built-in function or operator.
+    Call(Func, Vec<BExpr>),
+    /// `CASE WHEN c THEN r … ELSE e END`.
+    Case(Vec<(BExpr, BExpr)>, Option<Box<BExpr>>),
+    /// `CAST(e AS ty)` (the target type is the node's type); `try` gives NULL on failure.
+    Cast(Box<BExpr>, bool),
+}
+
+/// Built-in scalar functions and operators.
+#[derive(Debug, Clone)]
+pub enum Func {
+    /// `=`.
+    Eq,
+    /// `<>`.
+    Ne,
+    /// `<`.
+    Lt,
+    /// `<=`.
+    Le,
+    /// `>`.
+    Gt,
+    /// `>=`.
+    Ge,
+    /// `AND` (three-valued).
+    And,
+    /// `OR` (three-valued).
+    Or,
+    /// `NOT`.
+    Not,
+    /// `IS NULL`.
+    IsNull,
+    /// `IS NOT NULL`.
+    IsNotNull,
+    /// `IS DISTINCT FROM`.
+    IsDistinctFrom,
+    /// `+`.
+    Plus,
+    /// `-`.
+    Minus,
+    /// `*`.
+    Mul,
+    /// `/`.
+    Div,
+    /// `MOD(a, b)` / `%`.
+    Mod,
+    /// Unary `-`.
+    Neg,
+    /// `a IN (list…)`: the first argument against the rest.
+    In,
+    /// `LIKE` with a compiled pattern.
+    Like(Arc<regex::Regex>),
+    /// `HOUR(ts)`.
+    Hour,
+    /// `MINUTE(ts)`.
+    Minute,
+    /// `SECOND(ts)`.
+    Second,
+    /// `YEAR(ts)`.
+    Year,
+    /// `MONTH(ts)`.
+    Month,
+    /// `DAYOFMONTH(ts)`.
+    DayOfMonth,
+    /// `DATE_FORMAT(ts, 'pattern')` with a constant pattern.
+    DateFormat(Arc<Vec<PatternPart>>),
+    /// `CHAR_LENGTH(s)`.
+    CharLength,
+    /// `UPPER(s)`.
+    Upper,
+    /// `LOWER(s)`.
+    Lower,
+    /// `TRIM(s)`.
+    Trim,
+    /// `REPLACE(s, from, to)`.
+    Replace,
+    /// `SUBSTRING(s, from [, len])`.
+    Substring,
+    /// `CONCAT(a, b, …)`.
+    Concat,
+    /// `CONCAT_WS(sep, a, …)`.
+    ConcatWs,
+    /// `SPLIT_INDEX(s, sep, i)`.
+    SplitIndex,
+    /// `REGEXP_EXTRACT(s, regex [, group])` with a constant regex.
+    RegexpExtract(Arc<regex::Regex>),
+    /// `COALESCE(a, b, …)`.
+    Coalesce,
+    /// `IF(c, a, b)`.
+    If,
+    /// `NULLIF(a, b)`.
+    NullIf,
+    /// `ABS(x)`.
+    Abs,
+}
+
+/// An aggregate function call.
+#[derive(Debug, Clone)]
+pub struct AggCall {
+    /// Which aggregate.
+    pub func: AggFunc,
+    /// Its argument column in the aggregate's input (None for `COUNT(*)`).
+    pub arg: Option<usize>,
+    /// `DISTINCT`.
+    pub distinct: bool,
+    /// The `FILTER (WHERE …)` column (BOOLEAN) in the aggregate's input.
+    pub filter: Option<usize>,
+    /// The result type.
+    pub ty: DataType,
+    /// The argument's type.
+    pub arg_ty: Option<DataType>,
+}
+
+/// The built-in aggregate functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggFunc {
+    /// `COUNT`.
+    Count,
+    /// `SUM`.
+    Sum,
+    /// `AVG`.
+    Avg,
+    /// `MIN`.
+    Min,
+    /// `MAX`.
+    Max,
+}
+
+/// How a node's rows change (Flink's changelog mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangelogMode {
+    /// Only `+I` rows.
+    InsertOnly,
+    /// `+I`, `-U`, `+U`, `-D` rows.
+    Retract,
+}
+
+/// A window of the legacy group-window syntax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupWindow {
+    /// `SESSION(ts, gap)`.
+    Session {
+        /// The gap in milliseconds.
+        gap: i64,
+    },
+    /// `TUMBLE(ts, size)`.
+    Tumble {
+        /// The size in milliseconds.
+        size: i64,
+    },
+    /// `HOP(ts, slide, size)`.
+    Hop {
+        /// The slide in milliseconds.
+        slide: i64,
+        /// The size in milliseconds.
+        size: i64,
+    },
+}
+
+/// A relational plan node.
+#[derive(Debug, Clone)]
+pub enum Plan {
+    /// Reads a table's physical columns.
+    Scan {
+        /// The table.
+        table: Arc<TableDef>,
+    },
+    /// Computes expressions per row.
+    Project {
+        /// The input.
+        input: Box<Plan>,
+        /// One expression per output column.
+        exprs: Vec<BExpr>,
+        /// The output schema.
+        schema: Vec<Field>,
+    },
+    /// Keeps rows whose predicate is TRUE.
+    Filter {
+        /// The input.
+        input: Box<Plan>,
+        /// A BOOLEAN expression.
+        predicate: BExpr,
+    },
+    /// `GROUP BY` the first `keys` columns of the input; output: keys, then one column per call.
+    Aggregate {
+        /// The input (keys first, then argument and filter columns).
+        input: Box<Plan>,
+        /// How many leading input columns are the grouping key.
+        keys: usize,
+        /// The aggregate calls.
+        calls: Vec<AggCall>,
+        /// The output schema.
+        schema: Vec<Field>,
+    },
+    /// A legacy group window: `GROUP BY keys, SESSION|TUMBLE|HOP(rowtime, …)`; output: keys,
+    /// the calls, then window start and window end.
+    WindowAggregate {
+        /// The input (keys first).
+        input: Box<Plan>,
+        /// How many leading input columns are the grouping key.
+        keys: usize,
+        /// The rowtime column in the input.
+        rowtime: usize,
+        /// The window.
+        window: GroupWindow,
+        /// The aggregate calls.
+        calls: Vec<AggCall>,
+        /// The output schema.
+        schema: Vec<Field>,
+    },
+    /// `ROW_NUMBER() OVER (PARTITION BY … ORDER BY …)` kept to ranks `<= limit`; the rank is
+    /// appended as the last column when `with_rank`.
+    Rank {
+        /// The input.
+        input: Box<Plan>,
+        /// Partition columns.
+        partition: Vec<usize>,
+        /// Sort columns and whether ascending.
+        order: Vec<(usize, bool)>,
+        /// The largest rank kept (`None`: no filter on the rank was found).
+        limit: Option<u64>,
+        /// Whether the rank number is an output column.
+        with_rank: bool,
+        /// The output schema.
+        schema: Vec<Field>,
+    },
+}
+
+impl Plan {
+    /// The node's output schema.
+    pub fn schema(&self) -> Vec<Field> {
+        match self {
+            Plan::Scan { table } => table.physical_schema(),
+            Plan::Filter { input, .. } => input.schema(),
+            Plan::Project { schema, .. }
+            | Plan::Aggregate { schema, .. }
+            | Plan::WindowAggregate { schema, .. }
+            | Plan::Rank { schema, .. } => schema.clone(),
+        }
+    }
+
+    /// The node's changelog mode in streaming execution.
+    pub fn changelog_mode(&self) -> ChangelogMode {
+        match self {
+            Plan::Scan { .. } | Plan::WindowAggregate { .. } => ChangelogMode::InsertOnly,
+            Plan::Project { input, .. } | Plan::Filter { input, .. } => input.changelog_mode(),
+            Plan::Aggregate { .. } | Plan::Rank { .. } => ChangelogMode::Retract,
+        }
+    }
+
+    /// The event-time attribute of the output, if it keeps one.
+    pub fn rowtime(&self) -> Option<usize> {
+        match self {
+            Plan::Scan { table } => table.rowtime_physical(),
+            Plan::Filter { input, .. } => input.rowtime(),
+            Plan::Project { input, exprs, schema } => {
+                if let Plan::Scan { table } = input.as_ref() {
+                    let (col, _) = table.watermark.as_ref()?;
+                    return schema.iter().position(|f| &f.name == col);
+                }
+                let rt = input.rowtime()?;
+                exprs.iter().position(|e| matches!(e.kind, ExprKind::Column(c) if c == rt))
+            }
+            Plan::Rank { input, .. } => input.rowtime(),
+            Plan::Aggregate { .. } | Plan::WindowAggregate { .. } => None,
+        }
+    }
+
+    fn explain(&self, depth: usize, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pad = "  ".repeat(depth);
+        let cols = |s: &[Field]| s.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ");
+        match self {
+            Plan::Scan { table } => {
+                writeln!(f, "{pad}TableSourceScan(table=[{}], fields=[{}])", table.name, cols(&table.physical_schema()))
+            }
+            Plan::Project { input, schema, .. } => {
+                writeln!(f, "{pad}Calc(select=[{}])", cols(schema))?;
+                input.explain(depth + 1, f)
+            }
+            Plan::Filter { input, .. } => {
+                writeln!(f, "{pad}Calc(where=[…])")?;
+                input.explain(depth + 1, f)
+            }
+            Plan::Aggregate { input, schema, keys, .. } => {
+                writeln!(f, "{pad}GroupAggregate(groupBy=[{}], select=[{}])", cols(&schema[..*keys]), cols(schema))?;
+                input.explain(depth + 1, f)
+            }
+            Plan::WindowAggregate { input, schema, window, .. } => {
+                writeln!(f, "{pad}GroupWindowAggregate(window=[{window:?}], select=[{}])", cols(schema))?;
+                input.explain(depth + 1, f)
+            }
+            Plan::Rank { input, limit, schema, .. } => {
+                writeln!(
+                    f,
+                    "{pad}Rank(rankRange=[rankStart=1, rankEnd={}], select=[{}])",
+                    limit.map_or("∞".into(), |l| l.to_string()),
+                    cols(schema)
+                )?;
+                input.explain(depth + 1, f)
+            }
+        }
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.explain(0, f)
+    }
+}

@@ -57,20 +57,60 @@ pub fn source(env: &StreamEnv, t: &Arc<TableDef>, steps: Vec<Step>, mode: Mode) 
         return Err(SqlError::execution(format!("table '{}': path '{}' does not exist", t.name, path.display())));
     }
     let schema: Arc<[Field]> = t.physical_schema().into();
+    let name = format!("TableSourceScan(table=[{}])", t.name);
+    let lines = env.read_text_file(path);
+    // In streaming mode a table with a WATERMARK gets event time right after its computed
+    // columns (the first step), before any projection can drop the rowtime column.
+    let watermark = match (mode, &t.watermark) {
+        (Mode::Streaming, Some((col, expr))) if !steps.is_empty() => {
+            let rowtime = t
+                .columns
+                .iter()
+                .position(|c| c.name() == col)
+                .ok_or_else(|| SqlError::validation(format!("unknown rowtime column '{col}'")))?;
+            Some((rowtime, watermark_delay(col, expr)?))
+        }
+        _ => None,
+    };
+    let Some((rowtime, delay)) = watermark else {
+        let calc = JsonSourceCalc { table: t.name.as_str().into(), schema, options, steps: steps.into() };
+        return Ok(lines.flat_map_rich(calc).name(&name));
+    };
+    let mut steps = steps;
+    let rest: Vec<Step> = steps.split_off(1);
     let calc = JsonSourceCalc { table: t.name.as_str().into(), schema, options, steps: steps.into() };
-    let stream = env.read_text_file(path).flat_map_rich(calc).name(&format!("TableSourceScan(table=[{}])", t.name));
-    let _ = mode;
-    Ok(stream)
+    let stream = with_watermarks(lines.flat_map_rich(calc).name(&name), rowtime, delay);
+    if rest.is_empty() {
+        return Ok(stream);
+    }
+    Ok(stream.flat_map_rich(crate::exec::calc::RowCalc { steps: rest.into() }).name("Calc"))
 }
 
-/// Assigns event time from column `rowtime` with a bounded delay (the table's watermark).
+/// The delay of a watermark expression: `col` (0) or `col - INTERVAL …`.
+fn watermark_delay(col: &str, expr: &sqlparser::ast::Expr) -> SqlResult<i64> {
+    use sqlparser::ast::{BinaryOperator, Expr};
+    let is_col = |e: &Expr| matches!(e, Expr::Identifier(i) if i.value == col);
+    if is_col(expr) {
+        return Ok(0);
+    }
+    if let Expr::BinaryOp { left, op: BinaryOperator::Minus, right } = expr
+        && is_col(left)
+        && let Expr::Interval(iv) = right.as_ref()
+        && let crate::plan::ExprKind::Literal(Value::Timestamp(ms)) = crate::binder::expr::interval(iv)?.kind
+    {
+        return Ok(ms);
+    }
+    Err(SqlError::unsupported(format!("WATERMARK expression '{expr}' (use `{col}` or `{col} - INTERVAL …`)")))
+}
+
+/// Assigns event time from column `rowtime` with the watermark `max(rowtime) - delay` (Flink's
+/// SQL watermark; the runtime's bounded-out-of-orderness strategy subtracts one more ms).
 pub fn with_watermarks(stream: DataStream<Row>, rowtime: usize, delay_ms: i64) -> DataStream<Row> {
-    let strategy = WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_millis(delay_ms.max(0) as u64)).with_timestamp_assigner(
-        move |r: &Row, prev: i64| match r.values.get(rowtime) {
+    let strategy = WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_millis((delay_ms - 1).max(0) as u64))
+        .with_timestamp_assigner(move |r: &Row, prev: i64| match r.values.get(rowtime) {
             Some(Value::Timestamp(ms)) => *ms,
             _ => prev,
-        },
-    );
+        });
     stream.assign_timestamps_and_watermarks(strategy)
 }
 

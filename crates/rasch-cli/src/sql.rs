@@ -29,6 +29,7 @@ fn print_result(r: &StatementResult) {
         StatementResult::Ok => println!("[INFO] Execute statement succeeded.\n"),
         StatementResult::JobFinished { name } => println!("[INFO] Complete execution of the SQL update statement ({name}).\n"),
         StatementResult::Text(t) => println!("{t}"),
+        StatementResult::Rows { schema, rows, changelog } => println!("{}", rasch_sql::tableau::render(schema, rows, *changelog)),
         StatementResult::Table { header, rows } => {
             let widths: Vec<usize> = (0..header.len())
                 .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([header[i].chars().count()]).max().unwrap_or(0))

@@ -187,6 +187,13 @@ pub enum GroupWindow {
 /// A relational plan node.
 #[derive(Debug, Clone)]
 pub enum Plan {
+    /// Constant rows (`VALUES`, or the single empty row under a `SELECT` without `FROM`).
+    Values {
+        /// The rows' values.
+        rows: Vec<Vec<Value>>,
+        /// The output schema.
+        schema: Vec<Field>,
+    },
     /// Reads a table's physical columns.
     Scan {
         /// The table.
@@ -259,7 +266,8 @@ impl Plan {
         match self {
             Plan::Scan { table } => table.physical_schema(),
             Plan::Filter { input, .. } => input.schema(),
-            Plan::Project { schema, .. }
+            Plan::Values { schema, .. }
+            | Plan::Project { schema, .. }
             | Plan::Aggregate { schema, .. }
             | Plan::WindowAggregate { schema, .. }
             | Plan::Rank { schema, .. } => schema.clone(),
@@ -269,7 +277,7 @@ impl Plan {
     /// The node's changelog mode in streaming execution.
     pub fn changelog_mode(&self) -> ChangelogMode {
         match self {
-            Plan::Scan { .. } | Plan::WindowAggregate { .. } => ChangelogMode::InsertOnly,
+            Plan::Scan { .. } | Plan::Values { .. } | Plan::WindowAggregate { .. } => ChangelogMode::InsertOnly,
             Plan::Project { input, .. } | Plan::Filter { input, .. } => input.changelog_mode(),
             Plan::Aggregate { .. } | Plan::Rank { .. } => ChangelogMode::Retract,
         }
@@ -289,7 +297,7 @@ impl Plan {
                 exprs.iter().position(|e| matches!(e.kind, ExprKind::Column(c) if c == rt))
             }
             Plan::Rank { input, .. } => input.rowtime(),
-            Plan::Aggregate { .. } | Plan::WindowAggregate { .. } => None,
+            Plan::Aggregate { .. } | Plan::WindowAggregate { .. } | Plan::Values { .. } => None,
         }
     }
 
@@ -297,6 +305,7 @@ impl Plan {
         let pad = "  ".repeat(depth);
         let cols = |s: &[Field]| s.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ");
         match self {
+            Plan::Values { rows, schema } => writeln!(f, "{pad}Values(tuples=[{} rows], fields=[{}])", rows.len(), cols(schema)),
             Plan::Scan { table } => {
                 writeln!(f, "{pad}TableSourceScan(table=[{}], fields=[{}])", table.name, cols(&table.physical_schema()))
             }

@@ -25,6 +25,15 @@ pub enum StatementResult {
     },
     /// Text (EXPLAIN).
     Text(String),
+    /// The rows of a SELECT (with their change flags in streaming mode).
+    Rows {
+        /// The result schema.
+        schema: Vec<crate::types::Field>,
+        /// The rows in arrival order.
+        rows: Vec<crate::value::Row>,
+        /// Whether the rows form a changelog (streaming mode).
+        changelog: bool,
+    },
     /// An INSERT job ran to its end.
     JobFinished {
         /// The job's name.
@@ -137,7 +146,7 @@ impl SqlSession {
                 _ => Err(SqlError::unsupported("EXPLAIN of this statement")),
             },
             Statement::Insert { table, overwrite, query } => self.insert(table, *overwrite, query),
-            Statement::Query(_) => Err(SqlError::unsupported("SELECT results in the client (use INSERT INTO a table)")),
+            Statement::Query(q) => self.select(q),
             Statement::ShowFunctions | Statement::ShowCreateTable(_) => Err(SqlError::unsupported("this SHOW statement")),
         }
     }
@@ -200,6 +209,18 @@ impl SqlSession {
         if overwrite && path.exists() {
             std::fs::remove_dir_all(&path).map_err(|e| SqlError::execution(format!("cannot overwrite '{}': {e}", path.display())))?;
         }
+        let env = self.env(mode);
+        let stream = Translator { env: &env, mode }.translate(&plan)?;
+        filesystem::sink(stream, &target, sink_schema)?;
+        let name = format!("insert-into_default_catalog.default_database.{table}");
+        env.execute(&name)?;
+        Ok(StatementResult::JobFinished { name })
+    }
+}
+
+impl SqlSession {
+    /// The local environment a job of this session runs on.
+    fn env(&self, mode: Mode) -> StreamEnv {
         let env = StreamEnv::local();
         // `table.*` and `sql-client.*` keys are the planner's and the client's own.
         for (k, v) in self.config.iter().filter(|(k, _)| !k.starts_with("table.") && !k.starts_with("sql-client.")) {
@@ -208,11 +229,17 @@ impl SqlSession {
         if mode == Mode::Batch {
             env.set_runtime_mode(rasch_core::RuntimeMode::Batch);
         }
-        let stream = Translator { env: &env, mode }.translate(&plan)?;
-        filesystem::sink(stream, &target, sink_schema)?;
-        let name = format!("insert-into_default_catalog.default_database.{table}");
-        env.execute(&name)?;
-        Ok(StatementResult::JobFinished { name })
+        env
+    }
+
+    /// Runs a SELECT and collects its rows.
+    fn select(&mut self, q: &sqlparser::ast::Query) -> SqlResult<StatementResult> {
+        let plan = Binder::new(&self.catalog).bind_query(q)?;
+        let mode = self.mode()?;
+        let schema = plan.schema();
+        let env = self.env(mode);
+        let rows = Translator { env: &env, mode }.translate(&plan)?.execute_and_collect()?;
+        Ok(StatementResult::Rows { schema, rows, changelog: mode == Mode::Streaming })
     }
 }
 

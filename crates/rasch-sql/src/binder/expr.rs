@@ -105,6 +105,22 @@ impl ExprBinder<'_> {
                 Ok(BExpr { kind: ExprKind::Cast(Box::new(x), try_cast), ty })
             }
             Expr::Function(f) => bind_function(self, f),
+            Expr::TypedString(ts) => {
+                let ty = super::functions::sql_type(&ts.data_type)?;
+                let lit = literal(&ts.value.value)?;
+                let v = crate::exec::cast::cast_value(
+                    match lit.kind {
+                        ExprKind::Literal(v) => v,
+                        _ => Value::Null,
+                    },
+                    &lit.ty,
+                    &ty,
+                );
+                if v.is_null() {
+                    return Err(SqlError::validation(format!("invalid literal '{e}'")));
+                }
+                Ok(BExpr { kind: ExprKind::Literal(v), ty })
+            }
             Expr::Interval(iv) => interval(iv),
             Expr::Extract { field, expr, .. } => {
                 let x = self.bind(expr)?;

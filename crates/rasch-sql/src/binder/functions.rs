@@ -215,7 +215,7 @@ pub fn sql_type(t: &ast::DataType) -> SqlResult<DataType> {
         A::Varchar(len) | A::CharVarying(len) => DataType::Varchar(char_len(len).unwrap_or(MAX_LENGTH)),
         A::Char(len) | A::Character(len) => DataType::Char(char_len(len).unwrap_or(1)),
         A::Date => DataType::Date,
-        A::Timestamp(p, _) => DataType::Timestamp(p.map(|p| p as u8).unwrap_or(6)),
+        A::Timestamp(p, _) => DataType::Timestamp(p.map(|p| p as u8).unwrap_or(6).min(9)),
         other => return Err(SqlError::unsupported(format!("CAST to {other}"))),
     })
 }

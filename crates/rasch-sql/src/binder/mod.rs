@@ -45,6 +45,7 @@ impl<'c> Binder<'c> {
         match q.body.as_ref() {
             SetExpr::Select(s) => self.bind_select(s),
             SetExpr::Query(inner) => self.bind_query(inner),
+            SetExpr::Values(v) => values(v),
             other => Err(SqlError::unsupported(format!("query form '{other}'"))),
         }
     }
@@ -72,12 +73,63 @@ impl<'c> Binder<'c> {
                 Ok((plan, Some(qualifier)))
             }
             TableFactor::Derived { subquery, alias, .. } => {
-                let plan = self.bind_query(subquery)?;
+                let mut plan = self.bind_query(subquery)?;
+                if let Some(a) = alias
+                    && !a.columns.is_empty()
+                {
+                    plan = rename(plan, a.columns.iter().map(|c| c.name.value.clone()).collect())?;
+                }
                 Ok((plan, alias.as_ref().map(|a| a.name.value.clone())))
             }
             other => Err(SqlError::unsupported(format!("table reference '{other}'"))),
         }
     }
+}
+
+/// Renames the columns of `plan` (`AS t(a, b)`).
+fn rename(plan: Plan, names: Vec<String>) -> SqlResult<Plan> {
+    let schema = plan.schema();
+    if names.len() != schema.len() {
+        return Err(SqlError::validation(format!(
+            "List of column aliases must have same degree as table; table has {} columns, the alias list has {}",
+            schema.len(),
+            names.len()
+        )));
+    }
+    let exprs = schema.iter().enumerate().map(|(i, f)| BExpr { kind: ExprKind::Column(i), ty: f.data_type.clone() }).collect();
+    let schema = schema.into_iter().zip(names).map(|(f, name)| Field { name, ..f }).collect();
+    Ok(Plan::Project { input: Box::new(plan), exprs, schema })
+}
+
+/// `VALUES (…), (…)`: constant rows, each column brought to the rows' common type.
+fn values(v: &sqlparser::ast::Values) -> SqlResult<Plan> {
+    let scope = Scope::default();
+    let b = ExprBinder { scope: &scope, agg: None };
+    let bound = v.rows.iter().map(|r| r.iter().map(|e| b.bind(e)).collect::<SqlResult<Vec<_>>>()).collect::<SqlResult<Vec<_>>>()?;
+    let width = bound.first().map_or(0, Vec::len);
+    if bound.iter().any(|r| r.len() != width) {
+        return Err(SqlError::validation("VALUES rows must all have the same number of columns"));
+    }
+    let mut types = vec![crate::types::DataType::Null; width];
+    for r in &bound {
+        for (t, e) in types.iter_mut().zip(r) {
+            *t = coerce::common_type(t, &e.ty)?;
+        }
+    }
+    let rows = bound
+        .into_iter()
+        .map(|r| {
+            r.into_iter()
+                .zip(&types)
+                .map(|(e, t)| {
+                    let e = coerce::cast(e, t);
+                    crate::exec::eval::compile(&e)(&[])
+                })
+                .collect()
+        })
+        .collect();
+    let schema = types.into_iter().enumerate().map(|(i, t)| Field::new(format!("EXPR${i}"), t)).collect();
+    Ok(Plan::Values { rows, schema })
 }
 
 /// The plan reading a table: its physical columns, then its computed columns, in

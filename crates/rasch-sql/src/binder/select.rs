@@ -15,13 +15,12 @@ impl Binder<'_> {
         if s.distinct.is_some() {
             return Err(SqlError::unsupported("SELECT DISTINCT"));
         }
-        let [from] = s.from.as_slice() else {
-            return Err(SqlError::unsupported("FROM must name exactly one table, view or subquery (joins come in part 2)"));
+        let (mut plan, qualifier) = match s.from.as_slice() {
+            [] => (Plan::Values { rows: vec![vec![]], schema: vec![] }, None),
+            [from] if from.joins.is_empty() => self.bind_relation(&from.relation)?,
+            [_] => return Err(SqlError::unsupported("joins (they come in part 2)")),
+            _ => return Err(SqlError::unsupported("more than one table in FROM (joins come in part 2)")),
         };
-        if !from.joins.is_empty() {
-            return Err(SqlError::unsupported("joins"));
-        }
-        let (mut plan, qualifier) = self.bind_relation(&from.relation)?;
         let scope = Scope::new(&plan.schema(), qualifier.as_deref());
         if let Some(w) = &s.selection {
             let b = ExprBinder { scope: &scope, agg: None };

@@ -43,6 +43,10 @@ impl Translator<'_> {
             return filesystem::source(self.env, table, steps, self.mode);
         }
         let stream = match below {
+            Plan::Values { rows, .. } => {
+                let rows: Vec<Row> = rows.iter().map(|v| Row::insert(v.clone())).collect();
+                self.env.from_collection(rows).name("Values")
+            }
             Plan::Aggregate { input, keys, calls, .. } => {
                 self.insert_only(input, "GroupAggregate")?;
                 let keys = *keys;

@@ -17,6 +17,8 @@ use sqlparser::ast::{self, BinaryOperator, Expr, UnaryOperator};
 pub struct AggRefs {
     /// (SQL text, output column, type) of grouping keys, aggregate calls and window properties.
     pub outputs: Vec<(String, usize, DataType)>,
+    /// The names of the aggregate's input columns (to tell "not grouped" from "not found").
+    pub input_names: Vec<String>,
 }
 
 /// Binds expressions against a scope.
@@ -106,7 +108,11 @@ impl ExprBinder<'_> {
             }
             Expr::Function(f) => bind_function(self, f),
             Expr::TypedString(ts) => {
-                let ty = super::functions::sql_type(&ts.data_type)?;
+                let mut ty = super::functions::sql_type(&ts.data_type)?;
+                // A TIMESTAMP literal's precision is its number of fractional digits.
+                if let (DataType::Timestamp(_), ast::Value::SingleQuotedString(text)) = (&ty, &ts.value.value) {
+                    ty = DataType::Timestamp(text.split_once('.').map_or(0, |(_, f)| f.len().min(9) as u8));
+                }
                 let lit = literal(&ts.value.value)?;
                 let v = crate::exec::cast::cast_value(
                     match lit.kind {
@@ -151,6 +157,13 @@ impl ExprBinder<'_> {
     }
 
     fn column(&self, qualifier: Option<&str>, name: &str, whole: &Expr) -> SqlResult<BExpr> {
+        if let Some(agg) = self.agg {
+            return Err(if agg.input_names.iter().any(|n| n == name) {
+                SqlError::validation(format!("Expression '{whole}' is not being grouped"))
+            } else {
+                SqlError::validation(format!("Column '{name}' not found in any table"))
+            });
+        }
         match self.scope.resolve(qualifier, name)? {
             Some(i) if self.agg.is_none() => Ok(BExpr { kind: ExprKind::Column(i), ty: self.scope.columns[i].ty.clone() }),
             Some(_) => Err(SqlError::validation(format!("Expression '{whole}' is not being grouped"))),

@@ -62,7 +62,7 @@ impl Binder<'_> {
         let b = ExprBinder { scope, agg: None };
         let mut pre = Vec::new();
         let mut pre_schema = Vec::new();
-        let mut refs = AggRefs::default();
+        let mut refs = AggRefs { input_names: scope.columns.iter().map(|c| c.name.clone()).collect(), ..AggRefs::default() };
         let mut window = None;
         for g in group {
             if let Some(w) = group_window(g, &b)? {

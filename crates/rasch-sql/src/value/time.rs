@@ -77,7 +77,8 @@ pub fn write_timestamp(millis: i64, out: &mut String) {
     }
 }
 
-/// Writes a timestamp with exactly `precision` (0–3) fractional digits, as the shell does.
+/// Writes a timestamp with exactly `precision` (0–9) fractional digits, as the shell does
+/// (values are stored in milliseconds, so digits past the third are zeros).
 pub fn write_timestamp_fixed(millis: i64, precision: u8, out: &mut String) {
     let f = fields(millis);
     let _ = write!(out, "{:04}-{:02}-{:02} {:02}:{:02}:{:02}", f.year, f.month, f.day, f.hour, f.minute, f.second);
@@ -85,6 +86,7 @@ pub fn write_timestamp_fixed(millis: i64, precision: u8, out: &mut String) {
         let frac = format!("{:03}", f.milli);
         out.push('.');
         out.push_str(&frac[..precision.min(3) as usize]);
+        (3..precision).for_each(|_| out.push('0'));
     }
 }
 

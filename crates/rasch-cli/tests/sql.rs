@@ -1,0 +1,54 @@
+//! `rasch sql -f`: runs a script end to end through the binary, prints Flink's client
+//! messages and results, and stops with a non-zero exit at the first failing statement,
+//! naming the statement, its line and column.
+
+use std::process::Command;
+
+fn rasch_sql(script: &str, extra: &[&str]) -> (i32, String, String) {
+    let dir = std::env::temp_dir().join(format!("rasch-cli-sql-{}-{}", std::process::id(), script.len()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("script.sql");
+    std::fs::write(&file, script.replace("${DIR}", &dir.to_string_lossy())).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rasch")).arg("sql").args(extra).arg("-f").arg(&file).output().expect("rasch runs");
+    let r = (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    r
+}
+
+#[test]
+fn a_script_runs_ddl_inserts_and_queries() {
+    let script = "\
+CREATE TABLE t (a INT, s STRING) WITH ('connector' = 'filesystem', 'path' = 'file://${DIR}/t', 'format' = 'json');
+INSERT INTO t VALUES (1, 'x'), (2, 'y');
+SELECT a * 10 AS b, UPPER(s) FROM t;
+";
+    let (code, out, err) = rasch_sql(script, &["-D", "execution.runtime-mode=batch", "-D", "parallelism.default=1"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("[INFO] Execute statement succeeded."), "{out}");
+    assert!(out.contains("[INFO] Complete execution of the SQL update statement"), "{out}");
+    assert!(out.contains("|  b | EXPR$1 |"), "{out}");
+    assert!(out.contains("| 20 |      Y |"), "{out}");
+    assert!(out.contains("2 rows in set"), "{out}");
+}
+
+#[test]
+fn the_first_failing_statement_stops_the_script_with_its_position() {
+    let script = "SET 'execution.runtime-mode' = 'batch';\n\nSELECT 1;\nSELECT nope\n  FROM missing;\nSELECT 2;\n";
+    let (code, out, err) = rasch_sql(script, &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("Object 'missing' not found"), "{err}");
+    assert!(err.contains("line 4, column 1"), "{err}");
+    assert!(err.contains("SELECT nope\n  FROM missing"), "the error shows the statement: {err}");
+    assert!(!out.contains("| 2 |"), "statements after the failing one do not run: {out}");
+}
+
+#[test]
+fn parse_errors_point_at_the_token() {
+    let (code, _, err) = rasch_sql("SELECT 1;\nSELECT a,\n  FROM FROM t;\n", &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("SQL parse error at line 3"), "{err}");
+}

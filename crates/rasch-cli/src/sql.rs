@@ -1,6 +1,7 @@
-//! `rasch sql`: Flink's SQL client on the embedded local mode. `-f script.sql` runs a file of
-//! statements, printing Flink's `[INFO]` lines, and exits non-zero at the first failing
-//! statement with an error naming the statement, its line and column.
+//! `rasch sql`: Flink's SQL client on the embedded local mode: an interactive shell with line
+//! editing and history, or `-f script.sql` to run a file of statements, printing Flink's
+//! `[INFO]` lines and results, and exiting non-zero at the first failing statement with an
+//! error naming the statement, its line and column.
 
 use crate::client::{CliError, CliResult};
 use rasch_sql::{SqlSession, StatementResult};
@@ -16,12 +17,54 @@ pub fn run(file: Option<&Path>, defines: &[String]) -> CliResult {
         session.set(k.trim(), v.trim());
     }
     let Some(file) = file else {
-        return Err(CliError::with_code("the interactive shell is not available yet; run a script with `rasch sql -f FILE`", 2));
+        return shell(session);
     };
     let script = std::fs::read_to_string(file).map_err(|e| CliError::new(format!("cannot read {}: {e}", file.display())))?;
     session
         .execute_script(&script, |_, result| print_result(result))
         .map_err(|e| CliError::new(format!("[ERROR] Could not execute SQL statement. Reason:\n{e}")))
+}
+
+/// The interactive shell: statements end with `;`, `QUIT;` or `EXIT;` (or Ctrl-D) leaves,
+/// errors are shown and the shell goes on. History lives in `~/.rasch_sql_history`.
+fn shell(mut session: SqlSession) -> CliResult {
+    use rustyline::error::ReadlineError;
+    let mut editor = rustyline::DefaultEditor::new().map_err(|e| CliError::new(format!("cannot start the shell: {e}")))?;
+    let history = std::env::var_os("HOME").map(|h| Path::new(&h).join(".rasch_sql_history"));
+    if let Some(h) = &history {
+        let _ = editor.load_history(h);
+    }
+    println!("Rasch SQL: Flink SQL on Rasch. Statements end with ';'. Type QUIT; to leave.\n");
+    let mut buffer = String::new();
+    loop {
+        let prompt = if buffer.is_empty() { "Rasch SQL> " } else { "> " };
+        match editor.readline(prompt) {
+            Ok(line) => {
+                buffer.push_str(&line);
+                buffer.push('\n');
+                if !line.trim_end().ends_with(';') {
+                    continue;
+                }
+                let text = std::mem::take(&mut buffer);
+                let _ = editor.add_history_entry(text.trim_end());
+                let stmt = text.trim().trim_end_matches(';').trim();
+                if stmt.eq_ignore_ascii_case("quit") || stmt.eq_ignore_ascii_case("exit") {
+                    break;
+                }
+                if let Err(e) = session.execute_script(&text, |_, r| print_result(r)) {
+                    println!("[ERROR] Could not execute SQL statement. Reason:\n{e}\n");
+                }
+            }
+            Err(ReadlineError::Interrupted) => buffer.clear(),
+            Err(ReadlineError::Eof) => break,
+            Err(e) => return Err(CliError::new(format!("shell: {e}"))),
+        }
+    }
+    if let Some(h) = &history {
+        let _ = editor.save_history(h);
+    }
+    println!("Shutting down the session...\ndone.");
+    Ok(())
 }
 
 fn print_result(r: &StatementResult) {

@@ -52,3 +52,23 @@ fn parse_errors_point_at_the_token() {
     assert_ne!(code, 0);
     assert!(err.contains("SQL parse error at line 3"), "{err}");
 }
+
+#[test]
+fn the_shell_reads_statements_until_semicolons_and_survives_errors() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rasch"))
+        .arg("sql")
+        .env("HOME", std::env::temp_dir())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"SELECT 1 + 1 AS two;\nSELECT nope;\nSELECT 'a'\n  || 'b' AS s;\nQUIT;\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("| +I |   2 |"), "{text}");
+    assert!(text.contains("Column 'nope' not found in any table"), "{text}");
+    assert!(text.contains("| +I | ab |"), "a statement over two lines runs: {text}");
+    assert!(text.contains("Shutting down the session"), "{text}");
+}

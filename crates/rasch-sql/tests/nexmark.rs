@@ -131,3 +131,53 @@ fn updating_result_into_filesystem_sink_is_refused_in_streaming() {
     assert!(err.message.contains("doesn't support consuming update changes which is produced by node GroupAggregate"), "{err}");
     assert!(err.message.contains("INSERT INTO nexmark_q15"), "the error names the statement: {err}");
 }
+
+/// The 100 k-event set: every query's sorted output hashes to Flink's sha256 from the Nexmark
+/// README. Slow in debug builds; run with `--ignored`.
+#[test]
+#[ignore]
+fn nexmark_100k_checksums() {
+    use sha2::{Digest, Sha256};
+    let dir = nexmark_dir();
+    let readme = std::fs::read_to_string(dir.join("README.md")).expect("the Nexmark README");
+    let input = std::env::temp_dir().join(format!("rasch-sql-nexmark100k-{}.jsonl", std::process::id()));
+    let st = std::process::Command::new("python3")
+        .arg(dir.join("gen.py"))
+        .args(["--events", "100000", "--seed", "42", "--rate", "1000", "--out"])
+        .arg(&input)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    for q in ["q0", "q1", "q2", "q11", "q14", "q15", "q16", "q17", "q18", "q19_det", "q21", "q22"] {
+        let want = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| {q} |")))
+            .and_then(|l| l.split('|').nth(3))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|| panic!("no checksum for {q}"));
+        let settings = if q == "q11" { "streaming" } else { "batch" };
+        let out = tempdir(&format!("{q}-100k"));
+        let queries = dir.join("queries");
+        let mut script = String::new();
+        for f in [format!("settings_{settings}.sql"), "ddl.sql".into(), format!("{q}.sql")] {
+            script.push_str(&std::fs::read_to_string(queries.join(f)).unwrap());
+            script.push('\n');
+        }
+        let script = script.replace("${NEXMARK_INPUT}", input.to_str().unwrap()).replace("${OUTPUT_DIR}", out.to_str().unwrap());
+        let mut session = SqlSession::new();
+        session.set("parallelism.default", "2");
+        session.execute_script(&script, |_, _| {}).unwrap_or_else(|e| panic!("{q}: {e}"));
+        let mut lines = Vec::new();
+        read_lines(&out.join(q), &mut lines);
+        lines.sort();
+        let mut h = Sha256::new();
+        for l in &lines {
+            h.update(l.as_bytes());
+            h.update(b"\n");
+        }
+        let got: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(got, want, "{q}: sha256 of the sorted output");
+        std::fs::remove_dir_all(&out).ok();
+    }
+    std::fs::remove_file(&input).ok();
+}

@@ -61,6 +61,8 @@ pub enum CatalogEntry {
     Table(Arc<TableDef>),
     /// A view and its defining query.
     View(Arc<Query>),
+    /// A temporary view of a Table API table (an already bound plan).
+    Plan(Arc<crate::plan::Plan>),
 }
 
 /// Tables and views of a session (Flink's `default_catalog.default_database`).
@@ -119,11 +121,16 @@ impl Catalog {
         Ok(())
     }
 
+    /// Registers (or replaces) a temporary view of a bound plan.
+    pub fn create_plan_view(&mut self, name: String, plan: crate::plan::Plan) {
+        self.entries.insert(name, CatalogEntry::Plan(Arc::new(plan)));
+    }
+
     /// Drops a table (`view == false`) or a view.
     pub fn drop(&mut self, name: &str, view: bool, if_exists: bool) -> SqlResult<()> {
         match self.entries.get(name) {
             Some(CatalogEntry::Table(_)) if !view => {}
-            Some(CatalogEntry::View(_)) if view => {}
+            Some(CatalogEntry::View(_) | CatalogEntry::Plan(_)) if view => {}
             _ if if_exists => return Ok(()),
             _ => {
                 let what = if view { "View" } else { "Table" };
@@ -151,6 +158,10 @@ impl Catalog {
 
     /// Table names (`views == false`) or view names, sorted.
     pub fn names(&self, views: bool) -> Vec<String> {
-        self.entries.iter().filter(|(_, e)| matches!(e, CatalogEntry::View(_)) == views).map(|(n, _)| n.clone()).collect()
+        self.entries
+            .iter()
+            .filter(|(_, e)| matches!(e, CatalogEntry::View(_) | CatalogEntry::Plan(_)) == views)
+            .map(|(n, _)| n.clone())
+            .collect()
     }
 }

@@ -13,6 +13,7 @@ pub mod exec;
 pub mod parser;
 pub mod plan;
 pub mod session;
+pub mod table_api;
 pub mod tableau;
 #[doc(hidden)]
 pub mod testing;

@@ -194,6 +194,13 @@ pub enum Plan {
         /// The output schema.
         schema: Vec<Field>,
     },
+    /// The rows of a `DataStream<Row>` handed to the Table API (`from_data_stream`).
+    Stream {
+        /// The stream's index in the table environment.
+        id: usize,
+        /// Its schema.
+        schema: Vec<Field>,
+    },
     /// Reads a table's physical columns.
     Scan {
         /// The table.
@@ -267,6 +274,7 @@ impl Plan {
             Plan::Scan { table } => table.physical_schema(),
             Plan::Filter { input, .. } => input.schema(),
             Plan::Values { schema, .. }
+            | Plan::Stream { schema, .. }
             | Plan::Project { schema, .. }
             | Plan::Aggregate { schema, .. }
             | Plan::WindowAggregate { schema, .. }
@@ -277,7 +285,7 @@ impl Plan {
     /// The node's changelog mode in streaming execution.
     pub fn changelog_mode(&self) -> ChangelogMode {
         match self {
-            Plan::Scan { .. } | Plan::Values { .. } | Plan::WindowAggregate { .. } => ChangelogMode::InsertOnly,
+            Plan::Scan { .. } | Plan::Values { .. } | Plan::Stream { .. } | Plan::WindowAggregate { .. } => ChangelogMode::InsertOnly,
             Plan::Project { input, .. } | Plan::Filter { input, .. } => input.changelog_mode(),
             Plan::Aggregate { .. } | Plan::Rank { .. } => ChangelogMode::Retract,
         }
@@ -297,7 +305,7 @@ impl Plan {
                 exprs.iter().position(|e| matches!(e.kind, ExprKind::Column(c) if c == rt))
             }
             Plan::Rank { input, .. } => input.rowtime(),
-            Plan::Aggregate { .. } | Plan::WindowAggregate { .. } | Plan::Values { .. } => None,
+            Plan::Aggregate { .. } | Plan::WindowAggregate { .. } | Plan::Values { .. } | Plan::Stream { .. } => None,
         }
     }
 
@@ -306,6 +314,7 @@ impl Plan {
         let cols = |s: &[Field]| s.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ");
         match self {
             Plan::Values { rows, schema } => writeln!(f, "{pad}Values(tuples=[{} rows], fields=[{}])", rows.len(), cols(schema)),
+            Plan::Stream { id, schema } => writeln!(f, "{pad}DataStreamScan(stream=[{id}], fields=[{}])", cols(schema)),
             Plan::Scan { table } => {
                 writeln!(f, "{pad}TableSourceScan(table=[{}], fields=[{}])", table.name, cols(&table.physical_schema()))
             }

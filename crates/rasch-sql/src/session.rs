@@ -64,6 +64,11 @@ impl SqlSession {
         &self.catalog
     }
 
+    /// The catalog, for the Table API's temporary views.
+    pub fn catalog_mut(&mut self) -> &mut Catalog {
+        &mut self.catalog
+    }
+
     /// The runtime mode from `execution.runtime-mode` (default streaming).
     pub fn mode(&self) -> SqlResult<Mode> {
         match self.config.get("execution.runtime-mode").map(|s| s.to_ascii_lowercase()) {
@@ -153,16 +158,9 @@ impl SqlSession {
 
     fn describe(&self, name: &str) -> SqlResult<StatementResult> {
         let schema = match self.catalog.get(name) {
-            Some(CatalogEntry::Table(_)) | Some(CatalogEntry::View(_)) => {
-                let q = sqlparser::ast::Ident::new(name);
-                let plan = match self.catalog.get(name) {
-                    Some(CatalogEntry::Table(t)) => crate::binder::scan(t.clone())?,
-                    Some(CatalogEntry::View(v)) => Binder::new(&self.catalog).bind_query(v)?,
-                    None => unreachable!(),
-                };
-                let _ = q;
-                plan.schema()
-            }
+            Some(CatalogEntry::Table(t)) => crate::binder::scan(t.clone())?.schema(),
+            Some(CatalogEntry::View(v)) => Binder::new(&self.catalog).bind_query(v)?.schema(),
+            Some(CatalogEntry::Plan(p)) => p.schema(),
             None => {
                 return Err(SqlError::validation(format!(
                     "Tables or views with the identifier 'default_catalog.default_database.{name}' doesn't exist."
@@ -210,7 +208,7 @@ impl SqlSession {
             std::fs::remove_dir_all(&path).map_err(|e| SqlError::execution(format!("cannot overwrite '{}': {e}", path.display())))?;
         }
         let env = self.env(mode);
-        let stream = Translator { env: &env, mode }.translate(&plan)?;
+        let stream = Translator { env: &env, mode, streams: &[] }.translate(&plan)?;
         filesystem::sink(stream, &target, sink_schema)?;
         let name = format!("insert-into_default_catalog.default_database.{table}");
         env.execute(&name)?;
@@ -238,7 +236,7 @@ impl SqlSession {
         let mode = self.mode()?;
         let schema = plan.schema();
         let env = self.env(mode);
-        let rows = Translator { env: &env, mode }.translate(&plan)?.execute_and_collect()?;
+        let rows = Translator { env: &env, mode, streams: &[] }.translate(&plan)?.execute_and_collect()?;
         Ok(StatementResult::Rows { schema, rows, changelog: mode == Mode::Streaming })
     }
 }

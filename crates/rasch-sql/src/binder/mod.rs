@@ -59,6 +59,7 @@ impl<'c> Binder<'c> {
                 let qualifier = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| name.clone());
                 let plan = match self.catalog.get(&name) {
                     Some(CatalogEntry::Table(t)) => scan(t.clone())?,
+                    Some(CatalogEntry::Plan(p)) => (**p).clone(),
                     Some(CatalogEntry::View(q)) => {
                         if self.depth >= MAX_VIEW_DEPTH {
                             return Err(SqlError::validation(format!("view '{name}' nests views too deeply (or refers to itself)")));

@@ -33,6 +33,8 @@ pub struct Translator<'e> {
     pub env: &'e StreamEnv,
     /// Streaming or batch.
     pub mode: Mode,
+    /// The Table API's input streams (`Plan::Stream` ids index it).
+    pub streams: &'e [DataStream<Row>],
 }
 
 impl Translator<'_> {
@@ -43,6 +45,9 @@ impl Translator<'_> {
             return filesystem::source(self.env, table, steps, self.mode);
         }
         let stream = match below {
+            Plan::Stream { id, .. } => {
+                self.streams.get(*id).cloned().ok_or_else(|| SqlError::validation("a Table API stream used outside its TableEnv"))?
+            }
             Plan::Values { rows, .. } => {
                 let rows: Vec<Row> = rows.iter().map(|v| Row::insert(v.clone())).collect();
                 self.env.from_collection(rows).name("Values")

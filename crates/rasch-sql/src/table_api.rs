@@ -60,7 +60,7 @@ impl TableEnv {
     pub fn create(env: &StreamEnv) -> Self {
         let mut session = SqlSession::new();
         for (k, v) in env.config().iter() {
-            session.set(k, &v.to_string());
+            session.set(k, v);
         }
         TableEnv { inner: Rc::new(RefCell::new(Inner { env: env.clone(), session, streams: Vec::new(), next_table: 0 })) }
     }

@@ -9,6 +9,12 @@ pub mod binder;
 pub mod catalog;
 pub mod connectors;
 pub mod error;
+mod dialect_names {
+    //! Names shared by the parser and the binder.
+
+    /// The function a `TABLE t` argument is read as.
+    pub const TABLE_ARG: &str = "__TABLE";
+}
 pub mod exec;
 pub mod parser;
 pub mod plan;

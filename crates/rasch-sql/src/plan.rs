@@ -182,6 +182,42 @@ pub enum GroupWindow {
         /// The size in milliseconds.
         size: i64,
     },
+    /// `CUMULATE(…, step, size)` (window TVF only): windows `[start, start + k·step)` growing
+    /// by `step` up to `size`, `start` aligned to `size`.
+    Cumulate {
+        /// The step in milliseconds.
+        step: i64,
+        /// The maximum size in milliseconds.
+        size: i64,
+    },
+}
+
+impl GroupWindow {
+    /// The windows `[start, end)` an element at `ts` belongs to (epoch-aligned).
+    pub fn assign(&self, ts: i64) -> Vec<(i64, i64)> {
+        match *self {
+            GroupWindow::Session { gap } => vec![(ts, ts + gap)],
+            GroupWindow::Tumble { size } => {
+                let start = ts - ts.rem_euclid(size);
+                vec![(start, start + size)]
+            }
+            GroupWindow::Hop { slide, size } => {
+                let mut out = Vec::new();
+                let mut start = ts - ts.rem_euclid(slide);
+                while start > ts - size {
+                    out.push((start, start + size));
+                    start -= slide;
+                }
+                out.reverse();
+                out
+            }
+            GroupWindow::Cumulate { step, size } => {
+                let start = ts - ts.rem_euclid(size);
+                let first_end = ts - ts.rem_euclid(step) + step;
+                (0..).map(|k| first_end + k * step).take_while(|&e| e <= start + size).map(|e| (start, e)).collect()
+            }
+        }
+    }
 }
 
 /// A relational plan node.
@@ -249,6 +285,19 @@ pub enum Plan {
         /// The output schema.
         schema: Vec<Field>,
     },
+    /// A window table-valued function (`TABLE(TUMBLE|HOP|CUMULATE(TABLE t, DESCRIPTOR(ts), …))`):
+    /// each input row once per window it belongs to, with `window_start`, `window_end` and
+    /// `window_time` appended.
+    WindowTvf {
+        /// The input.
+        input: Box<Plan>,
+        /// The rowtime column of the input.
+        rowtime: usize,
+        /// The windows.
+        window: GroupWindow,
+        /// The output schema.
+        schema: Vec<Field>,
+    },
     /// `ROW_NUMBER() OVER (PARTITION BY … ORDER BY …)` kept to ranks `<= limit`; the rank is
     /// appended as the last column when `with_rank`.
     Rank {
@@ -275,6 +324,7 @@ impl Plan {
             Plan::Filter { input, .. } => input.schema(),
             Plan::Values { schema, .. }
             | Plan::Stream { schema, .. }
+            | Plan::WindowTvf { schema, .. }
             | Plan::Project { schema, .. }
             | Plan::Aggregate { schema, .. }
             | Plan::WindowAggregate { schema, .. }
@@ -286,7 +336,7 @@ impl Plan {
     pub fn changelog_mode(&self) -> ChangelogMode {
         match self {
             Plan::Scan { .. } | Plan::Values { .. } | Plan::Stream { .. } | Plan::WindowAggregate { .. } => ChangelogMode::InsertOnly,
-            Plan::Project { input, .. } | Plan::Filter { input, .. } => input.changelog_mode(),
+            Plan::Project { input, .. } | Plan::Filter { input, .. } | Plan::WindowTvf { input, .. } => input.changelog_mode(),
             Plan::Aggregate { .. } | Plan::Rank { .. } => ChangelogMode::Retract,
         }
     }
@@ -305,6 +355,7 @@ impl Plan {
                 exprs.iter().position(|e| matches!(e.kind, ExprKind::Column(c) if c == rt))
             }
             Plan::Rank { input, .. } => input.rowtime(),
+            Plan::WindowTvf { schema, .. } => Some(schema.len() - 1),
             Plan::Aggregate { .. } | Plan::WindowAggregate { .. } | Plan::Values { .. } | Plan::Stream { .. } => None,
         }
     }
@@ -332,6 +383,10 @@ impl Plan {
             }
             Plan::WindowAggregate { input, schema, window, .. } => {
                 writeln!(f, "{pad}GroupWindowAggregate(window=[{window:?}], select=[{}])", cols(schema))?;
+                input.explain(depth + 1, f)
+            }
+            Plan::WindowTvf { input, window, schema, .. } => {
+                writeln!(f, "{pad}WindowTableFunction(window=[{window:?}], fields=[{}])", cols(schema))?;
                 input.explain(depth + 1, f)
             }
             Plan::Rank { input, limit, schema, .. } => {

@@ -177,7 +177,8 @@ fn reads_streams(p: &Plan) -> bool {
         | Plan::Filter { input, .. }
         | Plan::Aggregate { input, .. }
         | Plan::WindowAggregate { input, .. }
-        | Plan::Rank { input, .. } => reads_streams(input),
+        | Plan::Rank { input, .. }
+        | Plan::WindowTvf { input, .. } => reads_streams(input),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod functions;
 mod rank;
 pub mod scope;
 mod select;
+mod window_tvf;
 
 use crate::catalog::{Catalog, CatalogEntry, TableDef};
 use crate::error::{SqlError, SqlResult};
@@ -57,20 +58,7 @@ impl<'c> Binder<'c> {
             TableFactor::Table { name, alias, args: None, .. } => {
                 let name = name.0.iter().map(|p| p.as_ident().map(|i| i.value.clone()).unwrap_or_default()).collect::<Vec<_>>().join(".");
                 let qualifier = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| name.clone());
-                let plan = match self.catalog.get(&name) {
-                    Some(CatalogEntry::Table(t)) => scan(t.clone())?,
-                    Some(CatalogEntry::Plan(p)) => (**p).clone(),
-                    Some(CatalogEntry::View(q)) => {
-                        if self.depth >= MAX_VIEW_DEPTH {
-                            return Err(SqlError::validation(format!("view '{name}' nests views too deeply (or refers to itself)")));
-                        }
-                        self.depth += 1;
-                        let p = self.bind_query(&q.clone());
-                        self.depth -= 1;
-                        p?
-                    }
-                    None => return Err(SqlError::validation(format!("Object '{name}' not found"))),
-                };
+                let plan = self.bind_named(&name)?;
                 Ok((plan, Some(qualifier)))
             }
             TableFactor::Derived { subquery, alias, .. } => {
@@ -81,6 +69,11 @@ impl<'c> Binder<'c> {
                     plan = rename(plan, a.columns.iter().map(|c| c.name.value.clone()).collect())?;
                 }
                 Ok((plan, alias.as_ref().map(|a| a.name.value.clone())))
+            }
+            TableFactor::TableFunction { expr: sqlparser::ast::Expr::Function(f), alias }
+                if window_tvf::is_window_tvf(&f.name.to_string()) =>
+            {
+                Ok((self.bind_window_tvf(f)?, alias.as_ref().map(|a| a.name.value.clone())))
             }
             other => Err(SqlError::unsupported(format!("table reference '{other}'"))),
         }
@@ -131,6 +124,26 @@ fn values(v: &sqlparser::ast::Values) -> SqlResult<Plan> {
         .collect();
     let schema = types.into_iter().enumerate().map(|(i, t)| Field::new(format!("EXPR${i}"), t)).collect();
     Ok(Plan::Values { rows, schema })
+}
+
+impl Binder<'_> {
+    /// The plan of a catalog table, view or Table API view.
+    pub(crate) fn bind_named(&mut self, name: &str) -> SqlResult<Plan> {
+        match self.catalog.get(name) {
+            Some(CatalogEntry::Table(t)) => scan(t.clone()),
+            Some(CatalogEntry::Plan(p)) => Ok((**p).clone()),
+            Some(CatalogEntry::View(q)) => {
+                if self.depth >= MAX_VIEW_DEPTH {
+                    return Err(SqlError::validation(format!("view '{name}' nests views too deeply (or refers to itself)")));
+                }
+                self.depth += 1;
+                let p = self.bind_query(&q.clone());
+                self.depth -= 1;
+                p
+            }
+            None => Err(SqlError::validation(format!("Object '{name}' not found"))),
+        }
+    }
 }
 
 /// The plan reading a table: its physical columns, then its computed columns, in

@@ -25,7 +25,13 @@ impl Binder<'_> {
         if let Some(w) = &s.selection {
             let b = ExprBinder { scope: &scope, agg: None };
             let predicate = super::coerce::cast(b.bind(w)?, &DataType::Boolean);
-            plan = super::rank::filter(plan, predicate);
+            plan = match plan {
+                // A filter on the TVF's input columns goes below it (rows are then windowed).
+                Plan::WindowTvf { input, rowtime, window, schema } if max_column(&predicate).is_none_or(|c| c < input.schema().len()) => {
+                    Plan::WindowTvf { input: Box::new(Plan::Filter { input, predicate }), rowtime, window, schema }
+                }
+                plan => super::rank::filter(plan, predicate),
+            };
         }
         let group: &[Expr] = match &s.group_by {
             GroupByExpr::Expressions(g, mods) if mods.is_empty() => g,
@@ -64,7 +70,21 @@ impl Binder<'_> {
         let mut pre_schema = Vec::new();
         let mut refs = AggRefs { input_names: scope.columns.iter().map(|c| c.name.clone()).collect(), ..AggRefs::default() };
         let mut window = None;
+        // `GROUP BY window_start, window_end, …` over a window TVF is a window aggregate over
+        // the TVF's input (each window emitted once, when it closes).
+        let is_named = |g: &Expr, n: &str| matches!(g, Expr::Identifier(i) if i.value == n);
+        let tvf_window = match &plan {
+            Plan::WindowTvf { input, rowtime, window, .. }
+                if group.iter().any(|g| is_named(g, "window_start")) && group.iter().any(|g| is_named(g, "window_end")) =>
+            {
+                Some((input.schema().len(), *rowtime, *window))
+            }
+            _ => None,
+        };
         for g in group {
+            if tvf_window.is_some() && (is_named(g, "window_start") || is_named(g, "window_end")) {
+                continue;
+            }
             if let Some(w) = group_window(g, &b)? {
                 if window.replace(w).is_some() {
                     return Err(SqlError::validation("only one group window is allowed in GROUP BY"));
@@ -77,11 +97,24 @@ impl Binder<'_> {
             pre.push(e);
         }
         let keys = pre.len();
+        let mut plan = plan;
+        let mut tvf_refs = None;
+        if let Some((width, rowtime, w)) = tvf_window {
+            let Plan::WindowTvf { input, .. } = plan else { unreachable!("checked above") };
+            plan = *input;
+            window = Some((w, rowtime, String::new()));
+            tvf_refs = Some(width);
+        }
         let mut agg_calls = Vec::new();
         for f in calls {
             let call = agg_call(f, &b, &mut pre, &mut pre_schema)?;
             refs.outputs.push((ast::Expr::Function(f.clone()).to_string(), keys + agg_calls.len(), call.ty.clone()));
             agg_calls.push(call);
+        }
+        if let Some(width) = tvf_refs
+            && pre.iter().any(|e| max_column(e).is_some_and(|c| c >= width))
+        {
+            return Err(SqlError::unsupported("window columns other than window_start and window_end in a window aggregate"));
         }
         let mut schema: Vec<Field> = pre_schema[..keys].to_vec();
         schema.extend(agg_calls.iter().enumerate().map(|(i, c)| Field::new(format!("EXPR${i}"), c.ty.clone())));
@@ -93,6 +126,9 @@ impl Binder<'_> {
                 for (prefix, idx) in [("START", n), ("END", n + 1)] {
                     for kind in ["SESSION", "TUMBLE", "HOP"] {
                         refs.outputs.push((format!("{kind}_{prefix}({ts_expr})"), idx, DataType::Timestamp(3)));
+                    }
+                    if tvf_refs.is_some() {
+                        refs.outputs.push((format!("window_{}", prefix.to_lowercase()), idx, DataType::Timestamp(3)));
                     }
                 }
                 let mut schema = schema;
@@ -115,6 +151,22 @@ impl Binder<'_> {
         }
         let (exprs, schema) = select_list(&ab, &out_scope, &s.projection)?;
         Ok(Plan::Project { input: Box::new(plan), exprs, schema })
+    }
+}
+
+/// The largest input column an expression reads.
+fn max_column(e: &BExpr) -> Option<usize> {
+    match &e.kind {
+        ExprKind::Column(c) => Some(*c),
+        ExprKind::Literal(_) => None,
+        ExprKind::Field(x, _) | ExprKind::Cast(x, _) => max_column(x),
+        ExprKind::Call(_, args) => args.iter().filter_map(max_column).max(),
+        ExprKind::Case(branches, e) => branches
+            .iter()
+            .flat_map(|(c, r)| [max_column(c), max_column(r)])
+            .chain([e.as_ref().and_then(|e| max_column(e))])
+            .flatten()
+            .max(),
     }
 }
 

@@ -48,6 +48,19 @@ impl Translator<'_> {
             Plan::Stream { id, .. } => {
                 self.streams.get(*id).cloned().ok_or_else(|| SqlError::validation("a Table API stream used outside its TableEnv"))?
             }
+            Plan::WindowTvf { input, rowtime, window, .. } => {
+                let (rowtime, window) = (*rowtime, *window);
+                self.translate(input)?
+                    .flat_map_collect(move |r: Row, out: &mut rasch_runtime::collector::Collector<'_, Row>| {
+                        let crate::value::Value::Timestamp(ts) = r.values[rowtime] else { return };
+                        for (start, end) in window.assign(ts) {
+                            let mut values = r.values.clone();
+                            values.extend([start, end, end - 1].map(crate::value::Value::Timestamp));
+                            out.collect(Row { kind: r.kind, values });
+                        }
+                    })
+                    .name("WindowTableFunction")
+            }
             Plan::Values { rows, .. } => {
                 let rows: Vec<Row> = rows.iter().map(|v| Row::insert(v.clone())).collect();
                 self.env.from_collection(rows).name("Values")

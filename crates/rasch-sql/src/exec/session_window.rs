@@ -34,25 +34,6 @@ impl GroupWindowAggregate {
         let _ = keys;
         Ok(GroupWindowAggregate { rowtime, window, calls: calls.into(), windows: ValueState::new("windows") })
     }
-
-    fn assign(&self, ts: i64) -> Vec<(i64, i64)> {
-        match self.window {
-            GroupWindow::Session { gap } => vec![(ts, ts + gap)],
-            GroupWindow::Tumble { size } => {
-                let start = ts - ts.rem_euclid(size);
-                vec![(start, start + size)]
-            }
-            GroupWindow::Hop { slide, size } => {
-                let mut out = Vec::new();
-                let mut start = ts - ts.rem_euclid(slide);
-                while start > ts - size {
-                    out.push((start, start + size));
-                    start -= slide;
-                }
-                out
-            }
-        }
-    }
 }
 
 /// Merges accumulator `b` into `a` (for merging sessions).
@@ -86,7 +67,7 @@ impl KeyedProcessFunction<RowKey, Row, Row> for GroupWindowAggregate {
         let Value::Timestamp(ts) = row.values[self.rowtime] else { return Ok(()) };
         let watermark = ctx.current_watermark();
         let mut windows = self.windows.value(ctx)?.unwrap_or_default();
-        for (start, end) in self.assign(ts) {
+        for (start, end) in self.window.assign(ts) {
             if end - 1 <= watermark {
                 continue; // late
             }
@@ -107,7 +88,7 @@ impl KeyedProcessFunction<RowKey, Row, Row> for GroupWindowAggregate {
                     }
                 }
                 windows.push((s, e, acc));
-            } else if let Some(w) = windows.iter_mut().find(|w| w.0 == s) {
+            } else if let Some(w) = windows.iter_mut().find(|w| w.0 == s && w.1 == e) {
                 merge(&self.calls, &mut w.2, acc);
             } else {
                 windows.push((s, e, acc));

@@ -10,7 +10,7 @@ use sqlparser::tokenizer::Token;
 use std::any::TypeId;
 
 /// The function name a `TABLE t` argument is read as (`TABLE(TUMBLE(TABLE t, …))`).
-pub const TABLE_ARG_FUNCTION: &str = "__TABLE";
+pub const TABLE_ARG_FUNCTION: &str = crate::dialect_names::TABLE_ARG;
 
 /// Flink SQL's dialect for sqlparser.
 #[derive(Debug, Default, Clone, Copy)]

@@ -12,8 +12,9 @@
 //! let words = env.from_collection(vec![Row::insert(vec![Value::Str("a".into())])]);
 //! let t = tenv.from_data_stream(&words, vec![Field::new("word", DataType::string())]);
 //! let counts = t.group_by("word").select("word, COUNT(*) AS n").unwrap();
-//! tenv.to_changelog_stream(&counts).unwrap().print();
-//! env.execute("word count").unwrap();
+//! for row in tenv.to_changelog_stream(&counts).unwrap().execute_and_collect().unwrap() {
+//!     println!("{} {:?}", row.kind.short_string(), row.values);
+//! }
 //! ```
 
 use crate::binder::Binder;

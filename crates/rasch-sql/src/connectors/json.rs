@@ -4,12 +4,9 @@
 
 use crate::error::{SqlError, SqlResult};
 use crate::types::{DataType, Field};
-use crate::value::decimal::{self, rescale, strip_trailing_zeros, write_java_string, write_plain};
-use crate::value::time::{MILLIS_PER_DAY, parse_timestamp, write_timestamp};
+use crate::value::decimal::{strip_trailing_zeros, write_java_string, write_plain};
+use crate::value::time::write_timestamp;
 use crate::value::{Row, Value};
-use compact_str::CompactString;
-use serde_json::Value as J;
-use std::sync::Arc;
 
 /// Options of the json format (`json.*` keys of `WITH`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -24,12 +21,7 @@ pub struct JsonOptions {
 
 /// Decodes one JSON line into a row of `schema`. `Ok(None)`: skip it (ignored parse error).
 pub fn decode(line: &str, schema: &[Field], o: &JsonOptions) -> SqlResult<Option<Row>> {
-    let parsed: J = match serde_json::from_str(line) {
-        Ok(j) => j,
-        Err(_) if o.ignore_parse_errors => return Ok(None),
-        Err(e) => return Err(SqlError::execution(format!("Failed to deserialize JSON '{}': {e}", truncate(line)))),
-    };
-    match row_from(&parsed, schema, o) {
+    match super::json_decode::decode_values(line, schema, o) {
         Ok(values) => Ok(Some(Row::insert(values))),
         Err(_) if o.ignore_parse_errors => Ok(None),
         Err(e) => Err(SqlError::execution(format!("Failed to deserialize JSON '{}': {e}", truncate(line)))),
@@ -41,53 +33,6 @@ fn truncate(s: &str) -> &str {
         Some((i, _)) => &s[..i],
         None => s,
     }
-}
-
-fn row_from(j: &J, schema: &[Field], o: &JsonOptions) -> Result<Vec<Value>, String> {
-    let J::Object(map) = j else { return Err("expected a JSON object".into()) };
-    schema
-        .iter()
-        .map(|f| match map.get(&f.name) {
-            None if o.fail_on_missing_field => Err(format!("Could not find field with name '{}'", f.name)),
-            None | Some(J::Null) => Ok(Value::Null),
-            Some(v) => value_from(v, &f.data_type, o).map_err(|e| format!("field '{}': {e}", f.name)),
-        })
-        .collect()
-}
-
-fn value_from(j: &J, t: &DataType, o: &JsonOptions) -> Result<Value, String> {
-    let bad = || format!("cannot read {j} as {t}");
-    Ok(match t {
-        DataType::Boolean => Value::Bool(j.as_bool().ok_or_else(bad)?),
-        t if t.is_integer() => Value::Int(match j {
-            J::Number(n) => n.as_i64().ok_or_else(bad)?,
-            J::String(s) => s.trim().parse().map_err(|_| bad())?,
-            _ => return Err(bad()),
-        }),
-        DataType::Float | DataType::Double => Value::Double(match j {
-            J::Number(n) => n.as_f64().ok_or_else(bad)?,
-            J::String(s) => s.trim().parse().map_err(|_| bad())?,
-            _ => return Err(bad()),
-        }),
-        DataType::Decimal(p, s) => {
-            let text = match j {
-                J::Number(n) => n.to_string(),
-                J::String(s) => s.clone(),
-                _ => return Err(bad()),
-            };
-            let (u, _, fs) = decimal::parse_literal(&text).ok_or_else(bad)?;
-            let v = rescale(u, fs, *s).ok_or_else(bad)?;
-            if decimal::fits(v, *p) { Value::Decimal(v) } else { Value::Null }
-        }
-        DataType::Char(_) | DataType::Varchar(_) => Value::Str(match j {
-            J::String(s) => CompactString::from(s.as_str()),
-            other => CompactString::from(other.to_string()),
-        }),
-        DataType::Timestamp(_) | DataType::TimestampLtz(_) => Value::Timestamp(j.as_str().and_then(parse_timestamp).ok_or_else(bad)?),
-        DataType::Date => Value::Int(j.as_str().and_then(parse_timestamp).ok_or_else(bad)?.div_euclid(MILLIS_PER_DAY)),
-        DataType::Row(fields) => Value::Row(Arc::from(row_from(j, fields, o)?)),
-        other => return Err(format!("the json format does not read {other} yet")),
-    })
 }
 
 /// Encodes a row as one JSON line (without the newline) into `out`.

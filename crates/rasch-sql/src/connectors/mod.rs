@@ -2,3 +2,4 @@
 
 pub mod filesystem;
 pub mod json;
+mod json_decode;

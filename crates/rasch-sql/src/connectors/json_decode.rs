@@ -113,7 +113,7 @@ impl ValueSeed<'_> {
         E::custom(format!("cannot read {what} as {}", self.ty))
     }
 
-    fn from_text<E: de::Error>(&self, s: &str) -> Result<Value, E> {
+    fn parse_text<E: de::Error>(&self, s: &str) -> Result<Value, E> {
         let t = self.ty;
         Ok(match t {
             DataType::Char(_) | DataType::Varchar(_) => Value::Str(CompactString::from(s)),
@@ -156,23 +156,23 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             t if t.is_integer() => Ok(Value::Int(v)),
             DataType::Float | DataType::Double => Ok(Value::Double(v as f64)),
             DataType::Decimal(p, s) => Ok(rescale(v as i128, 0, *s).filter(|d| decimal::fits(*d, *p)).map_or(Value::Null, Value::Decimal)),
-            _ => self.from_text(&v.to_string()),
+            _ => self.parse_text(&v.to_string()),
         }
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
         match i64::try_from(v) {
             Ok(i) => self.visit_i64(i),
-            Err(_) => self.from_text(&v.to_string()),
+            Err(_) => self.parse_text(&v.to_string()),
         }
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
         match self.ty {
             DataType::Float | DataType::Double => Ok(Value::Double(v)),
-            _ => self.from_text(&v.to_string()),
+            _ => self.parse_text(&v.to_string()),
         }
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        self.from_text(v)
+        self.parse_text(v)
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
         match self.ty {

@@ -298,6 +298,20 @@ pub enum Plan {
         /// The output schema.
         schema: Vec<Field>,
     },
+    /// `UNION ALL` of inputs with the same column types.
+    Union {
+        /// The inputs.
+        inputs: Vec<Plan>,
+    },
+    /// `ORDER BY … [LIMIT n]` (batch mode): the rows sorted (stable), at most `limit` of them.
+    Sort {
+        /// The input.
+        input: Box<Plan>,
+        /// Sort columns and whether ascending.
+        order: Vec<(usize, bool)>,
+        /// The largest number of rows kept.
+        limit: Option<u64>,
+    },
     /// `ROW_NUMBER() OVER (PARTITION BY … ORDER BY …)` kept to ranks `<= limit`; the rank is
     /// appended as the last column when `with_rank`.
     Rank {
@@ -321,7 +335,8 @@ impl Plan {
     pub fn schema(&self) -> Vec<Field> {
         match self {
             Plan::Scan { table } => table.physical_schema(),
-            Plan::Filter { input, .. } => input.schema(),
+            Plan::Filter { input, .. } | Plan::Sort { input, .. } => input.schema(),
+            Plan::Union { inputs } => inputs[0].schema(),
             Plan::Values { schema, .. }
             | Plan::Stream { schema, .. }
             | Plan::WindowTvf { schema, .. }
@@ -338,6 +353,14 @@ impl Plan {
             Plan::Scan { .. } | Plan::Values { .. } | Plan::Stream { .. } | Plan::WindowAggregate { .. } => ChangelogMode::InsertOnly,
             Plan::Project { input, .. } | Plan::Filter { input, .. } | Plan::WindowTvf { input, .. } => input.changelog_mode(),
             Plan::Aggregate { .. } | Plan::Rank { .. } => ChangelogMode::Retract,
+            Plan::Sort { input, .. } => input.changelog_mode(),
+            Plan::Union { inputs } => {
+                if inputs.iter().all(|i| i.changelog_mode() == ChangelogMode::InsertOnly) {
+                    ChangelogMode::InsertOnly
+                } else {
+                    ChangelogMode::Retract
+                }
+            }
         }
     }
 
@@ -356,7 +379,8 @@ impl Plan {
             }
             Plan::Rank { input, .. } => input.rowtime(),
             Plan::WindowTvf { schema, .. } => Some(schema.len() - 1),
-            Plan::Aggregate { .. } | Plan::WindowAggregate { .. } | Plan::Values { .. } | Plan::Stream { .. } => None,
+            Plan::Aggregate { .. } | Plan::WindowAggregate { .. } | Plan::Values { .. } | Plan::Stream { .. } | Plan::Union { .. } => None,
+            Plan::Sort { input, .. } => input.rowtime(),
         }
     }
 
@@ -383,6 +407,14 @@ impl Plan {
             }
             Plan::WindowAggregate { input, schema, window, .. } => {
                 writeln!(f, "{pad}GroupWindowAggregate(window=[{window:?}], select=[{}])", cols(schema))?;
+                input.explain(depth + 1, f)
+            }
+            Plan::Union { inputs } => {
+                writeln!(f, "{pad}Union(all=[true])")?;
+                inputs.iter().try_for_each(|i| i.explain(depth + 1, f))
+            }
+            Plan::Sort { input, order, limit } => {
+                writeln!(f, "{pad}Sort(orderBy=[{order:?}], fetch=[{}])", limit.map_or("none".into(), |l| l.to_string()))?;
                 input.explain(depth + 1, f)
             }
             Plan::WindowTvf { input, window, schema, .. } => {

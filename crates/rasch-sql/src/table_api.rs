@@ -179,7 +179,9 @@ fn reads_streams(p: &Plan) -> bool {
         | Plan::Aggregate { input, .. }
         | Plan::WindowAggregate { input, .. }
         | Plan::Rank { input, .. }
-        | Plan::WindowTvf { input, .. } => reads_streams(input),
+        | Plan::WindowTvf { input, .. }
+        | Plan::Sort { input, .. } => reads_streams(input),
+        Plan::Union { inputs } => inputs.iter().any(reads_streams),
     }
 }
 

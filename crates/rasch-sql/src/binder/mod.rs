@@ -5,6 +5,7 @@
 pub mod coerce;
 pub mod expr;
 pub mod functions;
+mod order;
 mod rank;
 pub mod scope;
 mod select;
@@ -40,13 +41,27 @@ impl<'c> Binder<'c> {
         if q.with.is_some() {
             return Err(SqlError::unsupported("WITH clauses"));
         }
-        if q.order_by.is_some() || q.limit_clause.is_some() || q.fetch.is_some() {
-            return Err(SqlError::unsupported("ORDER BY / LIMIT"));
+        if q.fetch.is_some() {
+            return Err(SqlError::unsupported("FETCH"));
         }
-        match q.body.as_ref() {
+        let plan = self.bind_set_expr(&q.body)?;
+        order::order_and_limit(plan, q.order_by.as_ref(), q.limit_clause.as_ref())
+    }
+
+    fn bind_set_expr(&mut self, body: &SetExpr) -> SqlResult<Plan> {
+        match body {
             SetExpr::Select(s) => self.bind_select(s),
             SetExpr::Query(inner) => self.bind_query(inner),
             SetExpr::Values(v) => values(v),
+            SetExpr::SetOperation {
+                op: sqlparser::ast::SetOperator::Union,
+                set_quantifier: sqlparser::ast::SetQuantifier::All,
+                left,
+                right,
+            } => {
+                let (l, r) = (self.bind_set_expr(left)?, self.bind_set_expr(right)?);
+                order::union_all(l, r)
+            }
             other => Err(SqlError::unsupported(format!("query form '{other}'"))),
         }
     }

@@ -10,6 +10,7 @@ pub mod rank;
 pub mod render;
 pub mod scalar;
 pub mod session_window;
+pub mod sort;
 
 use crate::connectors::filesystem;
 use crate::error::{SqlError, SqlResult};
@@ -60,6 +61,19 @@ impl Translator<'_> {
                         }
                     })
                     .name("WindowTableFunction")
+            }
+            Plan::Union { inputs } => {
+                let streams = inputs.iter().map(|i| self.translate(i)).collect::<SqlResult<Vec<_>>>()?;
+                streams[0].union(&streams[1..])
+            }
+            Plan::Sort { input, order, limit } => {
+                if self.mode == Mode::Streaming {
+                    return Err(SqlError::unsupported("ORDER BY / LIMIT in streaming mode (use batch mode)"));
+                }
+                self.translate(input)?
+                    .key_by(|_: &Row| RowKey(Vec::new()))
+                    .process(sort::SortLimit::new(order.clone(), *limit))
+                    .name("SortLimit")
             }
             Plan::Values { rows, .. } => {
                 let rows: Vec<Row> = rows.iter().map(|v| Row::insert(v.clone())).collect();

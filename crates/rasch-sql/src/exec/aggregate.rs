@@ -87,7 +87,7 @@ pub fn accumulate(
                 *s = match (&*s, v) {
                     (Value::Null, v) => v.clone(),
                     (Value::Int(a), Value::Int(b)) => Value::Int(a.wrapping_add(*b)),
-                    (Value::Decimal(a), Value::Decimal(b)) => Value::Decimal(a + b),
+                    (Value::Decimal(a), Value::Decimal(b)) => a.checked_add(*b).map_or(Value::Null, Value::Decimal),
                     (Value::Double(a), Value::Double(b)) => Value::Double(a + b),
                     (s, _) => s.clone(),
                 }
@@ -103,8 +103,8 @@ pub fn accumulate(
             }
             (AggFunc::Avg, Acc::Avg(sum, n, fsum)) => {
                 match v {
-                    Value::Int(x) => *sum += *x as i128,
-                    Value::Decimal(x) => *sum += *x,
+                    Value::Int(x) => *sum = sum.saturating_add(*x as i128),
+                    Value::Decimal(x) => *sum = sum.saturating_add(*x),
                     Value::Double(x) => *fsum += *x,
                     _ => {}
                 }

@@ -22,7 +22,7 @@ pub fn cast_value(v: Value, from: &DataType, to: &DataType) -> Value {
             Value::Int(narrow((*d / pow10(s)) as i64, t))
         }
         (t, Value::Double(d)) if t.is_integer() => Value::Int(narrow(*d as i64, t)),
-        (T::Decimal(p, s), Value::Int(i)) => dec(*i as i128 * pow10(*s), *p),
+        (T::Decimal(p, s), Value::Int(i)) => (*i as i128).checked_mul(pow10(*s)).map_or(Value::Null, |v| dec(v, *p)),
         (T::Decimal(p, s), Value::Decimal(d)) => {
             let fs = from.as_decimal().map_or(0, |(_, s)| s);
             rescale(*d, fs, *s).map_or(Value::Null, |d| dec(d, *p))

@@ -202,7 +202,7 @@ fn arithmetic(func: Func, a: Eval, b: Eval, tys: &[DataType], ty: DataType) -> E
         let (x, y) = (a(r), b(r));
         match (x, y) {
             (Value::Timestamp(t), Value::Timestamp(iv)) if is_ts => {
-                Value::Timestamp(if matches!(func, Func::Plus) { t + iv } else { t - iv })
+                Value::Timestamp(if matches!(func, Func::Plus) { t.wrapping_add(iv) } else { t.wrapping_sub(iv) })
             }
             (Value::Int(x), Value::Int(y)) if !is_dec => match func {
                 Func::Plus => Value::Int(x.wrapping_add(y)),

@@ -42,7 +42,7 @@ fn merge(calls: &[AggCall], a: &mut [Acc], b: Vec<Acc>) {
         match (x, y) {
             (Acc::Count(m), Acc::Count(n)) => *m += n,
             (Acc::Avg(s, n, f), Acc::Avg(s2, n2, f2)) => {
-                *s += s2;
+                *s = s.saturating_add(s2);
                 *n += n2;
                 *f += f2;
             }
@@ -50,7 +50,7 @@ fn merge(calls: &[AggCall], a: &mut [Acc], b: Vec<Acc>) {
                 *v = match (c.func, &*v, &w) {
                     (_, Value::Null, _) => w,
                     (AggFunc::Sum, Value::Int(p), Value::Int(q)) => Value::Int(p.wrapping_add(*q)),
-                    (AggFunc::Sum, Value::Decimal(p), Value::Decimal(q)) => Value::Decimal(p + q),
+                    (AggFunc::Sum, Value::Decimal(p), Value::Decimal(q)) => p.checked_add(*q).map_or(Value::Null, Value::Decimal),
                     (AggFunc::Sum, Value::Double(p), Value::Double(q)) => Value::Double(p + q),
                     (AggFunc::Min, old, new) if new.cmp_same_type(old).is_lt() => w,
                     (AggFunc::Max, old, new) if new.cmp_same_type(old).is_gt() => w,

@@ -72,3 +72,17 @@ fn the_shell_reads_statements_until_semicolons_and_survives_errors() {
     assert!(text.contains("| +I | ab |"), "a statement over two lines runs: {text}");
     assert!(text.contains("Shutting down the session"), "{text}");
 }
+
+#[test]
+fn print_sinks_take_changelogs_and_unknown_connectors_are_named() {
+    let script = "\
+CREATE TABLE p (k STRING, n BIGINT) WITH ('connector' = 'print');
+INSERT INTO p SELECT k, COUNT(*) FROM (VALUES ('a'), ('b'), ('a')) AS t(k) GROUP BY k;
+CREATE TABLE z (a INT) WITH ('connector' = 'nosuch');
+INSERT INTO z SELECT 1;
+";
+    let (code, out, err) = rasch_sql(script, &["-D", "parallelism.default=1"]);
+    assert_ne!(code, 0);
+    assert!(out.contains("+I[a, 1]\n+I[b, 1]\n-U[a, 1]\n+U[a, 2]\n"), "{out}");
+    assert!(err.contains("Could not find any factory for identifier 'nosuch'"), "{err}");
+}

@@ -175,7 +175,8 @@ impl SqlSession {
         let target = self.catalog.table(table)?;
         let plan = Binder::new(&self.catalog).bind_query(query)?;
         let mode = self.mode()?;
-        if mode == Mode::Streaming && plan.changelog_mode() != ChangelogMode::InsertOnly {
+        let connector = crate::connectors::Connector::of(&target)?;
+        if mode == Mode::Streaming && plan.changelog_mode() != ChangelogMode::InsertOnly && !connector.accepts_updates() {
             return Err(SqlError::validation(format!(
                 "Table sink 'default_catalog.default_database.{table}' doesn't support consuming update changes which is produced by node {}",
                 first_updating_node(&plan)
@@ -203,13 +204,18 @@ impl SqlSession {
             })
             .collect();
         let plan = crate::plan::Plan::Project { input: Box::new(plan), exprs, schema: sink_schema.clone() };
-        let path = filesystem::path_of(&target)?;
-        if overwrite && path.exists() {
-            std::fs::remove_dir_all(&path).map_err(|e| SqlError::execution(format!("cannot overwrite '{}': {e}", path.display())))?;
+        if overwrite {
+            if connector != crate::connectors::Connector::Filesystem {
+                return Err(SqlError::validation(format!("INSERT OVERWRITE requires a filesystem table; '{table}' is not one")));
+            }
+            let path = filesystem::path_of(&target)?;
+            if path.exists() {
+                std::fs::remove_dir_all(&path).map_err(|e| SqlError::execution(format!("cannot overwrite '{}': {e}", path.display())))?;
+            }
         }
         let env = self.env(mode);
         let stream = Translator { env: &env, mode, streams: &[] }.translate(&plan)?;
-        filesystem::sink(stream, &target, sink_schema)?;
+        crate::connectors::sink(stream, &target, sink_schema)?;
         let name = format!("insert-into_default_catalog.default_database.{table}");
         env.execute(&name)?;
         Ok(StatementResult::JobFinished { name })

@@ -86,3 +86,19 @@ INSERT INTO z SELECT 1;
     assert!(out.contains("+I[a, 1]\n+I[b, 1]\n-U[a, 1]\n+U[a, 2]\n"), "{out}");
     assert!(err.contains("Could not find any factory for identifier 'nosuch'"), "{err}");
 }
+
+#[test]
+fn show_create_table_describe_and_explain() {
+    let script = "\
+CREATE TABLE t (a INT NOT NULL, ts TIMESTAMP(3), b AS a + 1, WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH ('connector' = 'filesystem', 'path' = '/nonexistent', 'format' = 'json');
+SHOW CREATE TABLE t;
+DESCRIBE t;
+EXPLAIN SELECT a, COUNT(*) FROM t WHERE b > 1 GROUP BY a;
+";
+    let (code, out, err) = rasch_sql(script, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("CREATE TABLE `default_catalog`.`default_database`.`t` (\n  `a` INT NOT NULL,\n  `ts` TIMESTAMP(3),\n  `b` AS a + 1,\n  WATERMARK FOR `ts` AS ts - INTERVAL '1' SECOND\n) WITH (\n  'connector' = 'filesystem',"), "{out}");
+    assert!(out.contains("|   ts | TIMESTAMP(3) |  TRUE |"), "{out}");
+    assert!(out.contains("GroupAggregate(groupBy=[a]"), "{out}");
+    assert!(out.contains("Calc(where=[>(b, 1)])"), "{out}");
+}

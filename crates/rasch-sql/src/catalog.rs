@@ -165,3 +165,31 @@ impl Catalog {
             .collect()
     }
 }
+
+/// The DDL of a table as `SHOW CREATE TABLE` prints it.
+pub fn show_create_table(t: &TableDef) -> String {
+    let mut lines: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| match c {
+            ColumnDef::Physical { name, data_type, nullable } => {
+                format!("  `{name}` {data_type}{}", if *nullable { "" } else { " NOT NULL" })
+            }
+            ColumnDef::Computed { name, expr } => format!("  `{name}` AS {expr}"),
+            ColumnDef::Metadata { name, data_type, key } => format!("  `{name}` {data_type} METADATA FROM '{key}'"),
+        })
+        .collect();
+    if let Some((col, expr)) = &t.watermark {
+        lines.push(format!("  WATERMARK FOR `{col}` AS {expr}"));
+    }
+    if let Some(pk) = &t.primary_key {
+        lines.push(format!("  PRIMARY KEY ({}) NOT ENFORCED", pk.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")));
+    }
+    let options: Vec<String> = t.options.iter().map(|(k, v)| format!("  '{k}' = '{v}'")).collect();
+    format!(
+        "CREATE TABLE `default_catalog`.`default_database`.`{}` (\n{}\n) WITH (\n{}\n)\n",
+        t.name,
+        lines.join(",\n"),
+        options.join(",\n")
+    )
+}

@@ -152,7 +152,11 @@ impl SqlSession {
             },
             Statement::Insert { table, overwrite, query } => self.insert(table, *overwrite, query),
             Statement::Query(q) => self.select(q),
-            Statement::ShowFunctions | Statement::ShowCreateTable(_) => Err(SqlError::unsupported("this SHOW statement")),
+            Statement::ShowFunctions => Ok(StatementResult::Table {
+                header: vec!["function name".into()],
+                rows: crate::binder::functions::BUILT_INS.iter().map(|f| vec![f.to_string()]).collect(),
+            }),
+            Statement::ShowCreateTable(name) => Ok(StatementResult::Text(crate::catalog::show_create_table(&*self.catalog.table(name)?))),
         }
     }
 

@@ -11,6 +11,45 @@ use crate::value::time::compile_pattern;
 use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments};
 use std::sync::Arc;
 
+/// Every built-in function name, for `SHOW FUNCTIONS` (sorted).
+pub const BUILT_INS: [&str; 35] = [
+    "abs",
+    "avg",
+    "case",
+    "cast",
+    "char_length",
+    "coalesce",
+    "concat",
+    "concat_ws",
+    "count",
+    "date_format",
+    "dayofmonth",
+    "extract",
+    "hop",
+    "hour",
+    "if",
+    "lower",
+    "max",
+    "min",
+    "minute",
+    "mod",
+    "month",
+    "nullif",
+    "regexp_extract",
+    "replace",
+    "row_number",
+    "second",
+    "session",
+    "split_index",
+    "substring",
+    "sum",
+    "trim",
+    "try_cast",
+    "tumble",
+    "upper",
+    "year",
+];
+
 /// Aggregate function names (lower case).
 pub const AGGREGATES: [&str; 5] = ["count", "sum", "avg", "min", "max"];
 

@@ -1,11 +1,12 @@
 //! The logical plan: typed expressions ([`BExpr`]) and relational nodes ([`Plan`]) with their
 //! output schema and changelog mode, as the binder produces them and the translator consumes.
 
+mod explain;
+
 use crate::catalog::TableDef;
 use crate::types::{DataType, Field};
 use crate::value::Value;
 use crate::value::time::PatternPart;
-use std::fmt;
 use std::sync::Arc;
 
 /// A bound, typed scalar expression.
@@ -382,60 +383,5 @@ impl Plan {
             Plan::Aggregate { .. } | Plan::WindowAggregate { .. } | Plan::Values { .. } | Plan::Stream { .. } | Plan::Union { .. } => None,
             Plan::Sort { input, .. } => input.rowtime(),
         }
-    }
-
-    fn explain(&self, depth: usize, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let pad = "  ".repeat(depth);
-        let cols = |s: &[Field]| s.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ");
-        match self {
-            Plan::Values { rows, schema } => writeln!(f, "{pad}Values(tuples=[{} rows], fields=[{}])", rows.len(), cols(schema)),
-            Plan::Stream { id, schema } => writeln!(f, "{pad}DataStreamScan(stream=[{id}], fields=[{}])", cols(schema)),
-            Plan::Scan { table } => {
-                writeln!(f, "{pad}TableSourceScan(table=[{}], fields=[{}])", table.name, cols(&table.physical_schema()))
-            }
-            Plan::Project { input, schema, .. } => {
-                writeln!(f, "{pad}Calc(select=[{}])", cols(schema))?;
-                input.explain(depth + 1, f)
-            }
-            Plan::Filter { input, .. } => {
-                writeln!(f, "{pad}Calc(where=[…])")?;
-                input.explain(depth + 1, f)
-            }
-            Plan::Aggregate { input, schema, keys, .. } => {
-                writeln!(f, "{pad}GroupAggregate(groupBy=[{}], select=[{}])", cols(&schema[..*keys]), cols(schema))?;
-                input.explain(depth + 1, f)
-            }
-            Plan::WindowAggregate { input, schema, window, .. } => {
-                writeln!(f, "{pad}GroupWindowAggregate(window=[{window:?}], select=[{}])", cols(schema))?;
-                input.explain(depth + 1, f)
-            }
-            Plan::Union { inputs } => {
-                writeln!(f, "{pad}Union(all=[true])")?;
-                inputs.iter().try_for_each(|i| i.explain(depth + 1, f))
-            }
-            Plan::Sort { input, order, limit } => {
-                writeln!(f, "{pad}Sort(orderBy=[{order:?}], fetch=[{}])", limit.map_or("none".into(), |l| l.to_string()))?;
-                input.explain(depth + 1, f)
-            }
-            Plan::WindowTvf { input, window, schema, .. } => {
-                writeln!(f, "{pad}WindowTableFunction(window=[{window:?}], fields=[{}])", cols(schema))?;
-                input.explain(depth + 1, f)
-            }
-            Plan::Rank { input, limit, schema, .. } => {
-                writeln!(
-                    f,
-                    "{pad}Rank(rankRange=[rankStart=1, rankEnd={}], select=[{}])",
-                    limit.map_or("∞".into(), |l| l.to_string()),
-                    cols(schema)
-                )?;
-                input.explain(depth + 1, f)
-            }
-        }
-    }
-}
-
-impl fmt::Display for Plan {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.explain(0, f)
     }
 }

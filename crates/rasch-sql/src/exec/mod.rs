@@ -80,11 +80,11 @@ impl Translator<'_> {
                 self.env.from_collection(rows).name("Values")
             }
             Plan::Aggregate { input, keys, calls, .. } => {
-                self.insert_only(input, "GroupAggregate")?;
                 let keys = *keys;
+                let retracting = input.changelog_mode() != crate::plan::ChangelogMode::InsertOnly;
                 self.translate(input)?
                     .key_by(move |r: &Row| RowKey(r.values[..keys].to_vec()))
-                    .process(aggregate::GroupAggregate::new(keys, calls.clone(), self.mode))
+                    .process(aggregate::GroupAggregate::new(keys, calls.clone(), self.mode, retracting))
                     .name("GroupAggregate")
             }
             Plan::WindowAggregate { input, keys, rowtime, window, calls, .. } => {

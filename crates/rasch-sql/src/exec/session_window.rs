@@ -5,7 +5,7 @@
 //! aggregates, then window start and end. Elements whose windows all closed already are
 //! dropped, as in Flink.
 
-use super::aggregate::{Acc, accumulate, init, results};
+use super::aggregate::{Acc, InsertOnly, accumulate, init, results};
 use crate::error::{SqlError, SqlResult};
 use crate::plan::{AggCall, AggFunc, GroupWindow};
 use crate::value::{Row, RowKey, Value};
@@ -41,6 +41,16 @@ fn merge(calls: &[AggCall], a: &mut [Acc], b: Vec<Acc>) {
     for ((c, x), y) in calls.iter().zip(a.iter_mut()).zip(b) {
         match (x, y) {
             (Acc::Count(m), Acc::Count(n)) => *m += n,
+            (Acc::Sum(v, n), Acc::Sum(w, n2)) => {
+                *v = if v.is_null() {
+                    w
+                } else if w.is_null() {
+                    v.clone()
+                } else {
+                    super::aggregate::add(v, &w, 1)
+                };
+                *n += n2;
+            }
             (Acc::Avg(s, n, f), Acc::Avg(s2, n2, f2)) => {
                 *s = s.saturating_add(s2);
                 *n += n2;
@@ -72,7 +82,7 @@ impl KeyedProcessFunction<RowKey, Row, Row> for GroupWindowAggregate {
                 continue; // late
             }
             let mut acc = init(&self.calls);
-            accumulate(&self.calls, &mut acc, &row.values, |_, _| Ok(false))?;
+            accumulate(&self.calls, &mut acc, &row.values, 1, &mut InsertOnly)?;
             let (mut s, mut e) = (start, end);
             if matches!(self.window, GroupWindow::Session { .. }) {
                 let mut i = 0;

@@ -48,9 +48,17 @@ pub fn json_options(t: &TableDef) -> SqlResult<JsonOptions> {
     })
 }
 
-/// The source stream of a table, with `steps` fused after decoding; in streaming mode with
+/// The source stream of a table, with `steps` fused after decoding (only the `needs` of them
+/// are decoded); in streaming mode with
 /// the table's watermark (`rowtime - INTERVAL …`).
-pub fn source(env: &StreamEnv, t: &Arc<TableDef>, steps: Vec<Step>, mode: Mode) -> SqlResult<DataStream<Row>> {
+pub fn source(
+    env: &StreamEnv,
+    t: &Arc<TableDef>,
+    steps: Vec<Step>,
+    mode: Mode,
+    needs: Option<crate::exec::prune::Needs>,
+) -> SqlResult<DataStream<Row>> {
+    let needs = needs.map(Arc::new);
     let options = json_options(t)?;
     let path = path_of(t)?;
     if !path.exists() {
@@ -73,12 +81,12 @@ pub fn source(env: &StreamEnv, t: &Arc<TableDef>, steps: Vec<Step>, mode: Mode) 
         _ => None,
     };
     let Some((rowtime, delay)) = watermark else {
-        let calc = JsonSourceCalc { table: t.name.as_str().into(), schema, options, steps: steps.into() };
+        let calc = JsonSourceCalc { table: t.name.as_str().into(), schema, options, steps: steps.into(), needs };
         return Ok(lines.flat_map_rich(calc).name(&name));
     };
     let mut steps = steps;
     let rest: Vec<Step> = steps.split_off(1);
-    let calc = JsonSourceCalc { table: t.name.as_str().into(), schema, options, steps: steps.into() };
+    let calc = JsonSourceCalc { table: t.name.as_str().into(), schema, options, steps: steps.into(), needs };
     let stream = with_watermarks(lines.flat_map_rich(calc).name(&name), rowtime, delay);
     if rest.is_empty() {
         return Ok(stream);

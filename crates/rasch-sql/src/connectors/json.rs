@@ -19,9 +19,10 @@ pub struct JsonOptions {
     pub decimal_as_plain_number: bool,
 }
 
-/// Decodes one JSON line into a row of `schema`. `Ok(None)`: skip it (ignored parse error).
-pub fn decode(line: &str, schema: &[Field], o: &JsonOptions) -> SqlResult<Option<Row>> {
-    match super::json_decode::decode_values(line, schema, o) {
+/// Decodes one JSON line into a row of `schema` (only the `needs`, if given). `Ok(None)`: skip
+/// it (ignored parse error).
+pub fn decode(line: &str, schema: &[Field], o: &JsonOptions, needs: Option<&crate::exec::prune::Needs>) -> SqlResult<Option<Row>> {
+    match super::json_decode::decode_values(line, schema, o, needs) {
         Ok(values) => Ok(Some(Row::insert(values))),
         Err(_) if o.ignore_parse_errors => Ok(None),
         Err(e) => Err(SqlError::execution(format!("Failed to deserialize JSON '{}': {e}", truncate(line)))),

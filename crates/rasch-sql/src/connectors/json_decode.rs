@@ -2,6 +2,7 @@
 //! into its [`Value`] (no intermediate JSON tree; strings without escapes are copied once).
 
 use super::json::JsonOptions;
+use crate::exec::prune::{Need, Needs};
 use crate::types::{DataType, Field};
 use crate::value::Value;
 use crate::value::decimal::{self, rescale};
@@ -11,10 +12,11 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use std::fmt;
 use std::sync::Arc;
 
-/// Decodes one JSON object into the values of `schema`.
-pub fn decode_values(line: &str, schema: &[Field], o: &JsonOptions) -> Result<Vec<Value>, String> {
+/// Decodes one JSON object into the values of `schema`; with `needs`, fields nobody reads are
+/// skipped and left NULL.
+pub fn decode_values(line: &str, schema: &[Field], o: &JsonOptions, needs: Option<&Needs>) -> Result<Vec<Value>, String> {
     let mut de = serde_json::Deserializer::from_str(line);
-    let values = RowSeed { fields: schema, o }.deserialize(&mut de).map_err(|e| e.to_string())?;
+    let values = RowSeed { fields: schema, o, needs }.deserialize(&mut de).map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())?;
     Ok(values)
 }
@@ -22,6 +24,7 @@ pub fn decode_values(line: &str, schema: &[Field], o: &JsonOptions) -> Result<Ve
 struct RowSeed<'a> {
     fields: &'a [Field],
     o: &'a JsonOptions,
+    needs: Option<&'a Needs>,
 }
 
 impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
@@ -41,20 +44,30 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
         let mut seen = 0u64;
         while let Some(key) = map.next_key::<KeyName<'de>>()? {
             let name = key.as_str();
-            match self.fields.iter().position(|f| f.name == name) {
-                Some(i) => {
-                    values[i] = map.next_value_seed(ValueSeed { ty: &self.fields[i].data_type, o: self.o })?;
+            let pos = self.fields.iter().position(|f| f.name == name);
+            let need = match (pos, self.needs) {
+                (Some(i), Some(n)) => n.get(&i).map(|n| match n {
+                    Need::Whole => None,
+                    Need::Fields(f) => Some(f),
+                }),
+                (Some(_), None) => Some(None),
+                (None, _) => None,
+            };
+            match (pos, need) {
+                (Some(i), Some(needs)) => {
+                    values[i] = map.next_value_seed(ValueSeed { ty: &self.fields[i].data_type, o: self.o, needs })?;
                     if i < 64 {
                         seen |= 1 << i;
                     }
                 }
-                None => {
+                _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
+        let needed = |i: usize| self.needs.is_none_or(|n| n.contains_key(&i));
         if self.o.fail_on_missing_field
-            && let Some(f) = self.fields.iter().enumerate().find(|(i, _)| *i < 64 && seen & (1 << i) == 0)
+            && let Some(f) = self.fields.iter().enumerate().find(|(i, _)| *i < 64 && needed(*i) && seen & (1 << i) == 0)
         {
             return Err(de::Error::custom(format!("Could not find field with name '{}'", f.1.name)));
         }
@@ -99,6 +112,7 @@ impl<'de> de::Deserialize<'de> for KeyName<'de> {
 struct ValueSeed<'a> {
     ty: &'a DataType,
     o: &'a JsonOptions,
+    needs: Option<&'a Needs>,
 }
 
 impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
@@ -176,7 +190,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
         match self.ty {
-            DataType::Row(fields) => Ok(Value::Row(Arc::from(RowSeed { fields, o: self.o }.visit_map(map)?))),
+            DataType::Row(fields) => Ok(Value::Row(Arc::from(RowSeed { fields, o: self.o, needs: self.needs }.visit_map(map)?))),
             _ => Err(self.bad("an object")),
         }
     }
@@ -197,7 +211,8 @@ mod tests {
     #[test]
     fn decodes_by_schema_nested_rows_and_unknown_keys() {
         let o = JsonOptions::default();
-        let v = decode_values(r#"{"x":[1,{"y":2}],"s":"h\"i","a":7,"r":{"t":"2015-07-15 00:00:01.1","d":1.5}}"#, &schema(), &o).unwrap();
+        let v =
+            decode_values(r#"{"x":[1,{"y":2}],"s":"h\"i","a":7,"r":{"t":"2015-07-15 00:00:01.1","d":1.5}}"#, &schema(), &o, None).unwrap();
         assert_eq!(v[0], Value::Int(7));
         assert_eq!(v[1], Value::Str("h\"i".into()));
         let Value::Row(r) = &v[2] else { panic!("{v:?}") };
@@ -207,11 +222,22 @@ mod tests {
 
     #[test]
     fn missing_fields_are_null_unless_required_and_bad_values_are_errors() {
-        let v = decode_values(r#"{"a":null}"#, &schema(), &JsonOptions::default()).unwrap();
+        let v = decode_values(r#"{"a":null}"#, &schema(), &JsonOptions::default(), None).unwrap();
         assert!(v.iter().all(Value::is_null));
         let strict = JsonOptions { fail_on_missing_field: true, ..JsonOptions::default() };
-        assert!(decode_values(r#"{"a":1}"#, &schema(), &strict).unwrap_err().contains("Could not find field with name 's'"));
-        assert!(decode_values(r#"{"a":"x"}"#, &schema(), &JsonOptions::default()).unwrap_err().contains("as BIGINT"));
-        assert!(decode_values(r#"{"a":1} trailing"#, &schema(), &JsonOptions::default()).is_err());
+        assert!(decode_values(r#"{"a":1}"#, &schema(), &strict, None).unwrap_err().contains("Could not find field with name 's'"));
+        assert!(decode_values(r#"{"a":"x"}"#, &schema(), &JsonOptions::default(), None).unwrap_err().contains("as BIGINT"));
+        assert!(decode_values(r#"{"a":1} trailing"#, &schema(), &JsonOptions::default(), None).is_err());
+    }
+
+    #[test]
+    fn unread_fields_are_skipped() {
+        use std::collections::BTreeMap;
+        let needs = Needs::from([(2, Need::Fields(BTreeMap::from([(1, Need::Whole)])))]);
+        let strict = JsonOptions { fail_on_missing_field: true, ..JsonOptions::default() };
+        let v = decode_values(r#"{"a":7,"r":{"t":"bad but unread","d":2}}"#, &schema(), &strict, Some(&needs)).unwrap();
+        assert_eq!(v[0], Value::Null);
+        let Value::Row(r) = &v[2] else { panic!("{v:?}") };
+        assert_eq!(r[..], [Value::Null, Value::Decimal(200)]);
     }
 }

@@ -162,6 +162,8 @@ pub struct JsonSourceCalc {
     pub options: JsonOptions,
     /// The steps after decoding.
     pub steps: Arc<[Step]>,
+    /// What the steps read of the decoded row (`None`: everything).
+    pub needs: Option<Arc<crate::exec::prune::Needs>>,
 }
 
 impl FlatMapFunction<String, Row> for JsonSourceCalc {
@@ -169,7 +171,8 @@ impl FlatMapFunction<String, Row> for JsonSourceCalc {
         if line.trim().is_empty() {
             return Ok(());
         }
-        let row = decode(&line, &self.schema, &self.options).map_err(|e| Error::User(format!("table '{}': {}", self.table, e.message)))?;
+        let row = decode(&line, &self.schema, &self.options, self.needs.as_deref())
+            .map_err(|e| Error::User(format!("table '{}': {}", self.table, e.message)))?;
         if let Some(row) = row
             && let Some(values) = apply(&self.steps, row.values)
         {

@@ -6,6 +6,7 @@ pub mod aggregate;
 pub mod calc;
 pub mod cast;
 pub mod eval;
+pub mod prune;
 pub mod rank;
 pub mod render;
 pub mod scalar;
@@ -43,7 +44,11 @@ impl Translator<'_> {
     pub fn translate(&self, plan: &Plan) -> SqlResult<DataStream<Row>> {
         let (steps, below) = split_calc(plan);
         if let Plan::Scan { table } = below {
-            return filesystem::source(self.env, table, steps, self.mode);
+            let streaming_rowtime = (self.mode == Mode::Streaming)
+                .then(|| table.watermark.as_ref().and_then(|(c, _)| table.columns.iter().position(|x| x.name() == c)))
+                .flatten();
+            let needs = prune::scan_needs(plan, prune::all(plan.schema().len()), streaming_rowtime);
+            return filesystem::source(self.env, table, steps, self.mode, needs);
         }
         let stream = match below {
             Plan::Stream { id, .. } => {

@@ -72,8 +72,26 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Registers a table from its DDL.
-    pub fn create_table(&mut self, t: CreateTable) -> SqlResult<()> {
+    /// Registers a table from its DDL (`LIKE base` merged in: the base's columns first, its
+    /// watermark and key unless given, its options overwritten by the new ones).
+    pub fn create_table(&mut self, mut t: CreateTable) -> SqlResult<()> {
+        if let Some(base) = t.like.take() {
+            let b = self.table(&base).map_err(|_| SqlError::validation(format!("Source table '{base}' of the LIKE clause not found")))?;
+            let mut columns = b.columns.clone();
+            columns.append(&mut t.columns);
+            t.columns = columns;
+            if t.watermark.is_none()
+                && let Some((col, expr)) = &b.watermark
+            {
+                t.watermark = Some(crate::parser::statement::WatermarkDef { column: col.clone(), expr: Box::new(expr.clone()) });
+            }
+            if t.primary_key.is_none() {
+                t.primary_key = b.primary_key.clone();
+            }
+            let mut options: BTreeMap<String, String> = b.options.clone();
+            options.extend(t.options.drain(..));
+            t.options = options.into_iter().collect();
+        }
         if self.entries.contains_key(&t.name) {
             if t.if_not_exists {
                 return Ok(());
@@ -140,6 +158,35 @@ impl Catalog {
             }
         }
         self.entries.remove(name);
+        Ok(())
+    }
+
+    /// Applies an `ALTER TABLE`.
+    pub fn alter_table(&mut self, name: &str, change: &crate::parser::statement::AlterTable) -> SqlResult<()> {
+        use crate::parser::statement::AlterTable as A;
+        let mut t = (*self.table(name).map_err(|_| {
+            SqlError::validation(format!("Table `default_catalog`.`default_database`.`{name}` doesn't exist or is a temporary table."))
+        })?)
+        .clone();
+        match change {
+            A::RenameTo(new) => {
+                if self.entries.contains_key(new) {
+                    return Err(SqlError::validation(format!("Could not rename table '{name}': a table or view named '{new}' exists")));
+                }
+                self.entries.remove(name);
+                t.name = new.clone();
+            }
+            A::SetOptions(options) => t.options.extend(options.iter().cloned()),
+            A::ResetOptions(keys) => {
+                if keys.iter().any(|k| k == "connector") {
+                    return Err(SqlError::validation("ALTER TABLE RESET does not support changing 'connector'"));
+                }
+                keys.iter().for_each(|k| {
+                    t.options.remove(k);
+                });
+            }
+        }
+        self.entries.insert(t.name.clone(), CatalogEntry::Table(Arc::new(t)));
         Ok(())
     }
 

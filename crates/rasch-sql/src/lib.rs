@@ -3,7 +3,7 @@
 //! A script is parsed ([`parser`]) into statements; DDL goes into the [`catalog`]; queries
 //! are bound ([`binder`]) into a logical [`plan`] with types, and translated ([`exec`]) into
 //! runtime operators over [`value::Row`]s.
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod binder;
 pub mod catalog;

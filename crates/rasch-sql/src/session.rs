@@ -110,6 +110,10 @@ impl SqlSession {
                 self.catalog.create_view(name.clone(), (**query).clone(), *if_not_exists)?;
                 Ok(StatementResult::Ok)
             }
+            Statement::AlterTable { name, change } => {
+                self.catalog.alter_table(name, change)?;
+                Ok(StatementResult::Ok)
+            }
             Statement::Drop { view, name, if_exists } => {
                 self.catalog.drop(name, *view, *if_exists)?;
                 Ok(StatementResult::Ok)

@@ -13,8 +13,31 @@ use sqlparser::tokenizer::Token;
 pub fn parse_create_table(p: &mut Parser<'_>) -> SqlResult<CreateTable> {
     let if_not_exists = p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
     let name = p.parse_object_name(false)?.to_string().replace('`', "");
-    p.expect_token(&Token::LParen)?;
-    let mut t = CreateTable { name, if_not_exists, columns: Vec::new(), watermark: None, primary_key: None, options: Vec::new() };
+    let mut t =
+        CreateTable { name, if_not_exists, columns: Vec::new(), watermark: None, primary_key: None, options: Vec::new(), like: None };
+    if p.consume_token(&Token::LParen) {
+        columns(p, &mut t)?;
+    }
+    if p.parse_keyword(Keyword::COMMENT) {
+        p.parse_literal_string()?;
+    }
+    if p.parse_keyword(Keyword::WITH) {
+        t.options = parse_options(p)?;
+    }
+    if p.parse_keyword(Keyword::LIKE) {
+        t.like = Some(p.parse_object_name(false)?.to_string().replace('`', ""));
+        if p.peek_token().token == Token::LParen {
+            return Err(SqlError::unsupported(
+                "LIKE options (INCLUDING / EXCLUDING / OVERWRITING); the default, INCLUDING ALL OVERWRITING OPTIONS, applies without them",
+            )
+            .at(position(&p.peek_token())));
+        }
+    }
+    Ok(t)
+}
+
+/// The column list after `(`, up to and including `)`.
+fn columns(p: &mut Parser<'_>, t: &mut CreateTable) -> SqlResult<()> {
     loop {
         let tok = p.peek_token();
         if word_is(&tok.token, "WATERMARK") {
@@ -48,25 +71,26 @@ pub fn parse_create_table(p: &mut Parser<'_>) -> SqlResult<CreateTable> {
         }
     }
     p.expect_token(&Token::RParen)?;
-    if p.parse_keyword(Keyword::COMMENT) {
-        p.parse_literal_string()?;
-    }
-    if p.parse_keyword(Keyword::WITH) {
-        p.expect_token(&Token::LParen)?;
-        if !p.consume_token(&Token::RParen) {
-            loop {
-                let key = p.parse_literal_string()?;
-                p.expect_token(&Token::Eq)?;
-                let value = p.parse_literal_string()?;
-                t.options.push((key, value));
-                if !p.consume_token(&Token::Comma) {
-                    break;
-                }
+    Ok(())
+}
+
+/// `('key' = 'value', …)`.
+pub fn parse_options(p: &mut Parser<'_>) -> SqlResult<Vec<(String, String)>> {
+    let mut options = Vec::new();
+    p.expect_token(&Token::LParen)?;
+    if !p.consume_token(&Token::RParen) {
+        loop {
+            let key = p.parse_literal_string()?;
+            p.expect_token(&Token::Eq)?;
+            let value = p.parse_literal_string()?;
+            options.push((key, value));
+            if !p.consume_token(&Token::Comma) {
+                break;
             }
-            p.expect_token(&Token::RParen)?;
         }
+        p.expect_token(&Token::RParen)?;
     }
-    Ok(t)
+    Ok(options)
 }
 
 fn constraint_primary_key(p: &mut Parser<'_>) -> SqlResult<bool> {

@@ -75,6 +75,23 @@ fn statement(p: &mut Parser<'_>) -> SqlResult<Statement> {
         let _ = temporary;
         return Err(unsupported_at("only CREATE TABLE and CREATE VIEW are supported", &tok));
     }
+    if p.parse_keywords(&[Keyword::ALTER, Keyword::TABLE]) {
+        let name = object_name(p)?;
+        let change = if p.parse_keywords(&[Keyword::RENAME, Keyword::TO]) {
+            statement::AlterTable::RenameTo(object_name(p)?)
+        } else if p.parse_keyword(Keyword::SET) {
+            statement::AlterTable::SetOptions(ddl::parse_options(p)?)
+        } else if word_is(&p.peek_token().token, "RESET") {
+            p.next_token();
+            p.expect_token(&Token::LParen)?;
+            let keys = p.parse_comma_separated(|p| p.parse_literal_string())?;
+            p.expect_token(&Token::RParen)?;
+            statement::AlterTable::ResetOptions(keys)
+        } else {
+            return Err(SqlError::unsupported("ALTER TABLE supports RENAME TO, SET (…) and RESET (…)").at(position(&p.peek_token())));
+        };
+        return Ok(Statement::AlterTable { name, change });
+    }
     if p.parse_keyword(Keyword::DROP) {
         let view = if p.parse_keyword(Keyword::VIEW) {
             true

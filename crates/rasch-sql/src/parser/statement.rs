@@ -39,6 +39,13 @@ pub enum Statement {
         /// `IF EXISTS` was given.
         if_exists: bool,
     },
+    /// `ALTER TABLE name RENAME TO new | SET (options) | RESET (keys)`.
+    AlterTable {
+        /// The table.
+        name: String,
+        /// What changes.
+        change: AlterTable,
+    },
     /// `SET 'key' = 'value'`, or `SET` alone to list the session's settings.
     Set(Option<(String, String)>),
     /// `RESET 'key'`, or `RESET` alone to reset all.
@@ -68,6 +75,17 @@ pub enum Statement {
     Explain(Box<Statement>),
 }
 
+/// The change of an `ALTER TABLE`.
+#[derive(Debug, Clone)]
+pub enum AlterTable {
+    /// `RENAME TO new`.
+    RenameTo(String),
+    /// `SET ('k' = 'v', …)`.
+    SetOptions(Vec<(String, String)>),
+    /// `RESET ('k', …)`.
+    ResetOptions(Vec<String>),
+}
+
 /// `CREATE TABLE name (columns, watermark, primary key) WITH (options)`.
 #[derive(Debug, Clone)]
 pub struct CreateTable {
@@ -83,6 +101,8 @@ pub struct CreateTable {
     pub primary_key: Option<Vec<String>>,
     /// The `WITH` options in order.
     pub options: Vec<(String, String)>,
+    /// `LIKE base`: the table whose columns, watermark, key and options this one extends.
+    pub like: Option<String>,
 }
 
 /// A column of `CREATE TABLE`.

@@ -128,6 +128,17 @@ impl ExprBinder<'_> {
                 Ok(BExpr { kind: ExprKind::Literal(v), ty })
             }
             Expr::Interval(iv) => interval(iv),
+            Expr::Floor { expr, field: ast::CeilFloorKind::DateTimeField(f) }
+            | Expr::Ceil { expr, field: ast::CeilFloorKind::DateTimeField(f) } => {
+                let x = self.bind(expr)?;
+                if !x.ty.is_timestamp() {
+                    return Err(SqlError::unsupported(format!("'{e}' on a {} (FLOOR/CEIL … TO a unit takes a timestamp)", x.ty)));
+                }
+                let unit = super::functions::time_unit(&f.to_string())?;
+                let ty = x.ty.clone();
+                let func = if matches!(e, Expr::Floor { .. }) { Func::FloorTo(unit) } else { Func::CeilTo(unit) };
+                Ok(call(func, vec![x], ty))
+            }
             Expr::Extract { field, expr, .. } => {
                 let x = self.bind(expr)?;
                 let func = match field {

@@ -4,7 +4,7 @@
 use super::coerce::{cast, common_type};
 use super::expr::{ExprBinder, call};
 use crate::error::{SqlError, SqlResult};
-use crate::plan::{BExpr, ExprKind, Func};
+use crate::plan::{BExpr, ExprKind, Func, TimeUnit};
 use crate::types::{DataType, MAX_LENGTH};
 use crate::value::Value;
 use crate::value::time::compile_pattern;
@@ -79,6 +79,9 @@ pub fn bind_function(b: &ExprBinder<'_>, f: &ast::Function) -> SqlResult<BExpr> 
         return Err(SqlError::unsupported(format!("OVER window '{f}' in this position")));
     }
     let raw = args_of(f)?;
+    if matches!(name.as_str(), "timestampdiff" | "timestampadd") {
+        return timestamp_unit_call(b, &name, &raw);
+    }
     let args = raw.iter().map(|a| b.bind(a)).collect::<SqlResult<Vec<_>>>()?;
     let n = args.len();
     let arity = |ok: bool| {
@@ -197,8 +200,62 @@ pub fn bind_function(b: &ExprBinder<'_>, f: &ast::Function) -> SqlResult<BExpr> 
             let ty = common_type(&args[0].ty, &args[1].ty)?;
             call(Func::NullIf, args.into_iter().map(|a| cast(a, &ty)).collect(), ty)
         }
+        "lpad" | "rpad" => {
+            arity(n == 3)?;
+            let mut it = args.into_iter();
+            let v = vec![
+                s(it.next().unwrap_or_else(null)),
+                cast(it.next().unwrap_or_else(null), &DataType::BigInt),
+                s(it.next().unwrap_or_else(null)),
+            ];
+            call(if name == "lpad" { Func::Lpad } else { Func::Rpad }, v, string)
+        }
+        "initcap" => {
+            arity(n == 1)?;
+            call(Func::Initcap, args.into_iter().map(s).collect(), string)
+        }
+        "sha256" => {
+            arity(n == 1)?;
+            call(Func::Sha256, args.into_iter().map(s).collect(), DataType::Char(64))
+        }
+        "to_timestamp" => {
+            arity(n == 1 || n == 2)?;
+            let pattern = if n == 2 { constant_string(&args[1], "TO_TIMESTAMP pattern")? } else { "yyyy-MM-dd HH:mm:ss".to_string() };
+            let compiled = compile_pattern(&pattern).map_err(SqlError::validation)?;
+            call(Func::ToTimestamp(Arc::new(compiled)), vec![s(args.into_iter().next().unwrap_or_else(null))], DataType::Timestamp(3))
+        }
         _ => return Err(SqlError::validation(format!("No match found for function signature {}(…)", name.to_uppercase()))),
     })
+}
+
+/// A time unit named in SQL (`SECOND`, `DAY`, …).
+pub fn time_unit(name: &str) -> SqlResult<TimeUnit> {
+    Ok(match name.to_ascii_uppercase().as_str() {
+        "SECOND" => TimeUnit::Second,
+        "MINUTE" => TimeUnit::Minute,
+        "HOUR" => TimeUnit::Hour,
+        "DAY" => TimeUnit::Day,
+        "MONTH" => TimeUnit::Month,
+        "YEAR" => TimeUnit::Year,
+        other => return Err(SqlError::unsupported(format!("time unit {other}"))),
+    })
+}
+
+/// `TIMESTAMPDIFF(unit, a, b)` and `TIMESTAMPADD(unit, n, ts)`.
+fn timestamp_unit_call(b: &ExprBinder<'_>, name: &str, raw: &[&ast::Expr]) -> SqlResult<BExpr> {
+    let [ast::Expr::Identifier(unit), x, y] = raw else {
+        return Err(SqlError::validation(format!("{} takes (unit, …, …)", name.to_uppercase())));
+    };
+    let unit = time_unit(&unit.value)?;
+    let (x, y) = (b.bind(x)?, b.bind(y)?);
+    if name == "timestampdiff" {
+        if !x.ty.is_timestamp() || !y.ty.is_timestamp() {
+            return Err(SqlError::validation("TIMESTAMPDIFF takes two timestamps"));
+        }
+        return Ok(call(Func::TimestampDiff(unit), vec![x, y], DataType::Int));
+    }
+    let ty = y.ty.clone();
+    Ok(call(Func::TimestampAdd(unit), vec![cast(x, &DataType::BigInt), y], ty))
 }
 
 fn null() -> BExpr {

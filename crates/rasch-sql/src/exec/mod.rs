@@ -10,6 +10,7 @@ pub mod prune;
 pub mod rank;
 pub mod render;
 pub mod scalar;
+pub mod scalar_more;
 pub mod session_window;
 pub mod sort;
 

@@ -17,6 +17,9 @@ fn s(v: &str) -> Value {
 
 /// Compiles a call of `func` over compiled arguments of types `tys`, returning `ty`.
 pub fn call_fn(func: Func, a: Vec<Eval>, tys: Vec<DataType>, ty: DataType) -> Eval {
+    if let Some(f) = super::scalar_more::call_more(&func, &a) {
+        return f;
+    }
     let arg = |i: usize| a.get(i).cloned().unwrap_or_else(|| Arc::new(|_: &[Value]| Value::Null));
     let (a0, a1, a2) = (arg(0), arg(1), arg(2));
     let (c0, c1) = (a0.clone(), a1.clone());
@@ -185,6 +188,15 @@ pub fn call_fn(func: Func, a: Vec<Eval>, tys: Vec<DataType>, ty: DataType) -> Ev
         }),
         Func::Coalesce => Arc::new(move |r| a.iter().map(|e| e(r)).find(|v| !v.is_null()).unwrap_or(Value::Null)),
         Func::If => Arc::new(move |r| if a0(r).as_bool() == Some(true) { a1(r) } else { a2(r) }),
+        Func::Lpad
+        | Func::Rpad
+        | Func::Initcap
+        | Func::Sha256
+        | Func::ToTimestamp(_)
+        | Func::TimestampDiff(_)
+        | Func::TimestampAdd(_)
+        | Func::FloorTo(_)
+        | Func::CeilTo(_) => unreachable!("compiled by scalar_more"),
         Func::NullIf => Arc::new(move |r| {
             let x = a0(r);
             if x == a1(r) { Value::Null } else { x }

@@ -120,6 +120,41 @@ pub enum Func {
     NullIf,
     /// `ABS(x)`.
     Abs,
+    /// `LPAD(s, len, pad)`.
+    Lpad,
+    /// `RPAD(s, len, pad)`.
+    Rpad,
+    /// `INITCAP(s)`.
+    Initcap,
+    /// `SHA256(s)` as lower-case hex.
+    Sha256,
+    /// `TO_TIMESTAMP(s [, pattern])` with a constant pattern.
+    ToTimestamp(Arc<Vec<PatternPart>>),
+    /// `TIMESTAMPDIFF(unit, a, b)`.
+    TimestampDiff(TimeUnit),
+    /// `TIMESTAMPADD(unit, n, ts)`.
+    TimestampAdd(TimeUnit),
+    /// `FLOOR(ts TO unit)`.
+    FloorTo(TimeUnit),
+    /// `CEIL(ts TO unit)`.
+    CeilTo(TimeUnit),
+}
+
+/// A unit of time in temporal functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeUnit {
+    /// Seconds.
+    Second,
+    /// Minutes.
+    Minute,
+    /// Hours.
+    Hour,
+    /// Days.
+    Day,
+    /// Calendar months.
+    Month,
+    /// Calendar years.
+    Year,
 }
 
 /// An aggregate function call.

@@ -180,7 +180,8 @@ fn reads_streams(p: &Plan) -> bool {
         | Plan::WindowAggregate { input, .. }
         | Plan::Rank { input, .. }
         | Plan::WindowTvf { input, .. }
-        | Plan::Sort { input, .. } => reads_streams(input),
+        | Plan::Sort { input, .. }
+        | Plan::Expand { input, .. } => reads_streams(input),
         Plan::Union { inputs } => inputs.iter().any(reads_streams),
     }
 }

@@ -5,6 +5,7 @@
 pub mod coerce;
 pub mod expr;
 pub mod functions;
+mod grouping_sets;
 mod order;
 mod rank;
 pub mod scope;

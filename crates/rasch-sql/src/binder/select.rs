@@ -66,6 +66,8 @@ impl Binder<'_> {
 
     fn aggregate(&mut self, plan: Plan, scope: &Scope, group: &[Expr], calls: &[ast::Function], s: &ast::Select) -> SqlResult<Plan> {
         let b = ExprBinder { scope, agg: None };
+        let (group_items, sets) = super::grouping_sets::flatten(group)?;
+        let group: &[Expr] = &group_items;
         let mut pre = Vec::new();
         let mut pre_schema = Vec::new();
         let mut refs = AggRefs { input_names: scope.columns.iter().map(|c| c.name.clone()).collect(), ..AggRefs::default() };
@@ -97,6 +99,11 @@ impl Binder<'_> {
             pre.push(e);
         }
         let keys = pre.len();
+        if sets.is_some() && (window.is_some() || tvf_window.is_some()) {
+            return Err(SqlError::unsupported("GROUPING SETS / ROLLUP / CUBE with a group window"));
+        }
+        // With grouping sets the set id is an extra key column after the keys.
+        let shift = usize::from(sets.is_some());
         let mut plan = plan;
         let mut tvf_refs = None;
         if let Some((width, rowtime, w)) = tvf_window {
@@ -108,7 +115,7 @@ impl Binder<'_> {
         let mut agg_calls = Vec::new();
         for f in calls {
             let call = agg_call(f, &b, &mut pre, &mut pre_schema)?;
-            refs.outputs.push((ast::Expr::Function(f.clone()).to_string(), keys + agg_calls.len(), call.ty.clone()));
+            refs.outputs.push((ast::Expr::Function(f.clone()).to_string(), keys + shift + agg_calls.len(), call.ty.clone()));
             agg_calls.push(call);
         }
         if let Some(width) = tvf_refs
@@ -119,9 +126,21 @@ impl Binder<'_> {
         let mut schema: Vec<Field> = pre_schema[..keys].to_vec();
         schema.extend(agg_calls.iter().enumerate().map(|(i, c)| Field::new(format!("EXPR${i}"), c.ty.clone())));
         let input = Box::new(Plan::Project { input: Box::new(plan), exprs: pre, schema: pre_schema });
-        let plan = match window {
-            None => Plan::Aggregate { input, keys, calls: agg_calls, schema },
-            Some((w, rowtime, ts_expr)) => {
+        let plan = match (window, sets) {
+            (None, Some(sets)) => {
+                let masks = sets.iter().map(|s| (0..keys).map(|k| s.contains(&k)).collect()).collect();
+                let input = Box::new(Plan::Expand { input, keys, masks });
+                for c in agg_calls.iter_mut() {
+                    c.arg = c.arg.map(|a| a + 1);
+                    c.filter = c.filter.map(|a| a + 1);
+                }
+                schema.iter_mut().for_each(|f| f.nullable = true);
+                schema.insert(keys, Field::new("$e", DataType::BigInt));
+                Plan::Aggregate { input, keys: keys + 1, calls: agg_calls, schema }
+            }
+            (None, None) => Plan::Aggregate { input, keys, calls: agg_calls, schema },
+            (Some(_), Some(_)) => unreachable!("refused above"),
+            (Some((w, rowtime, ts_expr)), None) => {
                 let n = keys + agg_calls.len();
                 for (prefix, idx) in [("START", n), ("END", n + 1)] {
                     for kind in ["SESSION", "TUMBLE", "HOP"] {

@@ -68,6 +68,25 @@ impl Translator<'_> {
                     })
                     .name("WindowTableFunction")
             }
+            Plan::Expand { input, keys, masks } => {
+                let (keys, masks) = (*keys, masks.clone());
+                self.translate(input)?
+                    .flat_map_collect(move |r: Row, out: &mut rasch_runtime::collector::Collector<'_, Row>| {
+                        for (id, mask) in masks.iter().enumerate() {
+                            let mut values = Vec::with_capacity(r.values.len() + 1);
+                            values.extend(
+                                r.values[..keys]
+                                    .iter()
+                                    .zip(mask)
+                                    .map(|(v, keep)| if *keep { v.clone() } else { crate::value::Value::Null }),
+                            );
+                            values.push(crate::value::Value::Int(id as i64));
+                            values.extend(r.values[keys..].iter().cloned());
+                            out.collect(Row { kind: r.kind, values });
+                        }
+                    })
+                    .name("Expand")
+            }
             Plan::Union { inputs } => {
                 let streams = inputs.iter().map(|i| self.translate(i)).collect::<SqlResult<Vec<_>>>()?;
                 streams[0].union(&streams[1..])

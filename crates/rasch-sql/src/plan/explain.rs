@@ -40,6 +40,10 @@ impl Plan {
                 writeln!(f, "{pad}GroupWindowAggregate(window=[{window:?}], select=[{}])", cols(schema))?;
                 input.explain(depth + 1, f)
             }
+            Plan::Expand { input, masks, .. } => {
+                writeln!(f, "{pad}Expand(sets=[{}])", masks.len())?;
+                input.explain(depth + 1, f)
+            }
             Plan::Union { inputs } => {
                 writeln!(f, "{pad}Union(all=[true])")?;
                 inputs.iter().try_for_each(|i| i.explain(depth + 1, f))

@@ -334,6 +334,16 @@ pub enum Plan {
         /// The output schema.
         schema: Vec<Field>,
     },
+    /// Grouping sets: each row once per set, with the key columns the set does not keep set to
+    /// NULL and the set's id (BIGINT) inserted after the `keys` leading key columns.
+    Expand {
+        /// The input (keys first).
+        input: Box<Plan>,
+        /// How many leading columns are keys.
+        keys: usize,
+        /// Per set, which keys it keeps.
+        masks: Vec<Vec<bool>>,
+    },
     /// `UNION ALL` of inputs with the same column types.
     Union {
         /// The inputs.
@@ -373,6 +383,12 @@ impl Plan {
             Plan::Scan { table } => table.physical_schema(),
             Plan::Filter { input, .. } | Plan::Sort { input, .. } => input.schema(),
             Plan::Union { inputs } => inputs[0].schema(),
+            Plan::Expand { input, keys, .. } => {
+                let mut s = input.schema();
+                s.iter_mut().take(*keys).for_each(|f| f.nullable = true);
+                s.insert(*keys, Field { name: "$e".into(), data_type: DataType::BigInt, nullable: false });
+                s
+            }
             Plan::Values { schema, .. }
             | Plan::Stream { schema, .. }
             | Plan::WindowTvf { schema, .. }
@@ -389,7 +405,7 @@ impl Plan {
             Plan::Scan { .. } | Plan::Values { .. } | Plan::Stream { .. } | Plan::WindowAggregate { .. } => ChangelogMode::InsertOnly,
             Plan::Project { input, .. } | Plan::Filter { input, .. } | Plan::WindowTvf { input, .. } => input.changelog_mode(),
             Plan::Aggregate { .. } | Plan::Rank { .. } => ChangelogMode::Retract,
-            Plan::Sort { input, .. } => input.changelog_mode(),
+            Plan::Sort { input, .. } | Plan::Expand { input, .. } => input.changelog_mode(),
             Plan::Union { inputs } => {
                 if inputs.iter().all(|i| i.changelog_mode() == ChangelogMode::InsertOnly) {
                     ChangelogMode::InsertOnly
@@ -417,6 +433,7 @@ impl Plan {
             Plan::WindowTvf { schema, .. } => Some(schema.len() - 1),
             Plan::Aggregate { .. } | Plan::WindowAggregate { .. } | Plan::Values { .. } | Plan::Stream { .. } | Plan::Union { .. } => None,
             Plan::Sort { input, .. } => input.rowtime(),
+            Plan::Expand { .. } => None,
         }
     }
 }

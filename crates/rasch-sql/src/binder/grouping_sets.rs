@@ -8,9 +8,12 @@ use sqlparser::ast::Expr;
 /// The most grouping sets one GROUP BY may produce.
 const MAX_SETS: usize = 4096;
 
+/// Grouping sets, each as the positions of the grouping expressions it keeps.
+pub type Sets = Vec<Vec<usize>>;
+
 /// Flattens GROUP BY items: the distinct expressions, and the sets (`None` without
 /// GROUPING SETS / ROLLUP / CUBE).
-pub fn flatten(group: &[Expr]) -> SqlResult<(Vec<Expr>, Option<Vec<Vec<usize>>>)> {
+pub fn flatten(group: &[Expr]) -> SqlResult<(Vec<Expr>, Option<Sets>)> {
     let mut exprs: Vec<Expr> = Vec::new();
     let mut index = |e: &Expr| -> usize {
         let text = e.to_string();
@@ -72,7 +75,7 @@ mod tests {
     use crate::parser::statement::Statement;
     use sqlparser::ast::{GroupByExpr, SetExpr};
 
-    fn sets(sql: &str) -> Option<Vec<Vec<usize>>> {
+    fn sets(sql: &str) -> Option<Sets> {
         let Statement::Query(q) = parse_statement(sql).unwrap() else { panic!() };
         let SetExpr::Select(s) = q.body.as_ref() else { panic!() };
         let GroupByExpr::Expressions(g, _) = &s.group_by else { panic!() };

@@ -42,7 +42,7 @@ pub enum StatementResult {
 }
 
 /// A session: settings and catalog.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SqlSession {
     config: BTreeMap<String, String>,
     catalog: Catalog,

@@ -78,6 +78,8 @@ fn print_sinks_take_changelogs_and_unknown_connectors_are_named() {
     let script = "\
 CREATE TABLE p (k STRING, n BIGINT) WITH ('connector' = 'print');
 INSERT INTO p SELECT k, COUNT(*) FROM (VALUES ('a'), ('b'), ('a')) AS t(k) GROUP BY k;
+CREATE TABLE q (a INT) WITH ('connector' = 'print', 'print-identifier' = 'mine');
+INSERT INTO q VALUES (7);
 CREATE TABLE z (a INT) WITH ('connector' = 'nosuch');
 INSERT INTO z SELECT 1;
 ";
@@ -85,6 +87,7 @@ INSERT INTO z SELECT 1;
     assert_ne!(code, 0);
     assert!(out.contains("+I[a, 1]\n+I[b, 1]\n-U[a, 1]\n+U[a, 2]\n"), "{out}");
     assert!(err.contains("Could not find any factory for identifier 'nosuch'"), "{err}");
+    assert!(out.contains("mine> +I[7]"), "{out}");
 }
 
 #[test]

@@ -222,7 +222,7 @@ impl SqlSession {
             }
         }
         let env = self.env(mode);
-        let stream = Translator { env: &env, mode, streams: &[] }.translate(&plan)?;
+        let stream = Translator::new(&env, mode, &[]).translate(&plan)?;
         crate::connectors::sink(stream, &target, sink_schema)?;
         let name = format!("insert-into_default_catalog.default_database.{table}");
         env.execute(&name)?;
@@ -250,7 +250,7 @@ impl SqlSession {
         let mode = self.mode()?;
         let schema = plan.schema();
         let env = self.env(mode);
-        let rows = Translator { env: &env, mode, streams: &[] }.translate(&plan)?.execute_and_collect()?;
+        let rows = Translator::new(&env, mode, &[]).translate(&plan)?.execute_and_collect()?;
         Ok(StatementResult::Rows { schema, rows, changelog: mode == Mode::Streaming })
     }
 }

@@ -108,7 +108,7 @@ impl TableEnv {
     pub fn to_changelog_stream(&self, table: &Table) -> SqlResult<DataStream<Row>> {
         let mode = self.mode()?;
         let inner = self.inner.borrow();
-        Translator { env: &inner.env, mode, streams: &inner.streams }.translate(&table.plan)
+        Translator::new(&inner.env, mode, &inner.streams).translate(&table.plan)
     }
 
     fn mode(&self) -> SqlResult<Mode> {

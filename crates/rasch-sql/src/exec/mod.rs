@@ -38,6 +38,33 @@ pub struct Translator<'e> {
     pub mode: Mode,
     /// The Table API's input streams (`Plan::Stream` ids index it).
     pub streams: &'e [DataStream<Row>],
+    /// Operator ids handed out so far (identical subtrees in one job get `-1`, `-2`, …).
+    uids: std::cell::RefCell<std::collections::HashMap<String, usize>>,
+}
+
+impl<'e> Translator<'e> {
+    /// A translator onto `env`.
+    pub fn new(env: &'e StreamEnv, mode: Mode, streams: &'e [DataStream<Row>]) -> Self {
+        Translator { env, mode, streams, uids: Default::default() }
+    }
+
+    /// The operator id of a stateful node, unique within the job.
+    fn uid(&self, kind: &str, plan: &Plan) -> String {
+        let base = plan_uid(kind, plan);
+        let mut uids = self.uids.borrow_mut();
+        let n = uids.entry(base.clone()).or_default();
+        *n += 1;
+        if *n == 1 { base } else { format!("{base}-{}", *n - 1) }
+    }
+}
+
+/// The stable operator id of a stateful plan node: its kind and a hash (FNV-1a) of its
+/// subtree's EXPLAIN text, so that the same query gets the same ids in every run and a
+/// savepoint maps back to the same operators.
+pub fn plan_uid(kind: &str, plan: &Plan) -> String {
+    let text = plan.to_string();
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3));
+    format!("sql-{kind}-{hash:016x}")
 }
 
 impl Translator<'_> {
@@ -99,6 +126,7 @@ impl Translator<'_> {
                     .key_by(|_: &Row| RowKey(Vec::new()))
                     .process(sort::SortLimit::new(order.clone(), *limit))
                     .name("SortLimit")
+                    .uid(&self.uid("sort", below))
             }
             Plan::Values { rows, .. } => {
                 let rows: Vec<Row> = rows.iter().map(|v| Row::insert(v.clone())).collect();
@@ -111,6 +139,7 @@ impl Translator<'_> {
                     .key_by(move |r: &Row| RowKey(r.values[..keys].to_vec()))
                     .process(aggregate::GroupAggregate::new(keys, calls.clone(), self.mode, retracting))
                     .name("GroupAggregate")
+                    .uid(&self.uid("group-aggregate", below))
             }
             Plan::WindowAggregate { input, keys, rowtime, window, calls, .. } => {
                 self.insert_only(input, "GroupWindowAggregate")?;
@@ -119,6 +148,7 @@ impl Translator<'_> {
                     .key_by(move |r: &Row| RowKey(r.values[..keys].to_vec()))
                     .process(session_window::GroupWindowAggregate::new(keys, *rowtime, *window, calls.clone())?)
                     .name("GroupWindowAggregate")
+                    .uid(&self.uid("group-window-aggregate", below))
             }
             Plan::Rank { input, partition, order, limit, with_rank, .. } => {
                 self.insert_only(input, "Rank")?;
@@ -130,6 +160,7 @@ impl Translator<'_> {
                     .key_by(move |r: &Row| RowKey(part.iter().map(|&i| r.values[i].clone()).collect()))
                     .process(rank::TopN::new(order.clone(), limit, *with_rank, self.mode))
                     .name("Rank")
+                    .uid(&self.uid("rank", below))
             }
             Plan::Scan { .. } | Plan::Project { .. } | Plan::Filter { .. } => unreachable!("split_calc stops below calcs"),
         };

@@ -99,6 +99,18 @@ impl ExprBinder<'_> {
                 let r = call(Func::Like(re), vec![x], DataType::Boolean);
                 Ok(if *negated { call(Func::Not, vec![r], DataType::Boolean) } else { r })
             }
+            Expr::SimilarTo { negated, expr, pattern, escape_char: None } => {
+                let x = self.bind(expr)?;
+                let Expr::Value(v) = pattern.as_ref() else {
+                    return Err(SqlError::unsupported("SIMILAR TO with a pattern that is not a literal"));
+                };
+                let ast::Value::SingleQuotedString(p) = &v.value else {
+                    return Err(SqlError::validation("SIMILAR TO needs a string pattern"));
+                };
+                let re = super::functions::similar_regex(p)?;
+                let r = call(Func::Like(re), vec![x], DataType::Boolean);
+                Ok(if *negated { call(Func::Not, vec![r], DataType::Boolean) } else { r })
+            }
             Expr::Case { operand, conditions, else_result, .. } => self.case(operand.as_deref(), conditions, else_result.as_deref()),
             Expr::Cast { kind, expr, data_type, .. } => {
                 let x = self.bind(expr)?;

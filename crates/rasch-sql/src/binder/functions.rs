@@ -4,7 +4,7 @@
 use super::coerce::{cast, common_type};
 use super::expr::{ExprBinder, call};
 use crate::error::{SqlError, SqlResult};
-use crate::plan::{BExpr, ExprKind, Func, TimeUnit};
+use crate::plan::{BExpr, ExprKind, Func, JsonStep, TimeUnit};
 use crate::types::{DataType, MAX_LENGTH};
 use crate::value::Value;
 use crate::value::time::compile_pattern;
@@ -218,6 +218,20 @@ pub fn bind_function(b: &ExprBinder<'_>, f: &ast::Function) -> SqlResult<BExpr> 
             arity(n == 1)?;
             call(Func::Sha256, args.into_iter().map(s).collect(), DataType::Char(64))
         }
+        "to_date" => {
+            arity(n == 1 || n == 2)?;
+            let pattern = if n == 2 { constant_string(&args[1], "TO_DATE pattern")? } else { "yyyy-MM-dd".to_string() };
+            let compiled = compile_pattern(&pattern).map_err(SqlError::validation)?;
+            let ts =
+                call(Func::ToTimestamp(Arc::new(compiled)), vec![s(args.into_iter().next().unwrap_or_else(null))], DataType::Timestamp(3));
+            cast(ts, &DataType::Date)
+        }
+        "json_value" => {
+            arity(n == 2)?;
+            let path = constant_string(&args[1], "JSON_VALUE path")?;
+            let steps = json_path(&path)?;
+            call(Func::JsonValue(Arc::new(steps)), vec![s(args.into_iter().next().unwrap_or_else(null))], string)
+        }
         "to_timestamp" => {
             arity(n == 1 || n == 2)?;
             let pattern = if n == 2 { constant_string(&args[1], "TO_TIMESTAMP pattern")? } else { "yyyy-MM-dd HH:mm:ss".to_string() };
@@ -226,6 +240,35 @@ pub fn bind_function(b: &ExprBinder<'_>, f: &ast::Function) -> SqlResult<BExpr> 
         }
         _ => return Err(SqlError::validation(format!("No match found for function signature {}(…)", name.to_uppercase()))),
     })
+}
+
+/// A JSON path of the lax mode's simplest form: `$`, `.key`, `['key']`, `[index]`.
+fn json_path(path: &str) -> SqlResult<Vec<JsonStep>> {
+    let bad = || SqlError::validation(format!("Invalid JSON path '{path}' (supported: $.key, $['key'], $[0])"));
+    let rest = path.trim().strip_prefix("lax").map(str::trim_start).unwrap_or(path.trim());
+    let mut rest = rest.strip_prefix('$').ok_or_else(bad)?;
+    let mut steps = Vec::new();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            if end == 0 {
+                return Err(bad());
+            }
+            steps.push(JsonStep::Key(r[..end].to_string()));
+            rest = &r[end..];
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']').ok_or_else(bad)?;
+            let inner = r[..end].trim();
+            steps.push(match inner.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')) {
+                Some(k) => JsonStep::Key(k.to_string()),
+                None => JsonStep::Index(inner.parse().map_err(|_| bad())?),
+            });
+            rest = &r[end + 1..];
+        } else {
+            return Err(bad());
+        }
+    }
+    Ok(steps)
 }
 
 /// A time unit named in SQL (`SECOND`, `DAY`, …).
@@ -289,6 +332,22 @@ pub fn like_regex(pattern: &str, escape: Option<char>) -> SqlResult<Arc<regex::R
     }
     re.push('$');
     regex::Regex::new(&re).map(Arc::new).map_err(|e| SqlError::validation(format!("invalid LIKE pattern '{pattern}': {e}")))
+}
+
+/// Compiles a SQL `SIMILAR TO` pattern (`%`, `_`, and regex groups, alternation and
+/// repetition) into an anchored regex.
+pub fn similar_regex(pattern: &str) -> SqlResult<Arc<regex::Regex>> {
+    let mut re = String::from("(?s)^(?:");
+    for c in pattern.chars() {
+        match c {
+            '%' => re.push_str(".*"),
+            '_' => re.push('.'),
+            '.' | '^' | '$' | '\\' => re.push_str(&regex::escape(&c.to_string())),
+            c => re.push(c),
+        }
+    }
+    re.push_str(")$");
+    regex::Regex::new(&re).map(Arc::new).map_err(|e| SqlError::validation(format!("invalid SIMILAR TO pattern '{pattern}': {e}")))
 }
 
 /// The type named in a `CAST`.

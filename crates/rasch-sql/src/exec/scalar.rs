@@ -196,7 +196,8 @@ pub fn call_fn(func: Func, a: Vec<Eval>, tys: Vec<DataType>, ty: DataType) -> Ev
         | Func::TimestampDiff(_)
         | Func::TimestampAdd(_)
         | Func::FloorTo(_)
-        | Func::CeilTo(_) => unreachable!("compiled by scalar_more"),
+        | Func::CeilTo(_)
+        | Func::JsonValue(_) => unreachable!("compiled by scalar_more"),
         Func::NullIf => Arc::new(move |r| {
             let x = a0(r);
             if x == a1(r) { Value::Null } else { x }

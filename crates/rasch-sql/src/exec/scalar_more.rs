@@ -2,7 +2,7 @@
 //! `TO_TIMESTAMP`, `TIMESTAMPDIFF`, `TIMESTAMPADD`, `FLOOR`/`CEIL(ts TO unit)`.
 
 use super::eval::Eval;
-use crate::plan::{Func, TimeUnit};
+use crate::plan::{Func, JsonStep, TimeUnit};
 use crate::value::Value;
 use crate::value::time::{MILLIS_PER_DAY, PatternPart, civil_from_days, days_from_civil, fields};
 use compact_str::CompactString;
@@ -59,6 +59,24 @@ pub fn call_more(func: &Func, a: &[Eval]) -> Option<Eval> {
                 let f = floor(u, t);
                 Value::Timestamp(if f == t { t } else { add(u, 1, f) })
             })
+        }),
+        Func::JsonValue(path) => Arc::new(move |r| {
+            let x = a0(r);
+            let Some(text) = x.as_str() else { return Value::Null };
+            let Ok(mut v) = serde_json::from_str::<serde_json::Value>(text) else { return Value::Null };
+            for step in path.iter() {
+                v = match (step, v) {
+                    (JsonStep::Key(k), serde_json::Value::Object(mut m)) => m.remove(k).unwrap_or(serde_json::Value::Null),
+                    (JsonStep::Index(i), serde_json::Value::Array(mut a)) if *i < a.len() => a.swap_remove(*i),
+                    _ => serde_json::Value::Null,
+                };
+            }
+            match v {
+                serde_json::Value::String(t) => s(&t),
+                serde_json::Value::Number(n) => s(&n.to_string()),
+                serde_json::Value::Bool(b) => s(if b { "true" } else { "false" }),
+                _ => Value::Null,
+            }
         }),
         _ => return None,
     })

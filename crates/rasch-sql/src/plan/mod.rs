@@ -138,6 +138,17 @@ pub enum Func {
     FloorTo(TimeUnit),
     /// `CEIL(ts TO unit)`.
     CeilTo(TimeUnit),
+    /// `JSON_VALUE(json, path)`: the scalar at the path, as a string.
+    JsonValue(Arc<Vec<JsonStep>>),
+}
+
+/// One step of a JSON path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsonStep {
+    /// An object member.
+    Key(String),
+    /// An array element.
+    Index(usize),
 }
 
 /// A unit of time in temporal functions.

@@ -1,6 +1,7 @@
-//! Flink's `tableau` result mode: a boxed table of rows, with the changelog column `op`
-//! (`+I`, `-U`, `+U`, `-D`) in streaming mode, values rendered as Flink casts them to
-//! strings (NULL as `<NULL>`), right-aligned, columns as wide as their content.
+//! Flink's `tableau` result mode: a boxed table of rows — in streaming mode with the changelog
+//! column `op` (`+I`, `-U`, `+U`, `-D`) and the footer `Received a total of N rows` — values
+//! rendered as Flink casts them to strings (NULL as `<NULL>`), right-aligned, columns as wide
+//! as their content.
 
 use crate::exec::render::render_value;
 use crate::types::Field;
@@ -50,7 +51,12 @@ pub fn render(schema: &[Field], rows: &[Row], changelog: bool) -> String {
     }
     out.push_str(&border);
     let n = rows.len();
-    out.push_str(&format!("{n} row{} in set\n", if n == 1 { "" } else { "s" }));
+    let plural = if n == 1 { "" } else { "s" };
+    if changelog {
+        out.push_str(&format!("Received a total of {n} row{plural}\n"));
+    } else {
+        out.push_str(&format!("{n} row{plural} in set\n"));
+    }
     out
 }
 
@@ -77,7 +83,7 @@ mod tests {
 | -U |  hello |   1 |
 | +U | <NULL> |   2 |
 +----+--------+-----+
-3 rows in set
+Received a total of 3 rows
 ";
         assert_eq!(text, expected);
     }

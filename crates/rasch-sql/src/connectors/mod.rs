@@ -1,6 +1,7 @@
 //! Table connectors (`'connector' = …` in `WITH`) and formats: which sinks accept updates, and
 //! the sink of a table.
 
+pub mod datagen;
 pub mod filesystem;
 pub mod json;
 mod json_decode;
@@ -21,6 +22,8 @@ pub enum Connector {
     Print,
     /// `blackhole`: discards rows (accepts changelogs).
     Blackhole,
+    /// `datagen`: generated rows (a source only).
+    Datagen,
 }
 
 impl Connector {
@@ -30,8 +33,9 @@ impl Connector {
             "filesystem" => Ok(Connector::Filesystem),
             "print" => Ok(Connector::Print),
             "blackhole" => Ok(Connector::Blackhole),
+            "datagen" => Ok(Connector::Datagen),
             other => Err(SqlError::validation(format!(
-                "Could not find any factory for identifier '{other}' that implements 'DynamicTableFactory' (table '{}'). Available: blackhole, filesystem, print",
+                "Could not find any factory for identifier '{other}' that implements 'DynamicTableFactory' (table '{}'). Available: blackhole, datagen, filesystem, print",
                 t.name
             ))),
         }
@@ -52,5 +56,6 @@ pub fn sink(stream: DataStream<Row>, t: &TableDef, schema: Vec<Field>) -> SqlRes
             stream.discard().name(&format!("Sink: {}", t.name));
             Ok(())
         }
+        Connector::Datagen => Err(SqlError::validation(format!("table '{}': the datagen connector is a source only", t.name))),
     }
 }

@@ -72,6 +72,11 @@ impl Translator<'_> {
     pub fn translate(&self, plan: &Plan) -> SqlResult<DataStream<Row>> {
         let (steps, below) = split_calc(plan);
         if let Plan::Scan { table } = below {
+            match crate::connectors::Connector::of(table)? {
+                crate::connectors::Connector::Datagen => return crate::connectors::datagen::source(self.env, table, steps),
+                crate::connectors::Connector::Filesystem => {}
+                other => return Err(SqlError::validation(format!("table '{}': the {other:?} connector is a sink only", table.name))),
+            }
             let streaming_rowtime = (self.mode == Mode::Streaming)
                 .then(|| table.watermark.as_ref().and_then(|(c, _)| table.columns.iter().position(|x| x.name() == c)))
                 .flatten();

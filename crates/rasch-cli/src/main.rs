@@ -113,7 +113,7 @@ enum Verb {
         /// Target directory (default: execution.checkpointing.savepoint-dir).
         dir: Option<String>,
     },
-    /// Runs Flink SQL in the embedded local mode (Flink's sql-client.sh): `-f script.sql`.
+    /// Runs Flink SQL in the embedded local mode (Flink's sql-client.sh): a shell, or `-f script.sql`.
     Sql {
         /// A file of `;`-terminated statements to run; stops at the first failing one.
         #[arg(short = 'f', long = "file", value_name = "FILE")]

@@ -18,14 +18,19 @@ fn input() -> Option<&'static Path> {
                 eprintln!("skipped: {} not found", dir.display());
                 return None;
             }
-            let out = std::env::temp_dir().join(format!("rasch-sql-nexmark-{}.jsonl", std::process::id()));
-            let status = std::process::Command::new("python3")
-                .arg(dir.join("gen.py"))
-                .args(["--events", "10000", "--seed", "42", "--rate", "1000", "--out"])
-                .arg(&out)
-                .output()
-                .expect("python3 runs gen.py");
-            assert!(status.status.success(), "gen.py failed: {}", String::from_utf8_lossy(&status.stderr));
+            // One shared file per data set (generated once, renamed into place when complete).
+            let out = std::env::temp_dir().join("rasch-sql-nexmark-10000ev-seed42-r1000.jsonl");
+            if !out.exists() {
+                let part = std::env::temp_dir().join(format!("rasch-sql-nexmark-{}.part", std::process::id()));
+                let status = std::process::Command::new("python3")
+                    .arg(dir.join("gen.py"))
+                    .args(["--events", "10000", "--seed", "42", "--rate", "1000", "--out"])
+                    .arg(&part)
+                    .output()
+                    .expect("python3 runs gen.py");
+                assert!(status.status.success(), "gen.py failed: {}", String::from_utf8_lossy(&status.stderr));
+                std::fs::rename(&part, &out).unwrap();
+            }
             Some(out)
         })
         .as_deref()
@@ -53,12 +58,14 @@ fn run(q: &str, settings: &str) -> Result<Vec<String>, rasch_sql::SqlError> {
     let script = script.replace("${NEXMARK_INPUT}", input.to_str().unwrap()).replace("${OUTPUT_DIR}", out.to_str().unwrap());
     let mut session = SqlSession::new();
     session.set("parallelism.default", "2");
-    session.execute_script(&script, |_, _| {})?;
+    let result = session.execute_script(&script, |_, _| {});
     let mut lines = Vec::new();
-    read_lines(&out.join(q), &mut lines);
-    lines.sort();
+    if result.is_ok() {
+        read_lines(&out.join(q), &mut lines);
+        lines.sort();
+    }
     std::fs::remove_dir_all(&out).ok();
-    Ok(lines)
+    result.map(|_| lines)
 }
 
 fn read_lines(dir: &Path, out: &mut Vec<String>) {

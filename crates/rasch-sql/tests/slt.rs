@@ -25,11 +25,21 @@ use rasch_sql::exec::render::render_value;
 use rasch_sql::{SqlSession, StatementResult};
 use std::path::Path;
 
+/// Removes the test's temporary directory however the test ends.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.0).ok();
+    }
+}
+
 fn run_file(path: &Path) {
     let text = std::fs::read_to_string(path).unwrap();
     let tmp = std::env::temp_dir().join(format!("rasch-slt-{}-{}", std::process::id(), path.file_stem().unwrap().to_string_lossy()));
     std::fs::remove_dir_all(&tmp).ok();
     std::fs::create_dir_all(&tmp).unwrap();
+    let _cleanup = TempDir(tmp.clone());
     let tmp_s = tmp.to_string_lossy().to_string();
     let mut session = SqlSession::new();
     session.set("parallelism.default", "1");
@@ -108,7 +118,6 @@ fn run_file(path: &Path) {
             other => panic!("{at}: unknown record '{other}'"),
         }
     }
-    std::fs::remove_dir_all(&tmp).ok();
 }
 
 fn run_sql(session: &mut SqlSession, sql: &str) -> Result<(), String> {

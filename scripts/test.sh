@@ -9,6 +9,12 @@ export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 # The S3 checkpoint-storage test runs against a local S3-compatible server (moto, from PyPI);
 # without it that one test reports itself skipped.
 ./scripts/install-s3-test-server.sh || echo "warning: could not install the S3 test server; the S3 storage test will be skipped" >&2
+# Flink 1.20.3's own CLI (apache-flink from PyPI, cached in ~/.cache/rasch) for the acceptance
+# test that drives a Rasch cluster with it; without PyPI that test says loudly it skipped.
+./scripts/install-flink-client.sh >/dev/null || echo "warning: could not install Flink's client; crates/rasch-cli/tests/flink_cli.rs will skip or fail" >&2
+# Headless Chromium (Debian's chromium) and playwright-core (npm, cached in ~/.cache/rasch/node)
+# for the dashboard tests; without the registries those tests say loudly they skipped.
+./scripts/install-chromium.sh >/dev/null || echo "warning: could not install Chromium/playwright-core; the dashboard tests will skip or fail" >&2
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked

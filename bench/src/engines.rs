@@ -119,8 +119,8 @@ fn redb_run(dir: &std::path::Path, n: u64, batch: u64, value: &[u8]) -> Result<F
 
 /// `rasch-bench state-engines --records N [--batch 1000] [--dir PATH]`.
 pub fn run(params: &Params) -> Result<(), String> {
-    let n = params.get_parsed_or("records", 1_000_000u64).map_err(|e| e.to_string())?.max(1);
-    let batch = params.get_parsed_or("batch", 1_000u64).map_err(|e| e.to_string())?.max(1);
+    let n = params.get_or("records", 1_000_000u64).map_err(|e| e.to_string())?.max(1);
+    let batch = params.get_or("batch", 1_000u64).map_err(|e| e.to_string())?.max(1);
     let base = params.get("dir").map(std::path::PathBuf::from).unwrap_or_else(std::env::temp_dir);
     let dir = base.join(format!("rasch-engines-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;

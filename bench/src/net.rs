@@ -81,8 +81,8 @@ fn pair(i: u64) -> (u64, u64) {
 
 /// `rasch-bench net-exchange --records N [--payload u64|words]`.
 pub fn run_bench(params: &rasch::Params) -> Result<(), String> {
-    let records: u64 = params.get_parsed_or("records", 20_000_000).map_err(|e| e.to_string())?;
-    let payload = params.get_or("payload", "u64");
+    let records: u64 = params.get_or("records", 20_000_000).map_err(|e| e.to_string())?;
+    let payload = params.get("payload").unwrap_or("u64").to_string();
     let (local, tcp) = match payload.as_str() {
         "u64" => compare(records, pair)?,
         "words" => compare(records, word)?,

@@ -76,8 +76,8 @@ impl<T: 'static> SinkWriter<T> for LatencyWriter {
 }
 
 fn args(params: &Params) -> Result<(u64, usize), String> {
-    let records = params.get_parsed_or("records", 10_000_000u64).map_err(|e| e.to_string())?;
-    let parallelism = params.get_parsed_or("parallelism", 1usize).map_err(|e| e.to_string())?;
+    let records = params.get_or("records", 10_000_000u64).map_err(|e| e.to_string())?;
+    let parallelism = params.get_or("parallelism", 1usize).map_err(|e| e.to_string())?;
     Ok((records, parallelism))
 }
 

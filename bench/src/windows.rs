@@ -50,8 +50,8 @@ impl AggregateFunction<(i64, i64), (i64, u64), (i64, u64)> for KeyCount {
 
 /// Runs one window benchmark.
 pub fn run(kind: Kind, params: &Params) -> Result<(), String> {
-    let records: u64 = params.get_parsed_or("records", 10_000_000u64).map_err(|e| e.to_string())?;
-    let parallelism: usize = params.get_parsed_or("parallelism", 1usize).map_err(|e| e.to_string())?;
+    let records: u64 = params.get_or("records", 10_000_000u64).map_err(|e| e.to_string())?;
+    let parallelism: usize = params.get_or("parallelism", 1usize).map_err(|e| e.to_string())?;
     let env = StreamEnv::local();
     env.set_parallelism(parallelism);
 

@@ -9,10 +9,10 @@ use std::time::Instant;
 
 /// Counts the words of `--input` into `--output`.
 pub fn wordcount(params: &Params) -> Result<(), String> {
-    let input = params.required("input").map_err(|e| e.to_string())?.to_string();
-    let output = params.required("output").map_err(|e| e.to_string())?.to_string();
-    let parallelism = params.get_parsed_or("parallelism", 1usize).map_err(|e| e.to_string())?;
-    let streaming = params.get_or("execution-mode", "batch").eq_ignore_ascii_case("streaming");
+    let input = params.required::<String>("input").map_err(|e| e.to_string())?;
+    let output = params.required::<String>("output").map_err(|e| e.to_string())?;
+    let parallelism = params.get_or("parallelism", 1usize).map_err(|e| e.to_string())?;
+    let streaming = params.get("execution-mode").unwrap_or("batch").eq_ignore_ascii_case("streaming");
 
     let env = StreamEnv::local();
     env.set_parallelism(parallelism);
@@ -46,9 +46,9 @@ pub fn wordcount(params: &Params) -> Result<(), String> {
 
 /// Writes `--words N` words (from a vocabulary of `--vocabulary V`, skewed) in lines of 10.
 pub fn generate(params: &Params) -> Result<(), String> {
-    let output = params.required("output").map_err(|e| e.to_string())?.to_string();
-    let words: u64 = params.get_parsed_or("words", 10_000_000u64).map_err(|e| e.to_string())?;
-    let vocabulary: u64 = params.get_parsed_or("vocabulary", 10_000u64).map_err(|e| e.to_string())?.max(1);
+    let output = params.required::<String>("output").map_err(|e| e.to_string())?;
+    let words: u64 = params.get_or("words", 10_000_000u64).map_err(|e| e.to_string())?;
+    let vocabulary: u64 = params.get_or("vocabulary", 10_000u64).map_err(|e| e.to_string())?.max(1);
     let file = std::fs::File::create(&output).map_err(|e| format!("cannot create {output}: {e}"))?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
     let mut state = 0x2545_F491_4F6C_DD1Du64;

@@ -8,7 +8,8 @@ use rasch_core::config::AUTO_WATERMARK_INTERVAL;
 use rasch_core::{Data, Error, Key, Result, ToText};
 use rasch_runtime::collector::{Collector, OutputTag};
 use rasch_runtime::functions::{
-    CollectFn, FilterFn, FilterFunction, FlatMapFn, FlatMapFunction, KeyFn, KeyRefFn, MapFn, MapFunction, ProcessFunction,
+    CollectFn, FilterFn, FilterFunction, FlatMapFn, FlatMapFunction, KeyFn, KeyRefFn, MapFn, MapFunction, ProcessFunction, TryFlatMapFn,
+    TryMapFn,
 };
 use rasch_runtime::graph::{Chaining, NodeId};
 use rasch_runtime::operators::TimestampsAndWatermarksOperator;
@@ -27,6 +28,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub(crate) struct StreamInput {
     pub(crate) node: NodeId,
+    /// The env's graph generation the node belongs to.
+    pub(crate) generation: u64,
     pub(crate) side_output: Option<String>,
     pub(crate) partitioner: Option<Arc<dyn PartitionerSpec>>,
 }
@@ -49,7 +52,8 @@ impl<T> Clone for DataStream<T> {
 
 impl<T: Data> DataStream<T> {
     pub(crate) fn from_node(env: StreamEnv, node: NodeId) -> Self {
-        DataStream { env, inputs: vec![StreamInput { node, side_output: None, partitioner: None }], _type: PhantomData }
+        let generation = env.generation();
+        DataStream { env, inputs: vec![StreamInput { node, generation, side_output: None, partitioner: None }], _type: PhantomData }
     }
 
     /// The environment this stream belongs to.
@@ -71,6 +75,17 @@ impl<T: Data> DataStream<T> {
         self.map_rich(MapFn(f))
     }
 
+    /// Transforms every element with a fallible `f`: an `Err` fails the job (or restarts it, as
+    /// the restart strategy says) with a user error that keeps `f`'s error as its cause, instead
+    /// of a panic — `stream.try_map(|line: String| line.trim().parse::<u64>())`.
+    pub fn try_map<U: Data, E, F>(&self, f: F) -> DataStream<U>
+    where
+        E: std::error::Error + Send + Sync + 'static,
+        F: FnMut(T) -> std::result::Result<U, E> + Clone + Send + Sync + 'static,
+    {
+        self.map_rich(TryMapFn(f))
+    }
+
     /// Transforms every element with a rich [`MapFunction`] (with `open`/`close`).
     pub fn map_rich<U: Data, F: MapFunction<T, U> + Sync>(&self, f: F) -> DataStream<U> {
         self.transform(
@@ -86,6 +101,16 @@ impl<T: Data> DataStream<T> {
     /// Emits every element of the iterator `f` returns.
     pub fn flat_map<U: Data, I: IntoIterator<Item = U>, F: FnMut(T) -> I + Clone + Send + Sync + 'static>(&self, f: F) -> DataStream<U> {
         self.flat_map_rich(FlatMapFn(f))
+    }
+
+    /// Emits every element of the iterator a fallible `f` returns; an `Err` fails the job as in
+    /// [`try_map`](Self::try_map).
+    pub fn try_flat_map<U: Data, I: IntoIterator<Item = U>, E, F>(&self, f: F) -> DataStream<U>
+    where
+        E: std::error::Error + Send + Sync + 'static,
+        F: FnMut(T) -> std::result::Result<I, E> + Clone + Send + Sync + 'static,
+    {
+        self.flat_map_rich(TryFlatMapFn(f))
     }
 
     /// Emits into a collector, Flink style: `|line, out| for w in line.split(' ') { out.collect(..) }`.
@@ -161,8 +186,11 @@ impl<T: Data> DataStream<T> {
 
     /// The side output `tag` of the operator that produced this stream.
     pub fn get_side_output<X: Data>(&self, tag: &OutputTag<X>) -> DataStream<X> {
-        let inputs =
-            self.inputs.iter().map(|i| StreamInput { node: i.node, side_output: Some(tag.id().to_string()), partitioner: None }).collect();
+        let inputs = self
+            .inputs
+            .iter()
+            .map(|i| StreamInput { node: i.node, generation: i.generation, side_output: Some(tag.id().to_string()), partitioner: None })
+            .collect();
         DataStream { env: self.env.clone(), inputs, _type: PhantomData }
     }
 
@@ -241,7 +269,7 @@ impl<T: Data> DataStream<T> {
 
     fn operator_node(&self, what: &str) -> Option<NodeId> {
         match self.inputs.as_slice() {
-            [i] if i.partitioner.is_none() && i.side_output.is_none() => Some(i.node),
+            [i] if i.partitioner.is_none() && i.side_output.is_none() => Some(i.node).filter(|_| self.env.check_generation(i.generation)),
             _ => {
                 self.env.record_error(Error::InvalidJob(format!(
                     "{what} applies to an operator; call it before union(), get_side_output() or a partitioning such as rebalance()"

@@ -20,6 +20,9 @@ use std::sync::Arc;
 
 pub(crate) struct EnvState {
     pub(crate) graph: StreamGraph,
+    /// How many graphs were taken (by `execute` or `job_graph`): streams remember the
+    /// generation they were made in, and a stream of an earlier one cannot feed the new graph.
+    pub(crate) generation: u64,
     pub(crate) errors: Vec<Error>,
     config: Configuration,
     mode: ExecutionMode,
@@ -73,6 +76,7 @@ impl StreamEnv {
     fn with_mode(mode: ExecutionMode) -> Self {
         StreamEnv {
             state: Rc::new(RefCell::new(EnvState {
+                generation: 0,
                 graph: StreamGraph::default(),
                 errors: Vec::new(),
                 config: Configuration::new(),
@@ -174,7 +178,28 @@ impl StreamEnv {
         })
     }
 
+    /// The current graph generation (see [`EnvState::generation`]).
+    pub(crate) fn generation(&self) -> u64 {
+        self.state.borrow().generation
+    }
+
+    /// Whether `generation` is the current one; if not, records why the job cannot be built.
+    pub(crate) fn check_generation(&self, generation: u64) -> bool {
+        let current = self.generation();
+        if generation != current {
+            self.record_error(Error::InvalidJob(
+                "a stream of a pipeline that was already executed or turned into a job graph was used again; \
+                 build the pipeline again after execute() or job_graph()"
+                    .into(),
+            ));
+        }
+        generation == current
+    }
+
     pub(crate) fn add_edge<T: Data>(&self, input: &StreamInput, target: NodeId, input_index: usize) {
+        if !self.check_generation(input.generation) {
+            return;
+        }
         self.state.borrow_mut().graph.add_edge(StreamEdge {
             source: input.node,
             target,
@@ -261,6 +286,7 @@ impl StreamEnv {
                 st.graph = StreamGraph::default();
                 return Err(st.errors.drain(..).next().expect("not empty"));
             }
+            st.generation += 1;
             (std::mem::take(&mut st.graph), st.config.clone())
         };
         let opts = TranslateOptions {
@@ -306,8 +332,12 @@ impl StreamEnv {
         Ok(JobClient { commands, cancel, monitor, handle: Some(handle) })
     }
 
-    /// Runs the job and waits for it to finish (bounded input) — or, in plan mode, prints the
-    /// JobGraph as JSON and exits the process.
+    /// Runs the job and waits for it to finish (bounded input) and returns its result — in
+    /// local mode (`cargo run`, tests). On a cluster the same binary runs in two other modes in
+    /// which `execute()` **does not return**: in plan mode (the JobManager, `rasch info`) it
+    /// prints the JobGraph as JSON and exits the process; in worker mode (a TaskManager) it runs
+    /// this worker's share of the job and exits. So code after `execute()` runs only in local
+    /// mode; on a cluster, results leave through sinks, and `rasch run` reports the outcome.
     pub fn execute(&self, job_name: &str) -> Result<JobResult> {
         let job = Arc::new(self.job_graph(job_name)?);
         let config = self.config();

@@ -6,7 +6,8 @@ use rasch_runtime::functions::KeyedProcessFunction;
 use rasch_runtime::functions::{KeySelector, ReduceFn, ReduceFunction};
 use rasch_runtime::keyed::KeyedRuntime;
 use rasch_runtime::operators::KeyedProcessOperator;
-use rasch_runtime::operators::{AggOp, FieldAggregate, FieldReduce, KeyedReduceOperator, one_input_factory};
+use rasch_runtime::operators::{AggOp, Combine, Combining, FieldAggregate, FieldReduce, KeyedReduceOperator, one_input_factory};
+use rasch_runtime::operators::{MaxByKey, MinByKey, SumBy};
 use rasch_runtime::output::BoxOutput;
 use rasch_runtime::partition::{CombiningPartitioner, KeyGroupSelector, Partitioner, Pattern};
 use std::marker::PhantomData;
@@ -74,22 +75,43 @@ impl<T: Data, K: Key, S: KeySelector<T, K>> KeyedStream<T, K, S> {
         )
     }
 
+    /// A built-in (associative) aggregation: in BATCH mode, producers combine per key before
+    /// the exchange (the operator graph, and so operator ids, stay the same).
+    fn combining_aggregation<C: Combine<T>>(&self, f: C, name: &str) -> DataStream<T> {
+        let combining = CombiningPartitioner::new(self.selector.clone(), f.clone());
+        let keyed =
+            KeyedStream { stream: self.stream.partitioned(Arc::new(combining)), selector: self.selector.clone(), _key: PhantomData };
+        keyed.reduce_rich(Combining(f), name)
+    }
+
+    /// Rolling sum of the field `field` points at — `sum_by(|t| &mut t.1)` — checked at compile
+    /// time; the other fields come from the key's first record (Flink's `sum(pos)`).
+    pub fn sum_by<N, F>(&self, field: F) -> DataStream<T>
+    where
+        N: std::ops::Add<Output = N> + Copy,
+        F: Fn(&mut T) -> &mut N + Clone + Send + Sync + 'static,
+    {
+        self.combining_aggregation(SumBy(field), "Keyed Aggregation (sum_by)")
+    }
+
+    /// The whole record with the largest `key(record)` so far, the first one on ties —
+    /// `max_by_key(|t| t.2)`, Flink's `maxBy(pos)` checked at compile time.
+    pub fn max_by_key<O: Ord, F: Fn(&T) -> O + Clone + Send + Sync + 'static>(&self, key: F) -> DataStream<T> {
+        self.combining_aggregation(MaxByKey(key), "Keyed Aggregation (max_by_key)")
+    }
+
+    /// The whole record with the smallest `key(record)` so far, the first one on ties —
+    /// `min_by_key(|t| t.2)`, Flink's `minBy(pos)` checked at compile time.
+    pub fn min_by_key<O: Ord, F: Fn(&T) -> O + Clone + Send + Sync + 'static>(&self, key: F) -> DataStream<T> {
+        self.combining_aggregation(MinByKey(key), "Keyed Aggregation (min_by_key)")
+    }
+
     fn field_aggregation(&self, pos: usize, op: AggOp) -> DataStream<T>
     where
         T: FieldAggregate,
     {
         match FieldReduce::<T>::new(pos, op) {
-            Ok(f) => {
-                // Built-in aggregations are associative: in BATCH mode, producers combine per key
-                // before the exchange (the operator graph, and so operator ids, stay the same).
-                let combining = CombiningPartitioner::new(self.selector.clone(), f.clone());
-                let keyed = KeyedStream {
-                    stream: self.stream.partitioned(Arc::new(combining)),
-                    selector: self.selector.clone(),
-                    _key: PhantomData,
-                };
-                keyed.reduce_rich(f, &format!("Keyed Aggregation ({}({pos}))", op.name()))
-            }
+            Ok(f) => self.combining_aggregation(f, &format!("Keyed Aggregation ({}({pos}))", op.name())),
             Err(message) => {
                 self.stream.env().record_error(rasch_core::Error::InvalidJob(message));
                 self.stream.clone()

@@ -2,7 +2,7 @@
 //! `KeyedStream` and `ConnectedStreams` for keyed and two-input operations) and executes it —
 //! in this process (local mode), as a printed plan (plan mode), or as a cluster worker.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod broadcast;
 mod client;
@@ -14,6 +14,7 @@ mod env;
 mod join;
 mod keyed;
 mod mode;
+mod records;
 mod result;
 mod windowed;
 
@@ -27,5 +28,6 @@ pub use env::StreamEnv;
 pub use join::{IntervalJoin, IntervalJoined, IntoMillis};
 pub use keyed::KeyedStream;
 pub use mode::{ExecutionMode, MODE_ENV_VAR, PLAN_FILE_ENV_VAR};
+pub use records::MALFORMED_RECORDS;
 pub use result::JobResult;
 pub use windowed::{AllWindowedStream, UnitKey, WindowedStream};

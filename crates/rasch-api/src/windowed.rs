@@ -6,7 +6,7 @@
 use crate::datastream::DataStream;
 use crate::keyed::KeyedStream;
 use rasch_core::keygroup::compute_key_group_range_for_operator_index;
-use rasch_core::{Data, Error, Key};
+use rasch_core::{Data, Error, Key, Result};
 use rasch_runtime::collector::{Collector, OutputTag};
 use rasch_runtime::functions::{KeySelector, ReduceFn, ReduceFunction};
 use rasch_runtime::keyed::KeyedRuntime;
@@ -15,7 +15,8 @@ use rasch_runtime::operators::{SessionWindowOperator, SlicingWindowOperator};
 use rasch_runtime::output::BoxOutput;
 use rasch_runtime::windows::{
     AggregateContents, ApplyFn, CountEvictor, CountTrigger, EvictingContents, Evictor, GlobalWindows, ListContents, PassThrough,
-    ProcessWindowFunction, PurgingTrigger, ReduceContents, TimeWindow, Trigger, WindowAssigner, WindowContents,
+    ProcessWindowFn, ProcessWindowFunction, PurgingTrigger, ReduceContents, TimeWindow, Trigger, WindowAssigner, WindowContents,
+    WindowContext,
 };
 use rasch_state::AggregateFunction;
 use std::marker::PhantomData;
@@ -237,13 +238,7 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
         R: Data,
         F: AggregateFunction<T, ACC, R>,
     {
-        // Tumbling/sliding event-time windows with the default trigger, no evictor and no
-        // lateness keep one accumulator per slice instead of one per window.
-        let sliced =
-            self.spec.assigner.slice_spec().filter(|_| {
-                !self.custom_trigger && self.evictor.is_none() && self.spec.allowed_lateness == 0 && self.spec.late_tag.is_none()
-            });
-        let Some(slice) = sliced else {
+        let Some(slice) = self.sliceable() else {
             let f = agg.clone();
             let sessions = self.sessions("Aggregate", move |_| Ok(AggregateContents::<T, ACC, R, R, _, _>::new(f.clone(), PassThrough)));
             return sessions.unwrap_or_else(|| self.aggregate_with_process(agg, PassThrough));
@@ -253,8 +248,60 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
         let result = self.stream.transform(
             &format!("SlicedWindow({assigner}, Aggregate)"),
             one_input_factory::<T, R, _, _>(move |setup, out: BoxOutput<R>, _| {
-                SlicingWindowOperator::new(selector.clone(), agg.clone(), slice, |_: K, r: R| r, out, setup.batch_size)
+                SlicingWindowOperator::new(selector.clone(), agg.clone(), slice, |_: K, _: TimeWindow, r: R| r, out, setup.batch_size)
                     .with_checkpointing(setup)
+            }),
+        );
+        if self.non_parallel { result.set_parallelism(1) } else { result }
+    }
+
+    /// Tumbling/sliding event-time windows with the default trigger, no evictor and no
+    /// lateness keep one accumulator per slice instead of one per window: their geometry.
+    fn sliceable(&self) -> Option<rasch_runtime::operators::SliceSpec> {
+        self.spec
+            .assigner
+            .slice_spec()
+            .filter(|_| !self.custom_trigger && self.evictor.is_none() && self.spec.allowed_lateness == 0 && self.spec.late_tag.is_none())
+    }
+
+    /// Aggregates each window incrementally and emits `f(key, window, result)` — the key and the
+    /// window without a process function, and on the sliced fast path wherever
+    /// [`aggregate`](Self::aggregate) takes it (tumbling and sliding event-time windows with the
+    /// default trigger). Flink's `aggregate(agg, ProcessWindowFunction)` for the common case
+    /// of labelling a result: `.aggregate_with_window(Count, |item, w, n| (*item, w.end, n))`.
+    pub fn aggregate_with_window<ACC, R, OUT, F, G>(&self, agg: F, f: G) -> DataStream<OUT>
+    where
+        ACC: Clone + rasch_state::StateValue,
+        R: Clone + Send + Sync + 'static,
+        OUT: Data,
+        F: AggregateFunction<T, ACC, R>,
+        G: Fn(&K, &A::W, R) -> OUT + Clone + Send + Sync + 'static,
+    {
+        let time_windows = std::any::TypeId::of::<A::W>() == std::any::TypeId::of::<TimeWindow>();
+        let Some(slice) = self.sliceable().filter(|_| time_windows) else {
+            return self.aggregate_with_process(
+                agg,
+                ProcessWindowFn(move |key: &K, ctx: &mut WindowContext<'_, K, A::W>, results: &[R], out: &mut Collector<'_, OUT>| {
+                    let window = ctx.window().clone();
+                    for r in results {
+                        out.collect(f(key, &window, r.clone()));
+                    }
+                    Ok(())
+                }),
+            );
+        };
+        let selector = self.selector.clone();
+        let assigner = std::any::type_name::<A>().rsplit("::").next().unwrap_or("Window").to_string();
+        let result = self.stream.transform(
+            &format!("SlicedWindow({assigner}, Aggregate)"),
+            one_input_factory::<T, OUT, _, _>(move |setup, out: BoxOutput<OUT>, _| {
+                let f = f.clone();
+                // Checked above: the window type is `TimeWindow`.
+                let emit = move |k: K, w: TimeWindow, r: R| {
+                    let window = (&w as &dyn std::any::Any).downcast_ref::<A::W>().expect("sliced windows are time windows");
+                    f(&k, window, r)
+                };
+                SlicingWindowOperator::new(selector.clone(), agg.clone(), slice, emit, out, setup.batch_size).with_checkpointing(setup)
             }),
         );
         if self.non_parallel { result.set_parallelism(1) } else { result }
@@ -292,6 +339,15 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
         F: Fn(&K, &A::W, Vec<T>, &mut Collector<'_, OUT>) + Clone + Send + Sync + 'static,
     {
         self.process(ApplyFn(f))
+    }
+
+    /// [`process`](Self::process) with a closure whose argument types the compiler infers:
+    /// `.process_fn(|key, ctx, elements, out| { out.collect((key.clone(), ctx.window().end, elements.len())); Ok(()) })`.
+    pub fn process_fn<OUT: Data, F>(&self, f: F) -> DataStream<OUT>
+    where
+        F: FnMut(&K, &mut WindowContext<'_, K, A::W>, &[T], &mut Collector<'_, OUT>) -> Result<()> + Clone + Send + Sync + 'static,
+    {
+        self.process(ProcessWindowFn(f))
     }
 
     fn field_aggregation(&self, pos: usize, op: AggOp) -> DataStream<T>
@@ -398,12 +454,20 @@ impl<T: Data, A: WindowAssigner<T>> AllWindowedStream<T, A> {
     pub fn process<OUT: Data, P: ProcessWindowFunction<T, OUT, (), A::W> + Sync>(&self, process: P) -> DataStream<OUT> {
         self.inner.process(process)
     }
-    /// Evaluates each window with `Fn(&window, elements, out)` (Flink's `AllWindowFunction`).
+    /// Evaluates each window with `Fn(&key, &window, elements, out)` — the keyed form's
+    /// arguments, with the key `()` (Flink's `AllWindowFunction`).
     pub fn apply<OUT: Data, F>(&self, f: F) -> DataStream<OUT>
     where
-        F: Fn(&A::W, Vec<T>, &mut Collector<'_, OUT>) + Clone + Send + Sync + 'static,
+        F: Fn(&(), &A::W, Vec<T>, &mut Collector<'_, OUT>) + Clone + Send + Sync + 'static,
     {
-        self.inner.apply(move |_: &(), w: &A::W, v: Vec<T>, out: &mut Collector<'_, OUT>| f(w, v, out))
+        self.inner.apply(f)
+    }
+    /// [`process`](Self::process) with a closure whose argument types the compiler infers (key `()`).
+    pub fn process_fn<OUT: Data, F>(&self, f: F) -> DataStream<OUT>
+    where
+        F: FnMut(&(), &mut WindowContext<'_, (), A::W>, &[T], &mut Collector<'_, OUT>) -> Result<()> + Clone + Send + Sync + 'static,
+    {
+        self.inner.process_fn(f)
     }
     /// Sum of field `pos` per window.
     pub fn sum(&self, pos: usize) -> DataStream<T>

@@ -208,6 +208,9 @@ pub fn info(binary: &Path, args: &[String]) -> CliResult {
     println!("----------------------- Execution Plan -----------------------");
     println!("{}", serde_json::to_string_pretty(&plan).unwrap_or_default());
     println!("--------------------------------------------------------------");
+    eprintln!(
+        "Note: on a cluster execute() does not return (the plan and worker processes exit once their part is done); code after it runs only in local mode."
+    );
     Ok(())
 }
 

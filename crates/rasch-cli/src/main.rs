@@ -7,6 +7,7 @@
 //! rasch list [-r|-s|-a]
 //! rasch cancel <job> | stop [-p dir] [-d] <job> | savepoint <job> [dir] | savepoint -d <path>
 //! rasch checkpoint [--full] <job>
+//! rasch new <name> [--path <rasch checkout> | --git <url>] [--dir <parent>]
 //! ```
 //! Every verb takes `-m/--jobmanager host:port` (default `rest.address`:`rest.port` from
 //! `$RASCH_CONF_DIR/config.yaml`) and `-D key=value` configuration overrides.
@@ -14,6 +15,7 @@
 mod client;
 mod cluster;
 mod commands;
+mod new_project;
 mod sql;
 mod states;
 
@@ -119,6 +121,20 @@ enum Verb {
         #[arg(short = 'f', long = "file", value_name = "FILE")]
         file: Option<PathBuf>,
     },
+    /// Creates a job crate to start from: a small job, a test and a README.
+    New {
+        /// The crate's name (and directory).
+        name: String,
+        /// The Rasch checkout to depend on (default: the one this binary was built from).
+        #[arg(long = "path", value_name = "DIR", conflicts_with = "git")]
+        path: Option<PathBuf>,
+        /// A git repository holding Rasch to depend on instead.
+        #[arg(long = "git", value_name = "URL")]
+        git: Option<String>,
+        /// Where to create the crate's directory (default: the current directory).
+        #[arg(long = "dir", value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+    },
     /// Triggers a checkpoint of a job.
     Checkpoint {
         /// A full (non-incremental) checkpoint.
@@ -180,6 +196,14 @@ fn main_inner(cli: Cli) -> CliResult {
         Verb::Savepoint { .. } => Err(CliError::with_code("savepoint: missing job id (or -d <path>)", 2)),
         Verb::Checkpoint { full, job } => commands::checkpoint(&client()?, job, *full),
         Verb::Sql { .. } => unreachable!("handled above"),
+        Verb::New { name, path, git, dir } => {
+            let source = new_project::RaschSource::choose(path.as_deref(), git.as_deref())?;
+            let created = new_project::create(name, dir, &source)?;
+            println!("Created job crate '{name}' in {}", created.display());
+            println!("  cd {} && cargo run      # runs the job on the embedded local mode", created.display());
+            println!("  cargo test              # runs its tests");
+            Ok(())
+        }
     }
 }
 

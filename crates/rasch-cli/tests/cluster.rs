@@ -3,269 +3,15 @@
 //! tests kill TaskManagers, stop jobs with savepoints and resume them at other parallelisms,
 //! slow a sink down in one worker, and throw garbage at the ports.
 
+mod common;
+
+use common::*;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-fn target_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        return PathBuf::from(dir);
-    }
-    std::env::current_exe().unwrap().ancestors().nth(3).unwrap().to_path_buf()
-}
-
-/// A debug build of one of the `rasch` package's examples (built if missing).
-fn example(name: &str) -> PathBuf {
-    let path = target_dir().join("debug").join("examples").join(name);
-    if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "-p", "rasch", "--example", name])
-            .env("CARGO_TARGET_DIR", target_dir())
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the {name} example failed");
-    }
-    path
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// A fresh directory with `conf/config.yaml` for a cluster on free loopback ports (debug job
-/// binaries exceed Flink's 100 MB upload limit, so it is raised); returns it with the REST and
-/// RPC ports.
-fn cluster_dir(tag: &str, slots: usize, extra: &str) -> (PathBuf, u16, u16) {
-    let dir = std::env::temp_dir().join(format!("rasch-cluster-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("conf")).unwrap();
-    let (rest, rpc) = (free_port(), free_port());
-    std::fs::write(
-        dir.join("conf/config.yaml"),
-        format!(
-            "jobmanager:\n  rpc:\n    address: 127.0.0.1\n    port: {rpc}\nrest.port: {rest}\ntaskmanager.numberOfTaskSlots: {slots}\n\
-             heartbeat.interval: 200\n{}rest.server.max-content-length: 1073741824\n\
-             blob.storage.directory: {}\nenv.log.dir: {}\nenv.pid.dir: {}\n{extra}",
-            if extra.contains("heartbeat.timeout") { "" } else { "heartbeat.timeout: 3000\n" },
-            dir.join("blobs").display(),
-            dir.join("log").display(),
-            dir.join("pid").display()
-        ),
-    )
-    .unwrap();
-    (dir, rest, rpc)
-}
-
-/// Runs the `rasch` CLI with the configuration in `dir/conf`.
-fn rasch_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rasch")).args(args).env("RASCH_CONF_DIR", dir.join("conf")).output().unwrap()
-}
-
-/// Everything a command printed.
-fn said(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-/// A JobManager and TaskManagers started by this test (killed on drop, by their PIDs).
-struct TestCluster {
-    dir: PathBuf,
-    rest: u16,
-    rpc: u16,
-    jobmanager: Child,
-    taskmanagers: Vec<Child>,
-}
-
-impl TestCluster {
-    fn start(tag: &str, taskmanagers: usize, slots: usize, extra: &str) -> TestCluster {
-        let (dir, rest, rpc) = cluster_dir(tag, slots, extra);
-        let jobmanager = Self::spawn(&dir, "jobmanager", "jobmanager.out");
-        let mut cluster = TestCluster { dir, rest, rpc, jobmanager, taskmanagers: Vec::new() };
-        for _ in 0..taskmanagers {
-            cluster.add_taskmanager();
-        }
-        cluster.wait_for_taskmanagers(taskmanagers);
-        cluster
-    }
-
-    fn spawn(dir: &Path, role: &str, log: &str) -> Child {
-        let out = std::fs::File::create(dir.join(log)).unwrap();
-        Command::new(env!("CARGO_BIN_EXE_rasch"))
-            .arg(role)
-            .env("RASCH_CONF_DIR", dir.join("conf"))
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap()
-    }
-
-    fn add_taskmanager(&mut self) {
-        let n = self.taskmanagers.len();
-        let child = Self::spawn(&self.dir, "taskmanager", &format!("taskmanager-{n}.out"));
-        self.taskmanagers.push(child);
-    }
-
-    fn wait_for_taskmanagers(&self, n: usize) {
-        wait_until(&format!("{n} TaskManagers"), Duration::from_secs(20), || {
-            self.get_json("/overview").is_some_and(|o| o["taskmanagers"].as_u64() == Some(n as u64))
-        });
-    }
-
-    fn rasch(&self, args: &[&str]) -> Output {
-        rasch_in(&self.dir, args)
-    }
-
-    fn rasch_ok(&self, args: &[&str]) -> String {
-        let out = self.rasch(args);
-        let text = said(&out);
-        assert!(out.status.success(), "rasch {args:?} failed:\n{text}\n{}", self.logs());
-        text
-    }
-
-    /// `rasch run <run_flags> rolling_sum -- --output <out> <job_args>`.
-    fn run_rolling_sum(&self, run_flags: &[&str], out: &Path, job_args: &[&str]) -> Output {
-        let bin = example("rolling_sum");
-        let mut args = vec!["run"];
-        args.extend_from_slice(run_flags);
-        args.extend([bin.to_str().unwrap(), "--", "--output", out.to_str().unwrap()]);
-        args.extend_from_slice(job_args);
-        self.rasch(&args)
-    }
-
-    /// [`run_rolling_sum`](Self::run_rolling_sum) that must succeed; returns the job id.
-    fn submit_rolling_sum(&self, run_flags: &[&str], out: &Path, job_args: &[&str]) -> String {
-        let o = self.run_rolling_sum(run_flags, out, job_args);
-        let text = said(&o);
-        assert!(o.status.success(), "rolling_sum {run_flags:?} {job_args:?} failed:\n{text}\n{}", self.logs());
-        job_id(&text)
-    }
-
-    fn logs(&self) -> String {
-        let mut all = String::new();
-        for entry in std::fs::read_dir(&self.dir).unwrap().flatten() {
-            if entry.path().extension().is_some_and(|e| e == "out") {
-                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-                let tail: Vec<&str> = text.lines().rev().take(30).collect();
-                all.push_str(&format!("--- {}\n{}\n", entry.path().display(), tail.into_iter().rev().collect::<Vec<_>>().join("\n")));
-            }
-        }
-        all
-    }
-
-    fn http(&self, request: &[u8]) -> (u16, String) {
-        let mut s = TcpStream::connect(("127.0.0.1", self.rest)).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        s.write_all(request).unwrap();
-        let mut buf = Vec::new();
-        let _ = s.read_to_end(&mut buf);
-        let text = String::from_utf8_lossy(&buf).to_string();
-        let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-        let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
-        (status, body)
-    }
-
-    fn get(&self, path: &str) -> (u16, String) {
-        self.http(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes())
-    }
-
-    fn get_json(&self, path: &str) -> Option<serde_json::Value> {
-        TcpStream::connect(("127.0.0.1", self.rest)).ok()?;
-        let (status, body) = self.get(path);
-        (status == 200).then(|| serde_json::from_str(&body).ok()).flatten()
-    }
-
-    fn job_state(&self, job: &str) -> String {
-        self.get_json(&format!("/jobs/{job}")).and_then(|j| j["state"].as_str().map(str::to_string)).unwrap_or_default()
-    }
-
-    fn wait_for_state(&self, job: &str, state: &str, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let now = self.job_state(job);
-            if now == state {
-                return;
-            }
-            assert!(Instant::now() < deadline, "job {job} is {now}, expected {state}\n{}", self.logs());
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn completed_checkpoints(&self, job: &str) -> u64 {
-        self.get_json(&format!("/jobs/{job}/checkpoints")).and_then(|c| c["counts"]["completed"].as_u64()).unwrap_or(0)
-    }
-}
-
-impl Drop for TestCluster {
-    fn drop(&mut self) {
-        for c in self.taskmanagers.iter_mut().chain(std::iter::once(&mut self.jobmanager)) {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-        // Blob stores hold copies of ~100 MB debug binaries: keep them only to debug a failure.
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
-}
-
-fn job_id(out: &str) -> String {
-    out.lines()
-        .find_map(|l| l.strip_prefix("Job has been submitted with JobID "))
-        .unwrap_or_else(|| panic!("no job id in:\n{out}"))
-        .trim()
-        .to_string()
-}
-
-/// Lines of the committed part files in `dir` (files starting with `.` are not committed).
-fn committed_lines(dirs: &[&Path]) -> HashMap<String, usize> {
-    let mut out = HashMap::new();
-    for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(dir) else { continue };
-        for e in entries.flatten() {
-            if e.file_name().to_string_lossy().starts_with('.') || e.path().is_dir() {
-                continue;
-            }
-            for line in std::fs::read_to_string(e.path()).unwrap().lines() {
-                *out.entry(line.to_string()).or_insert(0) += 1;
-            }
-        }
-    }
-    out
-}
-
-/// What `rolling_sum --count n --keys k` must commit: one line per record, `key,running sum`.
-fn rolling_sums(n: u64, keys: u64) -> HashMap<String, usize> {
-    let mut sums = vec![0u64; keys as usize];
-    let mut out = HashMap::new();
-    for i in 0..n {
-        let k = (i % keys) as usize;
-        sums[k] += i;
-        *out.entry(format!("{k},{}", sums[k])).or_insert(0) += 1;
-    }
-    out
-}
-
-fn assert_same(got: &HashMap<String, usize>, want: &HashMap<String, usize>) {
-    let missing = want.iter().filter(|(l, n)| got.get(*l) != Some(n)).count();
-    let extra = got.iter().filter(|(l, n)| want.get(*l) != Some(n)).count();
-    assert!(
-        missing == 0 && extra == 0,
-        "{missing} expected lines missing or miscounted, {extra} unexpected (got {} lines, want {})",
-        got.values().sum::<usize>(),
-        want.values().sum::<usize>()
-    );
-}
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 #[test]
 fn word_count_at_parallelism_4_across_two_taskmanagers() {
@@ -335,11 +81,44 @@ fn subtasks_spread_over_taskmanagers_and_rest_reports_them() {
     assert_eq!(sums["parallelism"], 4);
     assert_eq!(sums["metrics"]["read-records"], 20_000);
     let vertex = cluster.get_json(&format!("/jobs/{job}/vertices/{}", sums["id"].as_str().unwrap())).unwrap();
+    // TaskManagers report their host's memory and their own resident memory.
+    let tm_list = cluster.get_json("/taskmanagers").unwrap();
+    let tm = &tm_list["taskmanagers"][0];
+    assert!(tm["hardware"]["physicalMemory"].as_u64().unwrap() >= tm["hardware"]["freeMemory"].as_u64().unwrap(), "{tm}");
+    assert!(tm["hardware"]["freeMemory"].as_u64().unwrap() > 0, "{tm}");
+    let rss = cluster.get_json(&format!("/taskmanagers/{}/metrics?get=Status.Rasch.Memory.RSS", tm["id"].as_str().unwrap())).unwrap();
+    assert!(rss[0]["value"].as_str().unwrap().parse::<u64>().unwrap() > 1 << 20, "{rss}");
     let tms: BTreeSet<&str> = vertex["subtasks"].as_array().unwrap().iter().map(|s| s["taskmanager-id"].as_str().unwrap()).collect();
     assert_eq!(tms.len(), 2, "subtasks should run on both TaskManagers: {vertex}");
+    // Prometheus: Flink's names and labels; the sink operator read every record.
     let (status, body) = cluster.get("/metrics");
     assert_eq!(status, 200);
-    assert!(body.contains("numRecordsIn") && body.contains(&job), "{body}");
+    let read: u64 = body
+        .lines()
+        .filter(|l| {
+            l.starts_with("flink_taskmanager_job_task_operator_numRecordsIn{")
+                && l.contains(&job)
+                && l.contains("operator_name=\"File sink\"")
+        })
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(read, 20_000, "{body}");
+    for name in [
+        "flink_jobmanager_job_numRestarts{",
+        "flink_jobmanager_job_lastCheckpointDuration{",
+        "flink_jobmanager_numRegisteredTaskManagers 2",
+    ] {
+        assert!(body.contains(name), "{name} missing:\n{body}");
+    }
+    // Flink's REST metrics: per subtask, and aggregated over subtasks.
+    let vid = sums["id"].as_str().unwrap();
+    let per_subtask = cluster
+        .get_json(&format!("/v1/jobs/{job}/vertices/{vid}/metrics?get=0.numRecordsIn,1.numRecordsIn,2.numRecordsIn,3.numRecordsIn"))
+        .unwrap();
+    let total: u64 = per_subtask.as_array().unwrap().iter().map(|m| m["value"].as_str().unwrap().parse::<u64>().unwrap()).sum();
+    assert_eq!(total, 20_000, "{per_subtask}");
+    let agg = cluster.get_json(&format!("/jobs/{job}/vertices/{vid}/subtasks/metrics?get=numRecordsIn&agg=sum,max")).unwrap();
+    assert_eq!(agg[0]["sum"], 20_000.0, "{agg}");
     let (status, body) = cluster.get("/jobs/0123456789abcdef0123456789abcdef");
     assert_eq!(status, 404, "{body}");
     assert!(body.contains("errors"), "{body}");
@@ -424,6 +203,26 @@ fn killing_a_taskmanager_restarts_the_job_from_its_checkpoint_exactly_once() {
     let tasks = details["tasks"].as_object().unwrap();
     assert_eq!(tasks.len(), 2, "{details}");
     assert!(tasks.values().all(|t| t["alignment_duration"].is_u64() && t["num_acknowledged_subtasks"] == t["num_subtasks"]), "{details}");
+    // Per subtask, as Flink's dashboard expands a checkpoint's vertex.
+    for (vertex, task) in tasks {
+        let sub = cluster.get_json(&format!("/v1/jobs/{job}/checkpoints/details/{id}/subtasks/{vertex}")).unwrap();
+        let subtasks = sub["subtasks"].as_array().unwrap();
+        assert_eq!(subtasks.len() as u64, task["num_subtasks"].as_u64().unwrap(), "{sub}");
+        assert!(subtasks.iter().all(|t| t["status"] == "completed" && t["alignment"]["duration"].is_u64()), "{sub}");
+        assert_eq!(sub["summary"]["end_to_end_duration"]["max"], sub["end_to_end_duration"], "{sub}");
+        assert_eq!(sub["state_size"], task["state_size"], "{sub}");
+    }
+    // Per vertex, the bytes add up to the checkpoint's; only the keyed sums hold state.
+    let bytes: u64 = tasks.values().map(|t| t["state_size"].as_u64().unwrap()).sum();
+    assert_eq!(bytes, details["state_size"].as_u64().unwrap(), "{details}");
+    assert!(bytes > 0, "{details}");
+    // Prometheus: the state size of each operator subtask in the latest checkpoint.
+    let (_, metrics) = cluster.get("/metrics");
+    let per_operator: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("flink_taskmanager_job_task_operator_lastCheckpointStateSize{") && l.contains(&job))
+        .collect();
+    assert!(per_operator.iter().any(|l| l.contains("operator_name=\"Rolling sum\"") && !l.ends_with(" 0")), "{metrics}");
     // SIGKILL the second TaskManager: its worker dies with it; the job restarts on the first.
     let victim = &mut cluster.taskmanagers[1];
     victim.kill().unwrap();
@@ -461,10 +260,13 @@ fn a_slow_sink_in_one_worker_slows_the_source_in_another() {
     let (_, metrics) = cluster.get("/metrics");
     let line = metrics
         .lines()
-        .find(|l| l.starts_with("rasch_taskmanager_job_task_backPressuredTimeMsPerSecond") && l.contains(source))
+        .find(|l| l.starts_with("flink_taskmanager_job_task_backPressuredTimeMsPerSecond{") && l.contains(source))
         .unwrap_or_else(|| panic!("{metrics}"));
     let ms: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(ms > 500.0, "{line}");
+    // The same through Flink's REST metrics, as Flink's dashboard asks for them.
+    let agg = cluster.get_json(&format!("/jobs/{job}/vertices/{source}/subtasks/metrics?get=backPressuredTimeMsPerSecond")).unwrap();
+    assert!(agg[0]["max"].as_f64().unwrap() > 500.0, "{agg}");
     cluster.rasch_ok(&["cancel", &job]);
     cluster.wait_for_state(&job, "CANCELED", Duration::from_secs(20));
 }

@@ -3,7 +3,7 @@
 //! REST API with its dashboard. The JobManager/TaskManager runtime plugs in through
 //! [`rest::RestBackend`].
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod blob;
 pub mod clock;

@@ -267,6 +267,33 @@ impl RestBackend for InMemoryBackend {
         None
     }
 
+    fn vertex_subtask_times(&self, _job: &str, _vertex: &str) -> Option<SubtaskTimes> {
+        None
+    }
+
+    fn vertex_taskmanagers(&self, _job: &str, _vertex: &str) -> Option<VertexTaskManagers> {
+        None
+    }
+
+    fn job_accumulators(&self, job: &str) -> Option<JobAccumulators> {
+        self.with_job(job, |_| JobAccumulators::default())
+    }
+
+    fn metrics_of(&self, scope: &MetricScope) -> Option<Vec<MetricValues>> {
+        let o = self.overview();
+        let values = |pairs: &[(&str, f64)]| pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect::<MetricValues>();
+        match scope {
+            MetricScope::JobManager => Some(vec![values(&[
+                ("numRegisteredTaskManagers", o.taskmanagers as f64),
+                ("numRunningJobs", o.jobs_running as f64),
+                ("taskSlotsTotal", o.slots_total as f64),
+            ])]),
+            MetricScope::TaskManager(id) => self.taskmanager(id).map(|t| vec![values(&[("taskSlotsTotal", t.info.slots_number as f64)])]),
+            MetricScope::Job(id) => self.with_job(id, |_| vec![values(&[("numRestarts", 0.0)])]),
+            MetricScope::Vertex { .. } => None,
+        }
+    }
+
     fn checkpoints(&self, job: &str) -> Option<CheckpointingStatistics> {
         self.with_job(job, |_| CheckpointingStatistics::default())
     }
@@ -281,6 +308,10 @@ impl RestBackend for InMemoryBackend {
     }
 
     fn checkpoint_details(&self, _job: &str, _id: u64) -> Option<CheckpointDetails> {
+        None
+    }
+
+    fn checkpoint_subtasks(&self, _job: &str, _id: u64, _vertex: &str) -> Option<TaskCheckpointDetails> {
         None
     }
 

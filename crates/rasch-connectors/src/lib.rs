@@ -16,13 +16,14 @@
 //! [`SourceOutput`](rasch_runtime::source::SourceOutput) until it is full, sinks render or
 //! move a batch at a time, so there is no per-record locking or dynamic dispatch.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod collect;
 pub mod collection;
 pub mod datagen;
 pub mod discard;
 pub mod file_sink;
+pub mod formats;
 pub mod print;
 pub mod sequence;
 pub mod socket;
@@ -37,7 +38,7 @@ pub use file_sink::{FileSink, RollingPolicy};
 pub use print::{PrintSink, PrintTarget};
 pub use sequence::{SequenceSource, SequenceSplit};
 pub use socket::{SocketSplit, SocketTextSource};
-pub use text_file::{FileSplit, TextFileSource};
+pub use text_file::{FileSplit, LineFormat, TextFileSource, Utf8Lines};
 pub use text_sink::{TextFileSink, WriteMode};
 
 #[cfg(test)]

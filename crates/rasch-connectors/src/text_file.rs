@@ -1,5 +1,6 @@
 //! `TextFileSource`: reads a text file or a directory of text files line by line, in
-//! parallel byte ranges (Flink's `readTextFile` / `TextInputFormat`).
+//! parallel byte ranges (Flink's `readTextFile` / `TextInputFormat`). What a line becomes is its
+//! [`LineFormat`]: a `String` ([`Utf8Lines`], the default) or a record (`formats::JsonLines`).
 
 use memchr::memchr;
 use rasch_core::{Error, Result};
@@ -34,16 +35,55 @@ const MIN_SPLIT_SIZE: u64 = 1 << 20;
 /// * **Errors**: a missing path fails when the splits are created; a line that is not valid
 ///   UTF-8 fails the job with [`Error::MalformedInput`] naming the file and the byte offsets.
 #[derive(Debug, Clone)]
-pub struct TextFileSource {
+pub struct TextFileSource<F = Utf8Lines> {
     path: PathBuf,
     buffer_size: usize,
     min_split_size: u64,
+    format: F,
+}
+
+/// What one line of a text file becomes.
+pub trait LineFormat: Clone + Send + Sync + 'static {
+    /// The emitted element.
+    type Out: rasch_core::Data;
+    /// Decodes `line` (without its `\n` and a trailing `\r`), which starts at byte `offset` of
+    /// `path`; `None` emits nothing.
+    ///
+    /// # Errors
+    ///
+    /// A malformed line, naming the file and the offset ([`Error::MalformedInput`]).
+    fn decode(&self, line: &[u8], path: &Path, offset: u64) -> Result<Option<Self::Out>>;
+}
+
+/// Lines as `String`s; invalid UTF-8 is an error naming the file and the byte offsets.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Utf8Lines;
+
+impl LineFormat for Utf8Lines {
+    type Out = String;
+    #[inline]
+    fn decode(&self, line: &[u8], path: &Path, offset: u64) -> Result<Option<String>> {
+        match std::str::from_utf8(line) {
+            Ok(s) => Ok(Some(s.to_owned())),
+            Err(e) => Err(Error::MalformedInput {
+                location: format!("text file '{}', line at byte offset {offset}", path.display()),
+                message: format!("invalid UTF-8 at byte offset {}", offset + e.valid_up_to() as u64),
+            }),
+        }
+    }
 }
 
 impl TextFileSource {
     /// Reads the file or directory at `path`.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        TextFileSource { path: path.into(), buffer_size: DEFAULT_BUFFER_SIZE, min_split_size: MIN_SPLIT_SIZE }
+        TextFileSource::with_format(path, Utf8Lines)
+    }
+}
+
+impl<F: LineFormat> TextFileSource<F> {
+    /// Reads the file or directory at `path`, decoding every line with `format`.
+    pub fn with_format(path: impl Into<PathBuf>, format: F) -> Self {
+        TextFileSource { path: path.into(), buffer_size: DEFAULT_BUFFER_SIZE, min_split_size: MIN_SPLIT_SIZE, format }
     }
 
     /// Sets the initial read buffer size in bytes (default 1 MiB). The buffer grows when a
@@ -111,7 +151,7 @@ impl FileSplit {
     }
 }
 
-impl Source<String> for TextFileSource {
+impl<F: LineFormat> Source<F::Out> for TextFileSource<F> {
     type Split = FileSplit;
 
     fn boundedness(&self) -> Boundedness {
@@ -135,8 +175,15 @@ impl Source<String> for TextFileSource {
         Ok(splits)
     }
 
-    fn create_reader(&self, _ctx: &RuntimeContext) -> Result<Box<dyn SourceReader<String, FileSplit>>> {
-        Ok(Box::new(TextFileReader { pending: VecDeque::new(), active: None, file: None, buf: Vec::new(), buffer_size: self.buffer_size }))
+    fn create_reader(&self, _ctx: &RuntimeContext) -> Result<Box<dyn SourceReader<F::Out, FileSplit>>> {
+        Ok(Box::new(TextFileReader {
+            pending: VecDeque::new(),
+            active: None,
+            file: None,
+            buf: Vec::new(),
+            buffer_size: self.buffer_size,
+            format: self.format.clone(),
+        }))
     }
 }
 
@@ -161,16 +208,17 @@ enum Step {
     OutputFull,
 }
 
-struct TextFileReader {
+struct TextFileReader<F> {
     pending: VecDeque<FileSplit>,
     active: Option<Active>,
     /// The open file, kept while consecutive splits read the same file.
     file: Option<(PathBuf, File)>,
     buf: Vec<u8>,
     buffer_size: usize,
+    format: F,
 }
 
-impl TextFileReader {
+impl<F> TextFileReader<F> {
     /// Opens (or reuses) the file of `split` and positions it; `None` for an empty range.
     fn start(&mut self, split: FileSplit) -> Result<Option<Active>> {
         if let Some(at) = split.resume_at.filter(|at| *at < split.start) {
@@ -204,24 +252,24 @@ impl TextFileReader {
     }
 }
 
-/// Emits one line (without its '\n'), stripping a trailing '\r' and checking UTF-8.
+/// Emits one line (without its '\n'), stripping a trailing '\r', decoded by `format`.
 #[inline]
-fn emit(output: &mut SourceOutput<'_, String>, line: &[u8], path: &Path, offset: u64) -> Result<()> {
+fn emit<F: LineFormat>(format: &F, output: &mut SourceOutput<'_, F::Out>, line: &[u8], path: &Path, offset: u64) -> Result<()> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    match std::str::from_utf8(line) {
-        Ok(s) => {
-            output.collect(s.to_owned());
-            Ok(())
-        }
-        Err(e) => Err(Error::MalformedInput {
-            location: format!("text file '{}', line at byte offset {offset}", path.display()),
-            message: format!("invalid UTF-8 at byte offset {}", offset + e.valid_up_to() as u64),
-        }),
+    if let Some(v) = format.decode(line, path, offset)? {
+        output.collect(v);
     }
+    Ok(())
 }
 
 /// Reads lines of the active split until it is done or the output is full.
-fn read_split(a: &mut Active, buf: &mut Vec<u8>, file: &mut File, output: &mut SourceOutput<'_, String>) -> Result<Step> {
+fn read_split<F: LineFormat>(
+    format: &F,
+    a: &mut Active,
+    buf: &mut Vec<u8>,
+    file: &mut File,
+    output: &mut SourceOutput<'_, F::Out>,
+) -> Result<Step> {
     loop {
         if !a.skipping && a.buf_off + a.lo as u64 >= a.end {
             return Ok(Step::SplitDone);
@@ -234,7 +282,7 @@ fn read_split(a: &mut Active, buf: &mut Vec<u8>, file: &mut File, output: &mut S
             if a.skipping {
                 a.skipping = false;
             } else {
-                emit(output, &buf[a.lo..nl], &a.path, a.buf_off + a.lo as u64)?;
+                emit(format, output, &buf[a.lo..nl], &a.path, a.buf_off + a.lo as u64)?;
             }
             a.lo = nl + 1;
             a.scan = a.lo;
@@ -245,7 +293,7 @@ fn read_split(a: &mut Active, buf: &mut Vec<u8>, file: &mut File, output: &mut S
         }
         if a.eof {
             if !a.skipping && a.lo < a.hi {
-                emit(output, &buf[a.lo..a.hi], &a.path, a.buf_off + a.lo as u64)?;
+                emit(format, output, &buf[a.lo..a.hi], &a.path, a.buf_off + a.lo as u64)?;
                 a.lo = a.hi;
             }
             return Ok(Step::SplitDone);
@@ -276,13 +324,13 @@ fn read_split(a: &mut Active, buf: &mut Vec<u8>, file: &mut File, output: &mut S
     }
 }
 
-impl SourceReader<String, FileSplit> for TextFileReader {
+impl<F: LineFormat> SourceReader<F::Out, FileSplit> for TextFileReader<F> {
     fn add_splits(&mut self, splits: Vec<FileSplit>) -> Result<()> {
         self.pending.extend(splits);
         Ok(())
     }
 
-    fn poll_next(&mut self, output: &mut SourceOutput<'_, String>) -> Result<PollStatus> {
+    fn poll_next(&mut self, output: &mut SourceOutput<'_, F::Out>) -> Result<PollStatus> {
         loop {
             let active = match &mut self.active {
                 Some(a) => a,
@@ -298,7 +346,7 @@ impl SourceReader<String, FileSplit> for TextFileReader {
                 Some((_, file)) => file,
                 None => return Err(Error::Internal("text file reader has no open file".into())),
             };
-            match read_split(active, &mut self.buf, file, output)? {
+            match read_split(&self.format, active, &mut self.buf, file, output)? {
                 Step::OutputFull => return Ok(PollStatus::MoreAvailable),
                 Step::SplitDone => self.active = None,
             }

@@ -45,7 +45,11 @@ impl fmt::Display for ErrorKind {
 }
 
 /// Everything that can go wrong in Rasch.
-#[derive(Debug, thiserror::Error)]
+///
+/// Its `Debug` form is for people, not for Rust: `fn main() -> rasch::Result<()>` prints the
+/// outermost message and then each cause on its own line, with the kind (`{:#?}` keeps the
+/// structure).
+#[derive(thiserror::Error)]
 pub enum Error {
     /// The job graph is invalid (bad parallelism, incompatible partitioning, …).
     #[error("invalid job: {0}")]
@@ -183,6 +187,70 @@ impl Error {
             Error::Operator { source, .. } | Error::Task { source, .. } => source.root(),
             other => other,
         }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            return self.structure(f);
+        }
+        let report = self.report();
+        let mut chain = report.chain.iter();
+        write!(f, "{}", chain.next().map(String::as_str).unwrap_or(""))?;
+        let causes: Vec<&String> = chain.collect();
+        if !causes.is_empty() {
+            f.write_str("\n\nCaused by:")?;
+            for (i, cause) in causes.iter().enumerate() {
+                write!(f, "\n    {i}: {cause}")?;
+            }
+        }
+        write!(f, "\n\n(a {} error", report.kind.name().to_ascii_lowercase())?;
+        if let Some(at) = &report.location {
+            write!(f, ", at {at}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+impl Error {
+    /// The variant and its fields, as `#[derive(Debug)]` would show them.
+    fn structure(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidJob(m) => f.debug_tuple("InvalidJob").field(m).finish(),
+            Error::Config(m) => f.debug_tuple("Config").field(m).finish(),
+            Error::NotFound(m) => f.debug_tuple("NotFound").field(m).finish(),
+            Error::Io { context, source } => f.debug_struct("Io").field("context", context).field("source", source).finish(),
+            Error::MalformedInput { location, message } => {
+                f.debug_struct("MalformedInput").field("location", location).field("message", message).finish()
+            }
+            Error::User(m) => f.debug_tuple("User").field(m).finish(),
+            Error::UserCaused { message, source } => {
+                f.debug_struct("UserCaused").field("message", message).field("source", source).finish()
+            }
+            Error::Serialization(m) => f.debug_tuple("Serialization").field(m).finish(),
+            Error::Operator { operator, source } => f.debug_struct("Operator").field("operator", operator).field("source", source).finish(),
+            Error::Task { task, subtask, parallelism, source } => f
+                .debug_struct("Task")
+                .field("task", task)
+                .field("subtask", subtask)
+                .field("parallelism", parallelism)
+                .field("source", source)
+                .finish(),
+            Error::Checkpoint(m) => f.debug_tuple("Checkpoint").field(m).finish(),
+            Error::Cancelled => f.write_str("Cancelled"),
+            Error::Suspended => f.write_str("Suspended"),
+            Error::Internal(m) => f.debug_tuple("Internal").field(m).finish(),
+            Error::Unavailable(m) => f.debug_tuple("Unavailable").field(m).finish(),
+            Error::Remote(r) => f.debug_tuple("Remote").field(r).finish(),
+        }
+    }
+}
+
+/// Bad job arguments are the user's error; `?` converts them.
+impl From<crate::params::ParamsError> for Error {
+    fn from(e: crate::params::ParamsError) -> Self {
+        Error::user_caused_by("invalid job arguments", e)
     }
 }
 

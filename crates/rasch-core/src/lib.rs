@@ -1,7 +1,7 @@
 //! Rasch core: the vocabulary every other crate shares — stream records and watermarks,
 //! key groups, configuration, job parameters, errors and the `Data`/`Key` bounds.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod config;
 pub mod data;
@@ -13,6 +13,7 @@ pub mod params;
 pub mod record;
 pub mod text;
 pub mod time;
+pub mod timestamp;
 
 /// A string stored inline up to 24 bytes (no heap allocation): the fast choice for words and
 /// short keys in hot pipelines. Serializes exactly like `String`, so key groups are the same.

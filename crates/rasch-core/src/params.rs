@@ -145,10 +145,24 @@ impl Params {
         self.values.get(key).and_then(|v| v.as_deref())
     }
 
-    /// The value of `key`, or `default` if it is absent or has no value.
-    #[must_use]
-    pub fn get_or(&self, key: &str, default: &str) -> String {
-        self.get(key).unwrap_or(default).to_owned()
+    /// The value of `key` parsed as `T` (the default's type), or `default` if the key is absent
+    /// — Flink's `getInt(key, default)` and friends in one:
+    ///
+    /// ```
+    /// # use rasch_core::Params;
+    /// let params = Params::from_iter(["--count", "5"])?;
+    /// assert_eq!(params.get_or("count", 100_000)?, 5);
+    /// assert_eq!(params.get_or("rate", 0.5)?, 0.5);
+    /// assert_eq!(params.get_or("host", "localhost".to_string())?, "localhost");
+    /// # Ok::<(), rasch_core::params::ParamsError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ParamsError::Parse`] (naming key, value and type) if the value does not parse, and
+    /// [`ParamsError::NoValue`] if the key was given as a bare flag.
+    pub fn get_or<T: FromStr>(&self, key: &str, default: T) -> Result<T, ParamsError> {
+        Ok(self.get_parsed(key)?.unwrap_or(default))
     }
 
     /// Whether `key` was given, with or without a value.
@@ -157,17 +171,15 @@ impl Params {
         self.values.contains_key(key)
     }
 
-    /// The value of `key`, which must be present.
+    /// The value of `key` parsed as `T`; the key must be present
+    /// (`params.required::<String>("output")?`).
     ///
     /// # Errors
     ///
-    /// [`ParamsError::Missing`] if absent, [`ParamsError::NoValue`] if given as a bare flag.
-    pub fn required(&self, key: &str) -> Result<&str, ParamsError> {
-        match self.values.get(key) {
-            None => Err(ParamsError::Missing { key: key.to_owned() }),
-            Some(None) => Err(ParamsError::NoValue { key: key.to_owned() }),
-            Some(Some(v)) => Ok(v),
-        }
+    /// [`ParamsError::Missing`] if absent, [`ParamsError::NoValue`] if given as a bare flag,
+    /// [`ParamsError::Parse`] if the value does not parse.
+    pub fn required<T: FromStr>(&self, key: &str) -> Result<T, ParamsError> {
+        self.get_parsed(key)?.ok_or_else(|| ParamsError::Missing { key: key.to_owned() })
     }
 
     /// The value of `key` parsed as `T`; `Ok(None)` if the key is absent.
@@ -187,15 +199,6 @@ impl Params {
                 target: std::any::type_name::<T>(),
             }),
         }
-    }
-
-    /// The value of `key` parsed as `T`, or `default` if the key is absent.
-    ///
-    /// # Errors
-    ///
-    /// As [`Params::get_parsed`].
-    pub fn get_parsed_or<T: FromStr>(&self, key: &str, default: T) -> Result<T, ParamsError> {
-        Ok(self.get_parsed(key)?.unwrap_or(default))
     }
 
     /// All keys given, in sorted order.
@@ -246,7 +249,7 @@ mod tests {
         assert_eq!(p.get("q"), None);
         assert_eq!(p.get("input"), Some("x"));
         assert!(!p.has("other"));
-        assert_eq!(p.get_or("verbose", "d"), "d");
+        assert_eq!(p.get_or("verbose", "d".to_string()), Err(ParamsError::NoValue { key: "verbose".into() }), "a flag has no value");
         let m = p.to_map();
         assert_eq!(m["verbose"], NO_VALUE_KEY);
         assert_eq!(m["input"], "x");
@@ -306,12 +309,12 @@ mod tests {
     #[test]
     fn get_or_and_required() {
         let p = parse(&["--input", "in", "--flag"]).unwrap();
-        assert_eq!(p.get_or("input", "d"), "in");
-        assert_eq!(p.get_or("output", "d"), "d");
-        assert_eq!(p.required("input").unwrap(), "in");
-        let e = p.required("output").unwrap_err();
+        assert_eq!(p.get_or("input", "d".to_string()).unwrap(), "in");
+        assert_eq!(p.get_or("output", "d".to_string()).unwrap(), "d");
+        assert_eq!(p.required::<String>("input").unwrap(), "in");
+        let e = p.required::<String>("output").unwrap_err();
         assert_eq!(e.to_string(), "missing required parameter --output");
-        let e = p.required("flag").unwrap_err();
+        let e = p.required::<u32>("flag").unwrap_err();
         assert_eq!(e, ParamsError::NoValue { key: "flag".into() });
         assert_eq!(e.to_string(), "parameter --flag was given without a value");
     }
@@ -322,12 +325,14 @@ mod tests {
         assert_eq!(p.get_parsed::<u32>("n").unwrap(), Some(42));
         assert_eq!(p.get_parsed::<bool>("on").unwrap(), Some(true));
         assert_eq!(p.get_parsed::<u32>("absent").unwrap(), None);
-        assert_eq!(p.get_parsed_or::<u32>("absent", 7).unwrap(), 7);
-        assert_eq!(p.get_parsed_or::<u32>("n", 7).unwrap(), 42);
+        assert_eq!(p.get_or("absent", 7u32).unwrap(), 7);
+        assert_eq!(p.get_or("n", 7u32).unwrap(), 42);
+        assert_eq!(p.required::<u64>("n").unwrap(), 42);
         let e = p.get_parsed::<u32>("bad").unwrap_err();
         assert_eq!(e, ParamsError::Parse { key: "bad".into(), value: "x1".into(), target: "u32" });
         assert_eq!(e.to_string(), "parameter --bad has value 'x1', which is not a valid u32");
-        assert!(p.get_parsed_or::<u32>("bad", 1).is_err());
+        assert!(p.get_or("bad", 1u32).is_err());
+        assert_eq!(p.required::<u32>("bad").unwrap_err(), ParamsError::Parse { key: "bad".into(), value: "x1".into(), target: "u32" });
         assert_eq!(p.get_parsed::<u32>("flag").unwrap_err(), ParamsError::NoValue { key: "flag".into() });
     }
 

@@ -139,6 +139,41 @@ impl<T, U, F: FnMut(T, &mut Collector<'_, U>) + Clone + Send + 'static> FlatMapF
     }
 }
 
+/// Adapts a fallible closure `FnMut(T) -> Result<U, E>` to [`MapFunction`]: an `Err` fails the
+/// task as a user error that keeps `E` as its cause.
+#[derive(Clone)]
+pub struct TryMapFn<F>(pub F);
+impl<T, U, E: std::error::Error + Send + Sync + 'static, F: FnMut(T) -> std::result::Result<U, E> + Clone + Send + 'static>
+    MapFunction<T, U> for TryMapFn<F>
+{
+    #[inline]
+    fn map(&mut self, value: T) -> Result<U> {
+        (self.0)(value).map_err(|e| rasch_core::Error::user_caused_by("the map function failed", e))
+    }
+}
+
+/// Adapts a fallible closure `FnMut(T) -> Result<impl IntoIterator<Item = U>, E>` to
+/// [`FlatMapFunction`]: an `Err` fails the task as a user error that keeps `E` as its cause.
+#[derive(Clone)]
+pub struct TryFlatMapFn<F>(pub F);
+impl<
+    T,
+    U,
+    I: IntoIterator<Item = U>,
+    E: std::error::Error + Send + Sync + 'static,
+    F: FnMut(T) -> std::result::Result<I, E> + Clone + Send + 'static,
+> FlatMapFunction<T, U> for TryFlatMapFn<F>
+{
+    #[inline]
+    fn flat_map(&mut self, value: T, out: &mut Collector<'_, U>) -> Result<()> {
+        let values = (self.0)(value).map_err(|e| rasch_core::Error::user_caused_by("the flat-map function failed", e))?;
+        for v in values {
+            out.collect(v);
+        }
+        Ok(())
+    }
+}
+
 /// Adapts a closure `FnMut(&T) -> bool` to [`FilterFunction`].
 #[derive(Clone)]
 pub struct FilterFn<F>(pub F);

@@ -5,7 +5,7 @@
 //! public surface is generic for users, but inside a task operators are `Box<dyn Output<T>>`
 //! called once per *batch*, so dynamic dispatch never happens per record.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod channel;
 pub mod checkpoint;

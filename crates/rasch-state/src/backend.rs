@@ -4,9 +4,10 @@
 //! cache deserialized entries in front of an embedded LSM tree (`lsm.rs`), which also provides
 //! incremental checkpoints.
 
+use crate::chain::Chain;
+use crate::incremental::TableJob;
 use crate::lsm::{Change, LsmStore, LsmTable, lsm_err};
 use crate::options::{BackendKind, BackendOptions};
-use crate::snapshot::{Increment, KeyedDelta, TableDelta};
 use crate::ttl::{StateTtlConfig, TtlUpdateType};
 use crate::{KeyGroupSnapshot, Namespace, StateValue};
 use hashbrown::{Equivalent, HashMap};
@@ -14,7 +15,6 @@ use rasch_core::keygroup::{KeyGroupRange, hash_key_fast, key_group_for_hash};
 use rasch_core::{Clock, Error, Key, Result};
 use serde_bytes::ByteBuf;
 use std::any::Any;
-use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
@@ -22,17 +22,21 @@ type FastHasher = foldhash::fast::RandomState;
 
 /// A stored value and when it was last refreshed (for TTL). With the lsm backend `dirty` marks
 /// entries changed since they were last written to the engine, and `in_lsm` entries the engine
-/// may hold (so that removing them must delete them there too).
+/// may hold (so that removing them must delete them there too). `changed` is the id of the
+/// incremental checkpoint after whose barrier the entry last changed (hashmap incremental
+/// checkpoints write the entries changed since the last completed one; it costs no space: it
+/// fills padding).
 pub(crate) struct Entry<V> {
     pub(crate) value: V,
     pub(crate) touched: i64,
+    pub(crate) changed: u32,
     pub(crate) dirty: bool,
     pub(crate) in_lsm: bool,
 }
 
 impl<V> Entry<V> {
     pub(crate) fn new(value: V, touched: i64, in_lsm: bool) -> Self {
-        Entry { value, touched, dirty: !in_lsm, in_lsm }
+        Entry { value, touched, changed: 0, dirty: !in_lsm, in_lsm }
     }
 }
 
@@ -53,6 +57,8 @@ impl<K: Eq, N: Eq> Equivalent<(K, N)> for Pair<'_, K, N> {
 }
 
 pub(crate) type Group<K, N, V> = HashMap<(K, N), Entry<V>, FastHasher>;
+/// (Incremental checkpoints) keys removed from a group and the epoch of their removal.
+pub(crate) type Tombstones<K, N> = HashMap<(K, N), u32, FastHasher>;
 /// Keys removed from a frozen group since it was frozen.
 pub(crate) type Removed<K, N> = hashbrown::HashSet<(K, N), FastHasher>;
 
@@ -77,6 +83,12 @@ pub struct StateTable<K, N, V> {
     pub(crate) removed: Vec<Removed<K, N>>,
     /// How many groups are frozen (0 on the fast path).
     pub(crate) frozen_count: usize,
+    /// (hashmap incremental checkpoints) The id of the last incremental checkpoint barrier:
+    /// changes are stamped with it.
+    pub(crate) epoch: u32,
+    /// (hashmap incremental checkpoints) Per group, the keys removed and the epoch of removal,
+    /// until a checkpoint that includes the removal completes; `None` without tracking.
+    pub(crate) tombstones: Option<Vec<Tombstones<K, N>>>,
 }
 
 /// Serializes a key group's entries as a sequence of `((key, namespace), value, touched)`.
@@ -136,8 +148,10 @@ fn write_back<K: Key, N: Namespace, V: StateValue>(
 }
 
 impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
-    fn new(range: KeyGroupRange, ttl: Option<StateTtlConfig>, lsm: Option<(Arc<LsmStore>, u16)>) -> Self {
+    fn new(range: KeyGroupRange, ttl: Option<StateTtlConfig>, lsm: Option<(Arc<LsmStore>, u16)>, track_changes: bool) -> Self {
         StateTable {
+            epoch: 0,
+            tombstones: (track_changes && lsm.is_none()).then(|| (0..range.len()).map(|_| HashMap::default()).collect()),
             first_group: range.start,
             groups: (0..range.len()).map(|_| HashMap::default()).collect(),
             ttl,
@@ -198,6 +212,11 @@ impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
         if self.frozen_count > 0 {
             self.mark_removed(key_group, key, ns);
         }
+        if let Some(tombstones) = self.tombstones.as_mut()
+            && removed.is_some()
+        {
+            tombstones[key_group - self.first_group].insert((key.clone(), ns.clone()), self.epoch);
+        }
         if let (Some(lsm), Some(e)) = (self.lsm.as_mut(), removed.as_ref()) {
             lsm.cached -= 1;
             lsm.report();
@@ -221,12 +240,17 @@ impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
             self.remove_entry(key_group, key, ns)?;
             return Ok(None);
         }
+        let epoch = self.epoch;
         let e = self.group(key_group)?.get_mut(&Pair(key, ns)).expect("present");
         if matches!(ttl, Some(t) if t.update_type == TtlUpdateType::OnReadAndWrite) {
             e.touched = now;
             e.dirty = true;
+            e.changed = epoch;
         }
-        e.dirty |= write;
+        if write {
+            e.dirty = true;
+            e.changed = epoch;
+        }
         Ok(Some(&mut e.value))
     }
 
@@ -252,9 +276,11 @@ impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
         if !self.group(key_group)?.contains_key(&Pair(key, ns)) {
             self.cache_insert(key_group, key, ns, Entry::new(init(), now, false))?;
         }
+        let epoch = self.epoch;
         let e = self.group(key_group)?.get_mut(&Pair(key, ns)).expect("present");
         e.touched = now;
         e.dirty = true;
+        e.changed = epoch;
         Ok(&mut e.value)
     }
 
@@ -263,17 +289,20 @@ impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
         if self.frozen_count > 0 {
             self.merge_if_released(key_group);
         }
+        let epoch = self.epoch;
         match self.group(key_group)?.get_mut(&Pair(key, ns)) {
             Some(e) => {
                 e.value = value;
                 e.touched = now;
                 e.dirty = true;
+                e.changed = epoch;
             }
             None => {
                 // Not read first: the engine may hold an older value, which this one replaces.
                 let in_lsm = self.lsm.is_some();
                 let mut e = Entry::new(value, now, in_lsm);
                 e.dirty = true;
+                e.changed = epoch;
                 self.cache_insert(key_group, key, ns, e)?;
             }
         }
@@ -324,7 +353,11 @@ pub(crate) trait AnyTable {
     /// holds — its changes since the last completed checkpoint or, for a base, all its entries —
     /// to be read from an engine snapshot later; the changes are filed under `checkpoint_id`.
     fn delta(&mut self, name: &str, base: bool, checkpoint_id: u64) -> Option<TableJob>;
-    /// (lsm) Incremental checkpoint `checkpoint_id` completed: forget the changes it holds.
+    /// (hashmap) Freezes the entries for incremental checkpoint `checkpoint_id`, with the keys
+    /// removed since checkpoint `since` (None with the lsm backend).
+    fn freeze_changes(&mut self, checkpoint_id: u32, since: u32) -> Option<Box<dyn crate::cow::FrozenTable>>;
+    /// Incremental checkpoint `checkpoint_id` completed: forget the changes (lsm) or removals
+    /// (hashmap) it holds.
     fn complete(&mut self, checkpoint_id: u64);
 }
 
@@ -415,83 +448,14 @@ impl<K: Key, N: Namespace, V: StateValue> AnyTable for StateTable<K, N, V> {
         }
         Some(TableJob { name: name.to_string(), id: lsm.id, base, changes })
     }
-    fn complete(&mut self, checkpoint_id: u64) {
-        if let Some(lsm) = self.lsm.as_mut() {
-            lsm.forget_changes(checkpoint_id);
-        }
+    fn freeze_changes(&mut self, checkpoint_id: u32, since: u32) -> Option<Box<dyn crate::cow::FrozenTable>> {
+        self.freeze_for_increment(checkpoint_id, since).map(|f| Box::new(f) as Box<dyn crate::cow::FrozenTable>)
     }
-}
-
-/// One table's part of an incremental checkpoint, built from an engine snapshot.
-pub(crate) struct TableJob {
-    name: String,
-    id: u16,
-    base: bool,
-    /// (Not for a base) the changed engine keys.
-    changes: Vec<(Box<[u8]>, Change)>,
-}
-
-/// An incremental checkpoint taken at the barrier: the chain it builds on, an engine snapshot
-/// and what to read from it. [`finish`](Self::finish) builds the delta — it may run on another
-/// thread, while the task goes on processing records.
-pub struct PendingIncrement {
-    chain: Vec<String>,
-    name: String,
-    range: KeyGroupRange,
-    snapshot: fjall::Snapshot,
-    jobs: Vec<TableJob>,
-    /// Restored state not declared yet, stored whole in a base.
-    canonical: Vec<(u32, TableDelta)>,
-    /// The delta's size, for the chain's base-or-delta decision.
-    size: Arc<std::sync::atomic::AtomicUsize>,
-}
-
-impl PendingIncrement {
-    /// Reads the changes (or, for a base, every entry) from the engine snapshot and encodes the
-    /// delta.
-    pub fn finish(self) -> Result<Increment> {
-        let mut groups: BTreeMap<u32, Vec<TableDelta>> = BTreeMap::new();
-        for job in self.jobs {
-            let mut tables: BTreeMap<u32, TableDelta> = BTreeMap::new();
-            let new_table = || TableDelta { name: job.name.clone(), ..Default::default() };
-            if job.base {
-                let [c, d] = job.id.to_be_bytes();
-                for kg in self.range.iter() {
-                    let [a, b] = (kg as u16).to_be_bytes();
-                    for kv in self.snapshot.prefix([a, b, c, d]) {
-                        let (k, v) = kv.map_err(lsm_err)?;
-                        let t = tables.entry(kg as u32).or_insert_with(new_table);
-                        t.puts.push((ByteBuf::from(k[4..].to_vec()), ByteBuf::from(v.to_vec())));
-                    }
-                }
-            } else {
-                for (key, change) in &job.changes {
-                    let kg = u16::from_be_bytes([key[0], key[1]]) as u32;
-                    let t = tables.entry(kg).or_insert_with(new_table);
-                    let value = match change {
-                        Change::Put(v) => Some(v.to_vec()),
-                        Change::Removed => None,
-                        Change::Written => self.snapshot.get(key).map_err(lsm_err)?.map(|v| v.to_vec()),
-                    };
-                    match value {
-                        Some(v) => t.puts.push((ByteBuf::from(key[4..].to_vec()), ByteBuf::from(v))),
-                        None => t.removed.push(ByteBuf::from(key[4..].to_vec())),
-                    }
-                }
-            }
-            for (kg, t) in tables {
-                groups.entry(kg).or_default().push(t);
-            }
+    fn complete(&mut self, checkpoint_id: u64) {
+        match self.lsm.as_mut() {
+            Some(lsm) => lsm.forget_changes(checkpoint_id),
+            None => self.forget_removals(u32::try_from(checkpoint_id).unwrap_or(u32::MAX)),
         }
-        for (kg, t) in self.canonical {
-            groups.entry(kg).or_default().push(t);
-        }
-        let delta = KeyedDelta {
-            groups: groups.into_iter().map(|(key_group, tables)| crate::snapshot::GroupDelta { key_group, tables }).collect(),
-        };
-        let bytes = postcard::to_allocvec(&delta)?;
-        self.size.store(bytes.len(), std::sync::atomic::Ordering::Relaxed);
-        Ok(Increment { chain: self.chain, name: self.name, delta: Some(ByteBuf::from(bytes)) })
     }
 }
 
@@ -514,24 +478,6 @@ pub(crate) struct Slot {
     pub(crate) table: Box<dyn AnyTable>,
 }
 
-/// Incremental checkpoints longer than this many deltas after their base start a new base.
-const MAX_DELTA_CHAIN: usize = 8;
-
-/// A checkpoint of the chain: id, shared file name, whether it is a base, its size (set when
-/// its delta is built).
-type ChainLink = (u64, String, bool, Arc<std::sync::atomic::AtomicUsize>);
-
-/// The incremental checkpoints of one backend: the completed chain (base first) and the
-/// snapshots in flight.
-#[derive(Default)]
-struct Chain {
-    completed: Vec<ChainLink>,
-    in_flight: Vec<ChainLink>,
-    /// The next incremental snapshot must be a base (after a restore, or once restored state
-    /// was declared and moved into the engine).
-    need_base: bool,
-}
-
 /// The keyed state of one operator instance: its key-group range and one table per state.
 pub struct KeyedStateBackend<K> {
     pub(crate) range: KeyGroupRange,
@@ -543,9 +489,9 @@ pub struct KeyedStateBackend<K> {
     options: BackendOptions,
     /// The engine (lsm backend only).
     pub(crate) store: Option<Arc<LsmStore>>,
-    chain: Chain,
+    pub(crate) chain: Chain,
     /// Prefix of this instance's shared file names.
-    label: String,
+    pub(crate) label: String,
     _key: std::marker::PhantomData<fn() -> K>,
 }
 
@@ -599,7 +545,7 @@ impl<K: Key> KeyedStateBackend<K> {
 
     /// Whether checkpoints (not savepoints) of this backend are incremental.
     pub fn incremental(&self) -> bool {
-        self.store.is_some() && self.options.incremental
+        self.options.incremental
     }
 
     /// Estimated bytes of the lsm backend's entry cache (0 with the hashmap backend); it stays
@@ -662,7 +608,8 @@ impl<K: Key> KeyedStateBackend<K> {
                     None => {
                         let id = u16::try_from(self.slots.len())
                             .map_err(|_| Error::InvalidJob(format!("too many states in one operator (declaring '{name}')")))?;
-                        let mut table = StateTable::<K, N, V>::new(self.range, ttl, self.store.clone().map(|s| (s, id)));
+                        let mut table =
+                            StateTable::<K, N, V>::new(self.range, ttl, self.store.clone().map(|s| (s, id)), self.options.incremental);
                         // State restored from a snapshot is deserialized when first declared.
                         if let Some(i) = self.pending.iter().position(|(n, _)| n == name) {
                             let (_, groups) = self.pending.swap_remove(i);
@@ -712,67 +659,6 @@ impl<K: Key> KeyedStateBackend<K> {
             }
         }
         Ok(out)
-    }
-
-    /// The keyed state of incremental checkpoint `checkpoint_id` (lsm backend with
-    /// `state.backend.incremental`): the changes since the last *completed* checkpoint (so the
-    /// changes of failed ones are carried over), or — for the first checkpoint, after a restore,
-    /// or once the chain is long or its deltas outgrow its base — a new full base.
-    pub fn snapshot_increment(&mut self, checkpoint_id: u64) -> Result<Increment> {
-        self.start_increment(checkpoint_id)?.finish()
-    }
-
-    /// Like [`snapshot_increment`](Self::snapshot_increment), but only the part that must
-    /// happen at the barrier: changed cache entries are written to the engine and an engine
-    /// snapshot is taken; the returned [`PendingIncrement`] reads and encodes the delta later.
-    pub fn start_increment(&mut self, checkpoint_id: u64) -> Result<PendingIncrement> {
-        let Some(store) = self.store.clone().filter(|_| self.options.incremental) else {
-            return Err(Error::Internal("incremental snapshot of a backend without incremental checkpoints".into()));
-        };
-        for slot in &mut self.slots {
-            slot.table.flush()?;
-        }
-        let size_of = |c: &ChainLink| c.3.load(std::sync::atomic::Ordering::Relaxed);
-        let completed = &self.chain.completed;
-        let base_bytes = completed.first().map_or(0, size_of);
-        let delta_bytes: usize = completed.iter().skip(1).map(size_of).sum();
-        let base = self.chain.need_base
-            || !self.pending.is_empty()
-            || completed.is_empty()
-            || completed.len() > MAX_DELTA_CHAIN
-            || delta_bytes > base_bytes;
-        let jobs = self.slots.iter_mut().filter_map(|slot| slot.table.delta(&slot.name, base, checkpoint_id)).collect();
-        let mut canonical = Vec::new();
-        if base {
-            for (name, pending) in &self.pending {
-                for (kg, bytes) in pending {
-                    let table = TableDelta { name: name.clone(), canonical: Some(ByteBuf::from(bytes.clone())), ..Default::default() };
-                    canonical.push((*kg as u32, table));
-                }
-            }
-        }
-        let name = format!("{}-{checkpoint_id}", self.label);
-        let size = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        self.chain.in_flight.push((checkpoint_id, name.clone(), base, size.clone()));
-        let chain = if base { Vec::new() } else { self.chain.completed.iter().map(|c| c.1.clone()).collect() };
-        Ok(PendingIncrement { chain, name, range: self.range, snapshot: store.part.snapshot(), jobs, canonical, size })
-    }
-
-    /// Checkpoint `checkpoint_id` completed: its increment (if this backend took one) becomes
-    /// part of the chain the next increments build on. Other ids (savepoints) change nothing.
-    pub fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) {
-        let Some(pos) = self.chain.in_flight.iter().position(|f| f.0 == checkpoint_id) else { return };
-        let done = self.chain.in_flight.remove(pos);
-        self.chain.in_flight.retain(|f| f.0 > checkpoint_id);
-        if done.2 {
-            self.chain.completed = vec![done];
-            self.chain.need_base = false;
-        } else {
-            self.chain.completed.push(done);
-        }
-        for slot in &mut self.slots {
-            slot.table.complete(checkpoint_id);
-        }
     }
 
     /// Loads the state tables of `snapshots` for the key groups this backend owns (others are

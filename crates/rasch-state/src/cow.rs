@@ -20,6 +20,10 @@ pub(crate) trait FrozenTable: Send {
     /// The canonical bytes of `key_group` (None when empty); releases the group afterwards so
     /// that the task can take it back.
     fn serialize_group(&mut self, key_group: usize) -> Result<Option<Vec<u8>>>;
+    /// Appends the incremental-checkpoint delta of state `name` in `key_group` to `out` (all
+    /// entries when `whole`, else those changed since checkpoint `since`, and the removals);
+    /// returns whether it wrote anything. Releases the group afterwards.
+    fn write_group_delta(&mut self, name: &str, key_group: usize, whole: bool, since: u32, out: &mut Vec<u8>) -> Result<bool>;
 }
 
 /// The frozen groups of one `StateTable`.
@@ -27,6 +31,8 @@ pub(crate) struct FrozenGroups<K, N, V> {
     first_group: usize,
     groups: Vec<Option<Arc<Group<K, N, V>>>>,
     sizes: Arc<Vec<AtomicUsize>>,
+    /// (Incremental checkpoints) per group, the keys removed since the last completed one.
+    pub(crate) tombstones: Vec<Vec<(K, N)>>,
 }
 
 impl<K: Key, N: Namespace, V: StateValue> FrozenTable for FrozenGroups<K, N, V> {
@@ -37,6 +43,13 @@ impl<K: Key, N: Namespace, V: StateValue> FrozenTable for FrozenGroups<K, N, V> 
         let bytes = postcard::to_extend(&GroupEntries(&group), Vec::with_capacity(capacity))?;
         self.sizes[i].store(bytes.len() + bytes.len() / 8, Ordering::Relaxed);
         Ok(Some(bytes))
+    }
+
+    fn write_group_delta(&mut self, name: &str, key_group: usize, whole: bool, since: u32, out: &mut Vec<u8>) -> Result<bool> {
+        let Some(i) = key_group.checked_sub(self.first_group).filter(|i| *i < self.groups.len()) else { return Ok(false) };
+        let group = self.groups[i].take();
+        let removed = self.tombstones.get(i).map_or(&[][..], Vec::as_slice);
+        crate::incremental::write_table_delta(name, group.as_deref(), removed, whole, since, out)
     }
 }
 
@@ -57,7 +70,8 @@ impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
             return Ok(());
         }
         if let Some(e) = frozen.get(&pair) {
-            let copy = Entry::new(e.value.clone(), e.touched, false);
+            let mut copy = Entry::new(e.value.clone(), e.touched, false);
+            copy.changed = e.changed;
             self.groups[i].insert((key.clone(), ns.clone()), copy);
         }
         Ok(())
@@ -150,7 +164,7 @@ impl<K: Key, N: Namespace, V: StateValue> StateTable<K, N, V> {
             self.frozen_count += 1;
             groups.push(Some(g));
         }
-        Some(FrozenGroups { first_group: self.first_group, groups, sizes: self.last_sizes.clone() })
+        Some(FrozenGroups { first_group: self.first_group, groups, sizes: self.last_sizes.clone(), tombstones: Vec::new() })
     }
 }
 

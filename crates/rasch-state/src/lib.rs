@@ -1,17 +1,21 @@
 //! Rasch keyed state (DESIGN §5): state handles declared by name (`ValueState`, `ListState`,
 //! `MapState`, `ReducingState`, `AggregatingState`, with TTL), the `hashmap` and `lsm` backends
-//! that store them per key group so snapshots can be redistributed by key-group range, the
-//! incremental checkpoints of the `lsm` backend, and keyed timers (always in memory).
+//! that store them per key group so snapshots can be redistributed by key-group range, their
+//! incremental checkpoints, and keyed timers (always in memory).
 //!
 //! A handle is a typed name; it reads and writes the state of the *current key* through the
 //! context the runtime passes to user functions, so state needs no locks.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod aggregating;
 mod backend;
+mod chain;
 mod cow;
 mod functions;
+mod incremental;
+#[cfg(test)]
+mod incremental_tests;
 mod list;
 mod lsm;
 #[cfg(test)]
@@ -25,15 +29,16 @@ mod ttl;
 mod value;
 
 pub use aggregating::AggregatingState;
-pub use backend::{KeyedStateBackend, PendingIncrement, StateContext, StateTable, StateView};
+pub use backend::{KeyedStateBackend, StateContext, StateTable, StateView};
 pub use cow::PendingSnapshot;
 pub use functions::{AggregateFn, AggregateFunction};
+pub use incremental::PendingIncrement;
 pub use list::ListState;
 pub use lsm::{lsm_peak_cache_bytes, reset_lsm_peak_cache_bytes};
 pub use map::MapState;
 pub use options::{BackendKind, BackendOptions, DEFAULT_LSM_MEMORY_BUDGET};
 pub use reducing::ReducingState;
-pub use snapshot::{ByteBuf, GroupDelta, GroupTables, Increment, KeyGroupSnapshot, KeyedDelta, TableDelta, materialize};
+pub use snapshot::{ByteBuf, GroupDelta, GroupTables, Increment, KeyGroupSnapshot, KeyedDelta, Materializer, TableDelta, materialize};
 pub use timers::{Timer, TimerQueue, TimerService};
 pub use ttl::{StateTtlConfig, TtlUpdateType};
 pub use value::ValueState;

@@ -11,14 +11,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-struct States {
+pub(crate) struct States {
     value: ValueState<u64>,
     list: ListState<String>,
     map: MapState<u32, u64>,
     sum: ReducingState<i64>,
 }
 
-fn states() -> States {
+pub(crate) fn states() -> States {
     let ttl = StateTtlConfig::new(Duration::from_millis(500)).update_type(TtlUpdateType::OnReadAndWrite);
     States {
         value: ValueState::new("value").with_ttl(ttl),
@@ -28,14 +28,14 @@ fn states() -> States {
     }
 }
 
-fn backend(clock: &ManualClock, options: &BackendOptions, subtask: usize, parallelism: usize) -> KeyedStateBackend<String> {
+pub(crate) fn backend(clock: &ManualClock, options: &BackendOptions, subtask: usize, parallelism: usize) -> KeyedStateBackend<String> {
     let range = compute_key_group_range_for_operator_index(128, parallelism, subtask);
     KeyedStateBackend::with_options(range, 128, Arc::new(clock.clone()), options, "op").unwrap()
 }
 
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 impl Rng {
-    fn next(&mut self, n: u64) -> u64 {
+    pub(crate) fn next(&mut self, n: u64) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -68,7 +68,7 @@ fn step(b: &mut KeyedStateBackend<String>, s: &States, key: &String, op: u64, ar
 }
 
 /// Canonical snapshot tables decoded into sorted entries, per (key group, state name).
-fn decoded(snap: &[KeyGroupSnapshot]) -> BTreeMap<(u32, String), Vec<String>> {
+pub(crate) fn decoded(snap: &[KeyGroupSnapshot]) -> BTreeMap<(u32, String), Vec<String>> {
     let mut out = BTreeMap::new();
     for g in snap {
         for (name, bytes) in &g.tables {
@@ -94,7 +94,13 @@ fn decoded(snap: &[KeyGroupSnapshot]) -> BTreeMap<(u32, String), Vec<String>> {
     out
 }
 
-fn run_ops(model: &mut KeyedStateBackend<String>, lsm: &mut KeyedStateBackend<String>, clock: &ManualClock, rng: &mut Rng, n: usize) {
+pub(crate) fn run_ops(
+    model: &mut KeyedStateBackend<String>,
+    lsm: &mut KeyedStateBackend<String>,
+    clock: &ManualClock,
+    rng: &mut Rng,
+    n: usize,
+) {
     let s = states();
     let keys: Vec<String> = (0..3_000).map(|i| format!("key-{i}")).collect();
     for i in 0..n {
@@ -165,7 +171,7 @@ fn incremental_snapshots_replay_to_the_full_state_and_survive_failed_checkpoints
     lsm.notify_checkpoint_complete(1);
     let base = decode(&first);
     let base_size = first.delta.as_ref().unwrap().len();
-    assert_eq!(decoded(&canon(materialize(std::slice::from_ref(&base)).unwrap())), decoded(&model.snapshot().unwrap()));
+    assert_eq!(decoded(&canon(materialize([base.clone()]).unwrap())), decoded(&model.snapshot().unwrap()));
 
     // ~1 % of the operations later, the delta is a small fraction of the base.
     run_ops(&mut model, &mut lsm, &clock, &mut rng, 200);
@@ -183,7 +189,7 @@ fn incremental_snapshots_replay_to_the_full_state_and_survive_failed_checkpoints
     assert_eq!(fourth.chain, vec![first.name.clone(), second.name.clone()]);
     lsm.notify_checkpoint_complete(4);
     let replay = [base, decode(&second), decode(&fourth)];
-    assert_eq!(decoded(&canon(materialize(&replay).unwrap())), decoded(&model.snapshot().unwrap()));
+    assert_eq!(decoded(&canon(materialize(replay).unwrap())), decoded(&model.snapshot().unwrap()));
     // A savepoint's completion does not disturb the chain.
     lsm.notify_checkpoint_complete(5);
     let sixth = lsm.snapshot_increment(6).unwrap();

@@ -16,7 +16,7 @@ pub use rasch_core::config::StateBackendType as BackendKind;
 pub struct BackendOptions {
     /// `state.backend.type`.
     pub kind: BackendKind,
-    /// `state.backend.incremental` (only the lsm backend checkpoints incrementally).
+    /// `state.backend.incremental`: checkpoints write the changes since the last completed one.
     pub incremental: bool,
     /// `state.backend.lsm.memory-budget` in bytes, per operator instance.
     pub memory_budget: u64,
@@ -55,9 +55,9 @@ impl BackendOptions {
         Ok(BackendOptions { kind, incremental, memory_budget, local_dir })
     }
 
-    /// Whether checkpoints of this backend are incremental (lsm with `incremental: true`).
+    /// Whether checkpoints of this backend are incremental (`incremental: true`, either kind).
     pub fn incremental_checkpoints(&self) -> bool {
-        self.kind == BackendKind::Lsm && self.incremental
+        self.incremental
     }
 }
 

@@ -48,6 +48,9 @@ pub struct KeyedDelta {
 pub struct GroupDelta {
     /// The key group.
     pub key_group: u32,
+    /// The key group is written whole: what earlier files of the chain hold for it is dropped
+    /// (the hashmap backend re-bases its chain a few key groups at a time).
+    pub reset: bool,
     /// Per state table.
     pub tables: Vec<TableDelta>,
 }
@@ -67,7 +70,7 @@ pub struct TableDelta {
 
 enum Materialized {
     Canonical(ByteBuf),
-    Entries(std::collections::BTreeMap<ByteBuf, ByteBuf>),
+    Entries(std::collections::HashMap<ByteBuf, ByteBuf, foldhash::fast::RandomState>),
 }
 
 /// Canonical state tables of one key group: `(key group, [(state name, bytes)])`.
@@ -75,52 +78,72 @@ pub type GroupTables = (u32, Vec<(String, ByteBuf)>);
 
 /// Replays `deltas` (a base first, then deltas in checkpoint order) into canonical per-key-group
 /// tables `(key group, [(state name, bytes)])`, the same encoding the hashmap backend writes.
-pub fn materialize(deltas: &[KeyedDelta]) -> Result<Vec<GroupTables>, String> {
-    use std::collections::BTreeMap;
-    let mut tables: BTreeMap<(u32, String), Materialized> = BTreeMap::new();
+pub fn materialize(deltas: impl IntoIterator<Item = KeyedDelta>) -> Result<Vec<GroupTables>, String> {
+    let mut m = Materializer::default();
     for delta in deltas {
-        for g in &delta.groups {
-            for t in &g.tables {
-                let slot = tables.entry((g.key_group, t.name.clone())).or_insert_with(|| Materialized::Entries(BTreeMap::new()));
-                if let Some(c) = &t.canonical {
-                    *slot = Materialized::Canonical(c.clone());
+        m.apply(delta)?;
+    }
+    m.finish()
+}
+
+/// Replays deltas one at a time (so a restore holds one file's delta and the result, not the
+/// whole chain), moving their entries instead of copying them.
+#[derive(Default)]
+pub struct Materializer {
+    tables: std::collections::BTreeMap<(u32, String), Materialized>,
+}
+
+impl Materializer {
+    /// Applies the next delta of the chain.
+    pub fn apply(&mut self, delta: KeyedDelta) -> Result<(), String> {
+        for g in delta.groups {
+            if g.reset {
+                self.tables.retain(|(kg, _), _| *kg != g.key_group);
+            }
+            for t in g.tables {
+                let slot = self.tables.entry((g.key_group, t.name)).or_insert_with(|| Materialized::Entries(Default::default()));
+                if let Some(c) = t.canonical {
+                    *slot = Materialized::Canonical(c);
                 }
                 if t.puts.is_empty() && t.removed.is_empty() {
                     continue;
                 }
                 let Materialized::Entries(entries) = slot else {
-                    return Err(format!("state '{}' of key group {} changes entries of a table stored whole", t.name, g.key_group));
+                    return Err(format!("a state of key group {} changes entries of a table stored whole", g.key_group));
                 };
                 for k in &t.removed {
                     entries.remove(k);
                 }
-                for (k, v) in &t.puts {
-                    entries.insert(k.clone(), v.clone());
-                }
+                entries.extend(t.puts);
             }
         }
+        Ok(())
     }
-    let mut out: Vec<GroupTables> = Vec::new();
-    for ((kg, name), table) in tables {
-        let bytes = match table {
-            Materialized::Canonical(c) => c,
-            Materialized::Entries(e) if e.is_empty() => continue,
-            // A postcard sequence: varint length, then each `((key, ns), value, touched)`,
-            // which is exactly the concatenation of the entry's key and value encodings.
-            Materialized::Entries(e) => {
-                let size = e.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() + 10;
-                let mut bytes = postcard::to_extend(&e.len(), Vec::with_capacity(size)).map_err(|e| e.to_string())?;
-                for (k, v) in e {
-                    bytes.extend_from_slice(&k);
-                    bytes.extend_from_slice(&v);
+
+    /// The canonical tables, by key group.
+    pub fn finish(self) -> Result<Vec<GroupTables>, String> {
+        let mut out: Vec<GroupTables> = Vec::new();
+        for ((kg, name), table) in self.tables {
+            let bytes = match table {
+                Materialized::Canonical(c) => c,
+                Materialized::Entries(e) if e.is_empty() => continue,
+                // A postcard sequence: varint length, then each `((key, ns), value, touched)`,
+                // which is exactly the concatenation of the entry's key and value encodings.
+                Materialized::Entries(e) => {
+                    let size = e.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() + 10;
+                    let mut bytes = postcard::to_extend(&e.len(), Vec::with_capacity(size)).map_err(|e| e.to_string())?;
+                    for (k, v) in e {
+                        bytes.extend_from_slice(&k);
+                        bytes.extend_from_slice(&v);
+                    }
+                    ByteBuf::from(bytes)
                 }
-                ByteBuf::from(bytes)
+            };
+            match out.last_mut() {
+                Some((g, list)) if *g == kg => list.push((name, bytes)),
+                _ => out.push((kg, vec![(name, bytes)])),
             }
-        };
-        match out.last_mut() {
-            Some((g, list)) if *g == kg => list.push((name, bytes)),
-            _ => out.push((kg, vec![(name, bytes)])),
         }
+        Ok(out)
     }
-    Ok(out)
 }

@@ -16,7 +16,7 @@
 //!
 //! Every file is framed by [`format`](mod@format): magic, format version, payload length and CRC32.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod checkpoint;
 pub mod format;

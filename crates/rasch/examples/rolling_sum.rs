@@ -18,19 +18,19 @@ use rasch::prelude::*;
 use std::time::Duration;
 
 fn main() -> rasch::Result<()> {
-    let params = Params::from_args().map_err(rasch::Error::user)?;
+    let params = Params::from_args()?;
     let output = params.get("output").ok_or_else(|| rasch::Error::user("--output DIR is required"))?.to_string();
-    let count: u64 = params.get_parsed("count").map_err(rasch::Error::user)?.unwrap_or(100_000);
-    let rate: f64 = params.get_parsed("rate").map_err(rasch::Error::user)?.unwrap_or(0.0);
-    let keys: u64 = params.get_parsed("keys").map_err(rasch::Error::user)?.unwrap_or(100);
-    let sink_delay: u64 = params.get_parsed("sink-delay-us").map_err(rasch::Error::user)?.unwrap_or(0);
-    let panic_at: Option<u64> = params.get_parsed("panic-at").map_err(rasch::Error::user)?;
+    let count: u64 = params.get_or("count", 100_000)?;
+    let rate: f64 = params.get_or("rate", 0.0)?;
+    let keys: u64 = params.get_or("keys", 100)?;
+    let sink_delay: u64 = params.get_or("sink-delay-us", 0)?;
+    let panic_at: Option<u64> = params.get_parsed("panic-at")?;
 
     let env = StreamEnv::from_args();
-    if let Some(p) = params.get_parsed::<usize>("parallelism").map_err(rasch::Error::user)? {
+    if let Some(p) = params.get_parsed::<usize>("parallelism")? {
         env.set_parallelism(p);
     }
-    if let Some(ms) = params.get_parsed::<u64>("checkpoint-interval").map_err(rasch::Error::user)? {
+    if let Some(ms) = params.get_parsed::<u64>("checkpoint-interval")? {
         env.enable_checkpointing(Duration::from_millis(ms));
     }
     let sums = env

@@ -20,13 +20,11 @@ fn main() -> rasch::Result<()> {
         )
         .key_by(|c| c.0.clone())
         .window(EventTimeSessionWindows::with_gap(Duration::from_secs(30 * 60)))
-        .process(ProcessWindowFn(
-            |user: &String, ctx: &mut WindowContext<'_, String, TimeWindow>, clicks: &[(String, i64)], out: &mut Collector<'_, String>| {
-                let w = ctx.window();
-                out.collect(format!("{user}: session {}–{} min, {} clicks", w.start / MINUTE, w.end / MINUTE, clicks.len()));
-                Ok(())
-            },
-        ))
+        .process_fn(|user, ctx, clicks, out| {
+            let w = ctx.window();
+            out.collect(format!("{user}: session {}–{} min, {} clicks", w.start / MINUTE, w.end / MINUTE, clicks.len()));
+            Ok(())
+        })
         .print();
     env.execute("Sessions")?;
     Ok(())

@@ -10,13 +10,13 @@ use rasch::prelude::*;
 use std::time::Duration;
 
 fn main() -> rasch::Result<()> {
-    let params = Params::from_args().map_err(rasch::Error::user)?;
-    let host = params.get_or("hostname", "localhost");
-    let port: u16 = params.get_parsed_or("port", 9999).map_err(rasch::Error::user)?;
-    let seconds: u64 = params.get_parsed_or("window-seconds", 5).map_err(rasch::Error::user)?;
+    let params = Params::from_args()?;
+    let host = params.get("hostname").unwrap_or("localhost");
+    let port: u16 = params.get_or("port", 9999)?;
+    let seconds: u64 = params.get_or("window-seconds", 5)?;
 
     let env = StreamEnv::from_args();
-    env.socket_text_stream(&host, port)
+    env.socket_text_stream(host, port)
         .flat_map(|line: String| line.split_whitespace().map(|w| (w.to_string(), 1u64)).collect::<Vec<_>>())
         .key_by(|(word, _)| word.clone())
         .window(TumblingProcessingTimeWindows::of(Duration::from_secs(seconds)))

@@ -8,12 +8,12 @@
 use rasch::prelude::*;
 
 fn main() -> rasch::Result<()> {
-    let params = Params::from_args().map_err(rasch::Error::user)?;
-    let host = params.get_or("hostname", "localhost");
-    let port: u16 = params.get_parsed_or("port", 9999).map_err(rasch::Error::user)?;
+    let params = Params::from_args()?;
+    let host = params.get("hostname").unwrap_or("localhost");
+    let port: u16 = params.get_or("port", 9999)?;
 
     let env = StreamEnv::from_args();
-    env.socket_text_stream(&host, port)
+    env.socket_text_stream(host, port)
         .flat_map(|line: String| line.split_whitespace().map(|w| (w.to_string(), 1u64)).collect::<Vec<_>>())
         .key_by(|(word, _)| word.clone())
         .sum(1)

@@ -21,12 +21,12 @@ const DEFAULT_TEXT: &[&str] = &[
 ];
 
 fn main() -> rasch::Result<()> {
-    let params = Params::from_args().map_err(rasch::Error::user)?;
+    let params = Params::from_args()?;
     let env = StreamEnv::from_args();
-    if let Some(p) = params.get_parsed::<usize>("parallelism").map_err(rasch::Error::user)? {
+    if let Some(p) = params.get_parsed::<usize>("parallelism")? {
         env.set_parallelism(p);
     }
-    let mode = match params.get_or("execution-mode", "batch").to_ascii_lowercase().as_str() {
+    let mode = match params.get("execution-mode").unwrap_or("batch").to_ascii_lowercase().as_str() {
         "streaming" => RuntimeMode::Streaming,
         "batch" => RuntimeMode::Batch,
         other => return Err(rasch::Error::user(format!("--execution-mode {other}: expected batch or streaming"))),

@@ -16,18 +16,23 @@
 //! }
 //! ```
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub use rasch_api::JobClient;
+pub use rasch_api::MALFORMED_RECORDS;
 pub use rasch_api::{BroadcastConnectedStream, BroadcastStream, KeyedBroadcastConnectedStream, KeyedConnectedStreams};
 pub use rasch_api::{CoGroupedStreams, IntervalJoin, IntervalJoined, IntoMillis, JoinedStreams, TaggedUnion};
 pub use rasch_api::{ConnectedStreams, DataStream, DataStreamSink, ExecutionMode, JobResult, KeyedStream, StreamEnv};
 pub use rasch_core::{
-    CompactString, Configuration, Data, Error, ErrorKind, Key, Params, Record, Result, RuntimeMode, ToText, config, keygroup,
+    CompactString, Configuration, Data, Error, ErrorKind, Key, Params, Record, Result, RuntimeMode, ToText, config, keygroup, timestamp,
 };
 pub use rasch_runtime::checkpoint::{CheckpointStatus, StopMode};
 pub use rasch_runtime::windows;
 pub use rasch_runtime::{collector, context, functions, keyed, sink, source, watermarks};
+
+/// serde, re-exported so that a job needs no dependency of its own to define record types:
+/// `#[derive(Serialize, Deserialize)]` (both in the prelude) plus `#[serde(crate = "rasch::serde")]`.
+pub use serde;
 
 /// Keyed state: handles, TTL, aggregate functions.
 pub mod state {
@@ -77,6 +82,7 @@ pub mod prelude {
         BroadcastContext, BroadcastProcessFunction, BroadcastState, BroadcastStateDescriptor, JoinContext, KeyedBroadcastProcessFunction,
         KeyedCoProcessFunction, KeyedReadOnlyBroadcastContext, ProcessJoinFunction, ReadOnlyBroadcastContext, ReadOnlyBroadcastState,
     };
+    pub use serde::{Deserialize, Serialize};
     pub use {
         crate::windows::{
             ContinuousEventTimeTrigger, ContinuousProcessingTimeTrigger, CountEvictor, CountTrigger, DeltaEvictor, EventTimeSessionWindows,

@@ -1,7 +1,7 @@
 //! The embedded LSM state backend (`state.backend.type: lsm`) in real jobs: state many times
 //! larger than its memory budget gives exactly the independently computed output while the
 //! entry cache stays within the budget; incremental checkpoints recover exactly-once after
-//! injected failures and are a small fraction of a full checkpoint when few keys change;
+//! injected failures (with either backend) and are a small fraction of a full checkpoint when few keys change;
 //! savepoints restore across backends (hashmap ⇄ lsm) at another parallelism.
 //!
 //! Every job here uses the same 1 MiB budget, so the process-wide cache peak can be checked.
@@ -137,16 +137,25 @@ fn state_far_larger_than_the_memory_budget_gives_the_exact_output_within_the_bud
 #[test]
 fn incremental_checkpoints_recover_exactly_once_after_injected_failures() {
     // With a checkpoint directory (shared files on disk) and in memory.
-    recover(true);
-    recover(false);
+    recover("lsm", true);
+    recover("lsm", false);
 }
 
-fn recover(durable: bool) {
+/// The hashmap backend's incremental checkpoints (changed entries plus a rolling sixteenth of the
+/// key groups whole) recover exactly-once the same way.
+#[test]
+fn hashmap_incremental_checkpoints_recover_exactly_once_after_injected_failures() {
+    recover("hashmap", true);
+    recover("hashmap", false);
+}
+
+fn recover(backend: &str, durable: bool) {
     const N: u64 = 40_000;
     const KEYS: u64 = 3_000;
-    let dir = temp_dir(&format!("recovery-{durable}"));
+    let dir = temp_dir(&format!("recovery-{backend}-{durable}"));
     let injected = Arc::new(AtomicU32::new(0));
     let env = lsm_env(2, true);
+    env.set_config("state.backend.type", backend);
     env.enable_checkpointing(Duration::from_millis(20));
     if durable {
         env.set_config("execution.checkpointing.dir", dir.as_str());
@@ -174,11 +183,11 @@ fn recover(durable: bool) {
         .process(Count { state: ValueState::new("count") })
         .sink_to(sink.clone());
     let result = env.execute("lsm incremental recovery").unwrap();
-    assert!(result.restarts() >= 4, "durable={durable}: only {} restarts", result.restarts());
-    assert!(result.completed_checkpoints() >= 3, "durable={durable}: only {} checkpoints", result.completed_checkpoints());
+    assert!(result.restarts() >= 4, "{backend}, durable={durable}: only {} restarts", result.restarts());
+    assert!(result.completed_checkpoints() >= 3, "{backend}, durable={durable}: only {} checkpoints", result.completed_checkpoints());
     let got = counts(sink.committed.lock().unwrap().clone());
     let expected = expected(N, KEYS);
-    assert!(got == expected, "durable={durable}: {}", diff(&got, &expected));
+    assert!(got == expected, "{backend}, durable={durable}: {}", diff(&got, &expected));
     if durable {
         let left = std::fs::read_dir(std::path::Path::new(&dir))
             .unwrap()

@@ -203,7 +203,7 @@ fn window_all_and_count_windows() {
         let all = timestamped(&e, data.clone(), 60)
             .map(|e: Ev| (e.2, 1i64))
             .window_all(TumblingEventTimeWindows::of(Duration::from_millis(500)))
-            .apply(|w: &TimeWindow, es: Vec<(i64, i64)>, out: &mut Collector<'_, (i64, i64)>| out.collect((w.start, es.len() as i64)))
+            .apply(|_, w, es, out| out.collect((w.start, es.len() as i64)))
             .execute_and_collect()
             .unwrap();
         assert_eq!(sorted(all), per_window.clone().into_iter().collect::<Vec<_>>(), "parallelism {p}");

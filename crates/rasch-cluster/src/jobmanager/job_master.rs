@@ -82,6 +82,8 @@ fn run_job(
         d.plan = plan.json.clone();
         d.config = plan.config.clone();
         d.vertices = plan.vertices.clone();
+        d.node_names = plan.node_names.clone();
+        d.node_ids = plan.operator_ids.clone();
     }
     job.set_status(JobStatus::Created);
     cluster.log(&format!("job {} ({}) created: {} vertices", job.id, plan.name, plan.vertices.len()));
@@ -499,7 +501,7 @@ fn read_worker(stream: std::net::TcpStream, job: &JobEntry, where_: &str, tasks:
                         d.task_times.insert(key, (prev, t));
                     }
                     for c in counters {
-                        d.counters.insert((c.node as usize, c.subtask as usize), (c.records_in, c.records_out));
+                        d.record_counts((c.node as usize, c.subtask as usize), (c.records_in, c.records_out), std::time::Instant::now());
                     }
                     for (k, v) in accumulators {
                         d.accumulators.insert((where_.to_string(), k), v);

@@ -62,23 +62,7 @@ impl Cluster {
             monitor: JobMonitor::with_job_id(&id),
             cancel: CancelToken::default(),
             commands: commands_tx,
-            data: Mutex::new(JobData {
-                name: binary.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-                status: JobStatus::Initializing,
-                timestamps: BTreeMap::from([(JobStatus::Initializing.name(), now_ms())]),
-                start_ms: now_ms(),
-                end_ms: None,
-                plan: serde_json::Value::Null,
-                config: BTreeMap::new(),
-                vertices: Vec::new(),
-                placement: Vec::new(),
-                counters: Default::default(),
-                task_times: Default::default(),
-                accumulators: Default::default(),
-                waiting: None,
-                exceptions: Vec::new(),
-                operations: Default::default(),
-            }),
+            data: Mutex::new(JobData::empty(&binary.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())),
         });
         self.state.lock().map_err(|_| Error::Internal("cluster state poisoned".into()))?.jobs.insert(id.clone(), job.clone());
         let submission = Submission { binary, binary_sha256, args, start_config };

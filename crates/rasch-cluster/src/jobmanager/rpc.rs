@@ -136,6 +136,7 @@ fn serve_taskmanager(
                 last_heartbeat: Instant::now(),
                 tx: tx.clone(),
                 used: Default::default(),
+                resources: Default::default(),
             },
         );
     }
@@ -159,6 +160,13 @@ fn serve_taskmanager(
                     tm.last_heartbeat = Instant::now();
                 }
                 let _ = tx.send(ToTaskManager::HeartbeatAck);
+            }
+            Ok(Some(FromTaskManager::Resources(r))) => {
+                if let Ok(mut s) = cluster.state.lock()
+                    && let Some(tm) = s.taskmanagers.get_mut(&id)
+                {
+                    tm.resources = r;
+                }
             }
             Ok(Some(FromTaskManager::WorkerExited { job_id, attempt, status, success })) => {
                 if !success {

@@ -5,7 +5,7 @@
 use crossbeam_channel::Sender;
 use rasch_runtime::channel::CancelToken;
 use rasch_runtime::executor::{JobCommand, JobMonitor};
-use rasch_runtime::remote::protocol::{TaskSample, ToTaskManager};
+use rasch_runtime::remote::protocol::{TaskManagerResources, TaskSample, ToTaskManager};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::net::TcpStream;
@@ -26,6 +26,8 @@ pub(crate) struct TaskManagerEntry {
     pub(crate) tx: Sender<ToTaskManager>,
     /// Slots taken, by job id.
     pub(crate) used: BTreeMap<String, usize>,
+    /// Its memory, as of its last heartbeat.
+    pub(crate) resources: TaskManagerResources,
 }
 
 impl TaskManagerEntry {
@@ -127,10 +129,17 @@ pub(crate) struct JobData {
     pub(crate) plan: Value,
     pub(crate) config: BTreeMap<String, String>,
     pub(crate) vertices: Vec<VertexView>,
+    /// Operator name per node index (the nodes of [`VertexView::nodes`]).
+    pub(crate) node_names: Vec<String>,
+    /// Operator id per node index.
+    pub(crate) node_ids: Vec<String>,
     /// TaskManager id of every subtask of the current attempt: `placement[vertex][subtask]`.
     pub(crate) placement: Vec<Vec<String>>,
     /// (records in, records out) per (node, subtask).
     pub(crate) counters: HashMap<(usize, usize), (u64, u64)>,
+    /// Records per second (in, out) per (node, subtask), and the counts and time they were
+    /// last computed from.
+    pub(crate) record_rates: HashMap<(usize, usize), RecordRates>,
     /// The last two time samples of every task (vertex, subtask): rates come from their difference.
     pub(crate) task_times: HashMap<(usize, usize), (TaskSample, TaskSample)>,
     /// User counters per (worker, name), summed over workers on demand.
@@ -153,7 +162,54 @@ pub(crate) struct TaskRates {
     pub(crate) watermark: i64,
 }
 
+/// Per-second record rates of one operator subtask, from two counter reports at least a
+/// second apart (Flink's `numRecordsInPerSecond` / `numRecordsOutPerSecond` are meters too).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RecordRates {
+    pub(crate) in_per_second: f64,
+    pub(crate) out_per_second: f64,
+    base: (u64, u64),
+    at: Instant,
+}
+
 impl JobData {
+    /// A job named `name` that is initializing: no plan, vertices or counters yet.
+    pub(crate) fn empty(name: &str) -> Self {
+        JobData {
+            name: name.to_string(),
+            status: JobStatus::Initializing,
+            timestamps: BTreeMap::from([(JobStatus::Initializing.name(), now_ms())]),
+            start_ms: now_ms(),
+            end_ms: None,
+            plan: Value::Null,
+            config: BTreeMap::new(),
+            vertices: Vec::new(),
+            node_names: Vec::new(),
+            node_ids: Vec::new(),
+            placement: Vec::new(),
+            counters: HashMap::new(),
+            record_rates: HashMap::new(),
+            task_times: HashMap::new(),
+            accumulators: BTreeMap::new(),
+            waiting: None,
+            exceptions: Vec::new(),
+            operations: HashMap::new(),
+        }
+    }
+
+    /// Records the counters of operator subtask `key` reported at `now`, updating its rates.
+    pub(crate) fn record_counts(&mut self, key: (usize, usize), counts: (u64, u64), now: Instant) {
+        self.counters.insert(key, counts);
+        let r = self.record_rates.entry(key).or_insert(RecordRates { in_per_second: 0.0, out_per_second: 0.0, base: counts, at: now });
+        let secs = now.saturating_duration_since(r.at).as_secs_f64();
+        if secs >= 1.0 {
+            r.in_per_second = counts.0.saturating_sub(r.base.0) as f64 / secs;
+            r.out_per_second = counts.1.saturating_sub(r.base.1) as f64 / secs;
+            r.base = counts;
+            r.at = now;
+        }
+    }
+
     /// The rates of task (vertex, subtask), if it reported twice.
     pub(crate) fn rates(&self, vertex: usize, subtask: usize) -> Option<TaskRates> {
         let (prev, last) = self.task_times.get(&(vertex, subtask))?;
@@ -249,6 +305,19 @@ impl ClusterState {
 #[cfg(test)]
 mod tests {
     use super::JobStatus::*;
+    use std::time::Instant;
+
+    #[test]
+    fn record_rates_come_from_counts_a_second_or_more_apart() {
+        let mut d = super::JobData::empty("j");
+        let t0 = Instant::now();
+        d.record_counts((0, 0), (100, 50), t0);
+        d.record_counts((0, 0), (150, 60), t0 + std::time::Duration::from_millis(400));
+        assert_eq!(d.record_rates[&(0, 0)].in_per_second, 0.0, "less than a second: no rate yet");
+        d.record_counts((0, 0), (300, 250), t0 + std::time::Duration::from_secs(2));
+        assert_eq!((d.record_rates[&(0, 0)].in_per_second, d.record_rates[&(0, 0)].out_per_second), (100.0, 100.0));
+        assert_eq!(d.counters[&(0, 0)], (300, 250));
+    }
 
     #[test]
     fn the_state_machine_only_allows_flinks_transitions() {
@@ -283,6 +352,7 @@ mod tests {
                     last_heartbeat: std::time::Instant::now(),
                     tx,
                     used: Default::default(),
+                    resources: Default::default(),
                 },
             );
         }

@@ -95,12 +95,24 @@ pub trait RestBackend: Send + Sync + 'static {
     fn vertex_backpressure(&self, job: &str, vertex: &str) -> Option<VertexBackPressure>;
     /// `GET /jobs/:jobid/vertices/:vertexid/watermarks`.
     fn vertex_watermarks(&self, job: &str, vertex: &str) -> Option<Vec<WatermarkMetric>>;
+    /// `GET /jobs/:jobid/vertices/:vertexid/subtasktimes`.
+    fn vertex_subtask_times(&self, job: &str, vertex: &str) -> Option<SubtaskTimes>;
+    /// `GET /jobs/:jobid/vertices/:vertexid/taskmanagers`.
+    fn vertex_taskmanagers(&self, job: &str, vertex: &str) -> Option<VertexTaskManagers>;
+    /// `GET /jobs/:jobid/accumulators`.
+    fn job_accumulators(&self, job: &str) -> Option<JobAccumulators>;
+    /// The metrics of `scope` by Flink's names, one map per component: one for the
+    /// JobManager, a TaskManager or a job, one per subtask (in index order) for a vertex.
+    /// `None`: no such TaskManager, job or vertex.
+    fn metrics_of(&self, scope: &MetricScope) -> Option<Vec<MetricValues>>;
     /// `GET /jobs/:jobid/checkpoints`.
     fn checkpoints(&self, job: &str) -> Option<CheckpointingStatistics>;
     /// `GET /jobs/:jobid/checkpoints/config`.
     fn checkpoint_config(&self, job: &str) -> Option<CheckpointConfigInfo>;
     /// `GET /jobs/:jobid/checkpoints/details/:checkpointid`.
     fn checkpoint_details(&self, job: &str, id: u64) -> Option<CheckpointDetails>;
+    /// `GET /jobs/:jobid/checkpoints/details/:checkpointid/subtasks/:vertexid`.
+    fn checkpoint_subtasks(&self, job: &str, id: u64, vertex: &str) -> Option<TaskCheckpointDetails>;
     /// `GET /taskmanagers`.
     fn taskmanagers(&self) -> Vec<TaskManagerInfo>;
     /// `GET /taskmanagers/:tmid`.

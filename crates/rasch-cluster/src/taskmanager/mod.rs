@@ -4,6 +4,8 @@
 //! takes its workers with it (they watch a pipe to it). When the JobManager goes away, the
 //! TaskManager stops its workers and registers again once it is back.
 
+mod resources;
+
 use crate::config::ClusterConfig;
 use rasch_core::{Error, Result};
 use rasch_runtime::remote::protocol::{BlobReply, FromTaskManager, Hello, PROTOCOL_VERSION, StartWorker, ToTaskManager};
@@ -142,6 +144,11 @@ impl TaskManager {
         }
     }
 
+    /// Process ids of the running workers.
+    fn worker_pids(&self) -> Vec<u32> {
+        self.workers.lock().map(|ws| ws.iter().map(|w| w.child.id()).collect()).unwrap_or_default()
+    }
+
     /// Reaps ended workers and reports them.
     fn reap(&self) {
         let mut ended = Vec::new();
@@ -234,6 +241,7 @@ pub fn run(config: &ClusterConfig) -> Result<()> {
                     tm.reap();
                     if std::time::Instant::now() >= next {
                         tm.send(&FromTaskManager::Heartbeat);
+                        tm.send(&FromTaskManager::Resources(resources::sample(&tm.worker_pids())));
                         next = std::time::Instant::now() + interval;
                     }
                     std::thread::sleep(Duration::from_millis(50));

@@ -121,9 +121,14 @@ pub const SAVEPOINT_IGNORE_UNCLAIMED: ConfigOption<bool> =
 pub const STATE_BACKEND: ConfigOption<StateBackendType> =
     ConfigOption::new("state.backend.type", STATE_BACKEND_TYPE, Job, "Keyed state backend: hashmap (in memory) or lsm (on local disk).")
         .with_default("hashmap");
-/// `state.backend.incremental`: incremental checkpoints (lsm backend only; default false).
-pub const STATE_BACKEND_INCREMENTAL: ConfigOption<bool> =
-    ConfigOption::new("state.backend.incremental", BOOL, Job, "Incremental checkpoints (lsm backend only).").with_default("false");
+/// `state.backend.incremental`: incremental checkpoints (both backends; default false).
+pub const STATE_BACKEND_INCREMENTAL: ConfigOption<bool> = ConfigOption::new(
+    "state.backend.incremental",
+    BOOL,
+    Job,
+    "Incremental checkpoints: only the changes since the last completed checkpoint.",
+)
+.with_default("false");
 /// `state.backend.lsm.memory-budget`: memory of the lsm backend per keyed operator instance
 /// (cache of deserialized entries + engine memtables and block cache), e.g. `64mb`.
 pub const STATE_BACKEND_LSM_MEMORY: ConfigOption<u64> = ConfigOption::new(

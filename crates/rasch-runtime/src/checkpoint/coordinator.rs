@@ -26,6 +26,9 @@ pub struct CheckpointStats {
     pub ack_ms: Vec<((usize, usize), u64)>,
     /// Per task (vertex, subtask): ms it spent aligning the barrier across its inputs.
     pub alignment_ms: Vec<((usize, usize), u64)>,
+    /// Per task (vertex, subtask) and operator id: bytes of the operator's state this snapshot
+    /// wrote (with its new incremental deltas).
+    pub operator_bytes: Vec<((usize, usize), String, u64)>,
     /// Why it failed.
     pub failure: Option<String>,
 }
@@ -127,6 +130,12 @@ impl Coordinator {
         ack_ms.sort();
         let mut alignment_ms: Vec<((usize, usize), u64)> = p.acks.iter().map(|(k, (_, _, a))| (*k, *a)).collect();
         alignment_ms.sort();
+        let mut operator_bytes: Vec<((usize, usize), String, u64)> = p
+            .acks
+            .iter()
+            .flat_map(|(k, (r, _, _))| r.operator_sizes().into_iter().map(move |(op, bytes)| (*k, op.to_string(), bytes)))
+            .collect();
+        operator_bytes.sort();
         let mut keys: Vec<(usize, usize)> = p.acks.keys().copied().collect();
         keys.sort();
         let mut acks = p.acks;
@@ -141,6 +150,7 @@ impl Coordinator {
             state_size,
             ack_ms,
             alignment_ms,
+            operator_bytes,
             failure: None,
         });
         self.last_end = now;
@@ -160,6 +170,7 @@ impl Coordinator {
             state_size: 0,
             ack_ms: Vec::new(),
             alignment_ms: Vec::new(),
+            operator_bytes: Vec::new(),
             failure: Some(reason.to_string()),
         });
         self.last_end = now;

@@ -124,6 +124,14 @@ impl TaskStateRef {
         }
     }
 
+    /// Bytes each operator's state took in it (with its new incremental deltas), by operator id.
+    pub fn operator_sizes(&self) -> Vec<(&str, u64)> {
+        match &self.state {
+            TaskState::Inline(ops) => ops.iter().map(|(id, s)| (id.as_str(), s.size())).collect(),
+            TaskState::Stored(s) => s.operators.iter().map(|o| (o.id.as_str(), o.size)).collect(),
+        }
+    }
+
     /// Serialized state size in bytes this checkpoint wrote (with its new incremental deltas).
     pub fn size(&self) -> u64 {
         match &self.state {
@@ -292,7 +300,8 @@ fn needs(
 /// key-group snapshots.
 fn materialize(id: &str, subtask: u32, state: &mut OperatorState, load: &mut dyn FnMut(&str) -> Result<Vec<u8>>) -> Result<()> {
     let Some(inc) = state.increment.take() else { return Ok(()) };
-    let mut deltas = Vec::with_capacity(inc.chain.len() + 1);
+    let mut replay = rasch_state::Materializer::default();
+    let context = |e: String| Error::Checkpoint(format!("incremental state of operator {id} subtask {subtask}: {e}"));
     for name in inc.chain.iter().chain(std::iter::once(&inc.name)) {
         let bytes = match (&inc.delta, name == &inc.name) {
             (Some(own), true) => own.to_vec(),
@@ -300,10 +309,10 @@ fn materialize(id: &str, subtask: u32, state: &mut OperatorState, load: &mut dyn
         };
         let delta: rasch_state::KeyedDelta = postcard::from_bytes(&bytes)
             .map_err(|e| Error::Checkpoint(format!("shared state file '{name}' of operator {id}: unreadable: {e}")))?;
-        deltas.push(delta);
+        drop(bytes);
+        replay.apply(delta).map_err(context)?;
     }
-    let tables = rasch_state::materialize(&deltas)
-        .map_err(|e| Error::Checkpoint(format!("incremental state of operator {id} subtask {subtask}: {e}")))?;
+    let tables = replay.finish().map_err(context)?;
     let mut groups: std::collections::BTreeMap<u32, rasch_state::KeyGroupSnapshot> =
         std::mem::take(&mut state.keyed).into_iter().map(|g| (g.key_group, g)).collect();
     for (kg, t) in tables {

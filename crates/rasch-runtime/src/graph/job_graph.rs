@@ -117,6 +117,12 @@ impl JobGraph {
             max_par.push(mp);
         }
 
+        if let Some(e) = sg.edges.iter().find(|e| e.source >= n || e.target >= n) {
+            return Err(Error::InvalidJob(format!(
+                "edge {} -> {} refers to an operator outside the graph of {n} operators",
+                e.source, e.target
+            )));
+        }
         let mut partitioners = Vec::with_capacity(sg.edges.len());
         for e in &sg.edges {
             let same = par[e.source] == par[e.target];

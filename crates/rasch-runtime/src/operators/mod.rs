@@ -26,6 +26,7 @@ mod sink;
 mod source;
 mod timestamps;
 mod two_input_guard;
+mod typed_agg;
 mod window;
 #[cfg(test)]
 mod window_props;
@@ -60,6 +61,7 @@ pub use sink::SinkOperator;
 pub use source::{SourceDriver, SourceOperator, source_factory};
 pub use timestamps::TimestampsAndWatermarksOperator;
 pub use two_input_guard::{GuardedTwoInput, two_input_operator_factory};
+pub use typed_agg::{Combine, Combining, MaxByKey, MinByKey, SumBy};
 pub use window::{WindowOperator, WindowSpec};
 pub use window_session::SessionWindowOperator;
 pub use window_slicing::{SliceSpec, SlicingWindowOperator};

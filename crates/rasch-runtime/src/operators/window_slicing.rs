@@ -8,6 +8,7 @@ use super::contract::{Downstream, OneInputOperator};
 use crate::output::BoxOutput;
 #[cfg(test)]
 use crate::output::Output;
+use crate::windows::TimeWindow;
 use rasch_core::{Key, Record, Result};
 use rasch_state::AggregateFunction;
 use std::collections::{BTreeMap, HashMap};
@@ -70,9 +71,9 @@ where
     U: 'static,
     S: KeySelector<T, K>,
     F: AggregateFunction<T, ACC, OUT>,
-    E: Fn(K, OUT) -> U + 'static,
+    E: Fn(K, TimeWindow, OUT) -> U + 'static,
 {
-    /// A sliced window aggregation emitting `emit(key, result)` with timestamp `end - 1`.
+    /// A sliced window aggregation emitting `emit(key, window, result)` with timestamp `end - 1`.
     pub fn new(selector: S, f: F, spec: SliceSpec, emit: E, out: BoxOutput<U>, batch_size: usize) -> Self {
         let slice = spec.slice();
         SlicingWindowOperator {
@@ -167,7 +168,8 @@ where
             }
         }
         for (k, acc) in merged {
-            self.buf.push(Record::with_timestamp((self.emit)(k, self.f.get_result(&acc)), end - 1));
+            let window = TimeWindow::new(end - self.spec.size, end);
+            self.buf.push(Record::with_timestamp((self.emit)(k, window, self.f.get_result(&acc)), end - 1));
             if self.buf.len() >= self.batch_size {
                 self.out.push(&mut self.buf)?;
             }
@@ -185,7 +187,7 @@ where
     U: 'static,
     S: KeySelector<T, K>,
     F: AggregateFunction<T, ACC, OUT>,
-    E: Fn(K, OUT) -> U + 'static,
+    E: Fn(K, TimeWindow, OUT) -> U + 'static,
 {
     type In = T;
     fn downstream(&mut self) -> Downstream<'_> {
@@ -280,7 +282,7 @@ mod tests {
 
     fn run(events: &[(u8, i64)], spec: SliceSpec, watermarks: &[i64]) -> BTreeMap<(u8, i64), u64> {
         let rec = Recorder::default();
-        let mut op = SlicingWindowOperator::new(KeyFn(|e: &(u8, i64)| e.0), count(), spec, |k, n| (k, n), Box::new(rec.clone()), 4);
+        let mut op = SlicingWindowOperator::new(KeyFn(|e: &(u8, i64)| e.0), count(), spec, |k, _, n| (k, n), Box::new(rec.clone()), 4);
         for (i, part) in events.chunks(200).enumerate() {
             op.push(&mut part.iter().map(|e| Record::with_timestamp(*e, e.1)).collect()).unwrap();
             op.watermark(watermarks[i]).unwrap();
@@ -316,7 +318,7 @@ mod tests {
     fn late_elements_only_join_windows_that_have_not_fired() {
         let spec = SliceSpec { size: 20, slide: 10, offset: 0 };
         let rec = Recorder::default();
-        let mut op = SlicingWindowOperator::new(KeyFn(|e: &(u8, i64)| e.0), count(), spec, |k, n| (k, n), Box::new(rec.clone()), 4);
+        let mut op = SlicingWindowOperator::new(KeyFn(|e: &(u8, i64)| e.0), count(), spec, |k, _, n| (k, n), Box::new(rec.clone()), 4);
         op.push(&mut vec![Record::with_timestamp((1, 5), 5), Record::with_timestamp((1, 15), 15)]).unwrap();
         op.watermark(19).unwrap(); // fires [0,20): 2
         op.push(&mut vec![Record::with_timestamp((1, 12), 12), Record::with_timestamp((1, 3), 3)]).unwrap(); // 12 joins [10,30); 3 is late

@@ -1,6 +1,6 @@
 //! Local pre-aggregation before a hash exchange (Flink's combiner, the "local" half of its
 //! local-global aggregation): in BATCH mode, a keyed built-in aggregation (`sum`, `min`,
-//! `max`, `min_by`, `max_by`) only emits each key's final value, and these aggregations are
+//! `max`, `min_by`, `max_by` and the typed `sum_by`, `min_by_key`, `max_by_key`) only emits each key's final value, and these aggregations are
 //! associative, so every producer folds its records per key first and ships one partial value
 //! per key instead of every record. The result equals the one of some arrival order at the
 //! receiver — the same freedom the exchange already has — so nothing observable changes except
@@ -9,7 +9,7 @@
 
 use super::{ChannelTargets, KeyGroupSelector, Partitioner, PartitionerSpec, Pattern, WriterContext};
 use crate::functions::KeySelector;
-use crate::operators::{Downstream, FieldAggregate, FieldReduce, OneInputOperator};
+use crate::operators::{Combine, Downstream, OneInputOperator};
 use crate::output::BoxOutput;
 use rasch_core::{Data, Error, Key, Record, Result, RuntimeMode, WatermarkStatus};
 use std::any::Any;
@@ -22,23 +22,23 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 pub const MAX_PARTIALS: usize = 1 << 16;
 
 /// A hash partitioner that combines records per key in BATCH mode (see the module docs).
-pub struct CombiningPartitioner<T, K, S> {
+pub struct CombiningPartitioner<T, K, S, F> {
     hash: Partitioner<T, KeyGroupSelector<T, K, S>>,
     selector: S,
-    f: FieldReduce<T>,
+    f: F,
     _key: PhantomData<fn() -> K>,
 }
 
-impl<T: Data + FieldAggregate, K: Key, S: KeySelector<T, K> + Sync> CombiningPartitioner<T, K, S> {
+impl<T: Data, K: Key, S: KeySelector<T, K> + Sync, F: Combine<T>> CombiningPartitioner<T, K, S, F> {
     /// Hash partitioning by `selector`, combining with the aggregation `f`, which the consumer
     /// applies again to the partial values.
-    pub fn new(selector: S, f: FieldReduce<T>) -> Self {
+    pub fn new(selector: S, f: F) -> Self {
         let hash = Partitioner::new("HASH", Pattern::AllToAll, KeyGroupSelector::new(selector.clone()));
         CombiningPartitioner { hash, selector, f, _key: PhantomData }
     }
 }
 
-impl<T: Data + FieldAggregate, K: Key, S: KeySelector<T, K> + Sync> PartitionerSpec for CombiningPartitioner<T, K, S> {
+impl<T: Data, K: Key, S: KeySelector<T, K> + Sync, F: Combine<T>> PartitionerSpec for CombiningPartitioner<T, K, S, F> {
     fn name(&self) -> &'static str {
         "HASH"
     }
@@ -66,9 +66,9 @@ impl<T: Data + FieldAggregate, K: Key, S: KeySelector<T, K> + Sync> PartitionerS
 
 /// Folds records per key and sends the partial values on to the hash writer before anything
 /// else passes (control events) and when there are too many of them.
-struct Combiner<T, K, S> {
+struct Combiner<T, K, S, F> {
     selector: S,
-    f: FieldReduce<T>,
+    f: F,
     /// Per key: the partial value and the first record's timestamp.
     partials: FastMap<K, Record<T>>,
     out: BoxOutput<T>,
@@ -77,7 +77,7 @@ struct Combiner<T, K, S> {
     _key: PhantomData<fn() -> K>,
 }
 
-impl<T: Data + FieldAggregate, K: Key, S: KeySelector<T, K>> Combiner<T, K, S> {
+impl<T: Data, K: Key, S: KeySelector<T, K>, F: Combine<T>> Combiner<T, K, S, F> {
     fn ship(&mut self) -> Result<()> {
         for (_, r) in self.partials.drain() {
             self.buf.push(r);
@@ -92,7 +92,7 @@ impl<T: Data + FieldAggregate, K: Key, S: KeySelector<T, K>> Combiner<T, K, S> {
     }
 }
 
-impl<T: Data + FieldAggregate, K: Key, S: KeySelector<T, K>> OneInputOperator for Combiner<T, K, S> {
+impl<T: Data, K: Key, S: KeySelector<T, K>, F: Combine<T>> OneInputOperator for Combiner<T, K, S, F> {
     type In = T;
     fn downstream(&mut self) -> Downstream<'_> {
         Downstream::main(&mut self.out)

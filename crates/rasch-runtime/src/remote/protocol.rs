@@ -109,6 +109,17 @@ pub struct StartWorker {
     pub config_json: String,
 }
 
+/// Memory of a TaskManager's host and processes (0 where the OS does not say, e.g. outside Linux).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskManagerResources {
+    /// Resident memory of the TaskManager and its worker processes, bytes.
+    pub rss_bytes: u64,
+    /// Physical memory of the host, bytes.
+    pub physical_memory: u64,
+    /// Memory available for new processes on the host, bytes.
+    pub available_memory: u64,
+}
+
 /// TaskManager → JobManager.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum FromTaskManager {
@@ -125,6 +136,8 @@ pub enum FromTaskManager {
         /// Whether it exited successfully.
         success: bool,
     },
+    /// Its memory, sent with every heartbeat (last, so that earlier variants keep their wire tags).
+    Resources(TaskManagerResources),
 }
 
 /// Where a worker's tasks run and what they restore.

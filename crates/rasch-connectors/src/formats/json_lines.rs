@@ -1,0 +1,84 @@
+//! JSON lines: one JSON value per line, deserialized with serde (blank lines are skipped).
+
+use super::{MalformedRecord, OnMalformed, Parsed};
+use crate::text_file::LineFormat;
+use rasch_core::{Data, Error, Result};
+use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
+use std::path::Path;
+
+/// The JSON-lines [`LineFormat`]: each non-blank line is one `T`.
+#[derive(Debug)]
+pub struct JsonLines<T> {
+    on_malformed: OnMalformed,
+    _record: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for JsonLines<T> {
+    fn clone(&self) -> Self {
+        JsonLines { on_malformed: self.on_malformed, _record: PhantomData }
+    }
+}
+
+impl<T> JsonLines<T> {
+    /// Decodes lines into `T`; a malformed line is handled as `on_malformed` says.
+    pub fn new(on_malformed: OnMalformed) -> Self {
+        JsonLines { on_malformed, _record: PhantomData }
+    }
+}
+
+impl<T: Data + DeserializeOwned> LineFormat for JsonLines<T> {
+    type Out = Parsed<T>;
+
+    fn decode(&self, line: &[u8], path: &Path, offset: u64) -> Result<Option<Parsed<T>>> {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        match serde_json::from_slice::<T>(line) {
+            Ok(record) => Ok(Some(Parsed::Record(record))),
+            Err(e) => {
+                let location = format!("file '{}', line at byte offset {offset}", path.display());
+                // serde_json counts columns in characters from 1 within the line.
+                let error = format!("invalid JSON record: {e}");
+                match self.on_malformed {
+                    OnMalformed::Fail => Err(Error::MalformedInput { location, message: error }),
+                    OnMalformed::Skip => {
+                        Ok(Some(Parsed::Malformed(MalformedRecord { location, line: String::from_utf8_lossy(line).into_owned(), error })))
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Bid {
+        auction: u64,
+        price: u64,
+    }
+
+    #[test]
+    fn records_blank_lines_and_malformed_lines() {
+        let path = Path::new("/data/bids.jsonl");
+        let strict = JsonLines::<Bid>::new(OnMalformed::Fail);
+        assert_eq!(strict.decode(br#"{"auction": 1, "price": 5}"#, path, 0).unwrap(), Some(Parsed::Record(Bid { auction: 1, price: 5 })));
+        assert_eq!(strict.decode(b"  ", path, 10).unwrap(), None);
+        let e = strict.decode(br#"{"auction": 1, "price": "x"}"#, path, 42).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("file '/data/bids.jsonl', line at byte offset 42"), "{text}");
+        assert!(text.contains("invalid type: string \"x\", expected u64 at line 1 column"), "{text}");
+        let lenient = JsonLines::<Bid>::new(OnMalformed::Skip);
+        match lenient.decode(b"{oops", path, 7).unwrap() {
+            Some(Parsed::Malformed(m)) => {
+                assert_eq!(m.line, "{oops");
+                assert!(m.location.ends_with("byte offset 7"), "{}", m.location);
+                assert!(m.error.starts_with("invalid JSON record: key must be a string"), "{}", m.error);
+            }
+            other => panic!("expected a malformed record, got {other:?}"),
+        }
+    }
+}

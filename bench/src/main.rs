@@ -12,6 +12,7 @@
 //!                             [--backend hashmap|lsm] [--incremental] [--memory-budget 64mb]
 //! rasch-bench state-engines --records N [--batch 1000] [--dir PATH]
 //! rasch-bench net-exchange    [--records N] [--payload u64|words]
+//! rasch-bench nexmark         --query qN [--events 100000] [--parallelism 2] [--mode batch|streaming] [--nexmark-dir ../shared/nexmark] [--rasch PATH]
 //! ```
 //! Each benchmark prints human-readable figures and, as its last line, one JSON object
 //! `{"bench", "parallelism", "records", "seconds", "records_per_sec", ...}`.
@@ -22,6 +23,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod checkpoint;
 mod engines;
 mod net;
+mod nexmark;
 mod report;
 mod rows;
 mod windows;
@@ -34,7 +36,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((bench, rest)) = args.split_first() else {
         eprintln!(
-            "usage: rasch-bench <passthrough|filter-project|wordcount|gen-words|window-count|sliding-count|session-count|checkpoint|state-engines|net-exchange> [--flags]"
+            "usage: rasch-bench <passthrough|filter-project|wordcount|gen-words|window-count|sliding-count|session-count|checkpoint|state-engines|net-exchange|nexmark> [--flags]"
         );
         return ExitCode::from(2);
     };
@@ -56,8 +58,9 @@ fn main() -> ExitCode {
         "checkpoint" => checkpoint::run(&params),
         "state-engines" => engines::run(&params),
         "net-exchange" => net::run_bench(&params),
+        "nexmark" => nexmark::run(&params),
         other => Err(format!(
-            "unknown benchmark '{other}': expected passthrough, filter-project, wordcount, gen-words, window-count, sliding-count, session-count, checkpoint, state-engines or net-exchange"
+            "unknown benchmark '{other}': expected passthrough, filter-project, wordcount, gen-words, window-count, sliding-count, session-count, checkpoint, state-engines, net-exchange or nexmark"
         )),
     };
     match outcome {

@@ -16,6 +16,7 @@ mod client;
 mod cluster;
 mod commands;
 mod new_project;
+mod sql;
 mod states;
 
 use clap::{Parser, Subcommand};
@@ -114,6 +115,12 @@ enum Verb {
         /// Target directory (default: execution.checkpointing.savepoint-dir).
         dir: Option<String>,
     },
+    /// Runs Flink SQL in the embedded local mode (Flink's sql-client.sh): a shell, or `-f script.sql`.
+    Sql {
+        /// A file of `;`-terminated statements to run; stops at the first failing one.
+        #[arg(short = 'f', long = "file", value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
     /// Creates a job crate to start from: a small job, a test and a README.
     New {
         /// The crate's name (and directory).
@@ -152,6 +159,9 @@ fn jobmanager_address(cli: &Cli, config: &ClusterConfig) -> CliResult<String> {
 }
 
 fn main_inner(cli: Cli) -> CliResult {
+    if let Verb::Sql { file } = &cli.command {
+        return sql::run(file.as_deref(), &cli.defines);
+    }
     let config = ClusterConfig::load(None, &cli.defines)?;
     let client = || jobmanager_address(&cli, &config).map(|a| RestClient::new(&a));
     match &cli.command {
@@ -185,6 +195,7 @@ fn main_inner(cli: Cli) -> CliResult {
         Verb::Savepoint { job: Some(job), dir, .. } => commands::savepoint(&client()?, job, dir.as_deref()),
         Verb::Savepoint { .. } => Err(CliError::with_code("savepoint: missing job id (or -d <path>)", 2)),
         Verb::Checkpoint { full, job } => commands::checkpoint(&client()?, job, *full),
+        Verb::Sql { .. } => unreachable!("handled above"),
         Verb::New { name, path, git, dir } => {
             let source = new_project::RaschSource::choose(path.as_deref(), git.as_deref())?;
             let created = new_project::create(name, dir, &source)?;

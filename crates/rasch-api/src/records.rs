@@ -1,11 +1,11 @@
-//! Reading records, not lines: JSON-lines files deserialized with serde, strictly (a malformed
-//! line fails the job, naming file and offset) or leniently (it goes to a side output and is
-//! counted in the `numMalformedRecords` accumulator).
+//! Reading records, not lines: JSON-lines and CSV files deserialized with serde, strictly (a
+//! malformed line fails the job, naming file and offset) or leniently (it goes to a side output
+//! and is counted in the `numMalformedRecords` accumulator).
 
 use crate::datastream::DataStream;
 use crate::env::StreamEnv;
-use rasch_connectors::TextFileSource;
-use rasch_connectors::formats::{JsonLines, MalformedRecord, OnMalformed, Parsed};
+use rasch_connectors::formats::{CsvLines, JsonLines, MalformedRecord, OnMalformed, Parsed};
+use rasch_connectors::{LineFormat, TextFileSource};
 use rasch_core::{Data, Result};
 use rasch_runtime::collector::{Collector, OutputTag};
 use rasch_runtime::context::{Counter, RuntimeContext};
@@ -64,14 +64,44 @@ impl StreamEnv {
         self.json_lines(path.into(), OnMalformed::Skip, Some(malformed.clone()))
     }
 
+    /// The records of a CSV file or directory, one per line, fields in `T`'s field order
+    /// (`CsvLines::new(OnMalformed::Fail).header(true).delimiter(b';')`). With
+    /// `OnMalformed::Fail` a malformed line fails the job naming the file and the byte offset;
+    /// with `Skip` it is counted in [`MALFORMED_RECORDS`] and dropped (see
+    /// [`read_csv_lenient`](Self::read_csv_lenient) to keep it).
+    pub fn read_csv<T: Data + DeserializeOwned>(&self, path: impl Into<PathBuf>, format: CsvLines<T>) -> DataStream<T> {
+        self.records(path.into(), "CSV", format, None)
+    }
+
+    /// Like [`read_csv`](Self::read_csv), but malformed lines go to the side output `malformed`
+    /// (and are counted).
+    pub fn read_csv_lenient<T: Data + DeserializeOwned>(
+        &self,
+        path: impl Into<PathBuf>,
+        format: CsvLines<T>,
+        malformed: &OutputTag<MalformedRecord>,
+    ) -> DataStream<T> {
+        self.records(path.into(), "CSV", format.on_malformed(OnMalformed::Skip), Some(malformed.clone()))
+    }
+
     fn json_lines<T: Data + DeserializeOwned>(
         &self,
         path: PathBuf,
         on: OnMalformed,
         tag: Option<OutputTag<MalformedRecord>>,
     ) -> DataStream<T> {
-        let name = format!("Read JSON Lines {}", path.display());
-        let source = TextFileSource::with_format(path, JsonLines::<T>::new(on));
-        self.from_source(source, &name).process(RouteMalformed { tag, counter: None }).name("Decode JSON Lines")
+        self.records(path, "JSON Lines", JsonLines::<T>::new(on), tag)
+    }
+
+    fn records<T: Data, F: LineFormat<Out = Parsed<T>>>(
+        &self,
+        path: PathBuf,
+        kind: &str,
+        format: F,
+        tag: Option<OutputTag<MalformedRecord>>,
+    ) -> DataStream<T> {
+        let name = format!("Read {kind} {}", path.display());
+        let source = TextFileSource::with_format(path, format);
+        self.from_source(source, &name).process(RouteMalformed { tag, counter: None }).name(&format!("Decode {kind}"))
     }
 }

@@ -192,3 +192,36 @@ fn json_lines_are_read_as_records_strictly_or_leniently() {
     assert_eq!(result.accumulator(rasch::MALFORMED_RECORDS), Some(1));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// CSV files become records by field position, with a header skipped per file; a bad line
+/// fails the job naming file and offset, or (lenient) goes to the side output.
+#[test]
+fn csv_files_are_read_as_records() {
+    use rasch::connectors::formats::{CsvLines, MalformedRecord, OnMalformed};
+    let dir = std::env::temp_dir().join(format!("rasch-csv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.csv"), "sensor;value\ns1;10\n\"s;2\";20\n").unwrap();
+    let bad_offset = "sensor;value\ns3;30\n".len();
+    std::fs::write(dir.join("b.csv"), "sensor;value\ns3;30\ns4;forty\ns5;50\n").unwrap();
+    let csv = || CsvLines::<Reading>::new(OnMalformed::Fail).header(true).delimiter(b';');
+
+    let env = StreamEnv::local();
+    let err = env.read_csv(&dir, csv()).execute_and_collect().unwrap_err().to_string();
+    assert!(err.contains(&format!("b.csv', line at byte offset {bad_offset}")) && err.contains("invalid CSV record"), "{err}");
+
+    let env = StreamEnv::local();
+    let malformed = OutputTag::<MalformedRecord>::new("bad-csv");
+    let readings = env.read_csv_lenient(&dir, csv(), &malformed);
+    let (good, good_handle) = rasch::connectors::CollectSink::new();
+    let (bad, bad_handle) = rasch::connectors::CollectSink::new();
+    readings.sink_to(good);
+    readings.get_side_output(&malformed).sink_to(bad);
+    let result = env.execute("csv").unwrap();
+    let mut got: Vec<(String, u64)> = good_handle.take().into_iter().map(|r: Reading| (r.sensor, r.value)).collect();
+    got.sort();
+    let want: Vec<(String, u64)> = vec![("s1".into(), 10), ("s3".into(), 30), ("s5".into(), 50), ("s;2".into(), 20)];
+    assert_eq!(got, want);
+    assert_eq!(bad_handle.take().iter().map(|m| m.line.clone()).collect::<Vec<_>>(), vec!["s4;forty".to_string()]);
+    assert_eq!(result.accumulator(rasch::MALFORMED_RECORDS), Some(1));
+    std::fs::remove_dir_all(&dir).ok();
+}

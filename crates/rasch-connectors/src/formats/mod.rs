@@ -4,8 +4,10 @@
 //! a side output and counts. Shared by the DataStream file sources and, later, the SQL
 //! `filesystem` connector.
 
+mod csv_lines;
 mod json_lines;
 
+pub use csv_lines::CsvLines;
 pub use json_lines::JsonLines;
 
 use serde::{Deserialize, Serialize};

@@ -28,19 +28,12 @@ pub struct UtcTime {
 }
 
 impl UtcTime {
-    /// The UTC time of `ms` epoch milliseconds (Howard Hinnant's civil-from-days).
+    /// The UTC time of `ms` epoch milliseconds.
     pub fn from_epoch_ms(ms: i64) -> Self {
         let (secs, millis) = (ms.div_euclid(1000), ms.rem_euclid(1000));
         let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
+        let (year, month, day) = rasch_core::timestamp::civil_from_days(days);
+        let (month, day) = (i64::from(month), i64::from(day));
         UtcTime { year, month, day, hour: rem / 3600, minute: rem % 3600 / 60, second: rem % 60, millis }
     }
 

@@ -2,26 +2,27 @@
 //! time in epoch milliseconds, for sources that read Flink-formatted data and sinks that must
 //! render timestamps as Flink does.
 
-/// Days since 1970-01-01 of the proleptic Gregorian date `y-m-d`.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+/// Days since 1970-01-01 of the proleptic Gregorian date `y-m-d` (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let mp = (i64::from(m) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
 }
 
-/// The date `(y, m, d)` of `days` since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
+/// The date `(year, month, day)` of `days` since 1970-01-01.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
@@ -64,7 +65,7 @@ pub fn parse_sql_timestamp(text: &str) -> Result<i64, String> {
         let padded = format!("{frac:0<3}");
         millis = padded[..3].parse::<i64>().map_err(|_| bad("bad fraction"))?;
     }
-    Ok((days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s) * 1000 + millis)
+    Ok((days_from_civil(y, mo as u32, d as u32) * 86_400 + h * 3600 + mi * 60 + s) * 1000 + millis)
 }
 
 /// Renders epoch milliseconds as Flink renders a `TIMESTAMP(3)`: `yyyy-MM-dd HH:mm:ss` plus
@@ -75,16 +76,24 @@ pub fn parse_sql_timestamp(text: &str) -> Result<i64, String> {
 /// assert_eq!(rasch_core::timestamp::format_sql_timestamp(1_436_918_401_000), "2015-07-15 00:00:01");
 /// ```
 pub fn format_sql_timestamp(millis: i64) -> String {
+    let mut out = String::with_capacity(23);
+    write_sql_timestamp(millis, &mut out);
+    out
+}
+
+/// [`format_sql_timestamp`] appended to `out` (no allocation for sinks that render many rows).
+pub fn write_sql_timestamp(millis: i64, out: &mut String) {
+    use std::fmt::Write;
     let (days, ms_of_day) = (millis.div_euclid(86_400_000), millis.rem_euclid(86_400_000));
     let (y, m, d) = civil_from_days(days);
     let (h, mi, s, ms) = (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000);
-    let mut out = format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{s:02}");
+    let _ = write!(out, "{y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{s:02}");
     if ms != 0 {
-        let frac = format!("{ms:03}");
+        let digits = [b'0' + (ms / 100) as u8, b'0' + (ms / 10 % 10) as u8, b'0' + (ms % 10) as u8];
+        let len = 3 - digits.iter().rev().take_while(|&&c| c == b'0').count();
         out.push('.');
-        out.push_str(frac.trim_end_matches('0'));
+        out.extend(digits[..len].iter().map(|&c| c as char));
     }
-    out
 }
 
 #[cfg(test)]

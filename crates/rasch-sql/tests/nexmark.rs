@@ -9,31 +9,27 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// The 10 k-event input (`gen.py --events 10000 --seed 42 --rate 1000`), generated once.
-fn input() -> Option<&'static Path> {
-    static INPUT: OnceLock<Option<PathBuf>> = OnceLock::new();
-    INPUT
-        .get_or_init(|| {
-            let dir = nexmark_dir();
-            if !dir.join("gen.py").exists() {
-                eprintln!("skipped: {} not found", dir.display());
-                return None;
-            }
-            // One shared file per data set (generated once, renamed into place when complete).
-            let out = std::env::temp_dir().join("rasch-sql-nexmark-10000ev-seed42-r1000.jsonl");
-            if !out.exists() {
-                let part = std::env::temp_dir().join(format!("rasch-sql-nexmark-{}.part", std::process::id()));
-                let status = std::process::Command::new("python3")
-                    .arg(dir.join("gen.py"))
-                    .args(["--events", "10000", "--seed", "42", "--rate", "1000", "--out"])
-                    .arg(&part)
-                    .output()
-                    .expect("python3 runs gen.py");
-                assert!(status.status.success(), "gen.py failed: {}", String::from_utf8_lossy(&status.stderr));
-                std::fs::rename(&part, &out).unwrap();
-            }
-            Some(out)
-        })
-        .as_deref()
+/// A missing generator fails the test: it is part of what CI checks.
+fn input() -> &'static Path {
+    static INPUT: OnceLock<PathBuf> = OnceLock::new();
+    INPUT.get_or_init(|| {
+        let dir = nexmark_dir();
+        assert!(dir.join("gen.py").exists(), "the Nexmark generator is missing at {} (set RASCH_NEXMARK_DIR)", dir.display());
+        // One shared file per data set (generated once, renamed into place when complete).
+        let out = std::env::temp_dir().join("rasch-sql-nexmark-10000ev-seed42-r1000.jsonl");
+        if !out.exists() {
+            let part = std::env::temp_dir().join(format!("rasch-sql-nexmark-{}.part", std::process::id()));
+            let status = std::process::Command::new("python3")
+                .arg(dir.join("gen.py"))
+                .args(["--events", "10000", "--seed", "42", "--rate", "1000", "--out"])
+                .arg(&part)
+                .output()
+                .expect("python3 runs gen.py");
+            assert!(status.status.success(), "gen.py failed: {}", String::from_utf8_lossy(&status.stderr));
+            std::fs::rename(&part, &out).unwrap();
+        }
+        out
+    })
 }
 
 fn expected(q: &str) -> Vec<String> {
@@ -47,7 +43,7 @@ fn expected(q: &str) -> Vec<String> {
 
 /// Runs query `q` in `settings` mode and returns its sorted output lines.
 fn run(q: &str, settings: &str) -> Result<Vec<String>, rasch_sql::SqlError> {
-    let input = input().expect("input");
+    let input = input();
     let out = tempdir(&format!("{q}-{settings}"));
     let queries = nexmark_dir().join("queries");
     let mut script = String::new();
@@ -92,9 +88,6 @@ fn tempdir(name: &str) -> PathBuf {
 }
 
 fn check(q: &str, settings: &str) {
-    if input().is_none() {
-        return;
-    }
     let got = run(q, settings).unwrap_or_else(|e| panic!("{q} ({settings}): {e}"));
     let want = expected(q);
     assert_eq!(got.len(), want.len(), "{q} ({settings}): row count");
@@ -131,9 +124,6 @@ nexmark! {
 /// streaming mode, with Flink's message.
 #[test]
 fn updating_result_into_filesystem_sink_is_refused_in_streaming() {
-    if input().is_none() {
-        return;
-    }
     let err = run("q15", "streaming").unwrap_err();
     assert!(err.message.contains("doesn't support consuming update changes which is produced by node GroupAggregate"), "{err}");
     assert!(err.message.contains("INSERT INTO nexmark_q15"), "the error names the statement: {err}");

@@ -2,9 +2,9 @@
 //! because files are read in parallel byte ranges cut at line ends), deserialized with serde by
 //! field position. With a header, the first line of every file is skipped.
 
-use super::{MalformedRecord, OnMalformed, Parsed};
+use super::{OnMalformed, Parsed};
 use crate::text_file::LineFormat;
-use rasch_core::{Data, Error, Result};
+use rasch_core::{Data, Result};
 use serde::de::DeserializeOwned;
 use std::marker::PhantomData;
 use std::path::Path;
@@ -57,23 +57,10 @@ impl<T: Data + DeserializeOwned> LineFormat for CsvLines<T> {
             return Ok(None);
         }
         let mut reader = csv::ReaderBuilder::new().has_headers(false).delimiter(self.delimiter).from_reader(line);
-        let decoded = match reader.deserialize::<T>().next() {
-            Some(Ok(record)) => Ok(record),
-            Some(Err(e)) => Err(e.to_string()),
-            None => Err("no record".to_string()),
-        };
-        match decoded {
-            Ok(record) => Ok(Some(Parsed::Record(record))),
-            Err(e) => {
-                let location = format!("file '{}', line at byte offset {offset}", path.display());
-                let error = format!("invalid CSV record: {e}");
-                match self.on_malformed {
-                    OnMalformed::Fail => Err(Error::MalformedInput { location, message: error }),
-                    OnMalformed::Skip => {
-                        Ok(Some(Parsed::Malformed(MalformedRecord { location, line: String::from_utf8_lossy(line).into_owned(), error })))
-                    }
-                }
-            }
+        match reader.deserialize::<T>().next() {
+            Some(Ok(record)) => Ok(Some(Parsed::Record(record))),
+            Some(Err(e)) => super::malformed(self.on_malformed, line, path, offset, format!("invalid CSV record: {e}")),
+            None => super::malformed(self.on_malformed, line, path, offset, "invalid CSV record: no record".into()),
         }
     }
 }

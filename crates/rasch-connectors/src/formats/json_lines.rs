@@ -1,8 +1,8 @@
 //! JSON lines: one JSON value per line, deserialized with serde (blank lines are skipped).
 
-use super::{MalformedRecord, OnMalformed, Parsed};
+use super::{OnMalformed, Parsed};
 use crate::text_file::LineFormat;
-use rasch_core::{Data, Error, Result};
+use rasch_core::{Data, Result};
 use serde::de::DeserializeOwned;
 use std::marker::PhantomData;
 use std::path::Path;
@@ -36,17 +36,7 @@ impl<T: Data + DeserializeOwned> LineFormat for JsonLines<T> {
         }
         match serde_json::from_slice::<T>(line) {
             Ok(record) => Ok(Some(Parsed::Record(record))),
-            Err(e) => {
-                let location = format!("file '{}', line at byte offset {offset}", path.display());
-                // serde_json counts columns in characters from 1 within the line.
-                let error = format!("invalid JSON record: {e}");
-                match self.on_malformed {
-                    OnMalformed::Fail => Err(Error::MalformedInput { location, message: error }),
-                    OnMalformed::Skip => {
-                        Ok(Some(Parsed::Malformed(MalformedRecord { location, line: String::from_utf8_lossy(line).into_owned(), error })))
-                    }
-                }
-            }
+            Err(e) => super::malformed(self.on_malformed, line, path, offset, format!("invalid JSON record: {e}")),
         }
     }
 }

@@ -10,7 +10,9 @@ mod json_lines;
 pub use csv_lines::CsvLines;
 pub use json_lines::JsonLines;
 
+use rasch_core::{Error, Result};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// What a reader does with a line that does not decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,4 +42,16 @@ pub enum Parsed<T> {
     Record(T),
     /// A malformed line.
     Malformed(MalformedRecord),
+}
+
+/// What a line that did not decode becomes under `on`: the job's error, naming the file and the
+/// byte offset of the line, or a [`MalformedRecord`] for the side output.
+pub(crate) fn malformed<T>(on: OnMalformed, line: &[u8], path: &Path, offset: u64, error: String) -> Result<Option<Parsed<T>>> {
+    let location = format!("file '{}', line at byte offset {offset}", path.display());
+    match on {
+        OnMalformed::Fail => Err(Error::MalformedInput { location, message: error }),
+        OnMalformed::Skip => {
+            Ok(Some(Parsed::Malformed(MalformedRecord { location, line: String::from_utf8_lossy(line).into_owned(), error })))
+        }
+    }
 }

@@ -6,29 +6,7 @@ use std::fmt::Write;
 /// Milliseconds per day.
 pub const MILLIS_PER_DAY: i64 = 86_400_000;
 
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date (year, month, day) of days since 1970-01-01.
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
-}
+pub use rasch_core::timestamp::{civil_from_days, days_from_civil};
 
 /// Calendar fields of a timestamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,17 +43,8 @@ pub fn fields(millis: i64) -> Fields {
     }
 }
 
-/// Writes a timestamp as Flink renders `TIMESTAMP(3)`: `yyyy-MM-dd HH:mm:ss`, then `.` and
-/// the fraction without trailing zeros if it is not zero.
-pub fn write_timestamp(millis: i64, out: &mut String) {
-    let f = fields(millis);
-    let _ = write!(out, "{:04}-{:02}-{:02} {:02}:{:02}:{:02}", f.year, f.month, f.day, f.hour, f.minute, f.second);
-    if f.milli != 0 {
-        let frac = format!("{:03}", f.milli);
-        out.push('.');
-        out.push_str(frac.trim_end_matches('0'));
-    }
-}
+/// Writes a timestamp as Flink renders `TIMESTAMP(3)` (shared with the DataStream side).
+pub use rasch_core::timestamp::write_sql_timestamp as write_timestamp;
 
 /// Writes a timestamp with exactly `precision` (0–9) fractional digits, as the shell does
 /// (values are stored in milliseconds, so digits past the third are zeros).

@@ -80,6 +80,12 @@ fn subtasks_spread_over_taskmanagers_and_rest_reports_them() {
     let sums = &vertices[1];
     assert_eq!(sums["parallelism"], 4);
     assert_eq!(sums["metrics"]["read-records"], 20_000);
+    // numBytesIn/Out: the keyed exchange crosses the two TaskManagers' workers, so bytes flow,
+    // and every byte the sources sent was received by the sums (the only network edge).
+    let sent = vertices[0]["metrics"]["write-bytes"].as_u64().unwrap();
+    assert!(sent > 0, "{details}");
+    assert_eq!(sums["metrics"]["read-bytes"].as_u64().unwrap(), sent, "{details}");
+    assert_eq!(sums["metrics"]["read-bytes-complete"], true, "{details}");
     let vertex = cluster.get_json(&format!("/jobs/{job}/vertices/{}", sums["id"].as_str().unwrap())).unwrap();
     // TaskManagers report their host's memory and their own resident memory.
     let tm_list = cluster.get_json("/taskmanagers").unwrap();
@@ -103,6 +109,12 @@ fn subtasks_spread_over_taskmanagers_and_rest_reports_them() {
         .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
         .sum();
     assert_eq!(read, 20_000, "{body}");
+    let prometheus_sent: u64 = body
+        .lines()
+        .filter(|l| l.starts_with("flink_taskmanager_job_task_numBytesOut{") && l.contains(&job))
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(prometheus_sent, sent, "{body}");
     for name in [
         "flink_jobmanager_job_numRestarts{",
         "flink_jobmanager_job_lastCheckpointDuration{",
@@ -119,6 +131,8 @@ fn subtasks_spread_over_taskmanagers_and_rest_reports_them() {
     assert_eq!(total, 20_000, "{per_subtask}");
     let agg = cluster.get_json(&format!("/jobs/{job}/vertices/{vid}/subtasks/metrics?get=numRecordsIn&agg=sum,max")).unwrap();
     assert_eq!(agg[0]["sum"], 20_000.0, "{agg}");
+    let bytes_in = cluster.get_json(&format!("/jobs/{job}/vertices/{vid}/subtasks/metrics?get=numBytesIn&agg=sum")).unwrap();
+    assert_eq!(bytes_in[0]["sum"], sent as f64, "{bytes_in}");
     let (status, body) = cluster.get("/jobs/0123456789abcdef0123456789abcdef");
     assert_eq!(status, 404, "{body}");
     assert!(body.contains("errors"), "{body}");

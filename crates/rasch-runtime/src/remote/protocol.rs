@@ -7,7 +7,7 @@ use rasch_core::error::ErrorReport;
 use serde::{Deserialize, Serialize};
 
 /// Protocol version; both sides must agree.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// The first frame on a connection to the JobManager.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -221,6 +221,10 @@ pub struct TaskSample {
     pub backpressured_ns: u64,
     /// Current input watermark of the task's first operator.
     pub watermark: i64,
+    /// Bytes received from other processes (`numBytesIn`).
+    pub bytes_in: u64,
+    /// Bytes sent to other processes (`numBytesOut`).
+    pub bytes_out: u64,
 }
 
 /// Worker → JobManager (after the hello).

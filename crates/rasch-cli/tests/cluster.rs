@@ -150,6 +150,33 @@ fn list_cancel_and_stop_with_savepoint_then_resume_at_another_parallelism() {
     cluster.wait_for_state(&job, "RUNNING", Duration::from_secs(30));
     let listed = cluster.rasch_ok(&["list"]);
     assert!(listed.contains(&job) && listed.contains("(RUNNING)"), "{listed}");
+    // Thread dumps of the TaskManagers list their own threads and their workers', among them
+    // a task thread `<vertex> (<subtask>/<parallelism>)` (cut to Linux's 15 bytes) of each vertex.
+    let tms = cluster.get_json("/taskmanagers").unwrap();
+    let details = cluster.get_json(&format!("/jobs/{job}")).unwrap();
+    let task_threads: Vec<String> = details["vertices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|v| (1..=2).map(move |j| format!("{} ({j}/2)", v["name"].as_str().unwrap())))
+        .map(|name| name.bytes().take(15).map(char::from).collect())
+        .collect();
+    wait_until("task threads in the TaskManagers' thread dumps", Duration::from_secs(15), || {
+        let entries: Vec<serde_json::Value> = tms["taskmanagers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|t| {
+                let dump = cluster.get_json(&format!("/v1/taskmanagers/{}/thread-dump", t["id"].as_str().unwrap())).unwrap();
+                dump["threadInfos"].as_array().unwrap().clone()
+            })
+            .collect();
+        let of = |process: &'static str| {
+            entries.iter().filter(move |e| e["stringifiedThreadInfo"].as_str().unwrap().contains(process)).collect::<Vec<_>>()
+        };
+        !of("(process TaskManager ").is_empty()
+            && task_threads.iter().all(|t| of("(process worker ").iter().any(|e| e["threadName"] == t.as_str()))
+    });
 
     // A second job, cancelled.
     let cancelled = cluster.submit_rolling_sum(&["-d", "-p", "1"], &cluster.dir.join("cancelled"), &args);

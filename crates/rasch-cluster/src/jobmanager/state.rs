@@ -5,7 +5,7 @@
 use crossbeam_channel::Sender;
 use rasch_runtime::channel::CancelToken;
 use rasch_runtime::executor::{JobCommand, JobMonitor};
-use rasch_runtime::remote::protocol::{TaskManagerResources, TaskSample, ToTaskManager};
+use rasch_runtime::remote::protocol::{TaskManagerResources, TaskSample, ThreadInfo, ToTaskManager};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::net::TcpStream;
@@ -28,6 +28,8 @@ pub(crate) struct TaskManagerEntry {
     pub(crate) used: BTreeMap<String, usize>,
     /// Its memory, as of its last heartbeat.
     pub(crate) resources: TaskManagerResources,
+    /// Its threads and its workers', as of its last heartbeat.
+    pub(crate) threads: Vec<ThreadInfo>,
 }
 
 impl TaskManagerEntry {
@@ -370,6 +372,7 @@ mod tests {
                     tx,
                     used: Default::default(),
                     resources: Default::default(),
+                    threads: Vec::new(),
                 },
             );
         }

@@ -138,6 +138,24 @@ pub enum FromTaskManager {
     },
     /// Its memory, sent with every heartbeat (last, so that earlier variants keep their wire tags).
     Resources(TaskManagerResources),
+    /// The threads of the TaskManager and its workers, sent with every heartbeat (for
+    /// `GET /taskmanagers/:id/thread-dump`).
+    Threads(Vec<ThreadInfo>),
+}
+
+/// One thread of a process, as the operating system reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadInfo {
+    /// The process the thread belongs to.
+    pub pid: u32,
+    /// The thread id.
+    pub tid: u32,
+    /// The thread's name (at most 15 bytes on Linux).
+    pub name: String,
+    /// Its scheduler state: `R` running, `S` sleeping, `D` waiting for I/O, … (Linux's letters).
+    pub state: char,
+    /// The kernel function it waits in, if it waits (`futex_wait_queue`, `do_epoll_wait`, …).
+    pub waiting_in: Option<String>,
 }
 
 /// Where a worker's tasks run and what they restore.

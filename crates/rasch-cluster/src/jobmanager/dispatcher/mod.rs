@@ -221,6 +221,12 @@ impl RestBackend for Backend {
         s.taskmanagers.get(id)?.log_file.clone().map(PathBuf::from)
     }
 
+    fn taskmanager_thread_dump(&self, id: &str) -> Option<ThreadDumpInfo> {
+        let s = self.0.state.lock().ok()?;
+        let tm = s.taskmanagers.get(id)?;
+        Some(ThreadDumpInfo::of(&tm.threads, |pid| if pid == tm.pid { "TaskManager" } else { "worker" }))
+    }
+
     fn jobmanager_log(&self) -> Option<PathBuf> {
         self.0.log_file.clone()
     }

@@ -13,6 +13,7 @@
 //! rasch-bench state-engines --records N [--batch 1000] [--dir PATH]
 //! rasch-bench net-exchange    [--records N] [--payload u64|words]
 //! rasch-bench nexmark         --query qN [--events 100000] [--parallelism 2] [--mode batch|streaming] [--nexmark-dir ../shared/nexmark] [--rasch PATH]
+//! rasch-bench nexmark-datastream --query qN [--events 100000] [--parallelism 2] [--nexmark-dir ../shared/nexmark] [--example PATH]
 //! ```
 //! Each benchmark prints human-readable figures and, as its last line, one JSON object
 //! `{"bench", "parallelism", "records", "seconds", "records_per_sec", ...}`.
@@ -36,7 +37,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((bench, rest)) = args.split_first() else {
         eprintln!(
-            "usage: rasch-bench <passthrough|filter-project|wordcount|gen-words|window-count|sliding-count|session-count|checkpoint|state-engines|net-exchange|nexmark> [--flags]"
+            "usage: rasch-bench <passthrough|filter-project|wordcount|gen-words|window-count|sliding-count|session-count|checkpoint|state-engines|net-exchange|nexmark|nexmark-datastream> [--flags]"
         );
         return ExitCode::from(2);
     };
@@ -59,8 +60,9 @@ fn main() -> ExitCode {
         "state-engines" => engines::run(&params),
         "net-exchange" => net::run_bench(&params),
         "nexmark" => nexmark::run(&params),
+        "nexmark-datastream" => nexmark::run_datastream(&params),
         other => Err(format!(
-            "unknown benchmark '{other}': expected passthrough, filter-project, wordcount, gen-words, window-count, sliding-count, session-count, checkpoint, state-engines, net-exchange or nexmark"
+            "unknown benchmark '{other}': expected passthrough, filter-project, wordcount, gen-words, window-count, sliding-count, session-count, checkpoint, state-engines, net-exchange, nexmark or nexmark-datastream"
         )),
     };
     match outcome {

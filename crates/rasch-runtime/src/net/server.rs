@@ -108,6 +108,7 @@ impl DataServer {
     /// Tokens must increase from attempt to attempt: a connection with an older token than the
     /// registration is rejected as stale, one with a newer token waits for its registration.
     /// Registering a key again with a new token replaces the old registration.
+    #[allow(clippy::too_many_arguments)] // one registration: channel, attempt, destination, hooks
     pub fn register<T: Data>(
         &self,
         key: ChannelKey,

@@ -218,8 +218,7 @@ fn q7(events: &DataStream<Event>) -> DataStream<String> {
     let bids = bids(events);
     // (window end, highest price), stamped `end - 1`: a tumbling window per end gathers it.
     let maxima = bids
-        .key_by(|_: &Bid| ())
-        .window(TumblingEventTimeWindows::of(Duration::from_millis(SIZE as u64)))
+        .window_all(TumblingEventTimeWindows::of(Duration::from_millis(SIZE as u64)))
         .aggregate_with_window(MaxPrice, |_, window, max| (window.end, max))
         .assign_timestamps_and_watermarks(hour().with_timestamp_assigner(|m: &(i64, i64), _| m.0 - 1));
     // Each bid under the end of every window whose closed range holds it: its own window's, and

@@ -204,7 +204,7 @@ mod with_server {
                 row.push(&t.2);
             })
             .unwrap();
-        values.map(|i| (i as i64 % 7, i as i64, 1i64)).key_by(|t| t.0).reduce(|a, b| (a.0, a.1 + b.1, a.2 + b.2)).sink_to(upsert);
+        values.map(|i| (i % 7, i, 1i64)).key_by(|t| t.0).reduce(|a, b| (a.0, a.1 + b.1, a.2 + b.2)).sink_to(upsert);
         let insert = PostgresSink::builder(&pg.url())
             .table("log")
             .columns(&["k", "v"])
@@ -213,7 +213,7 @@ mod with_server {
                 row.push(&t.1);
             })
             .unwrap();
-        values.map(|i| (i as i64 % 7, i as i64)).sink_to(insert);
+        values.map(|i| (i % 7, i)).sink_to(insert);
         env.execute("upsert and insert").unwrap();
 
         let mut want: BTreeMap<i64, (i64, i64)> = BTreeMap::new();

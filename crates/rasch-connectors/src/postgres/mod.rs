@@ -234,7 +234,9 @@ mod tests {
     #[test]
     fn bad_settings_are_named() {
         let b = PostgresSink::builder("host=x").table("t").columns(&["a"]);
-        let row = |v: &(i64,), r: &mut Row<'_>| r.push(&v.0);
+        fn row<'a>(v: &'a (i64,), r: &mut Row<'a>) {
+            r.push(&v.0);
+        }
         assert!(b.clone().upsert_on(&["b"]).build(row).err().unwrap().to_string().contains("upsert key column 'b'"));
         assert!(b.clone().transactional_id_prefix("a'b").build(row).err().unwrap().to_string().contains("prefix"));
         assert!(PostgresSink::builder("host=x").columns(&["a"]).build(row).err().unwrap().to_string().contains("no table"));

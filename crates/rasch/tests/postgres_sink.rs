@@ -2,7 +2,8 @@
 //! temporary directory (Debian's `postgresql` package; `scripts/install-postgres.sh`):
 //! upserts leave exactly the final state, inserts every row; exactly once under ≥ 20 injected
 //! failures commits exactly the failure-free rows and leaves no prepared transaction behind;
-//! at least once loses nothing; bad settings name what is wrong.
+//! at least once loses nothing; bad settings name what is wrong; lookups enrich a stream and
+//! cache by key with a time to live and a size bound.
 //!
 //! Needs the `postgres` feature (`cargo test --features rasch/postgres`, as scripts/test.sh runs).
 
@@ -18,7 +19,7 @@ fn the_postgres_sink_tests_need_the_postgres_feature() {
 mod with_server {
     use rasch::connectors::DeliveryGuarantee;
     use rasch::connectors::postgres::client::{Client, NoTls};
-    use rasch::connectors::postgres::{PostgresSink, Row};
+    use rasch::connectors::postgres::{PostgresLookup, PostgresSink, Row};
     use rasch::prelude::*;
     use std::collections::BTreeMap;
     use std::path::{Path, PathBuf};
@@ -227,6 +228,52 @@ mod with_server {
         assert_eq!(got, want);
         let row = pg.client().query_one("SELECT count(*), sum(v)::bigint FROM log", &[]).unwrap();
         assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (10_000, (0..10_000i64).sum::<i64>()));
+    }
+
+    #[test]
+    fn lookups_enrich_a_stream_and_cache_by_key_with_ttl_and_size_bound() {
+        let pg = Postgres::start();
+        pg.client()
+            .batch_execute("CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL); INSERT INTO users SELECT i, 'user' || i FROM generate_series(0, 99) i")
+            .unwrap();
+        // A job: orders by user id (some unknown) joined with the user's name, as a LEFT join.
+        let env = StreamEnv::local();
+        env.set_parallelism(2);
+        let lookup = PostgresLookup::builder(&pg.url())
+            .query("SELECT name FROM users WHERE id = $1")
+            .cache(50, Duration::from_secs(60))
+            .build(|row| row.get::<_, String>(0))
+            .unwrap();
+        let enriched = env
+            .from_sequence(0, 999)
+            .map_rich(lookup.join(|order: &i64| order % 120, |order, name: Option<String>| (order, name.unwrap_or_else(|| "?".into()))))
+            .execute_and_collect()
+            .unwrap();
+        let mut got = enriched;
+        got.sort();
+        let want: Vec<(i64, String)> =
+            (0..1000i64).map(|o| (o, if o % 120 < 100 { format!("user{}", o % 120) } else { "?".to_string() })).collect();
+        assert_eq!(got, want);
+
+        // The cache: fresh entries hide updates until their time to live passes; the oldest
+        // entry is evicted beyond the size bound; missing keys are cached too.
+        let mut lookup = PostgresLookup::builder(&pg.url())
+            .query("SELECT name FROM users WHERE id = $1")
+            .cache(2, Duration::from_millis(300))
+            .build(|row| row.get::<_, String>(0))
+            .unwrap();
+        assert_eq!(lookup.get(&1i64).unwrap().as_deref(), Some("user1"));
+        assert_eq!(lookup.get(&500i64).unwrap(), None);
+        pg.client().batch_execute("UPDATE users SET name = 'bea' WHERE id = 1; INSERT INTO users VALUES (500, 'new')").unwrap();
+        assert_eq!(lookup.get(&1i64).unwrap().as_deref(), Some("user1"), "cached");
+        assert_eq!(lookup.get(&500i64).unwrap(), None, "a missing key is cached");
+        std::thread::sleep(Duration::from_millis(350));
+        assert_eq!(lookup.get(&1i64).unwrap().as_deref(), Some("bea"), "expired");
+        assert_eq!(lookup.get(&500i64).unwrap().as_deref(), Some("new"), "expired");
+        pg.client().batch_execute("UPDATE users SET name = 'cy' WHERE id = 1").unwrap();
+        assert_eq!(lookup.get(&2i64).unwrap().as_deref(), Some("user2"));
+        assert_eq!(lookup.get(&1i64).unwrap().as_deref(), Some("cy"), "key 1 was the oldest of three and was evicted");
+        assert!(PostgresLookup::builder(&pg.url()).query("SELECT 1").build::<i64, (), _>(|_| ()).is_err(), "a query without $1 is refused");
     }
 
     /// `examples/postgres_upsert.rs`, run as a process against the test's server.

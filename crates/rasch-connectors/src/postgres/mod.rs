@@ -1,5 +1,6 @@
-//! A PostgreSQL sink (Flink's JDBC sink for PostgreSQL): inserts or upserts the records of a
-//! stream into a table, in batches, at least once or exactly once.
+//! PostgreSQL: a sink (Flink's JDBC sink for PostgreSQL) that inserts or upserts the records of
+//! a stream into a table, in batches, at least once or exactly once; and a cached lookup by key
+//! for enrichment ([`PostgresLookup`]).
 //!
 //! * **Rows.** The user's row function pushes each record's column values, in the order of
 //!   [`PostgresSinkBuilder::columns`], as `postgres` [`ToSql`] values (`String`, `i64`, `f64`,
@@ -23,7 +24,10 @@
 //!   checkpoints that may be pending at once (2 is enough with one concurrent checkpoint). Give
 //!   every exactly-once sink its own [`transactional_id_prefix`](PostgresSinkBuilder::transactional_id_prefix).
 
+mod lookup;
 mod writer;
+
+pub use lookup::{LookupJoin, PostgresLookup, PostgresLookupBuilder};
 
 use crate::DeliveryGuarantee;
 use rasch_core::{Error, Result};
@@ -203,6 +207,19 @@ fn statement(s: &Settings) -> String {
         sql.push_str(&if updates.is_empty() { "DO NOTHING".to_string() } else { format!("DO UPDATE SET {}", updates.join(", ")) });
     }
     sql
+}
+
+/// A PostgreSQL error as an I/O error with context; a server error shows its severity,
+/// SQLSTATE, message and detail (the client's own text says only "db error").
+pub(crate) fn pg_error(context: &str, e: postgres::Error) -> Error {
+    let source = match e.as_db_error() {
+        Some(db) => {
+            let detail = db.detail().map(|d| format!(" ({d})")).unwrap_or_default();
+            std::io::Error::other(format!("{} {}: {}{detail}", db.severity(), db.code().code(), db.message()))
+        }
+        None => std::io::Error::other(e),
+    };
+    Error::io(context, source)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! One parallel writer of a [`PostgresSink`](super::PostgresSink): its connection, its open
 //! transaction and the two-phase commit with prepared transactions.
 
-use super::{Row, RowFn, Settings, statement};
+use super::{Row, RowFn, Settings, pg_error, statement};
 use crate::DeliveryGuarantee;
 use postgres::{Client, NoTls, Statement};
 use rasch_core::{Error, Record, Result};
@@ -188,17 +188,4 @@ impl<T: 'static, F: RowFn<T>> SinkWriter<T> for PostgresWriter<T, F> {
         }
         Ok(())
     }
-}
-
-/// A PostgreSQL error as an I/O error with context; a server error shows its severity,
-/// SQLSTATE, message and detail (the client's own text says only "db error").
-fn pg_error(context: &str, e: postgres::Error) -> Error {
-    let source = match e.as_db_error() {
-        Some(db) => {
-            let detail = db.detail().map(|d| format!(" ({d})")).unwrap_or_default();
-            std::io::Error::other(format!("{} {}: {}{detail}", db.severity(), db.code().code(), db.message()))
-        }
-        None => std::io::Error::other(e),
-    };
-    Error::io(context, source)
 }

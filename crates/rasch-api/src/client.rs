@@ -33,6 +33,12 @@ impl JobClient {
         self.monitor.restarts()
     }
 
+    /// The failures the job restarted from (or failed with), oldest first: the time in epoch
+    /// milliseconds and the error with its cause chain (Flink's exception history).
+    pub fn exceptions(&self) -> Vec<(i64, rasch_core::error::ErrorReport)> {
+        self.monitor.exceptions()
+    }
+
     fn savepoint(&self, dir: &str, stop: Option<StopMode>) -> Result<String> {
         let (reply, answer) = crossbeam_channel::bounded(1);
         self.commands

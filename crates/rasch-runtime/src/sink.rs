@@ -47,6 +47,15 @@ pub trait SinkWriter<T>: 'static {
     fn recover(&mut self, committables: Vec<Vec<u8>>) -> Result<()> {
         self.commit(committables)
     }
+
+    /// [`recover`](Self::recover), told the id of the checkpoint the job restarts from: every
+    /// writer gets the same id, whatever share of the committables it got (after a rescale a
+    /// writer may get another writer's committables, or none). A writer that must clean up
+    /// what the failed attempt prepared *after* that checkpoint (transactions no committable
+    /// names) does it here; the default calls `recover`.
+    fn recover_at(&mut self, _checkpoint_id: u64, committables: Vec<Vec<u8>>) -> Result<()> {
+        self.recover(committables)
+    }
 }
 
 /// A sink from a closure called once per value (Flink's `SinkFunction.invoke`).

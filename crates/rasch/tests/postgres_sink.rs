@@ -115,9 +115,11 @@ mod with_server {
     }
 
     /// Rolling sums per key with `failures` injected panics, checkpointing every 20 ms, written
-    /// to `sums(line)` by an inserting sink with `guarantee`; returns the restarts.
+    /// to `sums(line)` by an inserting sink with `guarantee`; returns the restarts, after
+    /// checking that each was an injected failure (the sink itself never failed).
     fn run_sums(pg: &Postgres, table: &str, guarantee: DeliveryGuarantee, failures: u32) -> u32 {
         let injected = Arc::new(AtomicU32::new(0));
+        let count = injected.clone();
         let env = StreamEnv::local();
         env.set_parallelism(2);
         env.enable_checkpointing(Duration::from_millis(20));
@@ -147,7 +149,9 @@ mod with_server {
             .sum(1)
             .map(|(k, s)| format!("sum {k} {s}"))
             .sink_to(sink);
-        env.execute("sums into PostgreSQL").unwrap().restarts()
+        let restarts = env.execute("sums into PostgreSQL").unwrap().restarts();
+        assert_eq!(restarts, count.load(Ordering::SeqCst).min(failures), "restarts that were not injected failures");
+        restarts
     }
 
     fn lines(pg: &Postgres, table: &str) -> BTreeMap<String, usize> {
@@ -166,8 +170,15 @@ mod with_server {
         assert!(restarts >= 20, "only {restarts} restarts");
         let expected = expected_sums();
         let got = lines(&pg, "exact");
-        let wrong: Vec<_> = expected.iter().filter(|(k, v)| got.get(*k) != Some(v)).take(3).collect();
-        assert!(wrong.is_empty() && got.len() == expected.len(), "{} rows differ, e.g. {wrong:?}", wrong.len());
+        let wrong: Vec<_> = expected.iter().filter(|(k, v)| got.get(*k) != Some(v)).map(|(k, v)| (k, v, got.get(k))).collect();
+        let extra = got.keys().filter(|k| !expected.contains_key(*k)).count();
+        let prepared: Vec<String> = pg.client().query("SELECT gid FROM pg_prepared_xacts", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+        assert!(
+            wrong.is_empty() && extra == 0,
+            "{} rows differ (expected count, got count), e.g. {:?}; {extra} unexpected rows; {restarts} restarts; still prepared: {prepared:?}",
+            wrong.len(),
+            &wrong[..wrong.len().min(5)]
+        );
         let lingering = pg.client().query("SELECT gid FROM pg_prepared_xacts", &[]).unwrap();
         assert!(
             lingering.is_empty(),

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use super::ToSql;
 
+#[derive(Debug, Clone)]
 struct LookupSettings {
     connection: String,
     query: String,
@@ -25,36 +26,29 @@ struct LookupSettings {
 
 /// Configures a [`PostgresLookup`].
 #[derive(Debug, Clone)]
-pub struct PostgresLookupBuilder {
-    connection: String,
-    query: String,
-    max_rows: usize,
-    ttl: Duration,
-    max_retries: u32,
-    cache_missing: bool,
-}
+pub struct PostgresLookupBuilder(LookupSettings);
 
 impl PostgresLookupBuilder {
     /// The query, with the key as `$1`: `SELECT name, city FROM users WHERE id = $1`.
     pub fn query(mut self, query: &str) -> Self {
-        self.query = query.to_string();
+        self.0.query = query.to_string();
         self
     }
     /// Keep at most `max_rows` keys' results for at most `ttl` (`lookup.cache.max-rows`,
     /// `lookup.cache.ttl`; without a call nothing is cached). The oldest entry goes first.
     pub fn cache(mut self, max_rows: usize, ttl: Duration) -> Self {
-        self.max_rows = max_rows;
-        self.ttl = ttl;
+        self.0.max_rows = max_rows;
+        self.0.ttl = ttl;
         self
     }
     /// Whether a key without rows is cached too (`lookup.cache.caching-missing-key`, default true).
     pub fn cache_missing_keys(mut self, cache: bool) -> Self {
-        self.cache_missing = cache;
+        self.0.cache_missing = cache;
         self
     }
     /// Reconnect and retry a failed lookup this many times (`lookup.max-retries`, default 3).
     pub fn max_retries(mut self, retries: u32) -> Self {
-        self.max_retries = retries;
+        self.0.max_retries = retries;
         self
     }
     /// The lookup, with `decode` turning the first row found into a value.
@@ -62,19 +56,11 @@ impl PostgresLookupBuilder {
     where
         D: Fn(&postgres::Row) -> V + Send + Sync + 'static,
     {
-        if !self.query.contains("$1") {
-            return Err(Error::Config(format!("PostgreSQL lookup: the query `{}` has no key parameter $1", self.query)));
+        if !self.0.query.contains("$1") {
+            return Err(Error::Config(format!("PostgreSQL lookup: the query `{}` has no key parameter $1", self.0.query)));
         }
-        let settings = LookupSettings {
-            connection: self.connection,
-            query: self.query,
-            max_rows: self.max_rows,
-            ttl: self.ttl,
-            max_retries: self.max_retries,
-            cache_missing: self.cache_missing,
-        };
         Ok(PostgresLookup {
-            settings: Arc::new(settings),
+            settings: Arc::new(self.0),
             decode: Arc::new(decode),
             conn: Mutex::new(None),
             cache: HashMap::new(),
@@ -113,14 +99,14 @@ impl<K, V, D> Clone for PostgresLookup<K, V, D> {
 impl PostgresLookup<(), (), fn(&postgres::Row)> {
     /// A lookup through connections opened with `connection` (a libpq connection string or URL).
     pub fn builder(connection: &str) -> PostgresLookupBuilder {
-        PostgresLookupBuilder {
+        PostgresLookupBuilder(LookupSettings {
             connection: connection.to_string(),
             query: String::new(),
             max_rows: 0,
             ttl: Duration::ZERO,
             max_retries: 3,
             cache_missing: true,
-        }
+        })
     }
 }
 

@@ -59,6 +59,7 @@ pub trait RowFn<T>: for<'a> Fn(&'a T, &mut Row<'a>) + Send + Sync + 'static {}
 impl<T, F: for<'a> Fn(&'a T, &mut Row<'a>) + Send + Sync + 'static> RowFn<T> for F {}
 
 /// What a writer needs to know, shared by all parallel writers of one sink.
+#[derive(Debug, Clone)]
 struct Settings {
     connection: String,
     table: String,
@@ -87,7 +88,7 @@ impl PostgresSink<(), fn(&(), &mut Row<'_>)> {
     /// A sink writing through connections opened with `connection`, a libpq connection string
     /// (`"host=127.0.0.1 port=5432 user=app dbname=shop"`) or URL (`"postgresql://app@127.0.0.1/shop"`).
     pub fn builder(connection: &str) -> PostgresSinkBuilder {
-        PostgresSinkBuilder {
+        PostgresSinkBuilder(Settings {
             connection: connection.to_string(),
             table: String::new(),
             columns: Vec::new(),
@@ -96,90 +97,72 @@ impl PostgresSink<(), fn(&(), &mut Row<'_>)> {
             max_rows: 5_000,
             flush_interval: Duration::from_secs(1),
             prefix: "rasch".to_string(),
-        }
+        })
     }
 }
 
 /// Configures a [`PostgresSink`].
 #[derive(Debug, Clone)]
-pub struct PostgresSinkBuilder {
-    connection: String,
-    table: String,
-    columns: Vec<String>,
-    key: Vec<String>,
-    guarantee: DeliveryGuarantee,
-    max_rows: usize,
-    flush_interval: Duration,
-    prefix: String,
-}
+pub struct PostgresSinkBuilder(Settings);
 
 impl PostgresSinkBuilder {
     /// The table to write (`schema.table` or `table`).
     pub fn table(mut self, table: &str) -> Self {
-        self.table = table.to_string();
+        self.0.table = table.to_string();
         self
     }
     /// The columns the row function fills, in its order.
     pub fn columns(mut self, columns: &[&str]) -> Self {
-        self.columns = columns.iter().map(|c| c.to_string()).collect();
+        self.0.columns = columns.iter().map(|c| c.to_string()).collect();
         self
     }
     /// Upsert on the table's primary key (or a unique constraint) made of `key` columns:
     /// `INSERT … ON CONFLICT (key) DO UPDATE`.
     pub fn upsert_on(mut self, key: &[&str]) -> Self {
-        self.key = key.iter().map(|c| c.to_string()).collect();
+        self.0.key = key.iter().map(|c| c.to_string()).collect();
         self
     }
     /// `None` and `AtLeastOnce` commit batches as they fill; `ExactlyOnce` commits what was
     /// written between two checkpoints when the second completes (default `AtLeastOnce`).
     pub fn delivery_guarantee(mut self, guarantee: DeliveryGuarantee) -> Self {
-        self.guarantee = guarantee;
+        self.0.guarantee = guarantee;
         self
     }
     /// At least once: commit after this many rows (`sink.buffer-flush.max-rows`, default 5000).
     pub fn max_rows(mut self, rows: usize) -> Self {
-        self.max_rows = rows.max(1);
+        self.0.max_rows = rows.max(1);
         self
     }
     /// At least once: commit what is open after this long (`sink.buffer-flush.interval`,
     /// default 1 s).
     pub fn flush_interval(mut self, interval: Duration) -> Self {
-        self.flush_interval = interval;
+        self.0.flush_interval = interval;
         self
     }
     /// Exactly once: the prefix of the prepared transactions' ids (default `rasch`); unique per
     /// sink, because recovery rolls back this prefix's transactions it does not commit.
     pub fn transactional_id_prefix(mut self, prefix: &str) -> Self {
-        self.prefix = prefix.to_string();
+        self.0.prefix = prefix.to_string();
         self
     }
 
     /// The sink, with `row` pushing each record's column values.
     pub fn build<T, F: RowFn<T>>(self, row: F) -> Result<PostgresSink<T, F>> {
-        let bad = |what: String| Err(Error::Config(format!("PostgreSQL sink into '{}': {what}", self.table)));
-        if self.table.is_empty() {
+        let s = self.0;
+        let bad = |what: String| Err(Error::Config(format!("PostgreSQL sink into '{}': {what}", s.table)));
+        if s.table.is_empty() {
             return Err(Error::Config("PostgreSQL sink: no table (call .table(\"name\"))".into()));
         }
-        if self.columns.is_empty() {
+        if s.columns.is_empty() {
             return bad("no columns (call .columns(&[..]))".into());
         }
-        if let Some(k) = self.key.iter().find(|k| !self.columns.contains(k)) {
-            return bad(format!("upsert key column '{k}' is not one of the columns {:?}", self.columns));
+        if let Some(k) = s.key.iter().find(|k| !s.columns.contains(k)) {
+            return bad(format!("upsert key column '{k}' is not one of the columns {:?}", s.columns));
         }
-        if self.prefix.is_empty() || !self.prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
-            return bad(format!("transactional id prefix '{}' must be letters, digits, '_' or '.'", self.prefix));
+        if s.prefix.is_empty() || !s.prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+            return bad(format!("transactional id prefix '{}' must be letters, digits, '_' or '.'", s.prefix));
         }
-        let settings = Settings {
-            connection: self.connection,
-            table: self.table,
-            columns: self.columns,
-            key: self.key,
-            guarantee: self.guarantee,
-            max_rows: self.max_rows,
-            flush_interval: self.flush_interval,
-            prefix: self.prefix,
-        };
-        Ok(PostgresSink { settings: Arc::new(settings), row: Arc::new(row), _type: PhantomData })
+        Ok(PostgresSink { settings: Arc::new(s), row: Arc::new(row), _type: PhantomData })
     }
 }
 

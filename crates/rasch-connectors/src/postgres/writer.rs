@@ -11,13 +11,12 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// What a writer keeps in a checkpoint: the checkpoint it prepared at and, if it had written
-/// anything, its prepared transaction. Written at every barrier, so that a restored writer
-/// learns the restored checkpoint's id even when it had nothing to prepare.
+/// What a writer keeps in a checkpoint: the checkpoint it prepared at and its prepared
+/// transaction.
 #[derive(Debug, Serialize, Deserialize)]
 struct Committable {
     checkpoint: u64,
-    transaction: Option<String>,
+    transaction: String,
 }
 
 /// SQLSTATE 42704 (`undefined_object`): `COMMIT PREPARED` of a transaction no longer prepared.
@@ -26,7 +25,12 @@ const UNDEFINED_OBJECT: &str = "42704";
 pub(super) struct PostgresWriter<T, F> {
     settings: Arc<Settings>,
     row: Arc<F>,
+    /// The connection rows are written on, inside the open transaction.
     client: Client,
+    /// Exactly once: a second connection for `COMMIT PREPARED`, `ROLLBACK PREPARED` and
+    /// `pg_prepared_xacts`, which cannot run inside the writer's open transaction (opened on
+    /// first use).
+    control: Option<Client>,
     statement: Statement,
     subtask: usize,
     /// A transaction is open (`BEGIN` sent) and holds `rows` rows since `opened`.
@@ -40,7 +44,16 @@ impl<T: 'static, F: RowFn<T>> PostgresWriter<T, F> {
         let mut client = Client::connect(&settings.connection, NoTls).map_err(|e| pg_error(&what, e))?;
         let sql = statement(&settings);
         let statement = client.prepare(&sql).map_err(|e| pg_error(&format!("preparing `{sql}`"), e))?;
-        Ok(PostgresWriter { settings, row, client, statement, subtask, open: None, _type: PhantomData })
+        Ok(PostgresWriter { settings, row, client, control: None, statement, subtask, open: None, _type: PhantomData })
+    }
+
+    /// The control connection, opened on first use.
+    fn control(&mut self) -> Result<&mut Client> {
+        if self.control.is_none() {
+            let what = format!("connecting the PostgreSQL sink into '{}' (subtask {}, commits)", self.settings.table, self.subtask);
+            self.control = Some(Client::connect(&self.settings.connection, NoTls).map_err(|e| pg_error(&what, e))?);
+        }
+        Ok(self.control.as_mut().expect("just connected"))
     }
 
     fn exactly_once(&self) -> bool {
@@ -71,21 +84,19 @@ impl<T: 'static, F: RowFn<T>> PostgresWriter<T, F> {
         Ok(())
     }
 
-    fn commit_prepared(&mut self, committables: Vec<Vec<u8>>) -> Result<Option<u64>> {
-        let mut restored_checkpoint = None;
+    fn commit_prepared(&mut self, committables: Vec<Vec<u8>>) -> Result<()> {
         for bytes in committables {
             let c: Committable = postcard::from_bytes(&bytes)
                 .map_err(|e| Error::Serialization(format!("a committable of the PostgreSQL sink into '{}': {e}", self.settings.table)))?;
-            restored_checkpoint = restored_checkpoint.max(Some(c.checkpoint));
-            let Some(id) = c.transaction else { continue };
-            match self.client.batch_execute(&format!("COMMIT PREPARED '{id}'")) {
+            let id = c.transaction;
+            match self.control()?.batch_execute(&format!("COMMIT PREPARED '{id}'")) {
                 Ok(()) => {}
                 // Committed before the failure (commit must be idempotent).
                 Err(e) if e.code().is_some_and(|c| c.code() == UNDEFINED_OBJECT) => {}
                 Err(e) => return Err(pg_error(&format!("PostgreSQL sink into '{}': COMMIT PREPARED '{id}'", self.settings.table), e)),
             }
         }
-        Ok(restored_checkpoint)
+        Ok(())
     }
 }
 
@@ -146,6 +157,20 @@ impl<T: 'static, F: RowFn<T>> SinkWriter<T> for PostgresWriter<T, F> {
                     Some((rows, _)) if rows > 0 => {
                         let id = format!("{}-{}-{checkpoint_id}", self.settings.prefix, self.subtask);
                         self.sql(&format!("PREPARE TRANSACTION '{id}'"))?;
+                        // PREPARE of a transaction the server had aborted rolls it back without an
+                        // error: make sure the rows are really held before promising them.
+                        let held = self
+                            .control()?
+                            .query_opt("SELECT 1 FROM pg_prepared_xacts WHERE gid = $1", &[&id])
+                            .map_err(|e| pg_error("checking a prepared transaction", e))?;
+                        if held.is_none() {
+                            return Err(Error::io(
+                                format!("PostgreSQL sink into '{}'", self.settings.table),
+                                std::io::Error::other(format!(
+                                    "PREPARE TRANSACTION '{id}' left no prepared transaction (the server had aborted it)"
+                                )),
+                            ));
+                        }
                         Some(id)
                     }
                     Some(_) => {
@@ -154,32 +179,38 @@ impl<T: 'static, F: RowFn<T>> SinkWriter<T> for PostgresWriter<T, F> {
                     }
                     None => None,
                 };
-                Ok(vec![postcard::to_allocvec(&Committable { checkpoint: checkpoint_id, transaction })?])
+                transaction
+                    .map(|transaction| postcard::to_allocvec(&Committable { checkpoint: checkpoint_id, transaction }).map_err(Error::from))
+                    .into_iter()
+                    .collect()
             }
         }
     }
 
     fn commit(&mut self, committables: Vec<Vec<u8>>) -> Result<()> {
+        self.commit_prepared(committables)
+    }
+
+    /// Without the restored checkpoint's id (a checkpoint of an older Rasch): commit only.
+    fn recover(&mut self, committables: Vec<Vec<u8>>) -> Result<()> {
         self.commit_prepared(committables).map(|_| ())
     }
 
-    fn recover(&mut self, committables: Vec<Vec<u8>>) -> Result<()> {
-        let Some(restored) = self.commit_prepared(committables)? else {
-            // This writer got no committable (the sink runs at a higher parallelism than when
-            // it was checkpointed): the writers that did roll back what must go.
-            return Ok(());
-        };
-        // Transactions prepared after the restored checkpoint: their rows will be written again.
+    fn recover_at(&mut self, restored: u64, committables: Vec<Vec<u8>>) -> Result<()> {
+        self.commit_prepared(committables)?;
+        // Transactions prepared after the restored checkpoint: no committable names them
+        // (every transaction prepared up to it is in the checkpoint, committed by whichever
+        // writer got its committable), and their rows will be written again.
         let prefix = format!("{}-", self.settings.prefix);
         let lingering = self
-            .client
+            .control()?
             .query("SELECT gid FROM pg_prepared_xacts WHERE starts_with(gid, $1)", &[&prefix])
             .map_err(|e| pg_error("listing prepared transactions", e))?;
         for row in lingering {
             let id: String = row.get(0);
             let checkpoint = id.rsplit('-').next().and_then(|c| c.parse::<u64>().ok());
             if checkpoint.is_some_and(|c| c > restored) {
-                match self.client.batch_execute(&format!("ROLLBACK PREPARED '{id}'")) {
+                match self.control()?.batch_execute(&format!("ROLLBACK PREPARED '{id}'")) {
                     // Another writer rolled it back first.
                     Err(e) if e.code().is_some_and(|c| c.code() == UNDEFINED_OBJECT) => {}
                     other => other.map_err(|e| pg_error(&format!("ROLLBACK PREPARED '{id}'"), e))?,

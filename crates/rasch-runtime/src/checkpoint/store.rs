@@ -47,6 +47,13 @@ impl CheckpointStore {
         CheckpointStore { retained: VecDeque::new(), num_retained: num_retained.max(1), next_id: 1, shared: HashMap::new() }
     }
 
+    /// Continues the ids after `checkpoint_id`, the checkpoint or savepoint a job starts from,
+    /// as Flink does: ids stay unique across runs of a job, so what sinks name by checkpoint
+    /// (transactions, files) never collides with what an earlier run left.
+    pub fn continue_after(&mut self, checkpoint_id: u64) {
+        self.next_id = self.next_id.max(checkpoint_id.saturating_add(1));
+    }
+
     /// The id of the next checkpoint (ids increase across restarts).
     pub fn next_id(&mut self) -> u64 {
         let id = self.next_id;

@@ -31,7 +31,18 @@ impl<T: 'static> SinkOperator<T> {
                 let _ = id;
                 committables.push(c);
             }
-            writer.recover(committables)?;
+            // Every writer's snapshot names the checkpoint in the union state, which every
+            // restored writer gets whole (checkpoints of older Rasch versions have none).
+            let mut checkpoint = None;
+            for entry in &state.union {
+                let id: u64 =
+                    postcard::from_bytes(entry).map_err(|e| Error::Serialization(format!("restoring the sink's checkpoint id: {e}")))?;
+                checkpoint = checkpoint.max(Some(id));
+            }
+            match checkpoint {
+                Some(id) => writer.recover_at(id, committables)?,
+                None => writer.recover(committables)?,
+            }
             pending.clear();
         }
         Ok(SinkOperator { writer, operator_id, pending })
@@ -80,7 +91,8 @@ impl<T: 'static> OneInputOperator for SinkOperator<T> {
                 list.push(postcard::to_allocvec(&(*cp, c))?);
             }
         }
-        snapshot.add(&self.operator_id, OperatorState { list, ..Default::default() });
+        let union = vec![postcard::to_allocvec(&id)?];
+        snapshot.add(&self.operator_id, OperatorState { list, union, ..Default::default() });
         Ok(())
     }
     fn on_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {

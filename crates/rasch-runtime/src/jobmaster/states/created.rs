@@ -50,7 +50,8 @@ pub(crate) fn create<'a>(
 /// Reads the savepoint or checkpoint the job starts from (`execution.savepoint.path`) and
 /// checks that the job has every operator with state in it, unless allowed otherwise.
 pub(crate) fn run(job: &mut Job<'_>) -> Result<()> {
-    if job.restored.is_some() {
+    if let Some(plan) = &job.restored {
+        job.supervisor.store.continue_after(plan.checkpoint_id);
         return Ok(());
     }
     let config = &job.opts.config;
@@ -58,6 +59,7 @@ pub(crate) fn run(job: &mut Job<'_>) -> Result<()> {
         let plan = crate::checkpoint::read_restore_path(&path)?;
         let allow = config.value(rasch_core::config::SAVEPOINT_IGNORE_UNCLAIMED)?;
         plan.check_all_mapped(&job.info.operator_ids, allow)?;
+        job.supervisor.store.continue_after(plan.checkpoint_id);
         job.restored = Some(plan);
     }
     Ok(())

@@ -1,0 +1,319 @@
+//! Running the NFA over one key's events (Flink's `NFA.process` / `advanceTime`): every
+//! partial match ([`Computation`]) follows the edges whose conditions the event satisfies,
+//! branching with new Dewey versions; completed matches are released in start order under the
+//! after-match skip strategy, and partial matches older than the window time out.
+
+use super::context::ConditionContext;
+use super::dewey::DeweyNumber;
+use super::shared_buffer::{NodeId, SharedBuffer};
+use super::{Action, Nfa, StateKind};
+use crate::matched::Match;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// A partial match: the state it waits in, its last node in the shared buffer and its version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Computation {
+    state: u16,
+    previous: Option<NodeId>,
+    version: DeweyNumber,
+    start_ts: i64,
+    start_event: Option<u64>,
+}
+
+impl Computation {
+    /// The order in which partial and completed matches are considered: by first event, not
+    /// yet started ones last.
+    fn order(&self) -> u64 {
+        self.start_event.unwrap_or(u64::MAX)
+    }
+}
+
+/// The NFA state of one key: partial matches, completed matches waiting for earlier partial
+/// ones (skip strategies), the shared buffer and the id of the next event.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(bound(serialize = "T: Serialize", deserialize = "T: serde::de::DeserializeOwned"))]
+pub struct NfaState<T> {
+    partial: Vec<Computation>,
+    completed: Vec<Computation>,
+    buffer: SharedBuffer<T>,
+    next_event: u64,
+}
+
+/// What one step produced: matches, timed-out partial matches with their timeout time, and
+/// whether a new partial match started (the operator then registers its timeout timer).
+#[derive(Debug)]
+pub struct Outcome<T> {
+    /// Completed matches, in the order they are emitted, with the time they completed at.
+    pub matches: Vec<(Match<T>, i64)>,
+    /// Timed-out partial matches and the time they timed out at.
+    pub timed_out: Vec<(Match<T>, i64)>,
+    /// A partial match started with the event.
+    pub new_start: bool,
+}
+
+impl<T> Default for Outcome<T> {
+    fn default() -> Self {
+        Outcome { matches: Vec::new(), timed_out: Vec::new(), new_start: false }
+    }
+}
+
+impl<T> Outcome<T> {
+    /// Empties the outcome, keeping its capacity.
+    pub fn clear(&mut self) {
+        self.matches.clear();
+        self.timed_out.clear();
+        self.new_start = false;
+    }
+}
+
+/// An edge the event follows from a partial match (after PROCEED edges were expanded).
+struct Step {
+    action: Action,
+    source: usize,
+    target: usize,
+    /// For a TAKE: a Final state reachable from the target by PROCEED edges.
+    final_after: Option<usize>,
+}
+
+impl<T: Clone> NfaState<T> {
+    /// The state of a key that has seen nothing.
+    pub fn new(nfa: &Nfa<T>) -> Self {
+        let start = Computation { state: nfa.start as u16, previous: None, version: DeweyNumber::root(), start_ts: 0, start_event: None };
+        NfaState { partial: vec![start], completed: Vec::new(), buffer: SharedBuffer::default(), next_event: 0 }
+    }
+
+    /// Whether no partial match has started (the key's state can be dropped).
+    pub fn is_idle(&self, nfa: &Nfa<T>) -> bool {
+        self.completed.is_empty() && self.partial.iter().all(|c| nfa.is_start(c.state as usize))
+    }
+
+    /// Number of partial matches, the start state included.
+    pub fn partial_count(&self) -> usize {
+        self.partial.len()
+    }
+
+    fn materialize(&self, nfa: &Nfa<T>, path: &[(u16, u64)]) -> Match<T> {
+        let mut entries: Vec<(Arc<str>, Vec<T>)> = Vec::new();
+        for &(page, event) in path {
+            let name = &nfa.names[page as usize];
+            let Some((value, _)) = self.buffer.event(event) else { continue };
+            match entries.iter_mut().find(|(n, _)| Arc::ptr_eq(n, name)) {
+                Some((_, v)) => v.push(value.clone()),
+                None => entries.push((name.clone(), vec![value.clone()])),
+            }
+        }
+        Match::new(entries)
+    }
+
+    fn extract(&self, c: &Computation) -> Vec<(u16, u64)> {
+        c.previous.map(|n| self.buffer.extract(n, &c.version)).unwrap_or_default()
+    }
+
+    /// Feeds `event` at time `ts` to every partial match (Flink's `NFA.process`).
+    pub fn process(&mut self, nfa: &Nfa<T>, event: &T, ts: i64, now: i64, out: &mut Outcome<T>) {
+        let id = self.next_event;
+        self.next_event += 1;
+        let partial = std::mem::take(&mut self.partial);
+        let mut kept = Vec::with_capacity(partial.len() + 1);
+        let mut potential = Vec::new();
+        let mut next = Vec::new();
+        for c in &partial {
+            self.compute_next(nfa, c, event, id, ts, now, &mut next, &mut out.new_start);
+            let mark = kept.len();
+            let mut discard = false;
+            for n in next.drain(..) {
+                match nfa.states[n.state as usize].kind {
+                    StateKind::Final => potential.push(n),
+                    StateKind::Stop => discard = true,
+                    _ => kept.push(n),
+                }
+            }
+            if discard {
+                kept.truncate(mark);
+            }
+        }
+        kept.sort_by_key(Computation::order);
+        potential.sort_by_key(Computation::order);
+        if nfa.skip.is_skip() {
+            self.release_in_order(nfa, potential, &mut kept, ts, out);
+        } else {
+            for m in &potential {
+                let path = self.extract(m);
+                out.matches.push((self.materialize(nfa, &path), ts));
+            }
+        }
+        self.partial = kept;
+        self.collect_garbage(nfa);
+    }
+
+    /// Drops partial matches older than the window at time `ts` (Flink's `NFA.advanceTime`),
+    /// reporting them if `report_timeouts`, and releases completed matches they held back.
+    pub fn advance_time(&mut self, nfa: &Nfa<T>, ts: i64, report_timeouts: bool, out: &mut Outcome<T>) {
+        let Some(window) = nfa.window else { return };
+        let partial = std::mem::take(&mut self.partial);
+        let mut kept = Vec::with_capacity(partial.len());
+        let mut changed = false;
+        for c in partial {
+            if !nfa.is_start(c.state as usize) && ts.saturating_sub(c.start_ts) >= window {
+                changed = true;
+                if report_timeouts {
+                    let path = self.extract(&c);
+                    out.timed_out.push((self.materialize(nfa, &path), c.start_ts.saturating_add(window)));
+                }
+            } else {
+                kept.push(c);
+            }
+        }
+        if changed && nfa.skip.is_skip() {
+            self.release_in_order(nfa, Vec::new(), &mut kept, ts, out);
+        }
+        self.partial = kept;
+        if changed {
+            self.collect_garbage(nfa);
+        }
+    }
+
+    /// Emits completed matches that no earlier partial match can precede, pruning partial and
+    /// completed matches by the skip strategy after each.
+    fn release_in_order(&mut self, nfa: &Nfa<T>, potential: Vec<Computation>, partial: &mut Vec<Computation>, ts: i64, out: &mut Outcome<T>) {
+        self.completed.extend(potential);
+        self.completed.sort_by_key(Computation::order);
+        while let Some(first) = self.completed.first() {
+            if partial.first().is_some_and(|p| first.order() > p.order()) {
+                break;
+            }
+            let m = self.completed.remove(0);
+            let path = self.extract(&m);
+            let events: Vec<(&str, u64)> = path.iter().map(|&(p, e)| (&*nfa.names[p as usize], e)).collect();
+            if let Some(pruning) = nfa.skip.pruning_id(&events) {
+                let pruned = |c: &Computation| c.start_event.is_some_and(|s| nfa.skip.prunes(s, pruning));
+                partial.retain(|c| !pruned(c));
+                self.completed.retain(|c| !pruned(c));
+            }
+            out.matches.push((self.materialize(nfa, &path), ts));
+        }
+    }
+
+    fn collect_garbage(&mut self, nfa: &Nfa<T>) {
+        if self.is_idle(nfa) {
+            self.buffer.clear();
+        } else {
+            let roots = self.partial.iter().chain(&self.completed).map(|c| (c.previous, &c.version));
+            self.buffer.maybe_sweep(roots);
+        }
+    }
+
+    /// The partial matches `c` becomes with `event` (Flink's `computeNextStates`).
+    #[allow(clippy::too_many_arguments)]
+    fn compute_next(
+        &mut self,
+        nfa: &Nfa<T>,
+        c: &Computation,
+        event: &T,
+        id: u64,
+        ts: i64,
+        now: i64,
+        next: &mut Vec<Computation>,
+        new_start: &mut bool,
+    ) {
+        let current = c.state as usize;
+        let (steps, takes, ignores) = {
+            let ctx = ConditionContext::new(&self.buffer, &nfa.names, c.previous, &c.version, ts, now);
+            decide(nfa, current, event, &ctx)
+        };
+        let is_start = nfa.is_start(current);
+        let mut takes_to_visit = takes.saturating_sub(1);
+        let mut ignores_to_visit = ignores;
+        let takes_to_skip = takes.saturating_sub(1);
+        for s in steps {
+            match s.action {
+                Action::Ignore if !is_start => {
+                    let version = if s.target == current {
+                        c.version.increase(self_increase(ignores, takes))
+                    } else {
+                        // An IGNORE reached through PROCEED starts a new stage.
+                        let v = c.version.increase(takes_to_skip + ignores_to_visit).add_stage();
+                        ignores_to_visit = ignores_to_visit.saturating_sub(1);
+                        v
+                    };
+                    next.push(Computation { state: s.target as u16, version, ..c.clone() });
+                }
+                Action::Ignore => {}
+                Action::Take => {
+                    let version = c.version.increase(takes_to_visit);
+                    let next_version = version.clone().add_stage();
+                    takes_to_visit = takes_to_visit.saturating_sub(1);
+                    let page = nfa.states[s.source].page;
+                    let node = self.buffer.put(page, id, event, ts, c.previous, version);
+                    let (start_ts, start_event) = if is_start {
+                        *new_start = true;
+                        (ts, Some(id))
+                    } else {
+                        (c.start_ts, c.start_event)
+                    };
+                    let taken = Computation { state: s.target as u16, previous: Some(node), version: next_version, start_ts, start_event };
+                    let final_state = s.final_after.map(|f| Computation { state: f as u16, ..taken.clone() });
+                    next.push(taken);
+                    next.extend(final_state);
+                }
+                Action::Proceed => unreachable!("PROCEED edges are expanded by decide()"),
+            }
+        }
+        if is_start {
+            let version = c.version.increase(self_increase(ignores, takes));
+            next.push(Computation { state: c.state, previous: None, version, start_ts: 0, start_event: None });
+        }
+    }
+}
+
+/// How much a state that stays where it is increases its version.
+fn self_increase(ignores: u32, takes: u32) -> u32 {
+    if takes == 0 && ignores == 0 { 0 } else { ignores + takes.max(1) }
+}
+
+/// The TAKE and IGNORE edges `event` follows from `state`, PROCEED edges expanded, with the
+/// number of TAKE branches and of IGNORE branches that do not stay in `state`.
+fn decide<T: Clone>(nfa: &Nfa<T>, state: usize, event: &T, ctx: &ConditionContext<'_, T>) -> (Vec<Step>, u32, u32) {
+    let mut steps = Vec::new();
+    let (mut takes, mut ignores) = (0, 0);
+    let mut stack = vec![state];
+    while let Some(s) = stack.pop() {
+        for t in &nfa.states[s].transitions {
+            if !t.cond.test(event, ctx) {
+                continue;
+            }
+            match t.action {
+                Action::Proceed => stack.push(t.target),
+                Action::Take => {
+                    takes += 1;
+                    let final_after = final_after_proceed(nfa, t.target, event, ctx);
+                    steps.push(Step { action: Action::Take, source: s, target: t.target, final_after });
+                }
+                Action::Ignore => {
+                    if t.target != state {
+                        ignores += 1;
+                    }
+                    steps.push(Step { action: Action::Ignore, source: s, target: t.target, final_after: None });
+                }
+            }
+        }
+    }
+    (steps, takes, ignores)
+}
+
+/// A Final state reachable from `state` by PROCEED edges (an optional tail of the pattern).
+fn final_after_proceed<T: Clone>(nfa: &Nfa<T>, state: usize, event: &T, ctx: &ConditionContext<'_, T>) -> Option<usize> {
+    let mut stack = vec![state];
+    while let Some(s) = stack.pop() {
+        for t in &nfa.states[s].transitions {
+            if t.action == Action::Proceed && t.cond.test(event, ctx) {
+                if nfa.states[t.target].kind == StateKind::Final {
+                    return Some(t.target);
+                }
+                stack.push(t.target);
+            }
+        }
+    }
+    None
+}

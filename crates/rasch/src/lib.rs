@@ -47,6 +47,11 @@ pub mod savepoint {
     }
 }
 
+/// Complex event processing (Flink's CEP library): `Pattern`, `CEP::pattern`, matches.
+pub mod cep {
+    pub use rasch_cep::*;
+}
+
 /// Built-in sources and sinks.
 pub mod connectors {
     pub use rasch_connectors::*;

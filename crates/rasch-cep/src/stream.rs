@@ -24,7 +24,10 @@ pub struct CEP;
 impl CEP {
     /// Detects `pattern` in each key's events of `input` (Flink's `CEP.pattern(keyedStream,
     /// pattern)`); fails if the pattern is malformed.
-    pub fn pattern<T: Data, K: Key, S: KeySelector<T, K>>(input: &KeyedStream<T, K, S>, pattern: Pattern<T>) -> Result<PatternStream<T, K, S>> {
+    pub fn pattern<T: Data, K: Key, S: KeySelector<T, K>>(
+        input: &KeyedStream<T, K, S>,
+        pattern: Pattern<T>,
+    ) -> Result<PatternStream<T, K, S>> {
         let nfa = Arc::new(Nfa::compile(&pattern)?);
         Ok(PatternStream {
             stream: input.stream().clone(),

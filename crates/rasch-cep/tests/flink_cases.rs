@@ -16,10 +16,7 @@ fn next_followed_by_and_followed_by_any_as_documented() {
     let events = ["a", "c", "b1", "b2"];
     assert!(feed(P::begin("a").where_(has("a")).next("b").where_(has("b")), &events).is_empty(), "strict: no match");
     assert_eq!(feed(P::begin("a").where_(has("a")).followed_by("b").where_(has("b")), &events), expect(&["a b1"]));
-    assert_eq!(
-        feed(P::begin("a").where_(has("a")).followed_by_any("b").where_(has("b")), &events),
-        expect(&["a b1", "a b2"])
-    );
+    assert_eq!(feed(P::begin("a").where_(has("a")).followed_by_any("b").where_(has("b")), &events), expect(&["a b1", "a b2"]));
 }
 
 // -- Contiguity within looping patterns (docs: "a b+ c" over "a b1 d1 b2 d2 b3 c") ------------
@@ -74,7 +71,14 @@ fn allow_combinations_as_documented() {
 #[test]
 fn times_with_allow_combinations_as_flink_tests_it() {
     let events = ["c", "a1", "a2", "a3", "b"];
-    let p = P::begin("start").where_(has("c")).next("middle").where_(has("a")).times(2).allow_combinations().followed_by("end1").where_(has("b"));
+    let p = P::begin("start")
+        .where_(has("c"))
+        .next("middle")
+        .where_(has("a"))
+        .times(2)
+        .allow_combinations()
+        .followed_by("end1")
+        .where_(has("b"));
     assert_eq!(feed(p, &events), expect(&["c a1 a2 b", "c a1 a3 b"]));
     let p = P::begin("start")
         .where_(has("c"))
@@ -106,7 +110,8 @@ fn p_opt_end() -> P {
 
 #[test]
 fn until_stops_a_loop() {
-    let p = P::begin("a").where_(has("a")).followed_by("b").where_(has("b")).one_or_more().until(has("x")).followed_by("c").where_(has("c"));
+    let p =
+        P::begin("a").where_(has("a")).followed_by("b").where_(has("b")).one_or_more().until(has("x")).followed_by("c").where_(has("c"));
     // b2 comes after the stop event x: the loop cannot take it.
     assert_eq!(feed(p, &["a", "b1", "x", "b2", "c"]), expect(&["a b1 c"]));
 }
@@ -151,6 +156,7 @@ fn a_not_pattern_cannot_end_a_sequence_or_follow_an_optional_one() {
     assert!(Nfa::compile(&P::begin("a").until(has("x"))).is_err(), "until needs a loop");
     assert!(Nfa::compile(&P::begin("a").times(2).one_or_more()).is_err(), "one quantifier");
     assert!(Nfa::compile(&P::begin("a").next("a")).is_err(), "unique names");
+    assert!(Nfa::compile(&P::begin("a").next("b").one_or_more().greedy()).is_err(), "greedy cannot end a sequence");
 }
 
 // -- Groups -----------------------------------------------------------------------------------
@@ -172,9 +178,13 @@ fn group_patterns_repeat_as_a_whole() {
 fn iterative_conditions_read_the_partial_match() {
     // Each b must be longer than every b taken before it. Relaxed contiguity makes `a` take the
     // first b; the loop then takes bb, and cannot take the last b.
-    let p = P::begin("a").where_(has("a")).followed_by("b").where_(has("b")).one_or_more().consecutive().where_iterative(|e, ctx| {
-        ctx.get_events_for_pattern("b").all(|prev| prev.len() < e.len())
-    });
+    let p = P::begin("a")
+        .where_(has("a"))
+        .followed_by("b")
+        .where_(has("b"))
+        .one_or_more()
+        .consecutive()
+        .where_iterative(|e, ctx| ctx.get_events_for_pattern("b").all(|prev| prev.len() < e.len()));
     let p = p.followed_by("c").where_(has("c"));
     assert_eq!(feed(p, &["a", "b", "bb", "b", "c"]), expect(&["a b bb c", "a b c"]));
 }
@@ -237,9 +247,14 @@ fn skip_strategies_as_flink_tests_them() {
 #[test]
 fn a_held_back_match_waits_for_an_earlier_partial_one() {
     // a1's match completes last but is emitted first: a2's waits behind a1's partial match.
-    let p = P::begin_with_skip("a", Skip::skip_to_first("c")).where_(has("a")).followed_by("c").where_(has("c")).followed_by("b").where_iterative(
-        |e: &String, ctx| e.contains('b') && ctx.get_events_for_pattern("a").next().is_some_and(|a| a.ends_with(&e[e.len() - 1..])),
-    );
+    let p = P::begin_with_skip("a", Skip::skip_to_first("c"))
+        .where_(has("a"))
+        .followed_by("c")
+        .where_(has("c"))
+        .followed_by("b")
+        .where_iterative(|e: &String, ctx| {
+            e.contains('b') && ctx.get_events_for_pattern("a").next().is_some_and(|a| a.ends_with(&e[e.len() - 1..]))
+        });
     let evs = ["a1", "c1", "a2", "c2", "b2", "b1"];
     assert_eq!(feed_in_order(p, &evs), vec![vec!["a1", "c1", "b1"], vec!["a2", "c2", "b2"]]);
 }

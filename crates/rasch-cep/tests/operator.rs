@@ -66,7 +66,10 @@ fn event_time_sorts_elements_before_matching_and_sends_late_ones_aside() {
             .set_parallelism(1)
             .assign_timestamps_and_watermarks(WatermarkStrategy::for_generator(Carried).with_timestamp_assigner(|e: &Ev, _| e.2))
             .set_parallelism(1);
-        let matches = CEP::pattern(&stream.key_by(|e: &Ev| e.0), abc()).unwrap().side_output_late_data(&late).select(|m| (m.events("a")[0].0, names(m)));
+        let matches = CEP::pattern(&stream.key_by(|e: &Ev| e.0), abc())
+            .unwrap()
+            .side_output_late_data(&late)
+            .select(|m| (m.events("a")[0].0, names(m)));
         let (sink, got) = CollectSink::new();
         matches.sink_to(sink);
         let (late_sink, late_got) = CollectSink::new();
@@ -106,11 +109,8 @@ impl TimedOutPartialMatchHandler<Ev> for WithTimeouts {
 #[test]
 fn within_sends_timed_out_partial_matches_to_the_timeout_output() {
     let data = vec![ev(1, "a", 1), ev(1, "x", 2), ev(1, "b", 10), ev(1, "a", 11), ev(1, "b", 13), ev(1, "a", 20)];
-    let pattern = Pattern::begin("a")
-        .where_(|e: &Ev| e.1 == "a")
-        .followed_by("b")
-        .where_(|e: &Ev| e.1 == "b")
-        .within(Duration::from_millis(5));
+    let pattern =
+        Pattern::begin("a").where_(|e: &Ev| e.1 == "a").followed_by("b").where_(|e: &Ev| e.1 == "b").within(Duration::from_millis(5));
     let env = StreamEnv::local();
     let timed_out = OutputTag::<String>::new("timed-out");
     let stream = env
@@ -118,7 +118,8 @@ fn within_sends_timed_out_partial_matches_to_the_timeout_output() {
         .set_parallelism(1)
         .assign_timestamps_and_watermarks(WatermarkStrategy::for_monotonous_timestamps().with_timestamp_assigner(|e: &Ev, _| e.2))
         .set_parallelism(1);
-    let out = CEP::pattern(&stream.key_by(|e: &Ev| e.0), pattern).unwrap().process_with_timeouts(WithTimeouts { timed_out: timed_out.clone() });
+    let out =
+        CEP::pattern(&stream.key_by(|e: &Ev| e.0), pattern).unwrap().process_with_timeouts(WithTimeouts { timed_out: timed_out.clone() });
     let (sink, got) = CollectSink::new();
     out.sink_to(sink);
     let (t_sink, t_got) = CollectSink::new();

@@ -113,7 +113,11 @@ fn counts(lines: impl IntoIterator<Item = String>) -> HashMap<String, usize> {
 fn diff(got: &HashMap<String, usize>, expected: &HashMap<String, usize>) -> String {
     let wrong: Vec<_> = expected.iter().filter(|(k, v)| got.get(*k) != Some(v)).take(3).collect();
     let extra = got.keys().filter(|k| !expected.contains_key(*k)).count();
-    format!("{} of {} lines differ, {extra} extra, e.g. {wrong:?}", expected.iter().filter(|(k, v)| got.get(*k) != Some(v)).count(), expected.len())
+    format!(
+        "{} of {} lines differ, {extra} extra, e.g. {wrong:?}",
+        expected.iter().filter(|(k, v)| got.get(*k) != Some(v)).count(),
+        expected.len()
+    )
 }
 
 fn run_with_failures(failures: u32) -> (HashMap<String, usize>, u32, u64) {

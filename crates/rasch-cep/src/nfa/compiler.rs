@@ -35,6 +35,14 @@ impl<'p, T> Cursor<'p, T> {
     }
 }
 
+/// What the compiler restores when it leaves a group pattern.
+struct Saved<'p, T> {
+    at: Cursor<'p, T>,
+    following: Option<&'p Part<T>>,
+    group: Option<&'p Part<T>>,
+    following_take: Option<Condition<T>>,
+}
+
 struct Compiler<'p, T> {
     states: Vec<State<T>>,
     names: Vec<Arc<str>>,
@@ -55,6 +63,11 @@ pub(crate) fn compile<T>(pattern: &Pattern<T>) -> Result<Nfa<T>> {
     let last = pattern.parts.last().expect("a pattern sequence is never empty");
     if last.quantifier.consuming == ConsumingStrategy::NotFollow {
         return Err(Error::InvalidJob("malformed pattern: not_followed_by cannot end a pattern".into()));
+    }
+    if last.quantifier.greedy {
+        return Err(Error::InvalidJob(
+            "malformed pattern: a greedy pattern cannot end a sequence (it would never complete); finish with a simple pattern".into(),
+        ));
     }
     let names = pattern.names();
     for (i, n) in names.iter().enumerate() {
@@ -329,8 +342,8 @@ impl<'p, T> Compiler<'p, T> {
         state
     }
 
-    fn enter_group(&mut self, part: &'p Part<T>, group: &'p Pattern<T>) -> (Cursor<'p, T>, Option<&'p Part<T>>, Option<&'p Part<T>>, Option<Condition<T>>) {
-        let saved = (self.at, self.following, self.group, self.following_take.take());
+    fn enter_group(&mut self, part: &'p Part<T>, group: &'p Pattern<T>) -> Saved<'p, T> {
+        let saved = Saved { at: self.at, following: self.following, group: self.group, following_take: self.following_take.take() };
         self.group = Some(part);
         self.at = Cursor { chain: &group.parts, idx: group.parts.len() - 1 };
         self.following = None;
@@ -339,14 +352,14 @@ impl<'p, T> Compiler<'p, T> {
         saved
     }
 
-    fn leave_group(&mut self, saved: (Cursor<'p, T>, Option<&'p Part<T>>, Option<&'p Part<T>>, Option<Condition<T>>), optional: bool) {
+    fn leave_group(&mut self, saved: Saved<'p, T>, optional: bool) {
         let inner_take = self.following_take.take();
-        self.at = saved.0;
-        self.following = saved.1;
-        self.group = saved.2;
+        self.at = saved.at;
+        self.following = saved.following;
+        self.group = saved.group;
         self.following_take = match inner_take {
-            Some(t) => following_take(saved.3, t, optional),
-            None => saved.3,
+            Some(t) => following_take(saved.following_take, t, optional),
+            None => saved.following_take,
         };
     }
 

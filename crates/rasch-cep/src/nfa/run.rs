@@ -176,7 +176,14 @@ impl<T: Clone> NfaState<T> {
 
     /// Emits completed matches that no earlier partial match can precede, pruning partial and
     /// completed matches by the skip strategy after each.
-    fn release_in_order(&mut self, nfa: &Nfa<T>, potential: Vec<Computation>, partial: &mut Vec<Computation>, ts: i64, out: &mut Outcome<T>) {
+    fn release_in_order(
+        &mut self,
+        nfa: &Nfa<T>,
+        potential: Vec<Computation>,
+        partial: &mut Vec<Computation>,
+        ts: i64,
+        out: &mut Outcome<T>,
+    ) {
         self.completed.extend(potential);
         self.completed.sort_by_key(Computation::order);
         while let Some(first) = self.completed.first() {

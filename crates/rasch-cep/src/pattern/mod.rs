@@ -193,13 +193,18 @@ impl<T> Pattern<T> {
         self
     }
 
-    fn and_condition(mut self, c: Condition<T>) -> Self {
-        if self.check(|p| p.group().is_none(), "a group pattern takes no condition") {
-            if let PartKind::Single { condition } = &mut self.last().kind {
-                *condition = std::mem::replace(condition, Condition::True).and(c);
-            }
+    /// Combines `c` into the last pattern's condition with `op` (and / or).
+    fn combine(mut self, c: Condition<T>, op: fn(Condition<T>, Condition<T>) -> Condition<T>) -> Self {
+        if self.check(|p| p.group().is_none(), "a group pattern takes no condition")
+            && let PartKind::Single { condition } = &mut self.last().kind
+        {
+            *condition = op(std::mem::replace(condition, Condition::True), c);
         }
         self
+    }
+
+    fn and_condition(self, c: Condition<T>) -> Self {
+        self.combine(c, Condition::and)
     }
 
     /// Adds a condition the event must satisfy (and-ed with earlier ones).
@@ -225,13 +230,8 @@ impl<T> Pattern<T> {
         self.or_condition(Condition::iterative(f))
     }
     /// Or-s a composed [`Condition`] with the existing ones.
-    pub fn or_condition(mut self, c: Condition<T>) -> Self {
-        if self.check(|p| p.group().is_none(), "a group pattern takes no condition") {
-            if let PartKind::Single { condition } = &mut self.last().kind {
-                *condition = std::mem::replace(condition, Condition::True).or(c);
-            }
-        }
-        self
+    pub fn or_condition(self, c: Condition<T>) -> Self {
+        self.combine(c, Condition::or)
     }
 
     /// Stops a looping pattern at the first event satisfying `f` (which is not taken).

@@ -11,8 +11,11 @@ pub fn names(m: &Match<String>) -> Vec<String> {
     m.all().cloned().collect()
 }
 
+/// Timed-out partial matches (as event-name lists) with the time they timed out at.
+pub type TimedOut = Vec<(Vec<String>, i64)>;
+
 /// Matches (as event-name lists, sorted) and timed-out partial matches with their times.
-pub fn feed_timed(pattern: Pattern<String>, events: &[(&str, i64)], end: Option<i64>) -> (Vec<Vec<String>>, Vec<(Vec<String>, i64)>) {
+pub fn feed_timed(pattern: Pattern<String>, events: &[(&str, i64)], end: Option<i64>) -> (Vec<Vec<String>>, TimedOut) {
     let nfa = Nfa::compile(&pattern).expect("a valid pattern");
     let mut st = NfaState::new(&nfa);
     let mut out = Outcome::default();

@@ -46,6 +46,8 @@ pub struct CepOperator<K, T, U, S, H> {
     sides: SideOutputs,
     buf: Vec<Record<U>>,
     outcome: Outcome<T>,
+    /// Queued elements the watermark released, reused across keys.
+    due: Vec<(i64, Vec<T>)>,
     _types: PhantomData<fn() -> U>,
 }
 
@@ -82,6 +84,7 @@ where
             sides,
             buf: Vec::new(),
             outcome: Outcome::default(),
+            due: Vec::new(),
             _types: PhantomData,
         }
     }
@@ -136,17 +139,19 @@ where
         let kg = self.keyed.backend.key_group(key)?;
         let KeyedRuntime { backend, timers, time, .. } = &mut self.keyed;
         let queue = backend.table::<(), Queue<T>>(QUEUE, &self.slots[1], None)?;
-        let due = match queue.get_mut(kg, key, &(), 0)? {
-            Some(q) => {
-                let later = q.split_off(&watermark.saturating_add(1));
-                let due = std::mem::replace(q, later);
-                if q.is_empty() {
-                    queue.remove(kg, key, &(), 0)?;
+        let due = &mut self.due;
+        due.clear();
+        if let Some(q) = queue.get_mut(kg, key, &(), 0)? {
+            while let Some(first) = q.first_entry() {
+                if *first.key() > watermark {
+                    break;
                 }
-                due
+                due.push(first.remove_entry());
             }
-            None => BTreeMap::new(),
-        };
+            if q.is_empty() {
+                queue.remove(kg, key, &(), 0)?;
+            }
+        }
         let (nfa, out) = (&*self.nfa, &mut self.outcome);
         let table = backend.table::<(), NfaState<T>>(NFA_STATE, &self.slots[0], None)?;
         if due.is_empty() && table.get(kg, key, &(), 0)?.is_none() {
@@ -154,7 +159,7 @@ where
         }
         let now = time.now();
         let st = table.get_mut_or_insert_with(kg, key, &(), 0, || NfaState::new(nfa))?;
-        for (ts, events) in due {
+        for (ts, events) in due.drain(..) {
             st.advance_time(nfa, ts, H::TIMEOUTS, out);
             for e in &events {
                 st.process(nfa, e, ts, now, out);

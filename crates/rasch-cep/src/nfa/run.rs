@@ -41,8 +41,9 @@ pub struct NfaState<T> {
 }
 
 /// What one step produced: matches, timed-out partial matches with their timeout time, and
-/// whether a new partial match started (the operator then registers its timeout timer).
-#[derive(Debug)]
+/// whether a new partial match started (the operator then registers its timeout timer). It
+/// also carries the buffers a step works in, so that a caller that reuses one outcome makes
+/// steps allocate nothing in the common case.
 pub struct Outcome<T> {
     /// Completed matches, in the order they are emitted, with the time they completed at.
     pub matches: Vec<(Match<T>, i64)>,
@@ -50,11 +51,28 @@ pub struct Outcome<T> {
     pub timed_out: Vec<(Match<T>, i64)>,
     /// A partial match started with the event.
     pub new_start: bool,
+    scratch: Scratch,
+}
+
+/// Reused working buffers of a step.
+#[derive(Default)]
+struct Scratch {
+    kept: Vec<Computation>,
+    potential: Vec<Computation>,
+    next: Vec<Computation>,
+    steps: Vec<Step>,
+    stack: Vec<usize>,
 }
 
 impl<T> Default for Outcome<T> {
     fn default() -> Self {
-        Outcome { matches: Vec::new(), timed_out: Vec::new(), new_start: false }
+        Outcome { matches: Vec::new(), timed_out: Vec::new(), new_start: false, scratch: Scratch::default() }
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Outcome<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outcome").field("matches", &self.matches).field("timed_out", &self.timed_out).finish()
     }
 }
 
@@ -114,36 +132,43 @@ impl<T: Clone> NfaState<T> {
     pub fn process(&mut self, nfa: &Nfa<T>, event: &T, ts: i64, now: i64, out: &mut Outcome<T>) {
         let id = self.next_event;
         self.next_event += 1;
-        let partial = std::mem::take(&mut self.partial);
-        let mut kept = Vec::with_capacity(partial.len() + 1);
-        let mut potential = Vec::new();
-        let mut next = Vec::new();
-        for c in &partial {
-            self.compute_next(nfa, c, event, id, ts, now, &mut next, &mut out.new_start);
-            let mark = kept.len();
+        let mut sc = std::mem::take(&mut out.scratch);
+        sc.kept.clear();
+        sc.potential.clear();
+        let mut partial = std::mem::take(&mut self.partial);
+        for c in partial.drain(..) {
+            self.compute_next(nfa, c, event, id, ts, now, &mut sc, &mut out.new_start);
+            let mark = sc.kept.len();
             let mut discard = false;
-            for n in next.drain(..) {
+            for n in sc.next.drain(..) {
                 match nfa.states[n.state as usize].kind {
-                    StateKind::Final => potential.push(n),
+                    StateKind::Final => sc.potential.push(n),
                     StateKind::Stop => discard = true,
-                    _ => kept.push(n),
+                    _ => sc.kept.push(n),
                 }
             }
             if discard {
-                kept.truncate(mark);
+                sc.kept.truncate(mark);
             }
         }
-        kept.sort_by_key(Computation::order);
-        potential.sort_by_key(Computation::order);
-        if nfa.skip.is_skip() {
-            self.release_in_order(nfa, potential, &mut kept, ts, out);
-        } else {
-            for m in &potential {
-                let path = self.extract(m);
-                out.matches.push((self.materialize(nfa, &path), ts));
+        if !sc.kept.is_sorted_by_key(Computation::order) {
+            sc.kept.sort_by_key(Computation::order);
+        }
+        // The drained vector becomes the next step's buffer.
+        self.partial = std::mem::replace(&mut sc.kept, partial);
+        if !sc.potential.is_empty() {
+            sc.potential.sort_by_key(Computation::order);
+            let potential = std::mem::take(&mut sc.potential);
+            if nfa.skip.is_skip() {
+                self.release_in_order(nfa, potential, ts, out);
+            } else {
+                for m in &potential {
+                    let path = self.extract(m);
+                    out.matches.push((self.materialize(nfa, &path), ts));
+                }
             }
         }
-        self.partial = kept;
+        out.scratch = sc;
         self.collect_garbage(nfa);
     }
 
@@ -151,12 +176,14 @@ impl<T: Clone> NfaState<T> {
     /// reporting them if `report_timeouts`, and releases completed matches they held back.
     pub fn advance_time(&mut self, nfa: &Nfa<T>, ts: i64, report_timeouts: bool, out: &mut Outcome<T>) {
         let Some(window) = nfa.window else { return };
+        let timed_out = |c: &Computation| !nfa.is_start(c.state as usize) && ts.saturating_sub(c.start_ts) >= window;
+        if !self.partial.iter().any(timed_out) {
+            return;
+        }
         let partial = std::mem::take(&mut self.partial);
         let mut kept = Vec::with_capacity(partial.len());
-        let mut changed = false;
         for c in partial {
-            if !nfa.is_start(c.state as usize) && ts.saturating_sub(c.start_ts) >= window {
-                changed = true;
+            if timed_out(&c) {
                 if report_timeouts {
                     let path = self.extract(&c);
                     out.timed_out.push((self.materialize(nfa, &path), c.start_ts.saturating_add(window)));
@@ -165,29 +192,20 @@ impl<T: Clone> NfaState<T> {
                 kept.push(c);
             }
         }
-        if changed && nfa.skip.is_skip() {
-            self.release_in_order(nfa, Vec::new(), &mut kept, ts, out);
-        }
         self.partial = kept;
-        if changed {
-            self.collect_garbage(nfa);
+        if nfa.skip.is_skip() {
+            self.release_in_order(nfa, Vec::new(), ts, out);
         }
+        self.collect_garbage(nfa);
     }
 
     /// Emits completed matches that no earlier partial match can precede, pruning partial and
     /// completed matches by the skip strategy after each.
-    fn release_in_order(
-        &mut self,
-        nfa: &Nfa<T>,
-        potential: Vec<Computation>,
-        partial: &mut Vec<Computation>,
-        ts: i64,
-        out: &mut Outcome<T>,
-    ) {
+    fn release_in_order(&mut self, nfa: &Nfa<T>, potential: Vec<Computation>, ts: i64, out: &mut Outcome<T>) {
         self.completed.extend(potential);
         self.completed.sort_by_key(Computation::order);
         while let Some(first) = self.completed.first() {
-            if partial.first().is_some_and(|p| first.order() > p.order()) {
+            if self.partial.first().is_some_and(|p| first.order() > p.order()) {
                 break;
             }
             let m = self.completed.remove(0);
@@ -195,7 +213,7 @@ impl<T: Clone> NfaState<T> {
             let events: Vec<(&str, u64)> = path.iter().map(|&(p, e)| (&*nfa.names[p as usize], e)).collect();
             if let Some(pruning) = nfa.skip.pruning_id(&events) {
                 let pruned = |c: &Computation| c.start_event.is_some_and(|s| nfa.skip.prunes(s, pruning));
-                partial.retain(|c| !pruned(c));
+                self.partial.retain(|c| !pruned(c));
                 self.completed.retain(|c| !pruned(c));
             }
             out.matches.push((self.materialize(nfa, &path), ts));
@@ -211,40 +229,53 @@ impl<T: Clone> NfaState<T> {
         }
     }
 
-    /// The partial matches `c` becomes with `event` (Flink's `computeNextStates`).
+    /// The partial matches `c` becomes with `event` (Flink's `computeNextStates`), into `sc.next`.
     #[allow(clippy::too_many_arguments)]
     fn compute_next(
         &mut self,
         nfa: &Nfa<T>,
-        c: &Computation,
+        c: Computation,
         event: &T,
         id: u64,
         ts: i64,
         now: i64,
-        next: &mut Vec<Computation>,
+        sc: &mut Scratch,
         new_start: &mut bool,
     ) {
         let current = c.state as usize;
-        let (steps, takes, ignores) = {
+        let (takes, ignores) = {
             let ctx = ConditionContext::new(&self.buffer, &nfa.names, c.previous, &c.version, ts, now);
-            decide(nfa, current, event, &ctx)
+            decide(nfa, current, event, &ctx, &mut sc.steps, &mut sc.stack)
         };
         let is_start = nfa.is_start(current);
         let mut takes_to_visit = takes.saturating_sub(1);
         let mut ignores_to_visit = ignores;
         let takes_to_skip = takes.saturating_sub(1);
-        for s in steps {
+        let stay = self_increase(ignores, takes);
+        if !is_start && stay == 0 && sc.steps.len() == 1 && sc.steps[0].action == Action::Ignore && sc.steps[0].target == current {
+            // Waiting (relaxed contiguity) without branching: the computation stays as it is.
+            sc.steps.clear();
+            sc.next.push(c);
+            return;
+        }
+        for s in sc.steps.drain(..) {
             match s.action {
                 Action::Ignore if !is_start => {
                     let version = if s.target == current {
-                        c.version.increase(self_increase(ignores, takes))
+                        c.version.increase(stay)
                     } else {
                         // An IGNORE reached through PROCEED starts a new stage.
                         let v = c.version.increase(takes_to_skip + ignores_to_visit).add_stage();
                         ignores_to_visit = ignores_to_visit.saturating_sub(1);
                         v
                     };
-                    next.push(Computation { state: s.target as u16, version, ..c.clone() });
+                    sc.next.push(Computation {
+                        state: s.target as u16,
+                        version,
+                        previous: c.previous,
+                        start_ts: c.start_ts,
+                        start_event: c.start_event,
+                    });
                 }
                 Action::Ignore => {}
                 Action::Take => {
@@ -261,15 +292,16 @@ impl<T: Clone> NfaState<T> {
                     };
                     let taken = Computation { state: s.target as u16, previous: Some(node), version: next_version, start_ts, start_event };
                     let final_state = s.final_after.map(|f| Computation { state: f as u16, ..taken.clone() });
-                    next.push(taken);
-                    next.extend(final_state);
+                    sc.next.push(taken);
+                    sc.next.extend(final_state);
                 }
                 Action::Proceed => unreachable!("PROCEED edges are expanded by decide()"),
             }
         }
         if is_start {
-            let version = c.version.increase(self_increase(ignores, takes));
-            next.push(Computation { state: c.state, previous: None, version, start_ts: 0, start_event: None });
+            // The start state stays; without branches it keeps its version (no allocation).
+            let version = if stay == 0 { c.version } else { c.version.increase(stay) };
+            sc.next.push(Computation { state: c.state, previous: None, version, start_ts: 0, start_event: None });
         }
     }
 }
@@ -279,12 +311,19 @@ fn self_increase(ignores: u32, takes: u32) -> u32 {
     if takes == 0 && ignores == 0 { 0 } else { ignores + takes.max(1) }
 }
 
-/// The TAKE and IGNORE edges `event` follows from `state`, PROCEED edges expanded, with the
-/// number of TAKE branches and of IGNORE branches that do not stay in `state`.
-fn decide<T: Clone>(nfa: &Nfa<T>, state: usize, event: &T, ctx: &ConditionContext<'_, T>) -> (Vec<Step>, u32, u32) {
-    let mut steps = Vec::new();
+/// The TAKE and IGNORE edges `event` follows from `state`, PROCEED edges expanded, into
+/// `steps`; returns the number of TAKE branches and of IGNORE branches that leave `state`.
+fn decide<T: Clone>(
+    nfa: &Nfa<T>,
+    state: usize,
+    event: &T,
+    ctx: &ConditionContext<'_, T>,
+    steps: &mut Vec<Step>,
+    stack: &mut Vec<usize>,
+) -> (u32, u32) {
     let (mut takes, mut ignores) = (0, 0);
-    let mut stack = vec![state];
+    stack.clear();
+    stack.push(state);
     while let Some(s) = stack.pop() {
         for t in &nfa.states[s].transitions {
             if !t.cond.test(event, ctx) {
@@ -306,7 +345,7 @@ fn decide<T: Clone>(nfa: &Nfa<T>, state: usize, event: &T, ctx: &ConditionContex
             }
         }
     }
-    (steps, takes, ignores)
+    (takes, ignores)
 }
 
 /// A Final state reachable from `state` by PROCEED edges (an optional tail of the pattern).

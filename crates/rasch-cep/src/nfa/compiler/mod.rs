@@ -4,8 +4,11 @@
 //! consuming (optional parts, the exit of a loop). `not_next` / `not_followed_by` become edges
 //! to Stop states, which discard the partial match that reaches them.
 
+mod conditions;
+
 use super::{Action, Nfa, State, StateKind, Transition};
 use crate::pattern::{Condition, ConsumingStrategy, Part, Pattern};
+use conditions::{extend_with_until, following_take};
 use rasch_core::{Error, Result};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -420,80 +423,5 @@ impl<'p, T> Compiler<'p, T> {
         }
         self.following_take = following_take(self.following_take.take(), take, true);
         looping
-    }
-
-    /// Proceed past a greedy pattern only if it cannot take the event (and the following
-    /// pattern can), or if it can neither take nor ignore it.
-    fn greedy_condition(&self, cond: Condition<T>, take: &Condition<T>, ignore: Option<&Condition<T>>) -> Condition<T> {
-        let mut greedy = cond.and(take.clone().not());
-        if let Some(f) = &self.following_take {
-            greedy = greedy.and(f.clone());
-        }
-        match ignore {
-            Some(i) => greedy.or(take.clone().or(i.clone()).not()),
-            None => greedy.or(take.clone().not()),
-        }
-    }
-
-    fn strategy_condition(&self, strategy: ConsumingStrategy, part: &Part<T>) -> Option<Condition<T>> {
-        let ignore = match strategy {
-            ConsumingStrategy::SkipTillNext => Some(part.condition().not()),
-            ConsumingStrategy::SkipTillAny => Some(Condition::True),
-            _ => None,
-        };
-        match self.group.and_then(|g| g.until.as_ref()) {
-            Some(until) => extend_with_until(ignore, Some(until), false),
-            None => ignore,
-        }
-    }
-
-    /// IGNORE between the repetitions of a loop or times pattern.
-    fn inner_ignore_condition(&self, part: &Part<T>) -> Option<Condition<T>> {
-        let strategy = match self.group.filter(|_| self.head_of_group()) {
-            Some(g) => g.quantifier.inner,
-            None => part.quantifier.inner,
-        };
-        self.strategy_condition(strategy, part)
-    }
-
-    /// IGNORE before a pattern's first event, from its contiguity with the previous pattern.
-    fn ignore_condition(&self, part: &Part<T>) -> Option<Condition<T>> {
-        let strategy = match self.group.filter(|_| self.head_of_group()) {
-            Some(g) if self.group_first_of_loop() => g.quantifier.consuming,
-            Some(g) => g.quantifier.inner,
-            None => part.quantifier.consuming,
-        };
-        self.strategy_condition(strategy, part)
-    }
-
-    fn take_condition(&self, part: &Part<T>) -> Condition<T> {
-        let take = part.condition();
-        match self.group.and_then(|g| g.until.as_ref()) {
-            Some(until) => extend_with_until(Some(take), Some(until), true).expect("a take condition"),
-            None => take,
-        }
-    }
-
-    fn true_condition(&self) -> Condition<T> {
-        match self.group.and_then(|g| g.until.as_ref()) {
-            Some(until) => until.clone().not(),
-            None => Condition::True,
-        }
-    }
-}
-
-/// `cond && !until` where both exist; `!until` for a take condition without one.
-fn extend_with_until<T>(cond: Option<Condition<T>>, until: Option<&Condition<T>>, is_take: bool) -> Option<Condition<T>> {
-    match (cond, until) {
-        (Some(c), Some(u)) => Some(u.clone().not().and(c)),
-        (None, Some(u)) if is_take => Some(u.clone().not()),
-        (c, _) => c,
-    }
-}
-
-fn following_take<T>(following: Option<Condition<T>>, current: Condition<T>, optional: bool) -> Option<Condition<T>> {
-    match following {
-        Some(f) if optional => Some(current.or(f)),
-        _ => Some(current),
     }
 }

@@ -31,6 +31,8 @@ pub mod functions;
 mod matched;
 pub mod nfa;
 pub mod operator;
+#[cfg(test)]
+mod operator_tests;
 pub mod pattern;
 mod skip;
 mod stream;

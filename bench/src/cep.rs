@@ -26,6 +26,9 @@ pub fn run(params: &Params) -> Result<(), String> {
     let parallelism: usize = params.get_or("parallelism", 1usize).map_err(|e| e.to_string())?;
     let env = StreamEnv::local();
     env.set_parallelism(parallelism);
+    if let Some(ms) = params.get("watermark-interval-ms") {
+        env.set_config("pipeline.auto-watermark-interval", format!("{ms} ms"));
+    }
     let events = env.datagen(Some(records), None, move |i| event(i, keys)).assign_timestamps_and_watermarks(
         WatermarkStrategy::for_monotonous_timestamps().with_timestamp_assigner(|e: &(u32, u8, i64), _| e.2),
     );

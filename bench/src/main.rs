@@ -12,7 +12,7 @@
 //!                             [--backend hashmap|lsm] [--incremental] [--memory-budget 64mb]
 //! rasch-bench state-engines --records N [--batch 1000] [--dir PATH]
 //! rasch-bench net-exchange    [--records N] [--payload u64|words]
-//! rasch-bench cep           [--records 5000000] [--keys 10000] [--within-ms 10000] [--parallelism 1] [--output FILE]
+//! rasch-bench cep           [--records 5000000] [--keys 10000] [--within-ms 10000] [--parallelism 1] [--output FILE] [--watermark-interval-ms 200]
 //! rasch-bench nexmark         --query qN [--events 100000] [--parallelism 2] [--mode batch|streaming] [--nexmark-dir ../shared/nexmark] [--rasch PATH]
 //! ```
 //! Each benchmark prints human-readable figures and, as its last line, one JSON object

@@ -14,7 +14,6 @@ use rasch_runtime::functions::KeySelector;
 use rasch_runtime::keyed::{KeyCell, KeyedRuntime};
 use rasch_runtime::operators::{Downstream, OneInputOperator};
 use rasch_runtime::output::BoxOutput;
-use std::collections::BTreeMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock};
 
@@ -27,8 +26,10 @@ pub enum TimeMode {
     ProcessingTime,
 }
 
-/// Elements waiting for the watermark, by timestamp, in arrival order.
-type Queue<T> = BTreeMap<i64, Vec<T>>;
+/// Elements waiting for the watermark, sorted by timestamp, equal ones in arrival order (a
+/// sorted vector: input is mostly in order, so insertion is mostly a push, and the elements the
+/// watermark releases are a prefix).
+type Queue<T> = Vec<(i64, T)>;
 const NFA_STATE: &str = "cep-nfa-state";
 const QUEUE: &str = "cep-element-queue";
 
@@ -47,7 +48,7 @@ pub struct CepOperator<K, T, U, S, H> {
     buf: Vec<Record<U>>,
     outcome: Outcome<T>,
     /// Queued elements the watermark released, reused across keys.
-    due: Vec<(i64, Vec<T>)>,
+    due: Vec<(i64, T)>,
     _types: PhantomData<fn() -> U>,
 }
 
@@ -106,8 +107,15 @@ where
                     return Ok(());
                 }
                 let queue = self.keyed.backend.table::<(), Queue<T>>(QUEUE, &self.slots[1], None)?;
-                queue.get_mut_or_insert_with(kg, key, &(), 0, BTreeMap::new)?.entry(r.ts).or_default().push(r.value);
-                self.keyed.timers.event.register(key, &(), r.ts);
+                let q = queue.get_mut_or_insert_with(kg, key, &(), 0, Vec::new)?;
+                // One timer per key, at its earliest waiting element: when the watermark passes
+                // any element it passes that one, and the firing drains all that are due.
+                let earliest = q.first().is_none_or(|&(first, _)| r.ts < first);
+                let at = q.partition_point(|(t, _)| *t <= r.ts);
+                q.insert(at, (r.ts, r.value));
+                if earliest {
+                    self.keyed.timers.event.register(key, &(), r.ts);
+                }
             }
             TimeMode::ProcessingTime => {
                 let now = self.keyed.time.now();
@@ -142,14 +150,15 @@ where
         let due = &mut self.due;
         due.clear();
         if let Some(q) = queue.get_mut(kg, key, &(), 0)? {
-            while let Some(first) = q.first_entry() {
-                if *first.key() > watermark {
-                    break;
+            let n = q.partition_point(|(t, _)| *t <= watermark);
+            due.extend(q.drain(..n));
+            match q.first() {
+                None => {
+                    queue.remove(kg, key, &(), 0)?;
                 }
-                due.push(first.remove_entry());
-            }
-            if q.is_empty() {
-                queue.remove(kg, key, &(), 0)?;
+                Some(&(next, _)) => {
+                    timers.event.register(key, &(), next);
+                }
             }
         }
         let (nfa, out) = (&*self.nfa, &mut self.outcome);
@@ -159,15 +168,17 @@ where
         }
         let now = time.now();
         let st = table.get_mut_or_insert_with(kg, key, &(), 0, || NfaState::new(nfa))?;
-        for (ts, events) in due.drain(..) {
-            st.advance_time(nfa, ts, H::TIMEOUTS, out);
-            for e in &events {
-                st.process(nfa, e, ts, now, out);
-                if std::mem::take(&mut out.new_start)
-                    && let Some(w) = nfa.window()
-                {
-                    timers.event.register(key, &(), ts.saturating_add(w));
-                }
+        let mut last_ts = None;
+        for (ts, e) in due.drain(..) {
+            if last_ts != Some(ts) {
+                st.advance_time(nfa, ts, H::TIMEOUTS, out);
+                last_ts = Some(ts);
+            }
+            st.process(nfa, &e, ts, now, out);
+            if std::mem::take(&mut out.new_start)
+                && let Some(w) = nfa.window()
+            {
+                timers.event.register(key, &(), ts.saturating_add(w));
             }
         }
         st.advance_time(nfa, watermark, H::TIMEOUTS, out);

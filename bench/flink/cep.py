@@ -59,11 +59,11 @@ def main():
             WATERMARK FOR rowtime AS rowtime - INTERVAL '0.001' SECOND)
         WITH ('connector' = 'filesystem', 'path' = '{data}', 'format' = 'csv')""")
     env.execute_sql(f"""
-        CREATE TABLE matches (k INT, ta BIGINT, tb BIGINT, tc BIGINT)
+        CREATE TABLE cep_matches (k INT, ta BIGINT, tb BIGINT, tc BIGINT)
         WITH ('connector' = 'filesystem', 'path' = '{out}', 'format' = 'csv')""")
-    seconds = args.within_ms / 1000
+    seconds = args.within_ms // 1000 if args.within_ms % 1000 == 0 else args.within_ms / 1000
     result = env.execute_sql(f"""
-        INSERT INTO matches
+        INSERT INTO cep_matches
         SELECT k, ta, tb, tc FROM events MATCH_RECOGNIZE (
             PARTITION BY k ORDER BY rowtime
             MEASURES A.ts AS ta, B.ts AS tb, C.ts AS tc

@@ -42,4 +42,4 @@ pub use matched::Match;
 pub use nfa::ConditionContext;
 pub use pattern::{Condition, Pattern};
 pub use skip::AfterMatchSkipStrategy;
-pub use stream::{CEP, PatternStream};
+pub use stream::{CEP, PatternInput, PatternStream};

@@ -11,7 +11,7 @@ use crate::pattern::Pattern;
 use rasch_api::{DataStream, KeyedStream};
 use rasch_core::{Data, Key, Result};
 use rasch_runtime::collector::{Collector, OutputTag};
-use rasch_runtime::functions::KeySelector;
+use rasch_runtime::functions::{KeyFn, KeySelector};
 use rasch_runtime::keyed::KeyedRuntime;
 use rasch_runtime::operators::one_input_factory;
 use rasch_runtime::output::BoxOutput;
@@ -22,25 +22,49 @@ use std::sync::Arc;
 pub struct CEP;
 
 impl CEP {
-    /// Detects `pattern` in each key's events of `input` (Flink's `CEP.pattern(keyedStream,
-    /// pattern)`); fails if the pattern is malformed.
-    pub fn pattern<T: Data, K: Key, S: KeySelector<T, K>>(
-        input: &KeyedStream<T, K, S>,
-        pattern: Pattern<T>,
-    ) -> Result<PatternStream<T, K, S>> {
+    /// Detects `pattern` in `input` (Flink's `CEP.pattern(input, pattern)`): in each key's
+    /// events of a [`KeyedStream`], or in all events of a [`DataStream`] (then the CEP operator
+    /// runs at parallelism 1, as in Flink). Fails if the pattern is malformed.
+    pub fn pattern<T: Data, I: PatternInput<T>>(input: I, pattern: Pattern<T>) -> Result<PatternStream<T, I::Key, I::Selector>> {
         let nfa = Arc::new(Nfa::compile(&pattern)?);
-        Ok(PatternStream {
-            stream: input.stream().clone(),
-            selector: input.selector().clone(),
-            nfa,
-            mode: TimeMode::EventTime,
-            late: None,
-            _key: PhantomData,
-        })
+        let (stream, selector, single) = input.parts();
+        Ok(PatternStream { stream, selector, nfa, mode: TimeMode::EventTime, late: None, single, _key: PhantomData })
     }
 }
 
-/// A pattern applied to a keyed stream (Flink's `PatternStream`): choose the time mode and
+/// What a pattern applies to: a keyed stream, or a whole stream.
+pub trait PatternInput<T> {
+    /// The key the CEP operator partitions state by.
+    type Key: Key;
+    /// How the key is read from an element.
+    type Selector: KeySelector<T, Self::Key>;
+    /// The partitioned stream, its key selector, and whether the operator runs as one instance.
+    fn parts(self) -> (DataStream<T>, Self::Selector, bool);
+}
+
+impl<T: Data, K: Key, S: KeySelector<T, K>> PatternInput<T> for &KeyedStream<T, K, S> {
+    type Key = K;
+    type Selector = S;
+    fn parts(self) -> (DataStream<T>, S, bool) {
+        (self.stream().clone(), self.selector().clone(), false)
+    }
+}
+
+/// The one key of a stream that is not keyed.
+fn no_key<T>(_: &T) -> u8 {
+    0
+}
+
+impl<T: Data> PatternInput<T> for &DataStream<T> {
+    type Key = u8;
+    type Selector = KeyFn<fn(&T) -> u8>;
+    fn parts(self) -> (DataStream<T>, Self::Selector, bool) {
+        let keyed = self.key_by(no_key::<T> as fn(&T) -> u8);
+        (keyed.stream().clone(), keyed.selector().clone(), true)
+    }
+}
+
+/// A pattern applied to a stream (Flink's `PatternStream`): choose the time mode and
 /// the late-data output, then turn matches into a stream with `process`, `select` or
 /// `flat_select`.
 pub struct PatternStream<T, K, S> {
@@ -49,6 +73,8 @@ pub struct PatternStream<T, K, S> {
     nfa: Arc<Nfa<T>>,
     mode: TimeMode,
     late: Option<OutputTag<T>>,
+    /// The input was not keyed: one operator instance sees every element.
+    single: bool,
     _key: PhantomData<fn() -> K>,
 }
 
@@ -74,7 +100,7 @@ impl<T: Data, K: Key, S: KeySelector<T, K>> PatternStream<T, K, S> {
 
     fn apply<U: Data, H: MatchHandler<T, U> + Sync>(&self, handler: H) -> DataStream<U> {
         let (selector, nfa, mode, late) = (self.selector.clone(), self.nfa.clone(), self.mode, self.late.clone());
-        self.stream.transform(
+        let out = self.stream.transform(
             "CepOperator",
             one_input_factory::<T, U, _, _>(move |setup, out: BoxOutput<U>, sides| {
                 let mut h = handler.clone();
@@ -82,7 +108,8 @@ impl<T: Data, K: Key, S: KeySelector<T, K>> PatternStream<T, K, S> {
                 let keyed = KeyedRuntime::new(setup)?;
                 Ok(CepOperator::new(selector.clone(), nfa.clone(), h, mode, late.clone(), keyed, out, sides))
             }),
-        )
+        );
+        if self.single { out.set_parallelism(1) } else { out }
     }
 
     /// Processes each match with a [`PatternProcessFunction`]; timed-out partial matches are dropped.

@@ -149,9 +149,19 @@ fn not_next_and_not_followed_by() {
 }
 
 #[test]
+fn a_trailing_not_followed_by_matches_when_its_window_passes_without_the_event() {
+    // Flink 1.16+: `a` not followed by `b` within 10 ms; the match completes when the window ends.
+    let p = P::begin("a").where_(has("a")).not_followed_by("b").where_(has("b")).within(std::time::Duration::from_millis(10));
+    let events = [("a1", 1), ("c", 3), ("a2", 5), ("b", 8), ("a3", 20), ("c", 25)];
+    let (matches, timed_out) = common::feed_timed(p, &events, Some(100));
+    assert_eq!(matches, expect(&["a3"]), "a1 and a2 are followed by b within their windows");
+    assert!(timed_out.is_empty(), "a pending match is a match, not a timeout: {timed_out:?}");
+}
+
+#[test]
 fn a_not_pattern_cannot_end_a_sequence_or_follow_an_optional_one() {
     use rasch_cep::nfa::Nfa;
-    assert!(Nfa::compile(&P::begin("a").not_followed_by("x")).is_err());
+    assert!(Nfa::compile(&P::begin("a").not_followed_by("x")).is_err(), "a trailing NOT needs a window");
     assert!(Nfa::compile(&P::begin("a").optional().not_next("x").next("b")).is_err());
     assert!(Nfa::compile(&P::begin("a").until(has("x"))).is_err(), "until needs a loop");
     assert!(Nfa::compile(&P::begin("a").times(2).one_or_more()).is_err(), "one quantifier");

@@ -196,3 +196,20 @@ fn event_time_without_timestamps_is_a_clear_error() {
     let err = out.execute_and_collect().unwrap_err().to_string();
     assert!(err.contains("in_processing_time"), "{err}");
 }
+
+#[test]
+fn a_stream_that_is_not_keyed_is_matched_as_a_whole_at_parallelism_1() {
+    let env = StreamEnv::local();
+    env.set_parallelism(3);
+    // Keys alternate: per key nothing matches `a next b`, over the whole stream a1 b2 does.
+    let data = vec![ev(1, "a", 1), ev(2, "b", 2), ev(1, "x", 3), ev(2, "a", 4), ev(1, "b", 5)];
+    let stream = env
+        .from_collection(data)
+        .set_parallelism(1)
+        .assign_timestamps_and_watermarks(WatermarkStrategy::for_monotonous_timestamps().with_timestamp_assigner(|e: &Ev, _| e.2))
+        .set_parallelism(1);
+    let pattern = Pattern::begin("a").where_(|e: &Ev| e.1 == "a").next("b").where_(|e: &Ev| e.1 == "b");
+    let mut out = CEP::pattern(&stream, pattern).unwrap().select(names).execute_and_collect().unwrap();
+    out.sort();
+    assert_eq!(out, vec!["a@1 b@2".to_string(), "a@4 b@5".to_string()]);
+}

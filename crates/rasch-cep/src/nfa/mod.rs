@@ -29,6 +29,8 @@ pub(crate) enum StateKind {
     Final,
     /// Reaching it discards the partial match (a NOT pattern matched).
     Stop,
+    /// A trailing `not_followed_by`: the partial match becomes a match when its window elapses.
+    Pending,
 }
 
 /// What a transition does with the event.

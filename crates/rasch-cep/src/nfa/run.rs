@@ -182,9 +182,13 @@ impl<T: Clone> NfaState<T> {
         }
         let partial = std::mem::take(&mut self.partial);
         let mut kept = Vec::with_capacity(partial.len());
+        let mut pending = Vec::new();
         for c in partial {
             if timed_out(&c) {
-                if report_timeouts {
+                if nfa.states[c.state as usize].kind == StateKind::Pending {
+                    // Nothing the trailing NOT pattern forbids came within the window: a match.
+                    pending.push(c);
+                } else if report_timeouts {
                     let path = self.extract(&c);
                     out.timed_out.push((self.materialize(nfa, &path), c.start_ts.saturating_add(window)));
                 }
@@ -193,8 +197,10 @@ impl<T: Clone> NfaState<T> {
             }
         }
         self.partial = kept;
-        if nfa.skip.is_skip() {
-            self.release_in_order(nfa, Vec::new(), ts, out);
+        // As Flink, matches completed by time are released in order whatever the strategy.
+        if nfa.skip.is_skip() || !pending.is_empty() {
+            pending.sort_by_key(Computation::order);
+            self.release_in_order(nfa, pending, ts, out);
         }
         self.collect_garbage(nfa);
     }

@@ -64,9 +64,6 @@ pub(crate) fn compile<T>(pattern: &Pattern<T>) -> Result<Nfa<T>> {
         return Err(Error::InvalidJob(format!("malformed pattern: {e}")));
     }
     let last = pattern.parts.last().expect("a pattern sequence is never empty");
-    if last.quantifier.consuming == ConsumingStrategy::NotFollow {
-        return Err(Error::InvalidJob("malformed pattern: not_followed_by cannot end a pattern".into()));
-    }
     if last.quantifier.greedy {
         return Err(Error::InvalidJob(
             "malformed pattern: a greedy pattern cannot end a sequence (it would never complete); finish with a simple pattern".into(),
@@ -94,6 +91,9 @@ pub(crate) fn compile<T>(pattern: &Pattern<T>) -> Result<Nfa<T>> {
     let sink = c.create_middle_states(end);
     let start = c.convert_pattern(sink);
     c.states[start].kind = StateKind::Start;
+    if c.window.is_none() && c.states.iter().any(|s| s.kind == StateKind::Pending) {
+        return Err(Error::InvalidJob("malformed pattern: not_followed_by can end a pattern only with within()".into()));
+    }
     Ok(Nfa { states: c.states, start, names: c.names, window: c.window, skip: pattern.skip.clone() })
 }
 
@@ -133,7 +133,17 @@ impl<'p, T> Compiler<'p, T> {
         while self.at.idx > 0 {
             let cur = self.at.current();
             match cur.quantifier.consuming {
-                // Converted into edges to Stop states of the states around it.
+                // At the end of a sequence: a Pending state, which becomes a match when the
+                // window elapses without the NOT pattern matching (Flink 1.16+).
+                ConsumingStrategy::NotFollow if self.states[last].kind == StateKind::Final => {
+                    let pending = self.create_state(&cur.name, StateKind::Pending, false);
+                    let cond = self.take_condition(cur);
+                    let stop = self.create_stop_state(cond.clone(), &cur.name);
+                    self.add(pending, Action::Proceed, stop, cond.clone());
+                    self.add(pending, Action::Ignore, pending, not(cond));
+                    last = pending;
+                }
+                // Elsewhere converted into edges to Stop states of the states around it.
                 ConsumingStrategy::NotFollow => {}
                 ConsumingStrategy::NotNext => {
                     let not_next = self.create_state(&cur.name, StateKind::Normal, false);

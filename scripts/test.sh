@@ -15,6 +15,8 @@ export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 # Headless Chromium (Debian's chromium) and playwright-core (npm, cached in ~/.cache/rasch/node)
 # for the dashboard tests; without the registries those tests say loudly they skipped.
 ./scripts/install-chromium.sh >/dev/null || echo "warning: could not install Chromium/playwright-core; the dashboard tests will skip or fail" >&2
+# mdbook (crates.io, cached in ~/.cache/rasch/mdbook) for the test that renders docs/ as a book.
+MDBOOK=$(./scripts/install-mdbook.sh) && export MDBOOK || echo "warning: could not install mdbook; crates/rasch/tests/book.rs will fail" >&2
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked

@@ -64,8 +64,9 @@ fn compare<T: rasch::Data>(records: u64, make: fn(u64) -> T) -> Result<(f64, f64
     let on_error: rasch::runtime::net::ErrorHandler = Arc::new(|e| eprintln!("net-exchange: channel failed: {e}"));
     let key = ChannelKey { edge: 0, producer: 0, consumer: 0 };
     let (tx, rx) = gate::<T>(GATE_CAPACITY);
-    server.register(key, 1, tx, 0, cancel.clone(), on_error.clone()).map_err(|e| e.to_string())?;
-    let remote = connect::<T>(server.local_addr(), key, 1, cancel.clone(), on_error, None).map_err(|e| e.to_string())?;
+    server.register(key, 1, tx, 0, cancel.clone(), on_error.clone(), Default::default()).map_err(|e| e.to_string())?;
+    let remote =
+        connect::<T>(server.local_addr(), key, 1, cancel.clone(), on_error, None, Default::default()).map_err(|e| e.to_string())?;
     let tcp = run(records, make, remote, rx, cancel)?;
     server.shutdown();
     Ok((local, tcp))

@@ -286,7 +286,7 @@ impl<T: Data> DataStream<T> {
                 let name = self.env.with_node(node, |n| n.name.clone());
                 self.env.record_error(Error::InvalidJob(format!("operator '{name}': set_parallelism(0) — parallelism must be at least 1")));
             } else {
-                self.env.with_node(node, |n| n.parallelism = Some(parallelism));
+                self.env.with_operator(node, |n, _| n.parallelism = Some(parallelism));
             }
         }
         self
@@ -295,7 +295,7 @@ impl<T: Data> DataStream<T> {
     /// Max parallelism (number of key groups) of the operator that produced this stream.
     pub fn set_max_parallelism(self, max_parallelism: usize) -> Self {
         if let Some(node) = self.operator_node("set_max_parallelism()") {
-            self.env.with_node(node, |n| n.max_parallelism = Some(max_parallelism));
+            self.env.with_operator(node, |n, _| n.max_parallelism = Some(max_parallelism));
         }
         self
     }
@@ -311,7 +311,8 @@ impl<T: Data> DataStream<T> {
     /// Stable id of the operator; savepoint state is mapped by it.
     pub fn uid(self, uid: &str) -> Self {
         if let Some(node) = self.operator_node("uid()") {
-            self.env.with_node(node, |n| n.uid = Some(uid.to_string()));
+            // The upstream half of a two-node operator files its state under a uid of its own.
+            self.env.with_operator(node, |n, half| n.uid = Some(if half { format!("{uid}/slices") } else { uid.to_string() }));
         }
         self
     }

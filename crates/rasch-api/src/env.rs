@@ -24,6 +24,9 @@ pub(crate) struct EnvState {
     /// generation they were made in, and a stream of an earlier one cannot feed the new graph.
     pub(crate) generation: u64,
     pub(crate) errors: Vec<Error>,
+    /// Operators the API builds from two nodes (sliced windows with a process function): the
+    /// visible node → its upstream half, which follows its parallelism and uid.
+    pub(crate) upstream_halves: std::collections::HashMap<NodeId, NodeId>,
     config: Configuration,
     mode: ExecutionMode,
     clock: Arc<dyn Clock>,
@@ -79,6 +82,7 @@ impl StreamEnv {
                 generation: 0,
                 graph: StreamGraph::default(),
                 errors: Vec::new(),
+                upstream_halves: Default::default(),
                 config: Configuration::new(),
                 mode,
                 clock: rasch_core::time::system_clock(),
@@ -214,6 +218,22 @@ impl StreamEnv {
         f(&mut self.state.borrow_mut().graph.nodes[node])
     }
 
+    /// Applies `f` to the operator of `node` and to its upstream half, if the API built it from
+    /// two nodes (`true` for the half).
+    pub(crate) fn with_operator(&self, node: NodeId, f: impl Fn(&mut StreamNode, bool)) {
+        let mut st = self.state.borrow_mut();
+        let half = st.upstream_halves.get(&node).copied();
+        f(&mut st.graph.nodes[node], false);
+        if let Some(half) = half {
+            f(&mut st.graph.nodes[half], true);
+        }
+    }
+
+    /// Records that `half` is the upstream half of the operator whose visible node is `node`.
+    pub(crate) fn set_upstream_half(&self, node: NodeId, half: NodeId) {
+        self.state.borrow_mut().upstream_halves.insert(node, half);
+    }
+
     /// Adds a user source (Flink's `fromSource`).
     pub fn from_source<T: Data, S: Source<T>>(&self, source: S, name: &str) -> DataStream<T> {
         let node = self.add_node::<T>(&format!("Source: {name}"), source_factory::<T, S>(Arc::new(source)));
@@ -282,6 +302,7 @@ impl StreamEnv {
     pub fn job_graph(&self, job_name: &str) -> Result<JobGraph> {
         let (graph, config) = {
             let mut st = self.state.borrow_mut();
+            st.upstream_halves.clear();
             if !st.errors.is_empty() {
                 st.graph = StreamGraph::default();
                 return Err(st.errors.drain(..).next().expect("not empty"));

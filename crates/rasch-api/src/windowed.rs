@@ -11,7 +11,9 @@ use rasch_runtime::collector::{Collector, OutputTag};
 use rasch_runtime::functions::{KeySelector, ReduceFn, ReduceFunction};
 use rasch_runtime::keyed::KeyedRuntime;
 use rasch_runtime::operators::{AggOp, FieldAggregate, FieldReduce, OperatorSetup, WindowOperator, WindowSpec, one_input_factory};
-use rasch_runtime::operators::{SessionWindowOperator, SlicingWindowOperator};
+use rasch_runtime::operators::{
+    AggregateFold, ReduceFold, SessionWindowOperator, SliceFold, SliceSpec, SlicedWindowProcessOperator, SlicingWindowOperator,
+};
 use rasch_runtime::output::BoxOutput;
 use rasch_runtime::windows::{
     AggregateContents, ApplyFn, CountEvictor, CountTrigger, EvictingContents, Evictor, GlobalWindows, ListContents, PassThrough,
@@ -223,6 +225,14 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
         F: ReduceFunction<T> + Sync,
         P: ProcessWindowFunction<T, OUT, K, A::W> + Sync,
     {
+        if let Some(slice) = self.time_slices() {
+            let fold = move |setup: &OperatorSetup| -> Result<ReduceFold<F>> {
+                let mut f = f.clone();
+                f.open(&setup.ctx)?;
+                Ok(ReduceFold(f))
+            };
+            return self.sliced_with_process("Reduce", slice, fold, process);
+        }
         self.build("Reduce", move |setup| {
             let (mut f, mut p) = (f.clone(), process.clone());
             f.open(&setup.ctx)?;
@@ -241,17 +251,64 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
         let Some(slice) = self.sliceable() else {
             let f = agg.clone();
             let sessions = self.sessions("Aggregate", move |_| Ok(AggregateContents::<T, ACC, R, R, _, _>::new(f.clone(), PassThrough)));
-            return sessions.unwrap_or_else(|| self.aggregate_with_process(agg, PassThrough));
+            return sessions.unwrap_or_else(|| self.aggregate_in_windows(agg, PassThrough));
         };
+        self.sliced("Aggregate", slice, move |_| Ok(AggregateFold(agg.clone())), |_: K, _: TimeWindow, r: R| r)
+    }
+
+    /// The sliced window operator folding with `fold` and emitting `emit(key, window, result)`.
+    fn sliced<ACC, R, OUT, F, M, E>(&self, what: &str, slice: SliceSpec, fold: M, emit: E) -> DataStream<OUT>
+    where
+        ACC: Clone + rasch_state::StateValue,
+        R: 'static,
+        OUT: Data,
+        F: SliceFold<T, ACC, R>,
+        M: Fn(&OperatorSetup) -> Result<F> + Send + Sync + 'static,
+        E: Fn(K, TimeWindow, R) -> OUT + Clone + Send + Sync + 'static,
+    {
         let selector = self.selector.clone();
         let assigner = std::any::type_name::<A>().rsplit("::").next().unwrap_or("Window").to_string();
         let result = self.stream.transform(
-            &format!("SlicedWindow({assigner}, Aggregate)"),
-            one_input_factory::<T, R, _, _>(move |setup, out: BoxOutput<R>, _| {
-                SlicingWindowOperator::new(selector.clone(), agg.clone(), slice, |_: K, _: TimeWindow, r: R| r, out, setup.batch_size)
+            &format!("SlicedWindow({assigner}, {what})"),
+            one_input_factory::<T, OUT, _, _>(move |setup, out: BoxOutput<OUT>, _| {
+                SlicingWindowOperator::new(selector.clone(), fold(setup)?, slice, emit.clone(), out, setup.batch_size)
                     .with_checkpointing(setup)
             }),
         );
+        if self.non_parallel { result.set_parallelism(1) } else { result }
+    }
+
+    /// The slice geometry when these windows take the sliced path and are [`TimeWindow`]s.
+    fn time_slices(&self) -> Option<SliceSpec> {
+        let time_windows = std::any::TypeId::of::<A::W>() == std::any::TypeId::of::<TimeWindow>();
+        self.sliceable().filter(|_| time_windows)
+    }
+
+    /// The sliced window operator, then `process` over each fired `(key, window, result)` with
+    /// the full window context, chained right behind it.
+    fn sliced_with_process<ACC, R, OUT, F, M, P>(&self, what: &str, slice: SliceSpec, fold: M, process: P) -> DataStream<OUT>
+    where
+        ACC: Clone + rasch_state::StateValue,
+        R: Data,
+        OUT: Data,
+        F: SliceFold<T, ACC, R>,
+        M: Fn(&OperatorSetup) -> Result<F> + Send + Sync + 'static,
+        P: ProcessWindowFunction<R, OUT, K, A::W> + Sync,
+    {
+        // Checked by `time_slices`: the window type is `TimeWindow`.
+        let as_window =
+            |w: TimeWindow| -> A::W { (&w as &dyn std::any::Any).downcast_ref::<A::W>().expect("sliced windows are time windows").clone() };
+        let fired = self.sliced(what, slice, fold, move |k: K, w: TimeWindow, r: R| (k, as_window(w), r));
+        let result = fired.transform(
+            &format!("SlicedWindowProcess({what})"),
+            one_input_factory::<(K, A::W, R), OUT, _, _>(move |setup, out: BoxOutput<OUT>, sides| {
+                let mut p = process.clone();
+                p.open(&setup.ctx)?;
+                SlicedWindowProcessOperator::new(setup, p, KeyedRuntime::new(setup)?, out, sides, setup.batch_size)
+            }),
+        );
+        // One window operator to the user: parallelism and uid set on it apply to both halves.
+        fired.env().set_upstream_half(result.inputs[0].node, fired.inputs[0].node);
         if self.non_parallel { result.set_parallelism(1) } else { result }
     }
 
@@ -277,9 +334,8 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
         F: AggregateFunction<T, ACC, R>,
         G: Fn(&K, &A::W, R) -> OUT + Clone + Send + Sync + 'static,
     {
-        let time_windows = std::any::TypeId::of::<A::W>() == std::any::TypeId::of::<TimeWindow>();
-        let Some(slice) = self.sliceable().filter(|_| time_windows) else {
-            return self.aggregate_with_process(
+        let Some(slice) = self.time_slices() else {
+            return self.aggregate_in_windows(
                 agg,
                 ProcessWindowFn(move |key: &K, ctx: &mut WindowContext<'_, K, A::W>, results: &[R], out: &mut Collector<'_, OUT>| {
                     let window = ctx.window().clone();
@@ -290,25 +346,37 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
                 }),
             );
         };
-        let selector = self.selector.clone();
-        let assigner = std::any::type_name::<A>().rsplit("::").next().unwrap_or("Window").to_string();
-        let result = self.stream.transform(
-            &format!("SlicedWindow({assigner}, Aggregate)"),
-            one_input_factory::<T, OUT, _, _>(move |setup, out: BoxOutput<OUT>, _| {
-                let f = f.clone();
-                // Checked above: the window type is `TimeWindow`.
-                let emit = move |k: K, w: TimeWindow, r: R| {
-                    let window = (&w as &dyn std::any::Any).downcast_ref::<A::W>().expect("sliced windows are time windows");
-                    f(&k, window, r)
-                };
-                SlicingWindowOperator::new(selector.clone(), agg.clone(), slice, emit, out, setup.batch_size).with_checkpointing(setup)
-            }),
-        );
-        if self.non_parallel { result.set_parallelism(1) } else { result }
+        // Checked by `time_slices`: the window type is `TimeWindow`.
+        let emit = move |k: K, w: TimeWindow, r: R| {
+            let window = (&w as &dyn std::any::Any).downcast_ref::<A::W>().expect("sliced windows are time windows");
+            f(&k, window, r)
+        };
+        self.sliced("Aggregate", slice, move |_| Ok(AggregateFold(agg.clone())), emit)
     }
 
-    /// Aggregates incrementally; `process` receives the single aggregate result.
+    /// Aggregates incrementally; `process` receives the single aggregate result with the window
+    /// context (Flink's `aggregate(AggregateFunction, ProcessWindowFunction)`). Tumbling and
+    /// sliding event-time windows with the default trigger keep the sliced fast path: the
+    /// process function runs on each fired window's result, right behind the slices.
     pub fn aggregate_with_process<ACC, R, OUT, F, P>(&self, agg: F, process: P) -> DataStream<OUT>
+    where
+        ACC: Clone + rasch_state::StateValue,
+        R: Data,
+        OUT: Data,
+        F: AggregateFunction<T, ACC, R>,
+        P: ProcessWindowFunction<R, OUT, K, A::W> + Sync,
+    {
+        match self.time_slices() {
+            Some(slice) => {
+                let fold = move |_: &OperatorSetup| Ok(AggregateFold(agg.clone()));
+                self.sliced_with_process("Aggregate", slice, fold, process)
+            }
+            None => self.aggregate_in_windows(agg, process),
+        }
+    }
+
+    /// [`aggregate_with_process`](Self::aggregate_with_process) on the general window operator.
+    fn aggregate_in_windows<ACC, R, OUT, F, P>(&self, agg: F, process: P) -> DataStream<OUT>
     where
         ACC: Clone + rasch_state::StateValue,
         R: 'static,
@@ -439,11 +507,23 @@ impl<T: Data, A: WindowAssigner<T>> AllWindowedStream<T, A> {
     pub fn aggregate<ACC: Clone + rasch_state::StateValue, R: Data, F: AggregateFunction<T, ACC, R>>(&self, agg: F) -> DataStream<R> {
         self.inner.aggregate(agg)
     }
+    /// Aggregates each window incrementally and emits `f(&(), window, result)` (the keyed
+    /// form's arguments, with the key `()`), on the sliced fast path where it applies.
+    pub fn aggregate_with_window<ACC, R, OUT, F, G>(&self, agg: F, f: G) -> DataStream<OUT>
+    where
+        ACC: Clone + rasch_state::StateValue,
+        R: Clone + Send + Sync + 'static,
+        OUT: Data,
+        F: AggregateFunction<T, ACC, R>,
+        G: Fn(&(), &A::W, R) -> OUT + Clone + Send + Sync + 'static,
+    {
+        self.inner.aggregate_with_window(agg, f)
+    }
     /// Aggregates incrementally; `process` receives the aggregate result.
     pub fn aggregate_with_process<ACC, R, OUT, F, P>(&self, agg: F, process: P) -> DataStream<OUT>
     where
         ACC: Clone + rasch_state::StateValue,
-        R: 'static,
+        R: Data,
         OUT: Data,
         F: AggregateFunction<T, ACC, R>,
         P: ProcessWindowFunction<R, OUT, (), A::W> + Sync,

@@ -80,6 +80,12 @@ fn subtasks_spread_over_taskmanagers_and_rest_reports_them() {
     let sums = &vertices[1];
     assert_eq!(sums["parallelism"], 4);
     assert_eq!(sums["metrics"]["read-records"], 20_000);
+    // numBytesIn/Out: the keyed exchange crosses the two TaskManagers' workers, so bytes flow,
+    // and every byte the sources sent was received by the sums (the only network edge).
+    let sent = vertices[0]["metrics"]["write-bytes"].as_u64().unwrap();
+    assert!(sent > 0, "{details}");
+    assert_eq!(sums["metrics"]["read-bytes"].as_u64().unwrap(), sent, "{details}");
+    assert_eq!(sums["metrics"]["read-bytes-complete"], true, "{details}");
     let vertex = cluster.get_json(&format!("/jobs/{job}/vertices/{}", sums["id"].as_str().unwrap())).unwrap();
     // TaskManagers report their host's memory and their own resident memory.
     let tm_list = cluster.get_json("/taskmanagers").unwrap();
@@ -103,6 +109,12 @@ fn subtasks_spread_over_taskmanagers_and_rest_reports_them() {
         .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
         .sum();
     assert_eq!(read, 20_000, "{body}");
+    let prometheus_sent: u64 = body
+        .lines()
+        .filter(|l| l.starts_with("flink_taskmanager_job_task_numBytesOut{") && l.contains(&job))
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(prometheus_sent, sent, "{body}");
     for name in [
         "flink_jobmanager_job_numRestarts{",
         "flink_jobmanager_job_lastCheckpointDuration{",
@@ -119,6 +131,8 @@ fn subtasks_spread_over_taskmanagers_and_rest_reports_them() {
     assert_eq!(total, 20_000, "{per_subtask}");
     let agg = cluster.get_json(&format!("/jobs/{job}/vertices/{vid}/subtasks/metrics?get=numRecordsIn&agg=sum,max")).unwrap();
     assert_eq!(agg[0]["sum"], 20_000.0, "{agg}");
+    let bytes_in = cluster.get_json(&format!("/jobs/{job}/vertices/{vid}/subtasks/metrics?get=numBytesIn&agg=sum")).unwrap();
+    assert_eq!(bytes_in[0]["sum"], sent as f64, "{bytes_in}");
     let (status, body) = cluster.get("/jobs/0123456789abcdef0123456789abcdef");
     assert_eq!(status, 404, "{body}");
     assert!(body.contains("errors"), "{body}");
@@ -136,6 +150,33 @@ fn list_cancel_and_stop_with_savepoint_then_resume_at_another_parallelism() {
     cluster.wait_for_state(&job, "RUNNING", Duration::from_secs(30));
     let listed = cluster.rasch_ok(&["list"]);
     assert!(listed.contains(&job) && listed.contains("(RUNNING)"), "{listed}");
+    // Thread dumps of the TaskManagers list their own threads and their workers', among them
+    // a task thread `<vertex> (<subtask>/<parallelism>)` (cut to Linux's 15 bytes) of each vertex.
+    let tms = cluster.get_json("/taskmanagers").unwrap();
+    let details = cluster.get_json(&format!("/jobs/{job}")).unwrap();
+    let task_threads: Vec<String> = details["vertices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|v| (1..=2).map(move |j| format!("{} ({j}/2)", v["name"].as_str().unwrap())))
+        .map(|name| name.bytes().take(15).map(char::from).collect())
+        .collect();
+    wait_until("task threads in the TaskManagers' thread dumps", Duration::from_secs(15), || {
+        let entries: Vec<serde_json::Value> = tms["taskmanagers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|t| {
+                let dump = cluster.get_json(&format!("/v1/taskmanagers/{}/thread-dump", t["id"].as_str().unwrap())).unwrap();
+                dump["threadInfos"].as_array().unwrap().clone()
+            })
+            .collect();
+        let of = |process: &'static str| {
+            entries.iter().filter(move |e| e["stringifiedThreadInfo"].as_str().unwrap().contains(process)).collect::<Vec<_>>()
+        };
+        !of("(process TaskManager ").is_empty()
+            && task_threads.iter().all(|t| of("(process worker ").iter().any(|e| e["threadName"] == t.as_str()))
+    });
 
     // A second job, cancelled.
     let cancelled = cluster.submit_rolling_sum(&["-d", "-p", "1"], &cluster.dir.join("cancelled"), &args);

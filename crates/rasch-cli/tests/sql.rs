@@ -105,3 +105,38 @@ EXPLAIN SELECT a, COUNT(*) FROM t WHERE b > 1 GROUP BY a;
     assert!(out.contains("GroupAggregate(groupBy=[a]"), "{out}");
     assert!(out.contains("Calc(where=[>(b, 1)])"), "{out}");
 }
+
+/// The fenced block of `docs/sql.md` that starts with `first_line`, as its lines.
+fn docs_block(first_line: &str) -> Vec<String> {
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/sql.md")).unwrap();
+    let start = page.find(&format!("```text\n{first_line}")).unwrap_or_else(|| panic!("docs/sql.md has no block starting {first_line:?}"));
+    let body = &page[start + "```text\n".len()..];
+    body[..body.find("```").unwrap()].lines().map(str::to_string).collect()
+}
+
+#[test]
+fn the_error_and_the_shell_session_in_docs_sql_md_are_what_rasch_prints() {
+    // The error block: what the failing script of the test above prints.
+    let error = docs_block("[ERROR]").join("\n");
+    let script = "SET 'execution.runtime-mode' = 'batch';\n\nSELECT 1;\nSELECT nope\n  FROM missing;\nSELECT 2;\n";
+    let (_, _, err) = rasch_sql(script, &[]);
+    assert!(err.contains(&error), "docs/sql.md shows:\n{error}\nrasch printed:\n{err}");
+
+    // The shell session: the statement after the prompt, then exactly the lines shown.
+    use std::io::Write;
+    let session = docs_block("Rasch SQL> ");
+    let statement = session[0].strip_prefix("Rasch SQL> ").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rasch"))
+        .args(["sql", "-D", "parallelism.default=1"])
+        .env("HOME", std::env::temp_dir())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{statement}\nQUIT;\n").as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let shown = session[1..].join("\n");
+    assert!(text.contains(&shown), "docs/sql.md shows:\n{shown}\nthe shell printed:\n{text}");
+}

@@ -12,6 +12,7 @@ pub mod jobmanager;
 pub mod rest;
 pub mod taskmanager;
 pub mod testing;
+pub mod threads;
 
 pub use blob::{BlobError, BlobInfo, BlobStore};
 pub use config::ClusterConfig;

@@ -333,6 +333,11 @@ impl RestBackend for InMemoryBackend {
         self.lock().log.clone()
     }
 
+    /// The simulated TaskManagers run in this process: their dump is this process's.
+    fn taskmanager_thread_dump(&self, id: &str) -> Option<ThreadDumpInfo> {
+        self.taskmanager(id).map(|_| ThreadDumpInfo::of(&crate::threads::threads_of(std::process::id()), |_| "TaskManager"))
+    }
+
     fn jobmanager_log(&self) -> Option<PathBuf> {
         self.lock().log.clone()
     }

@@ -41,6 +41,17 @@ impl Default for TaskTimes {
     }
 }
 
+/// The bytes one task exchanged with tasks in other processes (Flink's `numBytesIn` and
+/// `numBytesOut`): its network channels add the frames they receive or send. Records passed
+/// between tasks of one process are not serialized and add nothing.
+#[derive(Debug, Default)]
+pub struct TaskBytes {
+    /// Bytes received (`numBytesIn`).
+    pub bytes_in: crate::net::ByteCounter,
+    /// Bytes sent (`numBytesOut`).
+    pub bytes_out: crate::net::ByteCounter,
+}
+
 thread_local! {
     static CURRENT_TASK: std::cell::RefCell<Option<std::sync::Arc<TaskTimes>>> = const { std::cell::RefCell::new(None) };
 }

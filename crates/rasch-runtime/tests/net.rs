@@ -4,7 +4,7 @@ use rasch_core::{Error, Record, WatermarkStatus};
 use rasch_runtime::channel::{CancelToken, ChannelWriter, Envelope, Event, GateReceiver, gate};
 use rasch_runtime::checkpoint::{Barrier, SnapshotKind};
 use rasch_runtime::net::wire::{self, Handshake};
-use rasch_runtime::net::{ChannelKey, DataServer, ErrorHandler, INITIAL_CREDITS, LOCAL_QUEUE_CAPACITY, connect};
+use rasch_runtime::net::{ByteCounter, ChannelKey, DataServer, ErrorHandler, INITIAL_CREDITS, LOCAL_QUEUE_CAPACITY, connect};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -79,14 +79,18 @@ fn every_event_kind_arrives_in_order_on_several_channels() {
     let (on_error, seen) = errors();
     let cancel = CancelToken::default();
     let (tx, rx) = gate::<(String, u64)>(4);
+    // One consumer task receives all three channels; each producer is its own task.
+    let bytes_in = ByteCounter::default();
+    let bytes_out: Vec<ByteCounter> = (0..3).map(|_| ByteCounter::default()).collect();
     for p in 0..3u32 {
-        server.register(key(5, p, 1), TOKEN, tx.clone(), p, cancel.clone(), on_error.clone()).unwrap();
+        server.register(key(5, p, 1), TOKEN, tx.clone(), p, cancel.clone(), on_error.clone(), bytes_in.clone()).unwrap();
     }
     drop(tx);
     let producers: Vec<_> = (0..3u32)
         .map(|p| {
+            let out = bytes_out[p as usize].clone();
             let sender =
-                connect::<(String, u64)>(server.local_addr(), key(5, p, 1), TOKEN, cancel.clone(), on_error.clone(), None).unwrap();
+                connect::<(String, u64)>(server.local_addr(), key(5, p, 1), TOKEN, cancel.clone(), on_error.clone(), None, out).unwrap();
             let cancel = cancel.clone();
             std::thread::spawn(move || {
                 // The channel index given to the writer is irrelevant: the registration decides.
@@ -110,6 +114,17 @@ fn every_event_kind_arrives_in_order_on_several_channels() {
     assert!(matches!(rx.recv_timeout(Duration::from_secs(5)), Err(crossbeam_channel::RecvTimeoutError::Disconnected)));
     std::thread::sleep(Duration::from_millis(200));
     assert!(seen.lock().unwrap().is_empty(), "{:?}", seen.lock().unwrap());
+    // numBytesOut of each producer is the size of the frames of its script; the consumer's
+    // numBytesIn is their sum (handshakes and credits are not counted).
+    let framed = |p: u32| -> u64 {
+        let mut buf = Vec::new();
+        script(p).iter().for_each(|e| wire::encode_event(e, &mut buf).unwrap());
+        buf.len() as u64
+    };
+    for p in 0..3u32 {
+        assert_eq!(bytes_out[p as usize].load(Ordering::Relaxed), framed(p), "bytes sent by producer {p}");
+    }
+    assert_eq!(bytes_in.load(Ordering::Relaxed), (0..3).map(framed).sum::<u64>(), "bytes received");
 }
 
 /// What [`blocked_producer`] returns: the gate, the count of completed sends, the producer
@@ -120,8 +135,8 @@ type Blocked = (GateReceiver<u64>, Arc<AtomicUsize>, std::thread::JoinHandle<Res
 fn blocked_producer(server: &DataServer, gate_capacity: usize, cancel: &CancelToken) -> Blocked {
     let (on_error, seen) = errors();
     let (tx, rx) = gate::<u64>(gate_capacity);
-    server.register(key(0, 0, 0), TOKEN, tx, 0, cancel.clone(), on_error.clone()).unwrap();
-    let sender = connect::<u64>(server.local_addr(), key(0, 0, 0), TOKEN, cancel.clone(), on_error, None).unwrap();
+    server.register(key(0, 0, 0), TOKEN, tx, 0, cancel.clone(), on_error.clone(), ByteCounter::default()).unwrap();
+    let sender = connect::<u64>(server.local_addr(), key(0, 0, 0), TOKEN, cancel.clone(), on_error, None, ByteCounter::default()).unwrap();
     let sent = Arc::new(AtomicUsize::new(0));
     let (s, c) = (sent.clone(), cancel.clone());
     let producer = std::thread::spawn(move || {
@@ -258,17 +273,33 @@ fn garbage_is_refused_without_disturbing_other_channels() {
     assert!(read_until_closed(s).contains("not registered"));
 
     // Stale token of an older attempt, through the real producer: rejected, reported to it.
-    server.register(key(1, 1, 0), TOKEN, tx.clone(), 1, cancel.clone(), on_error.clone()).unwrap();
+    server.register(key(1, 1, 0), TOKEN, tx.clone(), 1, cancel.clone(), on_error.clone(), ByteCounter::default()).unwrap();
     let (producer_error, producer_seen) = errors();
-    let stale =
-        connect::<(String, u64)>(server.local_addr(), key(1, 1, 0), TOKEN - 1, cancel.clone(), producer_error, secret.clone()).unwrap();
+    let stale = connect::<(String, u64)>(
+        server.local_addr(),
+        key(1, 1, 0),
+        TOKEN - 1,
+        cancel.clone(),
+        producer_error,
+        secret.clone(),
+        ByteCounter::default(),
+    )
+    .unwrap();
     stale.send(Envelope { channel: 0, event: Event::Watermark(1) }).unwrap();
     wait_until("the stale producer's error", Duration::from_secs(5), || !producer_seen.lock().unwrap().is_empty());
     assert!(producer_seen.lock().unwrap()[0].contains("stale"), "{:?}", producer_seen.lock().unwrap());
     // Wrong secret, through the real producer.
     let (producer_error, producer_seen) = errors();
-    let wrong =
-        connect::<(String, u64)>(server.local_addr(), key(1, 1, 0), TOKEN, cancel.clone(), producer_error, Some("x".into())).unwrap();
+    let wrong = connect::<(String, u64)>(
+        server.local_addr(),
+        key(1, 1, 0),
+        TOKEN,
+        cancel.clone(),
+        producer_error,
+        Some("x".into()),
+        ByteCounter::default(),
+    )
+    .unwrap();
     wrong.send(Envelope { channel: 0, event: Event::Watermark(1) }).unwrap();
     wait_until("the unauthenticated producer's error", Duration::from_secs(5), || !producer_seen.lock().unwrap().is_empty());
     assert!(producer_seen.lock().unwrap()[0].contains("secret"), "{:?}", producer_seen.lock().unwrap());
@@ -285,7 +316,7 @@ fn garbage_is_refused_without_disturbing_other_channels() {
     for (edge, frame, _) in &cases {
         let (etx, erx) = gate::<(String, u64)>(4);
         keep.push(erx);
-        server.register(key(*edge, 0, 0), TOKEN, etx, 0, cancel.clone(), on_error.clone()).unwrap();
+        server.register(key(*edge, 0, 0), TOKEN, etx, 0, cancel.clone(), on_error.clone(), ByteCounter::default()).unwrap();
         let mut s = raw(&server);
         s.write_all(&Handshake::encode(TOKEN, key(*edge, 0, 0), secret.as_deref())).unwrap();
         s.write_all(frame).unwrap();
@@ -299,8 +330,17 @@ fn garbage_is_refused_without_disturbing_other_channels() {
     }
 
     // A good producer is still served.
-    server.register(key(1, 0, 0), TOKEN, tx.clone(), 0, cancel.clone(), on_error.clone()).unwrap();
-    let sender = connect::<(String, u64)>(server.local_addr(), key(1, 0, 0), TOKEN, cancel.clone(), on_error.clone(), secret).unwrap();
+    server.register(key(1, 0, 0), TOKEN, tx.clone(), 0, cancel.clone(), on_error.clone(), ByteCounter::default()).unwrap();
+    let sender = connect::<(String, u64)>(
+        server.local_addr(),
+        key(1, 0, 0),
+        TOKEN,
+        cancel.clone(),
+        on_error.clone(),
+        secret,
+        ByteCounter::default(),
+    )
+    .unwrap();
     let w = ChannelWriter::new(sender, 0, cancel.clone());
     w.send(Event::Records(batch(0, 0, 10))).unwrap();
     w.send(Event::EndOfInput).unwrap();
@@ -318,11 +358,12 @@ fn a_producer_vanishing_mid_stream_is_reported() {
     let cancel = CancelToken::default();
     let (on_error, seen) = errors();
     let (tx, rx) = gate::<u64>(16);
-    server.register(key(0, 0, 0), TOKEN, tx.clone(), 0, cancel.clone(), on_error.clone()).unwrap();
-    server.register(key(0, 1, 0), TOKEN, tx, 1, cancel.clone(), on_error.clone()).unwrap();
+    server.register(key(0, 0, 0), TOKEN, tx.clone(), 0, cancel.clone(), on_error.clone(), ByteCounter::default()).unwrap();
+    server.register(key(0, 1, 0), TOKEN, tx, 1, cancel.clone(), on_error.clone(), ByteCounter::default()).unwrap();
 
     // The producer task goes away (its sender is dropped) without end of input.
-    let sender = connect::<u64>(server.local_addr(), key(0, 0, 0), TOKEN, cancel.clone(), on_error.clone(), None).unwrap();
+    let sender =
+        connect::<u64>(server.local_addr(), key(0, 0, 0), TOKEN, cancel.clone(), on_error.clone(), None, ByteCounter::default()).unwrap();
     sender.send(Envelope { channel: 0, event: Event::Records(vec![Record::new(1)]) }).unwrap();
     drop(sender);
     // A process dying in the middle of a frame.
@@ -344,11 +385,12 @@ fn connections_wait_for_their_registration_and_shutdown_stops_readers() {
     let cancel = CancelToken::default();
     let (on_error, seen) = errors();
     // Connect first, register later.
-    let sender = connect::<u64>(server.local_addr(), key(3, 0, 0), TOKEN, cancel.clone(), on_error.clone(), None).unwrap();
+    let sender =
+        connect::<u64>(server.local_addr(), key(3, 0, 0), TOKEN, cancel.clone(), on_error.clone(), None, ByteCounter::default()).unwrap();
     sender.send(Envelope { channel: 0, event: Event::Watermark(5) }).unwrap();
     std::thread::sleep(Duration::from_millis(200));
     let (tx, rx) = gate::<u64>(4);
-    server.register(key(3, 0, 0), TOKEN, tx, 2, cancel.clone(), on_error.clone()).unwrap();
+    server.register(key(3, 0, 0), TOKEN, tx, 2, cancel.clone(), on_error.clone(), ByteCounter::default()).unwrap();
     let got = rx.recv_timeout(Duration::from_secs(5)).unwrap();
     assert_eq!((got.channel, show(&got.event)), (2, show(&Event::<u64>::Watermark(5))));
     // Shutdown returns promptly and stops the (idle) reader.
@@ -357,7 +399,7 @@ fn connections_wait_for_their_registration_and_shutdown_stops_readers() {
     assert!(t.elapsed() < Duration::from_secs(2));
     assert!(matches!(rx.recv_timeout(Duration::from_secs(1)), Err(crossbeam_channel::RecvTimeoutError::Disconnected)));
     assert!(seen.lock().unwrap().is_empty());
-    assert!(server.register(key(4, 0, 0), TOKEN, gate::<u64>(1).0, 0, cancel, on_error).is_err());
+    assert!(server.register(key(4, 0, 0), TOKEN, gate::<u64>(1).0, 0, cancel, on_error, ByteCounter::default()).is_err());
 }
 
 #[test]
@@ -368,11 +410,16 @@ fn type_ops_wire_remote_channels_for_any_type() {
     let (on_error, seen) = errors();
     let (tx, rx) = ops.gate(4);
     let rx = *(rx as Box<dyn std::any::Any>).downcast::<GateReceiver<(String, u64)>>().unwrap();
-    ops.register_remote(&server, key(2, 0, 1), TOKEN, &*tx, 3, cancel.clone(), on_error.clone()).unwrap();
+    ops.register_remote(&server, key(2, 0, 1), TOKEN, &*tx, 3, cancel.clone(), on_error.clone(), ByteCounter::default()).unwrap();
     // A sender of another type is refused.
-    assert!(ops.register_remote(&server, key(2, 1, 1), TOKEN, &gate::<u64>(1).0, 0, cancel.clone(), on_error.clone()).is_err());
+    assert!(
+        ops.register_remote(&server, key(2, 1, 1), TOKEN, &gate::<u64>(1).0, 0, cancel.clone(), on_error.clone(), ByteCounter::default())
+            .is_err()
+    );
     drop(tx);
-    let sender = ops.connect_remote(server.local_addr(), key(2, 0, 1), TOKEN, cancel.clone(), on_error, Some("k".into())).unwrap();
+    let sender = ops
+        .connect_remote(server.local_addr(), key(2, 0, 1), TOKEN, cancel.clone(), on_error, Some("k".into()), ByteCounter::default())
+        .unwrap();
     let sender = *(sender as Box<dyn std::any::Any>).downcast::<rasch_runtime::channel::GateSender<(String, u64)>>().unwrap();
     let w = ChannelWriter::new(sender, 0, cancel);
     w.send(Event::Records(batch(0, 0, 3))).unwrap();

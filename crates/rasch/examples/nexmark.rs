@@ -1,4 +1,4 @@
-//! Nexmark in the DataStream API: queries q0, q1, q2, q5 and q8 as typed jobs over the JSON
+//! Nexmark in the DataStream API: queries q0, q1, q2, q5, q7 and q8 as typed jobs over the JSON
 //! lines of `../shared/nexmark/gen.py`, writing the rows as Flink's json format renders them
 //! (one object per line, keys in the sink's column order) — the same rows as Flink 1.20's SQL.
 //!
@@ -190,6 +190,70 @@ fn q5(events: &DataStream<Event>) -> DataStream<String> {
     })
 }
 
+/// The highest price of the bids in a window.
+#[derive(Clone)]
+struct MaxPrice;
+
+impl AggregateFunction<Bid, i64, i64> for MaxPrice {
+    fn create_accumulator(&self) -> i64 {
+        i64::MIN
+    }
+    fn add(&self, bid: Bid, max: i64) -> i64 {
+        max.max(bid.price)
+    }
+    fn get_result(&self, max: &i64) -> i64 {
+        *max
+    }
+    fn merge(&self, a: i64, b: i64) -> i64 {
+        a.max(b)
+    }
+}
+
+/// Highest bid: per 10 s tumbling window the highest price, and the bids at that price whose
+/// time lies in `[window_end - 10 s, window_end]` — both ends inclusive, as the SQL's `BETWEEN`,
+/// so a bid exactly on a window's end is also matched against that window's maximum.
+fn q7(events: &DataStream<Event>) -> DataStream<String> {
+    const SIZE: i64 = 10_000;
+    let hour = || WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_secs(3600));
+    let bids = bids(events);
+    // (window end, highest price), stamped `end - 1`: a tumbling window per end gathers it.
+    let maxima = bids
+        .window_all(TumblingEventTimeWindows::of(Duration::from_millis(SIZE as u64)))
+        .aggregate_with_window(MaxPrice, |_, window, max| (window.end, max))
+        .assign_timestamps_and_watermarks(hour().with_timestamp_assigner(|m: &(i64, i64), _| m.0 - 1));
+    // Each bid under the end of every window whose closed range holds it: its own window's, and
+    // the previous window's when it lies exactly on that window's end.
+    let candidates = bids
+        .flat_map(|b: Bid| {
+            let t = event_time(&b.date_time);
+            let own_end = t.div_euclid(SIZE) * SIZE + SIZE;
+            let on_previous_end = t.rem_euclid(SIZE) == 0;
+            let mut under = vec![(own_end, b.clone())];
+            if on_previous_end {
+                under.push((t, b));
+            }
+            under
+        })
+        .assign_timestamps_and_watermarks(hour().with_timestamp_assigner(|c: &(i64, Bid), _| c.0 - 1));
+    candidates
+        .co_group(&maxima)
+        .where_(|c: &(i64, Bid)| c.0)
+        .equal_to(|m: &(i64, i64)| m.0)
+        .window(TumblingEventTimeWindows::of(Duration::from_millis(SIZE as u64)))
+        .apply(|_end: &i64, candidates: Vec<(i64, Bid)>, maxima: Vec<(i64, i64)>, out: &mut Collector<'_, String>| {
+            let Some(&(_, max)) = maxima.first() else { return };
+            for (_, b) in candidates.into_iter().filter(|(_, b)| b.price == max) {
+                out.collect(json_line(&[
+                    ("auction", Value::Int(b.auction)),
+                    ("price", Value::Int(b.price)),
+                    ("bidder", Value::Int(b.bidder)),
+                    ("dateTime", Value::Str(rendered(&b.date_time))),
+                    ("extra", Value::Str(b.extra)),
+                ]));
+            }
+        })
+}
+
 /// Sellers who joined this window: persons and the sellers of auctions, per 10 s tumbling
 /// window, joined on id = seller within the same window (each pair once).
 fn q8(events: &DataStream<Event>) -> DataStream<String> {
@@ -236,8 +300,9 @@ fn main() -> rasch::Result<()> {
         "q1" => q1(&events),
         "q2" => q2(&events),
         "q5" => q5(&events),
+        "q7" => q7(&events),
         "q8" => q8(&events),
-        other => return Err(rasch::Error::user(format!("--query {other}: expected q0, q1, q2, q5 or q8"))),
+        other => return Err(rasch::Error::user(format!("--query {other}: expected q0, q1, q2, q5, q7 or q8"))),
     };
     rows.write_as_text_with_mode(&output, WriteMode::Overwrite);
     let result = env.execute(&format!("Nexmark {query}"))?;

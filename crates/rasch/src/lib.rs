@@ -62,6 +62,40 @@ pub mod runtime {
     pub use rasch_runtime::*;
 }
 
+/// The README's and `docs/` pages' Rust code blocks, compiled (and, unless marked `no_run`,
+/// run) by `cargo test --doc` so that the documentation cannot drift from the API.
+#[cfg(doctest)]
+mod doc_pages {
+    #[doc = include_str!("../../../README.md")]
+    struct Readme;
+    #[doc = include_str!("../../../docs/api.md")]
+    struct Api;
+    #[doc = include_str!("../../../docs/architecture.md")]
+    struct Architecture;
+    #[doc = include_str!("../../../docs/benchmarks.md")]
+    struct Benchmarks;
+    #[doc = include_str!("../../../docs/cep.md")]
+    struct Cep;
+    #[doc = include_str!("../../../docs/checkpoints.md")]
+    struct Checkpoints;
+    #[doc = include_str!("../../../docs/cluster.md")]
+    struct Cluster;
+    #[doc = include_str!("../../../docs/concepts.md")]
+    struct Concepts;
+    #[doc = include_str!("../../../docs/configuration.md")]
+    struct Configuration;
+    #[doc = include_str!("../../../docs/layout.md")]
+    struct Layout;
+    #[doc = include_str!("../../../docs/network.md")]
+    struct Network;
+    #[doc = include_str!("../../../docs/rest.md")]
+    struct Rest;
+    #[doc = include_str!("../../../docs/sql.md")]
+    struct Sql;
+    #[doc = include_str!("../../../docs/state-backends.md")]
+    struct StateBackends;
+}
+
 /// Everything a job needs: `use rasch::prelude::*;`.
 pub mod prelude {
     pub use crate::collector::{Collector, OutputTag};

@@ -52,9 +52,41 @@ fn build(env: &StreamEnv, parallelism: usize) -> rasch::connectors::CollectHandl
         })
         .uid("sessions")
         .map(|(k, first, n): (u64, u64, u64)| format!("session {k} {first} {n}"));
+    // Sliding windows evaluated by a process function on the sliced path; its global state
+    // numbers each key's windows, so a window lost or repeated across the savepoint changes
+    // every later line of its key.
+    let numbered = values
+        .key_by(|i| i % KEYS)
+        .window(SlidingEventTimeWindows::of(Duration::from_secs(2), Duration::from_secs(1)))
+        .aggregate_with_process(
+            AggregateFn { create: || 0u64, add: |_: u64, n: u64| n + 1, result: |n: &u64| *n, merge: |a: u64, b: u64| a + b },
+            NumberWindows { seen: ValueState::new("windows-seen") },
+        )
+        .uid("numbered");
     let (sink, handle) = CollectSink::new();
-    sums.union(&[windows, sessions]).sink_to(sink).uid("sink");
+    sums.union(&[windows, sessions, numbered]).sink_to(sink).uid("sink");
     handle
+}
+
+/// `numbered <key> <window end> <count> <windows of the key so far>`.
+#[derive(Clone)]
+struct NumberWindows {
+    seen: ValueState<u64>,
+}
+
+impl ProcessWindowFunction<u64, String, u64, TimeWindow> for NumberWindows {
+    fn process(
+        &mut self,
+        key: &u64,
+        ctx: &mut WindowContext<'_, u64, TimeWindow>,
+        counts: &[u64],
+        out: &mut Collector<'_, String>,
+    ) -> rasch::Result<()> {
+        let seen = self.seen.value(&mut ctx.global_state())?.unwrap_or(0) + 1;
+        self.seen.update(&mut ctx.global_state(), seen)?;
+        out.collect(format!("numbered {key} {} {} {seen}", ctx.window().end, counts[0]));
+        Ok(())
+    }
 }
 
 fn counts(lines: Vec<String>) -> HashMap<String, usize> {

@@ -58,6 +58,11 @@ try {
   await page.locator('g.vertex').nth(1).click();
   await page.locator('#vertex-detail').waitFor();
   await expect('two subtasks of the sink', () => document.querySelectorAll('#vertex-detail ~ table tbody tr').length === 2);
+  await expect('bytes in per subtask of the sink', () => {
+    const t = document.querySelector('#vertex-detail ~ table');
+    const i = [...t.querySelectorAll('th')].map((h) => h.textContent).indexOf('Bytes In');
+    return i >= 0 && [...t.querySelectorAll('tbody tr')].every((r) => /^\d+(\.\d)? (B|KiB|MiB|GiB)$/.test(r.cells[i]?.textContent || ''));
+  });
   await shot('vertex');
 
   api.at('checkpoints');

@@ -137,6 +137,7 @@ fn serve_taskmanager(
                 tx: tx.clone(),
                 used: Default::default(),
                 resources: Default::default(),
+                threads: Vec::new(),
             },
         );
     }
@@ -166,6 +167,13 @@ fn serve_taskmanager(
                     && let Some(tm) = s.taskmanagers.get_mut(&id)
                 {
                     tm.resources = r;
+                }
+            }
+            Ok(Some(FromTaskManager::Threads(threads))) => {
+                if let Ok(mut s) = cluster.state.lock()
+                    && let Some(tm) = s.taskmanagers.get_mut(&id)
+                {
+                    tm.threads = threads;
                 }
             }
             Ok(Some(FromTaskManager::WorkerExited { job_id, attempt, status, success })) => {

@@ -5,7 +5,7 @@
 use crossbeam_channel::Sender;
 use rasch_runtime::channel::CancelToken;
 use rasch_runtime::executor::{JobCommand, JobMonitor};
-use rasch_runtime::remote::protocol::{TaskManagerResources, TaskSample, ToTaskManager};
+use rasch_runtime::remote::protocol::{TaskManagerResources, TaskSample, ThreadInfo, ToTaskManager};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::net::TcpStream;
@@ -28,6 +28,8 @@ pub(crate) struct TaskManagerEntry {
     pub(crate) used: BTreeMap<String, usize>,
     /// Its memory, as of its last heartbeat.
     pub(crate) resources: TaskManagerResources,
+    /// Its threads and its workers', as of its last heartbeat.
+    pub(crate) threads: Vec<ThreadInfo>,
 }
 
 impl TaskManagerEntry {
@@ -160,6 +162,9 @@ pub(crate) struct TaskRates {
     pub(crate) backpressured: f64,
     pub(crate) idle: f64,
     pub(crate) watermark: i64,
+    /// Bytes per second received from and sent to other processes.
+    pub(crate) bytes_in_per_second: f64,
+    pub(crate) bytes_out_per_second: f64,
 }
 
 /// Per-second record rates of one operator subtask, from two counter reports at least a
@@ -217,7 +222,21 @@ impl JobData {
         let share = |a: u64, b: u64| (a.saturating_sub(b) as f64 / span * 1000.0).clamp(0.0, 1000.0);
         let idle = share(last.idle_ns, prev.idle_ns);
         let backpressured = share(last.backpressured_ns, prev.backpressured_ns);
-        Some(TaskRates { busy: (1000.0 - idle - backpressured).max(0.0), backpressured, idle, watermark: last.watermark })
+        let per_second = |a: u64, b: u64| a.saturating_sub(b) as f64 / span * 1e9;
+        Some(TaskRates {
+            busy: (1000.0 - idle - backpressured).max(0.0),
+            backpressured,
+            idle,
+            watermark: last.watermark,
+            bytes_in_per_second: per_second(last.bytes_in, prev.bytes_in),
+            bytes_out_per_second: per_second(last.bytes_out, prev.bytes_out),
+        })
+    }
+
+    /// Bytes task (vertex, subtask) received from and sent to other processes so far
+    /// (`numBytesIn`, `numBytesOut`); zero before its first report.
+    pub(crate) fn bytes(&self, vertex: usize, subtask: usize) -> (u64, u64) {
+        self.task_times.get(&(vertex, subtask)).map_or((0, 0), |(_, last)| (last.bytes_in, last.bytes_out))
     }
 }
 
@@ -353,6 +372,7 @@ mod tests {
                     tx,
                     used: Default::default(),
                     resources: Default::default(),
+                    threads: Vec::new(),
                 },
             );
         }

@@ -119,6 +119,9 @@ pub trait RestBackend: Send + Sync + 'static {
     fn taskmanager(&self, id: &str) -> Option<TaskManagerDetails>;
     /// `GET /taskmanagers/:tmid/log` — the log file to serve (a path the backend chose).
     fn taskmanager_log(&self, id: &str) -> Option<PathBuf>;
+    /// `GET /taskmanagers/:tmid/thread-dump`: the threads of the TaskManager and its workers,
+    /// as of its last heartbeat.
+    fn taskmanager_thread_dump(&self, id: &str) -> Option<ThreadDumpInfo>;
     /// `GET /jobmanager/log`.
     fn jobmanager_log(&self) -> Option<PathBuf>;
     /// `GET /jobmanager/config` — effective configuration (the router masks secrets).

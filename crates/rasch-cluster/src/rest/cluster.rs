@@ -95,6 +95,19 @@ pub(super) async fn jobmanager_environment() -> Response {
     ok(&EnvironmentInfo::of_this_process())
 }
 
+pub(super) async fn jobmanager_thread_dump() -> Response {
+    ok(&ThreadDumpInfo::of_this_process())
+}
+
+pub(super) async fn taskmanager_thread_dump(State(s): State<AppState>, p: Result<Path<String>, PathRejection>) -> Reply {
+    let id = one(p)?;
+    check_tm(&id)?;
+    match s.backend.taskmanager_thread_dump(&id) {
+        Some(dump) => Ok(ok(&dump)),
+        None => Err(RestError::not_found(format!("TaskManager {} not found", shown(&id)))),
+    }
+}
+
 /// `{"logs": [{"name", "size", "mtime"}]}`: the one log file a process has.
 fn log_list(path: Option<std::path::PathBuf>) -> Response {
     let logs: Vec<serde_json::Value> = path

@@ -241,7 +241,10 @@ pub fn run(config: &ClusterConfig) -> Result<()> {
                     tm.reap();
                     if std::time::Instant::now() >= next {
                         tm.send(&FromTaskManager::Heartbeat);
-                        tm.send(&FromTaskManager::Resources(resources::sample(&tm.worker_pids())));
+                        let workers = tm.worker_pids();
+                        tm.send(&FromTaskManager::Resources(resources::sample(&workers)));
+                        let threads = std::iter::once(std::process::id()).chain(workers).flat_map(crate::threads::threads_of).collect();
+                        tm.send(&FromTaskManager::Threads(threads));
                         next = std::time::Instant::now() + interval;
                     }
                     std::thread::sleep(Duration::from_millis(50));

@@ -31,10 +31,12 @@ pub struct ChannelId {
 /// The ends of channels that cross the process boundary (implemented by the worker).
 pub(crate) trait RemoteChannels {
     /// Routes the channel `id`, arriving from another worker, into the local gate behind
-    /// `gate` (a boxed `GateSender<T>`) as channel index `channel`.
-    fn register(&self, ty: &dyn TypeOps, id: ChannelId, gate: &(dyn Any + Send), channel: u32) -> Result<()>;
-    /// A boxed `GateSender<T>` whose events travel to the consumer of `id` in another worker.
-    fn connect(&self, ty: &dyn TypeOps, target_vertex: usize, id: ChannelId) -> Result<Box<dyn Any + Send>>;
+    /// `gate` (a boxed `GateSender<T>`, of a subtask of `target_vertex`) as channel index
+    /// `channel`.
+    fn register(&self, ty: &dyn TypeOps, target_vertex: usize, id: ChannelId, gate: &(dyn Any + Send), channel: u32) -> Result<()>;
+    /// A boxed `GateSender<T>` whose events travel from a subtask of `source_vertex` to the
+    /// consumer of `id` in another worker.
+    fn connect(&self, ty: &dyn TypeOps, source_vertex: usize, target_vertex: usize, id: ChannelId) -> Result<Box<dyn Any + Send>>;
 }
 
 /// Which subtasks run here, and how to reach the others.
@@ -107,8 +109,8 @@ pub(crate) fn wire_placed(job: &JobGraph, placement: Option<&Placement<'_>>) -> 
                 let id = ChannelId { edge: e.stream_edge, producer: i, consumer: j };
                 match (local(e.source_vertex, i), local(e.target_vertex, j), placement) {
                     (true, true, _) => targets.push((se.data_type.clone_sender(&*senders[&key])?, *ch)),
-                    (true, false, Some(p)) => targets.push((p.remote.connect(&*se.data_type, e.target_vertex, id)?, *ch)),
-                    (false, true, Some(p)) => p.remote.register(&*se.data_type, id, &*senders[&key], *ch)?,
+                    (true, false, Some(p)) => targets.push((p.remote.connect(&*se.data_type, e.source_vertex, e.target_vertex, id)?, *ch)),
+                    (false, true, Some(p)) => p.remote.register(&*se.data_type, e.target_vertex, id, &*senders[&key], *ch)?,
                     _ => {}
                 }
                 *ch += 1;

@@ -5,7 +5,7 @@ use crate::channel::CancelToken;
 use crate::channel::{GateReceiver, GateSender, gate};
 use crate::collector::SideOutputs;
 use crate::metrics::OperatorMetrics;
-use crate::net::{ChannelKey, DataServer, ErrorHandler};
+use crate::net::{ByteCounter, ChannelKey, DataServer, ErrorHandler};
 use crate::operators::downcast_output;
 use crate::output::{BoxOutput, Counting, fan_out};
 use crate::partition::{Forward, Partitioner, PartitionerSpec, Pattern, RoundRobin};
@@ -43,8 +43,8 @@ pub trait TypeOps: Send + Sync {
     /// The partitioner used when the user chose none.
     fn default_partitioner(&self, forward: bool) -> Arc<dyn PartitionerSpec>;
     /// Registers the consumer end of network channel `key` (attempt `token`) with `server`,
-    /// feeding `channel` of the gate behind the boxed `GateSender<T>` (see
-    /// [`DataServer::register`]).
+    /// feeding `channel` of the gate behind the boxed `GateSender<T>` and counting the bytes
+    /// received in `bytes_in` (see [`DataServer::register`]).
     #[allow(clippy::too_many_arguments)]
     fn register_remote(
         &self,
@@ -55,9 +55,12 @@ pub trait TypeOps: Send + Sync {
         channel: u32,
         cancel: CancelToken,
         on_error: ErrorHandler,
+        bytes_in: ByteCounter,
     ) -> Result<()>;
-    /// Connects the producer end of network channel `key` to the server at `addr`; returns a
-    /// boxed `GateSender<T>` to write into (see [`crate::net::connect`]).
+    /// Connects the producer end of network channel `key` to the server at `addr`, counting
+    /// the bytes sent in `bytes_out`; returns a boxed `GateSender<T>` to write into (see
+    /// [`crate::net::connect`]).
+    #[allow(clippy::too_many_arguments)]
     fn connect_remote(
         &self,
         addr: SocketAddr,
@@ -66,6 +69,7 @@ pub trait TypeOps: Send + Sync {
         cancel: CancelToken,
         on_error: ErrorHandler,
         secret: Option<String>,
+        bytes_out: ByteCounter,
     ) -> Result<Box<dyn Any + Send>>;
 }
 
@@ -127,10 +131,11 @@ impl<T: Data> TypeOps for TypeOpsImpl<T> {
         channel: u32,
         cancel: CancelToken,
         on_error: ErrorHandler,
+        bytes_in: ByteCounter,
     ) -> Result<()> {
         let tx =
             (gate_sender as &dyn Any).downcast_ref::<GateSender<T>>().ok_or_else(|| Error::Internal("sender of another type".into()))?;
-        server.register::<T>(key, token, tx.clone(), channel, cancel, on_error)
+        server.register::<T>(key, token, tx.clone(), channel, cancel, on_error, bytes_in)
     }
     fn connect_remote(
         &self,
@@ -140,7 +145,8 @@ impl<T: Data> TypeOps for TypeOpsImpl<T> {
         cancel: CancelToken,
         on_error: ErrorHandler,
         secret: Option<String>,
+        bytes_out: ByteCounter,
     ) -> Result<Box<dyn Any + Send>> {
-        Ok(Box::new(crate::net::connect::<T>(addr, key, token, cancel, on_error, secret)?))
+        Ok(Box::new(crate::net::connect::<T>(addr, key, token, cancel, on_error, secret, bytes_out)?))
     }
 }

@@ -3,7 +3,7 @@
 
 use super::server::write_fully;
 use super::wire::{self, FrameReader, Handshake, Polled, Reverse};
-use super::{CONNECT_TIMEOUT, ChannelKey, ErrorHandler, LOCAL_QUEUE_CAPACITY, channel_error};
+use super::{ByteCounter, CONNECT_TIMEOUT, ChannelKey, ErrorHandler, LOCAL_QUEUE_CAPACITY, channel_error};
 use crate::channel::{CANCEL_POLL, CancelToken, Envelope, Event, GateReceiver, GateSender};
 use rasch_core::{Data, Error, Result};
 use std::io::ErrorKind;
@@ -21,7 +21,7 @@ const COALESCE_BYTES: usize = 64 << 10;
 /// A writer thread sends every event as one frame as soon as the consumer grants credit. It
 /// stops after end-of-input, when `cancel` is set, or when every sender is dropped (then the
 /// connection is closed without end-of-input, which the consumer reports as a failure).
-/// `on_error` is called once if the consumer rejects the connection or it breaks before
+/// The bytes of every frame sent are added to `bytes_out`. `on_error` is called once if the consumer rejects the connection or it breaks before
 /// end-of-input. Refused connections are retried for up to [`CONNECT_TIMEOUT`].
 ///
 /// [`DataServer`]: super::DataServer
@@ -32,6 +32,7 @@ pub fn connect<T: Data>(
     cancel: CancelToken,
     on_error: ErrorHandler,
     secret: Option<String>,
+    bytes_out: ByteCounter,
 ) -> Result<GateSender<T>> {
     let context = || format!("connecting network channel {key} to {addr}");
     let started = Instant::now();
@@ -55,7 +56,7 @@ pub fn connect<T: Data>(
     let handshake = Handshake::encode(token, key, secret.as_deref());
     write_fully(&stream, &handshake, &|| cancel.is_cancelled()).map_err(|e| Error::io(context(), e))?;
     let (tx, rx) = crate::channel::gate(LOCAL_QUEUE_CAPACITY);
-    let writer = Writer { stream, peer: addr, key, rx, cancel, on_error, credits: 0, reader: FrameReader::new() };
+    let writer = Writer { stream, peer: addr, key, rx, cancel, on_error, credits: 0, reader: FrameReader::new(), bytes_out };
     std::thread::Builder::new()
         .name(format!("rasch-net-send {key}"))
         .spawn(move || writer.run())
@@ -72,6 +73,7 @@ struct Writer<T> {
     on_error: ErrorHandler,
     credits: u64,
     reader: FrameReader,
+    bytes_out: ByteCounter,
 }
 
 impl<T: Data> Writer<T> {
@@ -110,6 +112,7 @@ impl<T: Data> Writer<T> {
             let cancel = &self.cancel;
             write_fully(&self.stream, &buf, &|| cancel.is_cancelled())
                 .map_err(|e| if self.cancel.is_cancelled() { None } else { Some((e.kind(), format!("sending failed: {e}"))) })?;
+            self.bytes_out.fetch_add(buf.len() as u64, std::sync::atomic::Ordering::Relaxed);
             if buf.capacity() > 4 * COALESCE_BYTES {
                 buf = Vec::with_capacity(COALESCE_BYTES);
             } else {

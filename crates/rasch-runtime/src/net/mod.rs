@@ -19,6 +19,10 @@
 //!   `u32 length | u8 tag | payload` (records are a postcard-serialized `Vec<Record<T>>`, after hash partitioning with their key groups),
 //!   at most [`wire::MAX_FRAME`] bytes, checked before allocating. One connection per channel
 //!   keeps data and control events in order.
+//! * **Bytes** — every channel adds the bytes of the frames it sends or receives to a
+//!   [`ByteCounter`] of its task (Flink's `numBytesOut` / `numBytesIn`; handshakes and credit
+//!   frames are not counted). Channels inside one process pass records without serializing them
+//!   and count no bytes.
 //! * **Failures** — a malformed handshake (bad magic, wrong version, wrong secret or token,
 //!   unknown key after [`DEFAULT_REGISTRATION_TIMEOUT`]) is logged and the connection dropped;
 //!   other channels are unaffected. On an established channel, an undecodable frame or a
@@ -54,6 +58,9 @@ impl fmt::Display for ChannelKey {
         write!(f, "edge {} subtask {} -> {}", self.edge, self.producer, self.consumer)
     }
 }
+
+/// The bytes a task sent or received over the network, shared by its channels' threads.
+pub type ByteCounter = Arc<std::sync::atomic::AtomicU64>;
 
 /// Called (at most once per channel, from a network thread) when an established channel fails.
 pub type ErrorHandler = Arc<dyn Fn(rasch_core::Error) + Send + Sync>;

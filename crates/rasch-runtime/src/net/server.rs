@@ -2,7 +2,7 @@
 //! matches them to registered channels and runs one reader thread per channel.
 
 use super::wire::{self, FrameReader, HANDSHAKE_LEN, Handshake, Polled, ReadFailure};
-use super::{ChannelKey, DEFAULT_REGISTRATION_TIMEOUT, ErrorHandler, HANDSHAKE_TIMEOUT, INITIAL_CREDITS, channel_error};
+use super::{ByteCounter, ChannelKey, DEFAULT_REGISTRATION_TIMEOUT, ErrorHandler, HANDSHAKE_TIMEOUT, INITIAL_CREDITS, channel_error};
 use crate::channel::{CANCEL_POLL, CancelToken, Envelope, Event, GateSender};
 use rasch_core::{Data, Error, Result};
 use std::collections::HashMap;
@@ -102,11 +102,13 @@ impl DataServer {
     /// its producer (already waiting or yet to come) is served by a reader thread that pushes
     /// `Envelope { channel, event }` into `gate`, blocking while the gate is full and giving up
     /// when `cancel` is set. `on_error` is called once if the channel fails before its
-    /// end-of-input (undecodable frame, disconnect).
+    /// end-of-input (undecodable frame, disconnect). The bytes of every frame received are added
+    /// to `bytes_in`.
     ///
     /// Tokens must increase from attempt to attempt: a connection with an older token than the
     /// registration is rejected as stale, one with a newer token waits for its registration.
     /// Registering a key again with a new token replaces the old registration.
+    #[allow(clippy::too_many_arguments)] // one registration: channel, attempt, destination, hooks
     pub fn register<T: Data>(
         &self,
         key: ChannelKey,
@@ -115,11 +117,12 @@ impl DataServer {
         channel: u32,
         cancel: CancelToken,
         on_error: ErrorHandler,
+        bytes_in: ByteCounter,
     ) -> Result<()> {
         if self.shared.stopped() {
             return Err(Error::Internal(format!("registering network channel {key}: the data server is shut down")));
         }
-        let serve: ServeFn = Box::new(move |conn| serve_channel::<T>(conn, key, gate, channel, cancel, on_error));
+        let serve: ServeFn = Box::new(move |conn| serve_channel::<T>(conn, key, gate, channel, cancel, on_error, bytes_in));
         let mut channels = self.shared.channels();
         if channels.get(&key).is_some_and(|slot| slot.token == token) {
             return Err(Error::Internal(format!("network channel {key} is registered twice for attempt {token}")));
@@ -335,7 +338,15 @@ fn push<T>(gate: &GateSender<T>, mut msg: Envelope<T>, stop: &dyn Fn() -> bool) 
 }
 
 /// The reader of one established channel: frames → events → gate, one credit per frame.
-fn serve_channel<T: Data>(conn: Conn, key: ChannelKey, gate: GateSender<T>, channel: u32, cancel: CancelToken, on_error: ErrorHandler) {
+fn serve_channel<T: Data>(
+    conn: Conn,
+    key: ChannelKey,
+    gate: GateSender<T>,
+    channel: u32,
+    cancel: CancelToken,
+    on_error: ErrorHandler,
+    bytes_in: ByteCounter,
+) {
     let Conn { mut stream, mut reader, peer, shared } = conn;
     let stop = || cancel.is_cancelled() || shared.stopped();
     let fail = |kind: ErrorKind, what: String| {
@@ -358,6 +369,7 @@ fn serve_channel<T: Data>(conn: Conn, key: ChannelKey, gate: GateSender<T>, chan
         }
         match reader.poll(&mut stream) {
             Ok(Polled::Frame(tag, range)) => {
+                bytes_in.fetch_add((wire::HEADER_LEN + range.len()) as u64, Ordering::Relaxed);
                 let event = match wire::decode_event::<T>(tag, reader.payload(range)) {
                     Ok(event) => event,
                     Err(what) => {

@@ -35,6 +35,7 @@ mod window_session_state;
 #[cfg(test)]
 mod window_session_tests;
 mod window_slicing;
+mod window_slicing_process;
 #[cfg(test)]
 mod window_tests;
 
@@ -64,7 +65,8 @@ pub use two_input_guard::{GuardedTwoInput, two_input_operator_factory};
 pub use typed_agg::{Combine, Combining, MaxByKey, MinByKey, SumBy};
 pub use window::{WindowOperator, WindowSpec};
 pub use window_session::SessionWindowOperator;
-pub use window_slicing::{SliceSpec, SlicingWindowOperator};
+pub use window_slicing::{AggregateFold, ReduceFold, SliceFold, SliceSpec, SlicingWindowOperator};
+pub use window_slicing_process::SlicedWindowProcessOperator;
 
 use crate::collector::SideOutputs;
 use crate::context::RuntimeContext;

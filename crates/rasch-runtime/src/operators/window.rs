@@ -23,7 +23,7 @@ use rasch_state::{StateTable, Timer};
 use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock};
 
-const CONTENTS: &str = "window-contents";
+pub(crate) const CONTENTS: &str = "window-contents";
 const MERGING: &str = "merging-window-set";
 
 /// The table of window contents: `Option<Acc>` per (key, window).

@@ -5,11 +5,12 @@
 //! tumbling ones.
 
 use super::contract::{Downstream, OneInputOperator};
+use crate::functions::ReduceFunction;
 use crate::output::BoxOutput;
 #[cfg(test)]
 use crate::output::Output;
 use crate::windows::TimeWindow;
-use rasch_core::{Key, Record, Result};
+use rasch_core::{Error, Key, Record, Result};
 use rasch_state::AggregateFunction;
 use std::collections::{BTreeMap, HashMap};
 use std::marker::PhantomData;
@@ -42,6 +43,82 @@ impl SliceSpec {
     }
 }
 
+/// How a sliced window folds its elements into an accumulator, merges the accumulators of its
+/// slices and produces its result: an [`AggregateFunction`] ([`AggregateFold`]) or a
+/// [`ReduceFunction`] ([`ReduceFold`]).
+pub trait SliceFold<T, ACC, R>: 'static {
+    /// The accumulator of a slice's first element.
+    fn first(&mut self, value: T) -> Result<ACC>;
+    /// Adds `value` to `acc`.
+    fn add(&mut self, acc: &mut ACC, value: T) -> Result<()>;
+    /// Merges `other` into `into`.
+    fn merge(&mut self, into: &mut ACC, other: ACC) -> Result<()>;
+    /// The window's result from its merged accumulator.
+    fn result(&mut self, acc: &ACC) -> Result<R>;
+    /// Called once after the last record (a rich function's `close`).
+    fn close(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// An [`AggregateFunction`] as a [`SliceFold`].
+#[derive(Clone)]
+pub struct AggregateFold<F>(pub F);
+
+impl<T, ACC, R, F: AggregateFunction<T, ACC, R>> SliceFold<T, ACC, R> for AggregateFold<F> {
+    #[inline]
+    fn first(&mut self, value: T) -> Result<ACC> {
+        Ok(self.0.add(value, self.0.create_accumulator()))
+    }
+    #[inline]
+    fn add(&mut self, acc: &mut ACC, value: T) -> Result<()> {
+        let a = std::mem::replace(acc, self.0.create_accumulator());
+        *acc = self.0.add(value, a);
+        Ok(())
+    }
+    fn merge(&mut self, into: &mut ACC, other: ACC) -> Result<()> {
+        let a = std::mem::replace(into, self.0.create_accumulator());
+        *into = self.0.merge(a, other);
+        Ok(())
+    }
+    fn result(&mut self, acc: &ACC) -> Result<R> {
+        Ok(self.0.get_result(acc))
+    }
+}
+
+/// A [`ReduceFunction`] as a [`SliceFold`]: the accumulator is the reduced value (`None` only
+/// for the moment it is being replaced).
+#[derive(Clone)]
+pub struct ReduceFold<F>(pub F);
+
+impl<T: Clone + 'static, F: ReduceFunction<T>> SliceFold<T, Option<T>, T> for ReduceFold<F> {
+    #[inline]
+    fn first(&mut self, value: T) -> Result<Option<T>> {
+        Ok(Some(value))
+    }
+    #[inline]
+    fn add(&mut self, acc: &mut Option<T>, value: T) -> Result<()> {
+        *acc = Some(match acc.take() {
+            Some(a) => self.0.reduce(a, value)?,
+            None => value,
+        });
+        Ok(())
+    }
+    fn merge(&mut self, into: &mut Option<T>, other: Option<T>) -> Result<()> {
+        *into = match (into.take(), other) {
+            (Some(a), Some(b)) => Some(self.0.reduce(a, b)?),
+            (a, b) => a.or(b),
+        };
+        Ok(())
+    }
+    fn result(&mut self, acc: &Option<T>) -> Result<T> {
+        acc.clone().ok_or_else(|| Error::Internal("a sliced window fired without a reduced value".into()))
+    }
+    fn close(&mut self) -> Result<()> {
+        self.0.close()
+    }
+}
+
 /// Aggregates tumbling/sliding event-time windows per key by slices.
 pub struct SlicingWindowOperator<K, T, ACC, OUT, U, S, F, E> {
     selector: S,
@@ -70,7 +147,7 @@ where
     OUT: 'static,
     U: 'static,
     S: KeySelector<T, K>,
-    F: AggregateFunction<T, ACC, OUT>,
+    F: SliceFold<T, ACC, OUT>,
     E: Fn(K, TimeWindow, OUT) -> U + 'static,
 {
     /// A sliced window aggregation emitting `emit(key, window, result)` with timestamp `end - 1`.
@@ -157,10 +234,7 @@ where
         for s in rest {
             for (k, acc) in &self.slices[s] {
                 match merged.get_mut(k) {
-                    Some(m) => {
-                        let a = std::mem::replace(m, self.f.create_accumulator());
-                        *m = self.f.merge(a, acc.clone());
-                    }
+                    Some(m) => self.f.merge(m, acc.clone())?,
                     None => {
                         merged.insert(k.clone(), acc.clone());
                     }
@@ -169,7 +243,8 @@ where
         }
         for (k, acc) in merged {
             let window = TimeWindow::new(end - self.spec.size, end);
-            self.buf.push(Record::with_timestamp((self.emit)(k, window, self.f.get_result(&acc)), end - 1));
+            let result = self.f.result(&acc)?;
+            self.buf.push(Record::with_timestamp((self.emit)(k, window, result), end - 1));
             if self.buf.len() >= self.batch_size {
                 self.out.push(&mut self.buf)?;
             }
@@ -186,7 +261,7 @@ where
     OUT: 'static,
     U: 'static,
     S: KeySelector<T, K>,
-    F: AggregateFunction<T, ACC, OUT>,
+    F: SliceFold<T, ACC, OUT>,
     E: Fn(K, TimeWindow, OUT) -> U + 'static,
 {
     type In = T;
@@ -221,13 +296,10 @@ where
             };
             let key = self.selector.get_key(&r.value);
             match map.get_mut(key.as_ref()) {
-                Some(acc) => {
-                    let a = std::mem::replace(acc, self.f.create_accumulator());
-                    *acc = self.f.add(r.value, a);
-                }
+                Some(acc) => self.f.add(acc, r.value)?,
                 None => {
                     let key = key.into_owned();
-                    let acc = self.f.add(r.value, self.f.create_accumulator());
+                    let acc = self.f.first(r.value)?;
                     map.insert(key, acc);
                 }
             }
@@ -243,6 +315,9 @@ where
         self.watermark = watermark;
         self.fire_until(watermark)?;
         self.downstream().watermark(watermark)
+    }
+    fn on_close(&mut self) -> Result<()> {
+        self.f.close()
     }
     fn snapshot_state(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
         if let Some(cp) = &self.checkpoint {
@@ -282,7 +357,14 @@ mod tests {
 
     fn run(events: &[(u8, i64)], spec: SliceSpec, watermarks: &[i64]) -> BTreeMap<(u8, i64), u64> {
         let rec = Recorder::default();
-        let mut op = SlicingWindowOperator::new(KeyFn(|e: &(u8, i64)| e.0), count(), spec, |k, _, n| (k, n), Box::new(rec.clone()), 4);
+        let mut op = SlicingWindowOperator::new(
+            KeyFn(|e: &(u8, i64)| e.0),
+            AggregateFold(count()),
+            spec,
+            |k, _, n| (k, n),
+            Box::new(rec.clone()),
+            4,
+        );
         for (i, part) in events.chunks(200).enumerate() {
             op.push(&mut part.iter().map(|e| Record::with_timestamp(*e, e.1)).collect()).unwrap();
             op.watermark(watermarks[i]).unwrap();
@@ -318,7 +400,14 @@ mod tests {
     fn late_elements_only_join_windows_that_have_not_fired() {
         let spec = SliceSpec { size: 20, slide: 10, offset: 0 };
         let rec = Recorder::default();
-        let mut op = SlicingWindowOperator::new(KeyFn(|e: &(u8, i64)| e.0), count(), spec, |k, _, n| (k, n), Box::new(rec.clone()), 4);
+        let mut op = SlicingWindowOperator::new(
+            KeyFn(|e: &(u8, i64)| e.0),
+            AggregateFold(count()),
+            spec,
+            |k, _, n| (k, n),
+            Box::new(rec.clone()),
+            4,
+        );
         op.push(&mut vec![Record::with_timestamp((1, 5), 5), Record::with_timestamp((1, 15), 15)]).unwrap();
         op.watermark(19).unwrap(); // fires [0,20): 2
         op.push(&mut vec![Record::with_timestamp((1, 12), 12), Record::with_timestamp((1, 3), 3)]).unwrap(); // 12 joins [10,30); 3 is late

@@ -7,7 +7,7 @@ use rasch_core::error::ErrorReport;
 use serde::{Deserialize, Serialize};
 
 /// Protocol version; both sides must agree.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// The first frame on a connection to the JobManager.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -138,6 +138,24 @@ pub enum FromTaskManager {
     },
     /// Its memory, sent with every heartbeat (last, so that earlier variants keep their wire tags).
     Resources(TaskManagerResources),
+    /// The threads of the TaskManager and its workers, sent with every heartbeat (for
+    /// `GET /taskmanagers/:id/thread-dump`).
+    Threads(Vec<ThreadInfo>),
+}
+
+/// One thread of a process, as the operating system reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadInfo {
+    /// The process the thread belongs to.
+    pub pid: u32,
+    /// The thread id.
+    pub tid: u32,
+    /// The thread's name (at most 15 bytes on Linux).
+    pub name: String,
+    /// Its scheduler state: `R` running, `S` sleeping, `D` waiting for I/O, … (Linux's letters).
+    pub state: char,
+    /// The kernel function it waits in, if it waits (`futex_wait_queue`, `do_epoll_wait`, …).
+    pub waiting_in: Option<String>,
 }
 
 /// Where a worker's tasks run and what they restore.
@@ -221,6 +239,10 @@ pub struct TaskSample {
     pub backpressured_ns: u64,
     /// Current input watermark of the task's first operator.
     pub watermark: i64,
+    /// Bytes received from other processes (`numBytesIn`).
+    pub bytes_in: u64,
+    /// Bytes sent to other processes (`numBytesOut`).
+    pub bytes_out: u64,
 }
 
 /// Worker → JobManager (after the hello).

@@ -11,7 +11,7 @@ use crate::executor::ExecutionOptions;
 use crate::executor::build::spawn_task;
 use crate::executor::wiring::{ChannelId, Placement, RemoteChannels, wire_placed};
 use crate::graph::{JobGraph, TypeOps};
-use crate::metrics::{OperatorMetrics, TaskTimes};
+use crate::metrics::{OperatorMetrics, TaskBytes, TaskTimes};
 use crate::net::{ChannelKey, DataServer};
 use crate::task::{TaskControl, TaskEnv, TaskEvent};
 use crossbeam_channel::{RecvTimeoutError, Sender};
@@ -88,6 +88,18 @@ struct NetLinks<'a> {
     secret: Option<String>,
     cancel: CancelToken,
     on_error: Arc<dyn Fn(Error) + Send + Sync>,
+    /// The byte counters of this worker's tasks, by (vertex, subtask).
+    bytes: &'a HashMap<(usize, usize), Arc<TaskBytes>>,
+}
+
+impl NetLinks<'_> {
+    /// The byte counters of task (`vertex`, `subtask`), which runs here.
+    fn bytes_of(&self, vertex: usize, subtask: usize) -> Result<&TaskBytes> {
+        self.bytes
+            .get(&(vertex, subtask))
+            .map(|b| &**b)
+            .ok_or_else(|| Error::Internal(format!("subtask {subtask} of vertex {vertex} does not run in this worker")))
+    }
 }
 
 fn key(id: ChannelId) -> ChannelKey {
@@ -95,14 +107,16 @@ fn key(id: ChannelId) -> ChannelKey {
 }
 
 impl RemoteChannels for NetLinks<'_> {
-    fn register(&self, ty: &dyn TypeOps, id: ChannelId, gate: &(dyn Any + Send), channel: u32) -> Result<()> {
-        ty.register_remote(self.server, key(id), self.deployment.token, gate, channel, self.cancel.clone(), self.on_error.clone())
+    fn register(&self, ty: &dyn TypeOps, target_vertex: usize, id: ChannelId, gate: &(dyn Any + Send), channel: u32) -> Result<()> {
+        let bytes_in = self.bytes_of(target_vertex, id.consumer)?.bytes_in.clone();
+        ty.register_remote(self.server, key(id), self.deployment.token, gate, channel, self.cancel.clone(), self.on_error.clone(), bytes_in)
     }
-    fn connect(&self, ty: &dyn TypeOps, target_vertex: usize, id: ChannelId) -> Result<Box<dyn Any + Send>> {
+    fn connect(&self, ty: &dyn TypeOps, source_vertex: usize, target_vertex: usize, id: ChannelId) -> Result<Box<dyn Any + Send>> {
+        let bytes_out = self.bytes_of(source_vertex, id.producer)?.bytes_out.clone();
         let worker = self.deployment.placement[target_vertex][id.consumer] as usize;
         let addr = self.deployment.data_addrs.get(worker).ok_or_else(|| Error::Internal(format!("no address for worker {worker}")))?;
         let addr = addr.parse().map_err(|_| Error::Internal(format!("bad data address '{addr}' of worker {worker}")))?;
-        ty.connect_remote(addr, key(id), self.deployment.token, self.cancel.clone(), self.on_error.clone(), self.secret.clone())
+        ty.connect_remote(addr, key(id), self.deployment.token, self.cancel.clone(), self.on_error.clone(), self.secret.clone(), bytes_out)
     }
 }
 
@@ -164,8 +178,20 @@ pub fn run_worker(job: Arc<JobGraph>, opts: &ExecutionOptions, env: &WorkerEnv) 
     }
 
     let me = env.worker;
-    let links = NetLinks { server: &server, deployment: &deployment, secret: env.secret.clone(), cancel: cancel.clone(), on_error };
     let is_local = |v: usize, j: usize| deployment.placement.get(v).and_then(|p| p.get(j)) == Some(&me);
+    let task_bytes: HashMap<(usize, usize), Arc<TaskBytes>> = (0..job.vertices.len())
+        .flat_map(|v| (0..job.vertices[v].parallelism).map(move |j| (v, j)))
+        .filter(|&(v, j)| is_local(v, j))
+        .map(|task| (task, Arc::default()))
+        .collect();
+    let links = NetLinks {
+        server: &server,
+        deployment: &deployment,
+        secret: env.secret.clone(),
+        cancel: cancel.clone(),
+        on_error,
+        bytes: &task_bytes,
+    };
     let specs = wire_placed(&job, Some(&Placement { is_local: &is_local, remote: &links }))?;
 
     let sg = &job.stream;
@@ -267,6 +293,8 @@ pub fn run_worker(job: Arc<JobGraph>, opts: &ExecutionOptions, env: &WorkerEnv) 
                 idle_ns: t.idle_ns.load(Ordering::Relaxed),
                 backpressured_ns: t.backpressured_ns.load(Ordering::Relaxed),
                 watermark: metrics[job.vertices[*v].nodes[0]][*j].watermark.load(Ordering::Relaxed),
+                bytes_in: task_bytes.get(&(*v, *j)).map_or(0, |b| b.bytes_in.load(Ordering::Relaxed)),
+                bytes_out: task_bytes.get(&(*v, *j)).map_or(0, |b| b.bytes_out.load(Ordering::Relaxed)),
             })
             .collect()
     };

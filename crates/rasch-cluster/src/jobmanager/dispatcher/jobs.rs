@@ -77,12 +77,14 @@ impl Backend {
         let vertices = d
             .vertices
             .iter()
-            .map(|v| {
+            .enumerate()
+            .map(|(vi, v)| {
                 let head = v.nodes.first().copied().unwrap_or(0);
                 let tail = v.nodes.last().copied().unwrap_or(0);
                 let sum = |node: usize, out: bool| -> u64 {
                     (0..v.parallelism).map(|j| d.counters.get(&(node, j)).map(|c| if out { c.1 } else { c.0 }).unwrap_or(0)).sum()
                 };
+                let bytes = (0..v.parallelism).map(|j| d.bytes(vi, j)).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
                 JobVertexSummary {
                     id: v.id.clone(),
                     slot_sharing_group_id: "default".into(),
@@ -94,7 +96,7 @@ impl Backend {
                     end_time: d.end_ms.unwrap_or(-1),
                     duration: duration(d.start_ms, d.end_ms),
                     tasks: task_counts(d.status, v.parallelism),
-                    metrics: io_metrics(if v.is_source { 0 } else { sum(head, false) }, sum(tail, true)),
+                    metrics: io_metrics(if v.is_source { 0 } else { sum(head, false) }, sum(tail, true), bytes),
                 }
             })
             .collect();

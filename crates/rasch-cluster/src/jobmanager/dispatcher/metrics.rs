@@ -116,6 +116,10 @@ const TASK_METRICS: &[&str] = &[
     "numRecordsOut",
     "numRecordsInPerSecond",
     "numRecordsOutPerSecond",
+    "numBytesIn",
+    "numBytesOut",
+    "numBytesInPerSecond",
+    "numBytesOutPerSecond",
     "busyTimeMsPerSecond",
     "backPressuredTimeMsPerSecond",
     "idleTimeMsPerSecond",
@@ -188,7 +192,12 @@ fn subtask_metrics(d: &JobData, vi: usize, j: usize) -> MetricValues {
     m.insert("numRecordsOut".into(), counts(tail).1 as f64);
     m.insert("numRecordsInPerSecond".into(), if v.is_source { 0.0 } else { rates(head).0 });
     m.insert("numRecordsOutPerSecond".into(), rates(tail).1);
+    let (bytes_in, bytes_out) = d.bytes(vi, j);
+    m.insert("numBytesIn".into(), bytes_in as f64);
+    m.insert("numBytesOut".into(), bytes_out as f64);
     if let Some(r) = d.rates(vi, j) {
+        m.insert("numBytesInPerSecond".into(), r.bytes_in_per_second);
+        m.insert("numBytesOutPerSecond".into(), r.bytes_out_per_second);
         m.insert("busyTimeMsPerSecond".into(), r.busy.round());
         m.insert("backPressuredTimeMsPerSecond".into(), r.backpressured.round());
         m.insert("idleTimeMsPerSecond".into(), r.idle.round());

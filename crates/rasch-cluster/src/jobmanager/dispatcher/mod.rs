@@ -87,14 +87,18 @@ pub(super) fn task_counts(status: JobStatus, n: usize) -> BTreeMap<String, u32> 
     m
 }
 
-pub(super) fn io_metrics(read: u64, write: u64) -> IoMetrics {
+/// Flink's I/O summary of a task or a group of tasks: records read and written, and the bytes
+/// received and sent over the network (`bytes` = (in, out)).
+pub(super) fn io_metrics(read: u64, write: u64, bytes: (u64, u64)) -> IoMetrics {
     IoMetrics {
         read_records: read,
         read_records_complete: true,
         write_records: write,
         write_records_complete: true,
-        read_bytes_complete: false,
-        write_bytes_complete: false,
+        read_bytes: bytes.0,
+        read_bytes_complete: true,
+        write_bytes: bytes.1,
+        write_bytes_complete: true,
         accumulated_busy_time: f64::NAN,
         ..Default::default()
     }
@@ -215,6 +219,12 @@ impl RestBackend for Backend {
     fn taskmanager_log(&self, id: &str) -> Option<PathBuf> {
         let s = self.0.state.lock().ok()?;
         s.taskmanagers.get(id)?.log_file.clone().map(PathBuf::from)
+    }
+
+    fn taskmanager_thread_dump(&self, id: &str) -> Option<ThreadDumpInfo> {
+        let s = self.0.state.lock().ok()?;
+        let tm = s.taskmanagers.get(id)?;
+        Some(ThreadDumpInfo::of(&tm.threads, |pid| if pid == tm.pid { "TaskManager" } else { "worker" }))
     }
 
     fn jobmanager_log(&self) -> Option<PathBuf> {

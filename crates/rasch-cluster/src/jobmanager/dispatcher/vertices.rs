@@ -22,7 +22,7 @@ impl Backend {
                     start_time: d.start_ms,
                     end_time: d.end_ms.unwrap_or(-1),
                     duration: duration(d.start_ms, d.end_ms),
-                    metrics: io_metrics(read, write),
+                    metrics: io_metrics(read, write, d.bytes(vi, j)),
                     taskmanager_id: tm,
                 }
             })
@@ -127,13 +127,14 @@ impl Backend {
                 }
                 let read: u64 = subs.iter().map(|s| s.metrics.read_records).sum();
                 let write: u64 = subs.iter().map(|s| s.metrics.write_records).sum();
+                let bytes = (subs.iter().map(|s| s.metrics.read_bytes).sum(), subs.iter().map(|s| s.metrics.write_bytes).sum());
                 VertexTaskManager {
                     endpoint: first.endpoint.clone(),
                     status: first.status.clone(),
                     start_time: first.start_time,
                     end_time: first.end_time,
                     duration: first.duration,
-                    metrics: io_metrics(read, write),
+                    metrics: io_metrics(read, write, bytes),
                     status_counts: counts,
                     taskmanager_id: tm,
                     aggregated: AggregatedTaskDetails::default(),

@@ -135,8 +135,8 @@ async function jobPage(jid, tab, vid) {
   if (tab === "overview" || tab === "vertex") {
     const stats = await vertexStats(jid, job.vertices);
     const parts = [...head, dag(job, stats, vid),
-      table(["Name", "Status", "Parallelism", "Records In", "Records Out", "In/s", "Out/s", "Busy (max)", "Back-pressured (max)"],
-        job.vertices.map((v) => { const s = stats[v.id] || {}; return [v.name, stateTag(v.status), v.parallelism, num(v.metrics["read-records"]), num(v.metrics["write-records"]), rate(s.inRate), rate(s.outRate), pct(s.busy), pct(s.backpressured)]; }),
+      table(["Name", "Status", "Parallelism", "Records In", "Records Out", "Bytes In", "Bytes Out", "In/s", "Out/s", "Busy (max)", "Back-pressured (max)"],
+        job.vertices.map((v) => { const s = stats[v.id] || {}; return [v.name, stateTag(v.status), v.parallelism, num(v.metrics["read-records"]), num(v.metrics["write-records"]), bytes(v.metrics["read-bytes"]), bytes(v.metrics["write-bytes"]), rate(s.inRate), rate(s.outRate), pct(s.busy), pct(s.backpressured)]; }),
         (i) => { location.hash = `#/job/${jid}/vertex/${job.vertices[i].id}`; })];
     if (vid) parts.push(...(await vertexDetail(jid, vid)));
     return parts;
@@ -157,12 +157,12 @@ async function vertexDetail(jid, vid) {
   const marks = Object.fromEntries(wm.map((w) => [w.id.split(".")[0], w.value]));
   return [el("h2", { id: "vertex-detail" }, `Subtasks of ${v.name}`),
     el("p", {}, "Back-pressure: ", el("b", {}, bp["backpressure-level"])),
-    table(["Subtask", "Status", "TaskManager", "Endpoint", "Records In", "Records Out", "In/s", "Out/s", "Busy", "Back-pressured", "Idle", "Watermark", "Attempt"],
+    table(["Subtask", "Status", "TaskManager", "Endpoint", "Records In", "Records Out", "Bytes In", "Bytes Out", "In/s", "Out/s", "Busy", "Back-pressured", "Idle", "Watermark", "Attempt"],
       v.subtasks.map((s) => {
         const b = bp.subtasks.find((x) => x.subtask === s.subtask) || {};
         const r = (x) => (x === undefined ? "-" : `${Math.round(x * 100)}%`);
         return [s.subtask, stateTag(s.status), s["taskmanager-id"], s.endpoint, num(s.metrics["read-records"]), num(s.metrics["write-records"]),
-          rate(metric(`${s.subtask}.numRecordsInPerSecond`)), rate(metric(`${s.subtask}.numRecordsOutPerSecond`)), r(b.busyRatio), r(b.ratio), r(b.idleRatio), watermark(marks[s.subtask]), s.attempt];
+          bytes(s.metrics["read-bytes"]), bytes(s.metrics["write-bytes"]), rate(metric(`${s.subtask}.numRecordsInPerSecond`)), rate(metric(`${s.subtask}.numRecordsOutPerSecond`)), r(b.busyRatio), r(b.ratio), r(b.idleRatio), watermark(marks[s.subtask]), s.attempt];
       }))];
 }
 

@@ -14,6 +14,7 @@ mod metric;
 mod operation;
 mod subtasks;
 mod taskmanager;
+mod thread_dump;
 mod vertex;
 
 pub use accumulator::*;
@@ -28,4 +29,5 @@ pub use operation::*;
 pub use rasch_runtime::checkpoint::StopMode;
 pub use subtasks::*;
 pub use taskmanager::*;
+pub use thread_dump::*;
 pub use vertex::*;

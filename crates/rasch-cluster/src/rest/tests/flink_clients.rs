@@ -47,6 +47,17 @@ async fn the_endpoints_flinks_dashboard_and_cli_call_answer() {
     assert_eq!(keys(&v), sorted(&["job-accumulators", "user-task-accumulators", "serialized-user-task-accumulators"]));
     let (s, v) = f.get("/datasets").await;
     assert_eq!((s, v), (200, serde_json::json!({"dataSets": []})));
+    // Thread dumps: this process's threads, each as a Java thread dump entry; the main thread's
+    // id is the process id.
+    let (s, v) = f.get("/v1/jobmanager/thread-dump").await;
+    assert_eq!(s, 200);
+    let infos = v["threadInfos"].as_array().unwrap();
+    for t in infos {
+        let (name, text) = (t["threadName"].as_str().unwrap(), t["stringifiedThreadInfo"].as_str().unwrap());
+        assert!(text.starts_with(&format!("\"{name}\" Id=")) && text.ends_with("\n\n"), "{t}");
+    }
+    let main = format!("Id={} ", std::process::id());
+    assert!(infos.iter().any(|t| t["stringifiedThreadInfo"].as_str().unwrap().contains(&main)), "{v}");
     // Metrics: names without `get`, values (strings) with it, unknown names left out.
     let (s, v) = f.get("/jobmanager/metrics").await;
     assert_eq!(s, 200);
@@ -63,6 +74,10 @@ async fn the_endpoints_flinks_dashboard_and_cli_call_answer() {
     assert_eq!((s, v), (200, serde_json::json!([{"id": "taskSlotsTotal", "value": "2"}])));
     let (s, v) = f.get("/taskmanagers/metrics?get=taskSlotsTotal&agg=sum").await;
     assert_eq!((s, v), (200, serde_json::json!([{"id": "taskSlotsTotal", "sum": 2.0}])));
+    let (s, v) = f.get(&format!("/taskmanagers/{tm}/thread-dump")).await;
+    assert!(s == 200 && !v["threadInfos"].as_array().unwrap().is_empty(), "{v}");
+    let (s, v) = f.get("/taskmanagers/nope/thread-dump").await;
+    assert_eq!(s, 404, "{v}");
     // Bad input: 400 with a reason, unknown ids 404.
     let (s, v) = f.get("/jobs/metrics?get=numRestarts&agg=median").await;
     assert_error(s, &v, 400, "invalid aggregation 'median'");

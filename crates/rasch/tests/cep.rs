@@ -120,9 +120,16 @@ fn diff(got: &HashMap<String, usize>, expected: &HashMap<String, usize>) -> Stri
     )
 }
 
-fn run_with_failures(failures: u32) -> (HashMap<String, usize>, u32, u64) {
+fn run_with_failures(failures: u32, lsm: bool) -> (HashMap<String, usize>, u32, u64) {
     let injected = Arc::new(AtomicU32::new(0));
     let env = StreamEnv::local();
+    if lsm {
+        // The embedded LSM backend with incremental checkpoints and a small cache, so that NFA
+        // states and queues are written to and read back from the engine.
+        env.set_config("state.backend.type", "lsm");
+        env.set_config("state.backend.incremental", "true");
+        env.set_config("state.backend.lsm.memory-budget", "64kb");
+    }
     env.set_parallelism(2);
     env.enable_checkpointing(Duration::from_millis(15));
     env.set_config("restart-strategy.type", "fixed-delay");
@@ -154,14 +161,23 @@ fn run_with_failures(failures: u32) -> (HashMap<String, usize>, u32, u64) {
 fn a_cep_job_without_failures_emits_the_independently_computed_matches() {
     let expected = expected();
     assert!(expected.len() > 100, "the input has matches: {}", expected.len());
-    let (got, _, _) = run_with_failures(0);
+    let (got, _, _) = run_with_failures(0, false);
     assert!(got == expected, "{}", diff(&got, &expected));
 }
 
 #[test]
 fn a_cep_job_with_injected_failures_emits_exactly_the_failure_free_matches() {
-    let (got, restarts, checkpoints) = run_with_failures(10);
+    let (got, restarts, checkpoints) = run_with_failures(10, false);
     assert!(restarts >= 10, "only {restarts} restarts");
+    assert!(checkpoints >= 3, "only {checkpoints} checkpoints completed");
+    let expected = expected();
+    assert!(got == expected, "{}", diff(&got, &expected));
+}
+
+#[test]
+fn on_the_lsm_backend_with_incremental_checkpoints_failures_leave_the_same_matches() {
+    let (got, restarts, checkpoints) = run_with_failures(5, true);
+    assert!(restarts >= 5, "only {restarts} restarts");
     assert!(checkpoints >= 3, "only {checkpoints} checkpoints completed");
     let expected = expected();
     assert!(got == expected, "{}", diff(&got, &expected));

@@ -1,0 +1,203 @@
+//! Binds `MATCH_RECOGNIZE` (Flink's row pattern recognition) onto [`MatchSpec`]: `PARTITION BY`
+//! columns, `ORDER BY` the rowtime, a `PATTERN` of variables with quantifiers (greedy by
+//! default, reluctant with `?`), `DEFINE` conditions on the current row, `MEASURES` with
+//! `FIRST`, `LAST`, `v.col`, `COUNT`/`SUM`/`MIN`/`MAX`/`AVG` over a variable's rows and
+//! `MATCH_ROWTIME()`, `ONE ROW PER MATCH`, and `AFTER MATCH SKIP`.
+
+use super::Binder;
+use super::expr::ExprBinder;
+use super::functions::args_of;
+use super::scope::Scope;
+use crate::error::{SqlError, SqlResult};
+use crate::plan::Plan;
+use crate::plan::match_recognize::{MatchSpec, Measure, MeasureFn, PatternVar};
+use crate::types::{DataType, Field};
+use rasch_cep::AfterMatchSkipStrategy;
+use sqlparser::ast::{self, Expr, MatchRecognizePattern as P, MatchRecognizeSymbol, RepetitionQuantifier as Q};
+use std::sync::Arc;
+
+/// The parts of `TableFactor::MatchRecognize`, borrowed.
+pub(super) struct Clause<'a> {
+    pub(super) partition_by: &'a [Expr],
+    pub(super) order_by: &'a [ast::OrderByExpr],
+    pub(super) measures: &'a [ast::Measure],
+    pub(super) rows_per_match: Option<&'a ast::RowsPerMatch>,
+    pub(super) after_match_skip: Option<&'a ast::AfterMatchSkip>,
+    pub(super) pattern: &'a P,
+    pub(super) symbols: &'a [ast::SymbolDefinition],
+}
+
+impl Binder<'_> {
+    /// Binds `input MATCH_RECOGNIZE (…)`.
+    pub(super) fn bind_match_recognize(&mut self, input: Plan, c: Clause<'_>) -> SqlResult<Plan> {
+        let fields = input.schema();
+        let scope = Scope::new(&fields, None);
+        let column = |e: &Expr, what: &str| -> SqlResult<usize> {
+            let name = match e {
+                Expr::Identifier(i) => &i.value,
+                Expr::CompoundIdentifier(parts) if parts.len() == 2 => &parts[1].value,
+                other => return Err(SqlError::unsupported(format!("MATCH_RECOGNIZE {what} '{other}' (a column is expected)"))),
+            };
+            scope.resolve(None, name)?.ok_or_else(|| SqlError::validation(format!("Column '{name}' not found in MATCH_RECOGNIZE {what}")))
+        };
+        let partition = c.partition_by.iter().map(|e| column(e, "PARTITION BY")).collect::<SqlResult<Vec<_>>>()?;
+        let rowtime = match c.order_by {
+            [o] if !matches!(o.options.sort, Some(ast::OrderBySort::Desc)) => column(&o.expr, "ORDER BY")?,
+            _ => return Err(SqlError::validation("MATCH_RECOGNIZE must be ordered by its time attribute, ascending")),
+        };
+        if input.rowtime() != Some(rowtime) {
+            return Err(SqlError::validation(
+                "You must specify either rowtime or proctime for order by as the first one: MATCH_RECOGNIZE is ordered by a column with a WATERMARK",
+            ));
+        }
+        if matches!(c.rows_per_match, Some(ast::RowsPerMatch::AllRows(_))) {
+            return Err(SqlError::unsupported("All rows per match mode is not supported yet."));
+        }
+        let mut vars = Vec::new();
+        pattern_vars(c.pattern, &mut vars)?;
+        for s in c.symbols {
+            let name = &s.symbol.value;
+            let Some(v) = vars.iter_mut().find(|v| &v.name == name) else {
+                return Err(SqlError::validation(format!("DEFINE of '{name}', which the PATTERN does not use")));
+            };
+            // The variable's columns are the current row's: `A.price` and `price` alike.
+            let define_scope = Scope::new(&fields, Some(name));
+            let e = ExprBinder { scope: &define_scope, agg: None }.bind(&s.definition)?;
+            if e.ty != DataType::Boolean {
+                return Err(SqlError::validation(format!("DEFINE {name} must be a BOOLEAN condition")));
+            }
+            v.define = Some(e);
+        }
+        if vars.iter().all(|v| v.min == 0) {
+            return Err(SqlError::unsupported(
+                "Patterns that can produce empty matches are not supported. There must be at least one non-optional state.",
+            ));
+        }
+        if vars.last().is_some_and(|v| v.quantified && v.greedy) {
+            return Err(SqlError::unsupported(
+                "Greedy quantifiers are not allowed as the last element of a Pattern yet. Finish your pattern with either a simple variable or reluctant quantifier.",
+            ));
+        }
+        let known = |name: &str| -> SqlResult<String> {
+            vars.iter()
+                .find(|v| v.name == name)
+                .map(|v| v.name.clone())
+                .ok_or_else(|| SqlError::validation(format!("'{name}' is not a variable of the PATTERN")))
+        };
+        let skip = match c.after_match_skip {
+            None | Some(ast::AfterMatchSkip::ToNextRow) => AfterMatchSkipStrategy::skip_to_next(),
+            Some(ast::AfterMatchSkip::PastLastRow) => AfterMatchSkipStrategy::skip_past_last_event(),
+            Some(ast::AfterMatchSkip::ToFirst(v)) => AfterMatchSkipStrategy::skip_to_first(&known(&v.value)?),
+            Some(ast::AfterMatchSkip::ToLast(v)) => AfterMatchSkipStrategy::skip_to_last(&known(&v.value)?),
+        };
+        let mut schema: Vec<Field> = partition.iter().map(|&i| fields[i].clone()).collect();
+        let mut measures = Vec::new();
+        for m in c.measures {
+            let (measure, ty) = measure(&m.expr, &scope, &fields, rowtime, &known)?;
+            schema.push(Field { name: m.alias.value.clone(), data_type: ty, nullable: true });
+            measures.push(measure);
+        }
+        let spec = MatchSpec { partition, rowtime, vars, skip, measures, schema };
+        Ok(Plan::MatchRecognize { input: Box::new(input), spec: Arc::new(spec) })
+    }
+}
+
+/// The variables of a pattern of consecutive (optionally quantified) variables.
+fn pattern_vars(p: &P, out: &mut Vec<PatternVar>) -> SqlResult<()> {
+    let var = |s: &MatchRecognizeSymbol| match s {
+        MatchRecognizeSymbol::Named(i) => Ok(i.value.clone()),
+        other => Err(SqlError::unsupported(format!("the pattern anchor '{other}'"))),
+    };
+    match p {
+        P::Concat(parts) => parts.iter().try_for_each(|q| pattern_vars(q, out)),
+        P::Group(inner) => pattern_vars(inner, out),
+        P::Symbol(s) => {
+            out.push(PatternVar { name: var(s)?, min: 1, max: Some(1), quantified: false, greedy: false, define: None });
+            Ok(())
+        }
+        P::Repetition(inner, q) => {
+            let P::Symbol(s) = inner.as_ref() else {
+                return Err(SqlError::unsupported(format!("a quantifier on '{inner}' (only on a variable)")));
+            };
+            let (q, greedy) = match q {
+                Q::Reluctant(q) => (q.as_ref(), false),
+                q => (q, true),
+            };
+            let (min, max) = match *q {
+                Q::ZeroOrMore => (0, None),
+                Q::OneOrMore => (1, None),
+                Q::AtMostOne => (0, Some(1)),
+                Q::Exactly(n) => (n, Some(n)),
+                Q::AtLeast(n) => (n, None),
+                Q::AtMost(n) => (0, Some(n)),
+                Q::Range(a, b) => (a, Some(b)),
+                Q::Reluctant(_) => return Err(SqlError::validation("a doubly reluctant quantifier")),
+            };
+            if max == Some(0) || max.is_some_and(|m| m < min) {
+                return Err(SqlError::validation(format!("the quantifier of '{inner}' allows no occurrence")));
+            }
+            out.push(PatternVar { name: var(s)?, min, max, quantified: true, greedy, define: None });
+            Ok(())
+        }
+        other => Err(SqlError::unsupported(format!("the pattern form '{other}' (alternation, PERMUTE and exclusion come later)"))),
+    }
+}
+
+/// Binds one `MEASURES` expression: a navigation, an aggregate over a variable's rows, or
+/// `MATCH_ROWTIME()`.
+fn measure(
+    e: &Expr,
+    scope: &Scope,
+    fields: &[Field],
+    rowtime: usize,
+    known: &dyn Fn(&str) -> SqlResult<String>,
+) -> SqlResult<(Measure, DataType)> {
+    let unsupported = || {
+        SqlError::unsupported(format!(
+            "the measure '{e}' (FIRST, LAST, v.col, COUNT/SUM/MIN/MAX/AVG(v.col) and MATCH_ROWTIME() are supported)"
+        ))
+    };
+    let reference = |arg: &Expr| -> SqlResult<(Option<String>, usize)> {
+        let (var, name) = match arg {
+            Expr::CompoundIdentifier(parts) if parts.len() == 2 => (Some(known(&parts[0].value)?), &parts[1].value),
+            Expr::Identifier(i) => (None, &i.value),
+            _ => return Err(unsupported()),
+        };
+        let col = scope.resolve(None, name)?.ok_or_else(|| SqlError::validation(format!("Column '{name}' not found in MEASURES")))?;
+        Ok((var, col))
+    };
+    let (func, arg) = match e {
+        Expr::CompoundIdentifier(_) => (MeasureFn::Last, e),
+        Expr::Function(f) => {
+            let name = f.name.to_string().to_ascii_uppercase();
+            let args = args_of(f)?;
+            if name == "MATCH_ROWTIME" && args.is_empty() {
+                return Ok((Measure { func: MeasureFn::MatchRowtime, var: None, col: rowtime }, fields[rowtime].data_type.clone()));
+            }
+            let func = match name.as_str() {
+                "FIRST" => MeasureFn::First,
+                "LAST" => MeasureFn::Last,
+                "COUNT" => MeasureFn::Count,
+                "SUM" => MeasureFn::Sum,
+                "MIN" => MeasureFn::Min,
+                "MAX" => MeasureFn::Max,
+                "AVG" => MeasureFn::Avg,
+                _ => return Err(unsupported()),
+            };
+            match args.as_slice() {
+                [a] => (func, *a),
+                _ => return Err(unsupported()),
+            }
+        }
+        _ => return Err(unsupported()),
+    };
+    let (var, col) = reference(arg)?;
+    let ty = fields[col].data_type.clone();
+    let integer = matches!(ty, DataType::TinyInt | DataType::SmallInt | DataType::Int | DataType::BigInt);
+    let ty = match func {
+        MeasureFn::Count => DataType::BigInt,
+        MeasureFn::Sum | MeasureFn::Avg if !integer => return Err(unsupported()),
+        _ => ty,
+    };
+    Ok((Measure { func, var, col }, ty))
+}

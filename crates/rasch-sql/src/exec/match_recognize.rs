@@ -1,0 +1,93 @@
+//! Runs `MATCH_RECOGNIZE` on the CEP library: the partition columns key the stream, the
+//! variables become a pattern sequence with strict contiguity (`next`, as SQL rows are
+//! consecutive; loops `consecutive()`, greedy unless reluctant), each `DEFINE` a condition on
+//! the row, and the measures are computed from the match into one output row.
+
+use super::eval::{Predicate, compile_predicate};
+use crate::error::{SqlError, SqlResult};
+use crate::plan::match_recognize::{MatchSpec, Measure, MeasureFn};
+use crate::value::{Row, RowKey, Value};
+use rasch_api::DataStream;
+use rasch_cep::{CEP, Match, Pattern};
+use std::sync::Arc;
+
+/// The CEP pattern of a bound `MATCH_RECOGNIZE`.
+fn pattern(spec: &MatchSpec) -> Pattern<Row> {
+    let mut pattern: Option<Pattern<Row>> = None;
+    for v in &spec.vars {
+        let p = match pattern.take() {
+            None => Pattern::begin_with_skip(&v.name, spec.skip.clone()),
+            Some(p) => p.next(&v.name),
+        };
+        let mut p = match &v.define {
+            Some(e) => {
+                let f: Predicate = compile_predicate(e);
+                p.where_(move |r: &Row| f(&r.values))
+            }
+            None => p,
+        };
+        if v.quantified {
+            let min = v.min.max(1);
+            p = match v.max {
+                None => p.times_or_more(min),
+                Some(max) if max == min => p.times(min),
+                Some(max) => p.times_range(min, max),
+            };
+            p = p.consecutive();
+            if v.min == 0 {
+                p = p.optional();
+            }
+            if v.greedy {
+                p = p.greedy();
+            }
+        }
+        pattern = Some(p);
+    }
+    pattern.expect("a pattern has a variable")
+}
+
+/// A measure's value over the rows of a match.
+fn measure(m: &Measure, matched: &Match<Row>) -> Value {
+    let rows: Vec<&Row> = match &m.var {
+        Some(v) => matched.events(v).iter().collect(),
+        None => matched.all().collect(),
+    };
+    let values = || rows.iter().map(|r| &r.values[m.col]).filter(|v| !matches!(v, Value::Null));
+    let ints = || values().filter_map(|v| if let Value::Int(i) = v { Some(*i) } else { None });
+    match m.func {
+        MeasureFn::First => rows.first().map_or(Value::Null, |r| r.values[m.col].clone()),
+        MeasureFn::Last | MeasureFn::MatchRowtime => rows.last().map_or(Value::Null, |r| r.values[m.col].clone()),
+        MeasureFn::Count => Value::Int(values().count() as i64),
+        MeasureFn::Sum => {
+            if values().next().is_none() {
+                Value::Null
+            } else {
+                Value::Int(ints().sum())
+            }
+        }
+        MeasureFn::Avg => {
+            let n = ints().count() as i64;
+            if n == 0 { Value::Null } else { Value::Int(ints().sum::<i64>() / n) }
+        }
+        MeasureFn::Min => values().min_by(|a, b| a.cmp_same_type(b)).cloned().unwrap_or(Value::Null),
+        MeasureFn::Max => values().max_by(|a, b| a.cmp_same_type(b)).cloned().unwrap_or(Value::Null),
+    }
+}
+
+/// The stream of one row per match of `spec` over `input` (whose records carry event time).
+pub fn translate(input: DataStream<Row>, spec: &Arc<MatchSpec>, uid: &str) -> SqlResult<DataStream<Row>> {
+    let part = spec.partition.clone();
+    let keyed = input.key_by(move |r: &Row| RowKey(part.iter().map(|&i| r.values[i].clone()).collect()));
+    let spec2 = spec.clone();
+    let out = CEP::pattern(&keyed, pattern(spec))
+        .map_err(|e| SqlError::validation(e.to_string()))?
+        .select(move |m: &Match<Row>| {
+            let Some(first) = m.all().next() else { return Row::insert(Vec::new()) };
+            let mut values: Vec<Value> = spec2.partition.iter().map(|&i| first.values[i].clone()).collect();
+            values.extend(spec2.measures.iter().map(|ms| measure(ms, m)));
+            Row::insert(values)
+        })
+        .name("Match")
+        .uid(uid);
+    Ok(out)
+}

@@ -33,12 +33,24 @@ impl<'a, T: Clone> ConditionContext<'a, T> {
     /// (the current event is not among them).
     pub fn get_events_for_pattern(&self, name: &str) -> impl Iterator<Item = &'a T> + '_ {
         let page = self.names.iter().position(|n| &**n == name).map(|p| p as u16);
-        let path = self.path.get_or_init(|| match self.previous {
-            Some(node) => self.buffer.extract(node, self.version),
-            None => Vec::new(),
-        });
+        let path = self.path();
         let buffer = self.buffer;
         path.iter().filter(move |(p, _)| Some(*p) == page).filter_map(move |(_, e)| buffer.event(*e).map(|(v, _)| v))
+    }
+
+    /// Every event the partial match has taken so far, in match order (the current event is
+    /// not among them).
+    pub fn get_all_events(&self) -> impl Iterator<Item = &'a T> + '_ {
+        let path = self.path();
+        let buffer = self.buffer;
+        path.iter().filter_map(move |(_, e)| buffer.event(*e).map(|(v, _)| v))
+    }
+
+    fn path(&self) -> &Vec<(u16, u64)> {
+        self.path.get_or_init(|| match self.previous {
+            Some(node) => self.buffer.extract(node, self.version),
+            None => Vec::new(),
+        })
     }
 
     /// The timestamp of the event being tested.

@@ -7,10 +7,10 @@
 use super::Binder;
 use super::expr::ExprBinder;
 use super::functions::args_of;
-use super::scope::Scope;
+use super::scope::{Scope, ScopeColumn};
 use crate::error::{SqlError, SqlResult};
 use crate::plan::Plan;
-use crate::plan::match_recognize::{MatchSpec, Measure, MeasureFn, PatternVar};
+use crate::plan::match_recognize::{MatchSpec, Measure, MeasureFn, NavFrom, Navigation, PatternVar};
 use crate::types::{DataType, Field};
 use rasch_cep::AfterMatchSkipStrategy;
 use sqlparser::ast::{self, Expr, MatchRecognizePattern as P, MatchRecognizeSymbol, RepetitionQuantifier as Q};
@@ -57,12 +57,21 @@ impl Binder<'_> {
         pattern_vars(c.pattern, &mut vars)?;
         for s in c.symbols {
             let name = &s.symbol.value;
-            let Some(v) = vars.iter_mut().find(|v| &v.name == name) else {
+            if !vars.iter().any(|v| &v.name == name) {
                 return Err(SqlError::validation(format!("DEFINE of '{name}', which the PATTERN does not use")));
-            };
-            // The variable's columns are the current row's: `A.price` and `price` alike.
-            let define_scope = Scope::new(&fields, Some(name));
-            let e = ExprBinder { scope: &define_scope, agg: None }.bind(&s.definition)?;
+            }
+            // The variable's columns are the current row's: `A.price` and `price` alike; other
+            // variables and FIRST / LAST / PREV read matched rows, bound as extra columns.
+            let mut navs = Vec::new();
+            let names: Vec<String> = vars.iter().map(|v| v.name.clone()).collect();
+            let rewritten = rewrite(&s.definition, name, &names, &scope, &mut navs)?;
+            let mut define_scope = Scope::new(&fields, Some(name));
+            for (i, n) in navs.iter().enumerate() {
+                define_scope.columns.push(ScopeColumn { qualifier: None, name: format!("$nav{i}"), ty: fields[n.col].data_type.clone() });
+            }
+            let e = ExprBinder { scope: &define_scope, agg: None }.bind(&rewritten)?;
+            let v = vars.iter_mut().find(|v| &v.name == name).expect("found above");
+            v.navs = navs;
             if e.ty != DataType::Boolean {
                 return Err(SqlError::validation(format!("DEFINE {name} must be a BOOLEAN condition")));
             }
@@ -112,7 +121,7 @@ fn pattern_vars(p: &P, out: &mut Vec<PatternVar>) -> SqlResult<()> {
         P::Concat(parts) => parts.iter().try_for_each(|q| pattern_vars(q, out)),
         P::Group(inner) => pattern_vars(inner, out),
         P::Symbol(s) => {
-            out.push(PatternVar { name: var(s)?, min: 1, max: Some(1), quantified: false, greedy: false, define: None });
+            out.push(PatternVar { name: var(s)?, min: 1, max: Some(1), quantified: false, greedy: false, define: None, navs: Vec::new() });
             Ok(())
         }
         P::Repetition(inner, q) => {
@@ -136,7 +145,7 @@ fn pattern_vars(p: &P, out: &mut Vec<PatternVar>) -> SqlResult<()> {
             if max == Some(0) || max.is_some_and(|m| m < min) {
                 return Err(SqlError::validation(format!("the quantifier of '{inner}' allows no occurrence")));
             }
-            out.push(PatternVar { name: var(s)?, min, max, quantified: true, greedy, define: None });
+            out.push(PatternVar { name: var(s)?, min, max, quantified: true, greedy, define: None, navs: Vec::new() });
             Ok(())
         }
         other => Err(SqlError::unsupported(format!("the pattern form '{other}' (alternation, PERMUTE and exclusion come later)"))),
@@ -200,4 +209,56 @@ fn measure(
         _ => ty,
     };
     Ok((Measure { func, var, col }, ty))
+}
+
+/// A copy of the `DEFINE` condition of `var` in which every navigation into matched rows is
+/// replaced by a column `$navN` (appended to `navs`).
+fn rewrite(e: &Expr, var: &str, vars: &[String], scope: &Scope, navs: &mut Vec<Navigation>) -> SqlResult<Expr> {
+    let mut nav = |from: NavFrom, v: String, name: &str, offset: usize| -> SqlResult<Expr> {
+        let col = scope.resolve(None, name)?.ok_or_else(|| SqlError::validation(format!("Column '{name}' not found in DEFINE")))?;
+        navs.push(Navigation { from, var: v, col, offset });
+        Ok(Expr::Identifier(ast::Ident::new(format!("$nav{}", navs.len() - 1))))
+    };
+    let is_var = |name: &str| vars.iter().any(|v| v == name);
+    let boxed = |e: &Expr, navs: &mut Vec<Navigation>| rewrite(e, var, vars, scope, navs).map(Box::new);
+    Ok(match e {
+        Expr::CompoundIdentifier(parts) if parts.len() == 2 && is_var(&parts[0].value) && parts[0].value != var => {
+            nav(NavFrom::Last, parts[0].value.clone(), &parts[1].value, 0)?
+        }
+        Expr::Function(f) if matches!(f.name.to_string().to_ascii_uppercase().as_str(), "PREV" | "NEXT") => {
+            return Err(SqlError::unsupported("Flink does not support physical offsets within partition (PREV, NEXT); use LAST(v.col, n)"));
+        }
+        Expr::Function(f) if matches!(f.name.to_string().to_ascii_uppercase().as_str(), "FIRST" | "LAST") => {
+            let fname = f.name.to_string().to_ascii_uppercase();
+            let args = args_of(f)?;
+            let offset = match args.get(1) {
+                None => 0,
+                Some(Expr::Value(v)) => match &v.value {
+                    ast::Value::Number(n, _) => n
+                        .parse::<usize>()
+                        .map_err(|_| SqlError::validation(format!("the offset of {fname} must be a non-negative integer")))?,
+                    _ => return Err(SqlError::validation(format!("the offset of {fname} must be a non-negative integer"))),
+                },
+                Some(_) => return Err(SqlError::validation(format!("the offset of {fname} must be a non-negative integer"))),
+            };
+            let (v, name) = match args.first() {
+                Some(Expr::CompoundIdentifier(parts)) if parts.len() == 2 && is_var(&parts[0].value) => {
+                    (Some(parts[0].value.clone()), parts[1].value.clone())
+                }
+                Some(Expr::Identifier(i)) => (None, i.value.clone()),
+                _ => return Err(SqlError::unsupported(format!("{fname} of '{e}' (a column of a pattern variable is expected)"))),
+            };
+            let from = if fname == "FIRST" { NavFrom::First } else { NavFrom::Last };
+            nav(from, v.unwrap_or_else(|| var.to_string()), &name, offset)?
+        }
+        Expr::BinaryOp { left, op, right } => Expr::BinaryOp { left: boxed(left, navs)?, op: op.clone(), right: boxed(right, navs)? },
+        Expr::UnaryOp { op, expr } => Expr::UnaryOp { op: *op, expr: boxed(expr, navs)? },
+        Expr::Nested(inner) => Expr::Nested(boxed(inner, navs)?),
+        Expr::IsNull(inner) => Expr::IsNull(boxed(inner, navs)?),
+        Expr::IsNotNull(inner) => Expr::IsNotNull(boxed(inner, navs)?),
+        Expr::Between { expr, negated, low, high } => {
+            Expr::Between { expr: boxed(expr, navs)?, negated: *negated, low: boxed(low, navs)?, high: boxed(high, navs)? }
+        }
+        other => other.clone(),
+    })
 }

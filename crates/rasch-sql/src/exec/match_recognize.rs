@@ -5,10 +5,10 @@
 
 use super::eval::{Predicate, compile_predicate};
 use crate::error::{SqlError, SqlResult};
-use crate::plan::match_recognize::{MatchSpec, Measure, MeasureFn};
+use crate::plan::match_recognize::{MatchSpec, Measure, MeasureFn, NavFrom, Navigation};
 use crate::value::{Row, RowKey, Value};
 use rasch_api::DataStream;
-use rasch_cep::{CEP, Match, Pattern};
+use rasch_cep::{CEP, ConditionContext, Match, Pattern};
 use std::sync::Arc;
 
 /// The CEP pattern of a bound `MATCH_RECOGNIZE`.
@@ -20,9 +20,20 @@ fn pattern(spec: &MatchSpec) -> Pattern<Row> {
             Some(p) => p.next(&v.name),
         };
         let mut p = match &v.define {
-            Some(e) => {
+            Some(e) if v.navs.is_empty() => {
                 let f: Predicate = compile_predicate(e);
                 p.where_(move |r: &Row| f(&r.values))
+            }
+            Some(e) => {
+                // The condition reads matched rows: their values follow the row's own.
+                let f: Predicate = compile_predicate(e);
+                let (navs, name) = (v.navs.clone(), v.name.clone());
+                p.where_iterative(move |r: &Row, ctx: &ConditionContext<'_, Row>| {
+                    let mut values = Vec::with_capacity(r.values.len() + navs.len());
+                    values.extend(r.values.iter().cloned());
+                    values.extend(navs.iter().map(|n| navigate(n, &name, r, ctx)));
+                    f(&values)
+                })
             }
             None => p,
         };
@@ -44,6 +55,20 @@ fn pattern(spec: &MatchSpec) -> Pattern<Row> {
         pattern = Some(p);
     }
     pattern.expect("a pattern has a variable")
+}
+
+/// The value a navigation reads: the current row is the last row of the variable being defined
+/// (`current`).
+fn navigate(n: &Navigation, current: &str, row: &Row, ctx: &ConditionContext<'_, Row>) -> Value {
+    let mut rows: Vec<&Row> = ctx.get_events_for_pattern(&n.var).collect();
+    if n.var == current {
+        rows.push(row);
+    }
+    let at = match n.from {
+        NavFrom::First => Some(n.offset),
+        NavFrom::Last => rows.len().checked_sub(1 + n.offset),
+    };
+    at.and_then(|i| rows.get(i)).map_or(Value::Null, |r| r.values[n.col].clone())
 }
 
 /// A measure's value over the rows of a match.

@@ -20,8 +20,34 @@ pub struct PatternVar {
     pub quantified: bool,
     /// Greedy (the SQL default) or reluctant (`*?`, `+?`, …).
     pub greedy: bool,
-    /// The `DEFINE` condition on the current row.
+    /// The `DEFINE` condition, over the current row's columns followed by one value per
+    /// navigation in `navs`.
     pub define: Option<BExpr>,
+    /// The navigations the condition reads (`LAST(B.price, 1)`, `A.price`, `FIRST(B.price)`).
+    pub navs: Vec<Navigation>,
+}
+
+/// Where a navigation counts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NavFrom {
+    /// `FIRST(v.col, n)`: the n-th row mapped to `v`, from the first.
+    First,
+    /// `LAST(v.col, n)` and `v.col`: the n-th row mapped to `v`, from the last.
+    Last,
+}
+
+/// A value a `DEFINE` condition reads from the rows already matched (the current row counts as
+/// the last row of the variable being defined).
+#[derive(Debug, Clone)]
+pub struct Navigation {
+    /// Where it counts from.
+    pub from: NavFrom,
+    /// The variable.
+    pub var: String,
+    /// The input column.
+    pub col: usize,
+    /// The offset.
+    pub offset: usize,
 }
 
 /// What a measure computes from the rows of a match.

@@ -156,16 +156,19 @@ impl<T: Clone> NfaState<T> {
         }
         // The drained vector becomes the next step's buffer.
         self.partial = std::mem::replace(&mut sc.kept, partial);
-        if !sc.potential.is_empty() {
-            sc.potential.sort_by_key(Computation::order);
-            let potential = std::mem::take(&mut sc.potential);
-            if nfa.skip.is_skip() {
+        if nfa.skip.is_skip() {
+            // Completed matches wait for earlier partial matches; one that just died may free
+            // them even when this event completed nothing.
+            if !sc.potential.is_empty() || !self.completed.is_empty() {
+                sc.potential.sort_by_key(Computation::order);
+                let potential = std::mem::take(&mut sc.potential);
                 self.release_in_order(nfa, potential, ts, out);
-            } else {
-                for m in &potential {
-                    let path = self.extract(m);
-                    out.matches.push((self.materialize(nfa, &path), ts));
-                }
+            }
+        } else if !sc.potential.is_empty() {
+            sc.potential.sort_by_key(Computation::order);
+            for m in &sc.potential {
+                let path = self.extract(m);
+                out.matches.push((self.materialize(nfa, &path), ts));
             }
         }
         out.scratch = sc;

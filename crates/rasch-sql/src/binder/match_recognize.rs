@@ -2,13 +2,14 @@
 //! columns, `ORDER BY` the rowtime, a `PATTERN` of variables with quantifiers (greedy by
 //! default, reluctant with `?`), `DEFINE` conditions on the current row, `MEASURES` with
 //! `FIRST`, `LAST`, `v.col`, `COUNT`/`SUM`/`MIN`/`MAX`/`AVG` over a variable's rows and
-//! `MATCH_ROWTIME()`, `ONE ROW PER MATCH`, and `AFTER MATCH SKIP`.
+//! `MATCH_ROWTIME()`, `ONE ROW PER MATCH`, `AFTER MATCH SKIP` and `WITHIN`.
 
 use super::Binder;
 use super::expr::ExprBinder;
 use super::functions::args_of;
 use super::scope::{Scope, ScopeColumn};
 use crate::error::{SqlError, SqlResult};
+use crate::parser::within::WITHIN_SYMBOL;
 use crate::plan::Plan;
 use crate::plan::match_recognize::{MatchSpec, Measure, MeasureFn, NavFrom, Navigation, PatternVar};
 use crate::types::{DataType, Field};
@@ -55,8 +56,17 @@ impl Binder<'_> {
         }
         let mut vars = Vec::new();
         pattern_vars(c.pattern, &mut vars)?;
+        let mut within = None;
         for s in c.symbols {
             let name = &s.symbol.value;
+            if name == WITHIN_SYMBOL {
+                let Expr::Interval(iv) = &s.definition else { return Err(SqlError::validation("WITHIN takes an INTERVAL")) };
+                match super::expr::interval(iv)?.kind {
+                    crate::plan::ExprKind::Literal(crate::value::Value::Timestamp(ms)) if ms > 0 => within = Some(ms),
+                    _ => return Err(SqlError::validation("the WITHIN interval must be positive")),
+                }
+                continue;
+            }
             if !vars.iter().any(|v| &v.name == name) {
                 return Err(SqlError::validation(format!("DEFINE of '{name}', which the PATTERN does not use")));
             }
@@ -106,7 +116,7 @@ impl Binder<'_> {
             schema.push(Field { name: m.alias.value.clone(), data_type: ty, nullable: true });
             measures.push(measure);
         }
-        let spec = MatchSpec { partition, rowtime, vars, skip, measures, schema };
+        let spec = MatchSpec { partition, rowtime, vars, skip, within, measures, schema };
         Ok(Plan::MatchRecognize { input: Box::new(input), spec: Arc::new(spec) })
     }
 }

@@ -54,7 +54,11 @@ fn pattern(spec: &MatchSpec) -> Pattern<Row> {
         }
         pattern = Some(p);
     }
-    pattern.expect("a pattern has a variable")
+    let pattern = pattern.expect("a pattern has a variable");
+    match spec.within {
+        Some(ms) => pattern.within(std::time::Duration::from_millis(ms as u64)),
+        None => pattern,
+    }
 }
 
 /// The value a navigation reads: the current row is the last row of the variable being defined

@@ -93,6 +93,8 @@ pub struct MatchSpec {
     pub vars: Vec<PatternVar>,
     /// `AFTER MATCH SKIP …` (default: to next row).
     pub skip: AfterMatchSkipStrategy,
+    /// `WITHIN INTERVAL …` in ms: a match spans less than this from its first row.
+    pub within: Option<i64>,
     /// The measures, after the partition columns in the output.
     pub measures: Vec<Measure>,
     /// The output schema: partition columns, then measures.

@@ -10,9 +10,10 @@ use crate::nfa::{Nfa, NfaState, Outcome};
 use rasch_core::{Error, Key, NO_TIMESTAMP, Record, Result};
 use rasch_runtime::checkpoint::Snapshot;
 use rasch_runtime::collector::{Collector, OutputTag, SideOutputs};
+use rasch_runtime::context::Counter;
 use rasch_runtime::functions::KeySelector;
 use rasch_runtime::keyed::{KeyCell, KeyedRuntime};
-use rasch_runtime::operators::{Downstream, OneInputOperator};
+use rasch_runtime::operators::{Downstream, OneInputOperator, OperatorSetup};
 use rasch_runtime::output::BoxOutput;
 use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock};
@@ -40,6 +41,9 @@ pub struct CepOperator<K, T, U, S, H> {
     handler: H,
     mode: TimeMode,
     late: Option<OutputTag<T>>,
+    /// Late elements dropped because no late-data output was set (Flink's
+    /// `numLateRecordsDropped`).
+    late_dropped: Counter,
     keyed: KeyedRuntime<K, ()>,
     key: KeyCell<K>,
     slots: [OnceLock<usize>; 2],
@@ -60,7 +64,8 @@ where
     S: KeySelector<T, K>,
     H: MatchHandler<T, U>,
 {
-    /// A CEP operator; `handler` must be opened.
+    /// A CEP operator for the subtask `setup` describes (its keyed state restored if the job
+    /// was); `handler` must be opened.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         selector: S,
@@ -68,17 +73,18 @@ where
         handler: H,
         mode: TimeMode,
         late: Option<OutputTag<T>>,
-        keyed: KeyedRuntime<K, ()>,
+        setup: &OperatorSetup,
         out: BoxOutput<U>,
         sides: SideOutputs,
-    ) -> Self {
-        CepOperator {
+    ) -> Result<Self> {
+        Ok(CepOperator {
             selector,
             nfa,
             handler,
             mode,
             late,
-            keyed,
+            late_dropped: setup.ctx.counter("numLateRecordsDropped"),
+            keyed: KeyedRuntime::new(setup)?,
             key: KeyCell::default(),
             slots: Default::default(),
             out,
@@ -87,7 +93,7 @@ where
             outcome: Outcome::default(),
             due: Vec::new(),
             _types: PhantomData,
-        }
+        })
     }
 
     fn process(&mut self, r: Record<T>, group: Option<u16>) -> Result<()> {
@@ -101,8 +107,9 @@ where
                     ));
                 }
                 if r.ts <= self.keyed.watermark {
-                    if let Some(tag) = &self.late {
-                        self.sides.emit(tag, r.value, r.ts)?;
+                    match &self.late {
+                        Some(tag) => self.sides.emit(tag, r.value, r.ts)?,
+                        None => self.late_dropped.inc(),
                     }
                     return Ok(());
                 }

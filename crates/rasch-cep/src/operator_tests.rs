@@ -12,7 +12,6 @@ use rasch_runtime::checkpoint::Snapshot;
 use rasch_runtime::collector::{Collector, OutputTag, SideOutputs};
 use rasch_runtime::context::RuntimeContext;
 use rasch_runtime::functions::KeyFn;
-use rasch_runtime::keyed::KeyedRuntime;
 use rasch_runtime::operators::OperatorSetup;
 use rasch_runtime::output::Output;
 use rasch_runtime::time::ProcessingTimeService;
@@ -108,10 +107,11 @@ fn processing_time_matches_on_arrival_and_times_out_by_the_clock() {
         MatchesAndTimeouts(Render(tag)),
         TimeMode::ProcessingTime,
         None,
-        KeyedRuntime::new(&setup).unwrap(),
+        &setup,
         Box::new(main.clone()),
         sides,
-    );
+    )
+    .unwrap();
     op.push(&mut vec![Record::new((1, 'a')), Record::new((2, 'a'))]).unwrap();
     assert_eq!(time.next(), 1_100, "the operator asked to be woken when the partial matches time out");
     clock.set(1_050);
@@ -137,10 +137,11 @@ fn processing_time_without_window_needs_no_timers() {
         Matches(Render(OutputTag::new("unused"))),
         TimeMode::ProcessingTime,
         None,
-        KeyedRuntime::new(&setup).unwrap(),
+        &setup,
         Box::new(main.clone()),
         SideOutputs::new(),
-    );
+    )
+    .unwrap();
     op.push(&mut vec![Record::new((1, 'a')), Record::new((1, 'b')), Record::new((1, 'a')), Record::new((1, 'c'))]).unwrap();
     assert_eq!(*main.0.borrow(), vec![("a1 b1".to_string(), 5)]);
     assert_eq!(time.next(), i64::MAX, "no timer was requested");

@@ -12,7 +12,6 @@ use rasch_api::{DataStream, KeyedStream};
 use rasch_core::{Data, Key, Result};
 use rasch_runtime::collector::{Collector, OutputTag};
 use rasch_runtime::functions::{KeyFn, KeySelector};
-use rasch_runtime::keyed::KeyedRuntime;
 use rasch_runtime::operators::one_input_factory;
 use rasch_runtime::output::BoxOutput;
 use std::marker::PhantomData;
@@ -105,8 +104,7 @@ impl<T: Data, K: Key, S: KeySelector<T, K>> PatternStream<T, K, S> {
             one_input_factory::<T, U, _, _>(move |setup, out: BoxOutput<U>, sides| {
                 let mut h = handler.clone();
                 h.open(&setup.ctx)?;
-                let keyed = KeyedRuntime::new(setup)?;
-                Ok(CepOperator::new(selector.clone(), nfa.clone(), h, mode, late.clone(), keyed, out, sides))
+                CepOperator::new(selector.clone(), nfa.clone(), h, mode, late.clone(), setup, out, sides)
             }),
         );
         if self.single { out.set_parallelism(1) } else { out }

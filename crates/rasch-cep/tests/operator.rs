@@ -86,6 +86,22 @@ fn event_time_sorts_elements_before_matching_and_sends_late_ones_aside() {
     }
 }
 
+#[test]
+fn late_elements_without_a_late_output_are_counted() {
+    let mut data = vec![ev(1, "a", 10)];
+    watermark(&mut data, 100);
+    data.extend([ev(1, "b", 20), ev(2, "c", 50), ev(1, "a", 150)]);
+    let env = StreamEnv::local();
+    let stream = env
+        .from_collection(data)
+        .set_parallelism(1)
+        .assign_timestamps_and_watermarks(WatermarkStrategy::for_generator(Carried).with_timestamp_assigner(|e: &Ev, _| e.2))
+        .set_parallelism(1);
+    CEP::pattern(&stream.key_by(|e: &Ev| e.0), abc()).unwrap().select(names).discard();
+    let result = env.execute("cep late counter").unwrap();
+    assert_eq!(result.accumulator("numLateRecordsDropped"), Some(2), "b@20 and c@50 came behind watermark 100");
+}
+
 /// Emits matches as strings and timed-out partial matches to a side output.
 #[derive(Clone)]
 struct WithTimeouts {

@@ -110,13 +110,26 @@ impl Binder<'_> {
             Some(ast::AfterMatchSkip::ToLast(v)) => AfterMatchSkipStrategy::skip_to_last(&known(&v.value)?),
         };
         let mut schema: Vec<Field> = partition.iter().map(|&i| fields[i].clone()).collect();
-        let mut measures = Vec::new();
-        for m in c.measures {
-            let (measure, ty) = measure(&m.expr, &scope, &fields, rowtime, &known)?;
-            schema.push(Field { name: m.alias.value.clone(), data_type: ty, nullable: true });
-            measures.push(measure);
+        // Each navigation or aggregate of a measure becomes a value `$mN`; the measure is an
+        // expression over those values (`LAST(A.price) - FIRST(A.price)`).
+        let mut prims: Vec<(Measure, DataType)> = Vec::new();
+        let rewritten = c
+            .measures
+            .iter()
+            .map(|m| rewrite_measure(&m.expr, &mut prims, &|e: &Expr| measure(e, &scope, &fields, rowtime, &known)))
+            .collect::<SqlResult<Vec<_>>>()?;
+        let mut values_scope = Scope::default();
+        for (i, (_, ty)) in prims.iter().enumerate() {
+            values_scope.columns.push(ScopeColumn { qualifier: None, name: format!("$m{i}"), ty: ty.clone() });
         }
-        let spec = MatchSpec { partition, rowtime, vars, skip, within, measures, schema };
+        let mut outputs = Vec::new();
+        for (m, e) in c.measures.iter().zip(&rewritten) {
+            let bound = ExprBinder { scope: &values_scope, agg: None }.bind(e)?;
+            schema.push(Field { name: m.alias.value.clone(), data_type: bound.ty.clone(), nullable: true });
+            outputs.push(bound);
+        }
+        let measures = prims.into_iter().map(|(m, _)| m).collect();
+        let spec = MatchSpec { partition, rowtime, vars, skip, within, measures, outputs, schema };
         Ok(Plan::MatchRecognize { input: Box::new(input), spec: Arc::new(spec) })
     }
 }
@@ -162,8 +175,43 @@ fn pattern_vars(p: &P, out: &mut Vec<PatternVar>) -> SqlResult<()> {
     }
 }
 
-/// Binds one `MEASURES` expression: a navigation, an aggregate over a variable's rows, or
-/// `MATCH_ROWTIME()`.
+/// A copy of a `MEASURES` expression in which every navigation, aggregate and
+/// `MATCH_ROWTIME()` is replaced by a value `$mN` (bound by `primitive` and appended to `prims`).
+fn rewrite_measure(
+    e: &Expr,
+    prims: &mut Vec<(Measure, DataType)>,
+    primitive: &dyn Fn(&Expr) -> SqlResult<(Measure, DataType)>,
+) -> SqlResult<Expr> {
+    let is_primitive = match e {
+        Expr::CompoundIdentifier(parts) => parts.len() == 2,
+        Expr::Identifier(_) => true,
+        Expr::Function(f) => {
+            matches!(
+                f.name.to_string().to_ascii_uppercase().as_str(),
+                "FIRST" | "LAST" | "COUNT" | "SUM" | "MIN" | "MAX" | "AVG" | "MATCH_ROWTIME"
+            )
+        }
+        _ => false,
+    };
+    if is_primitive {
+        prims.push(primitive(e)?);
+        return Ok(Expr::Identifier(ast::Ident::new(format!("$m{}", prims.len() - 1))));
+    }
+    let mut out = e.clone();
+    match &mut out {
+        Expr::BinaryOp { left, right, .. } => {
+            **left = rewrite_measure(left, prims, primitive)?;
+            **right = rewrite_measure(right, prims, primitive)?;
+        }
+        Expr::UnaryOp { expr, .. } | Expr::Nested(expr) | Expr::Cast { expr, .. } | Expr::IsNull(expr) | Expr::IsNotNull(expr) => {
+            **expr = rewrite_measure(expr, prims, primitive)?;
+        }
+        _ => {}
+    }
+    Ok(out)
+}
+
+/// Binds one navigation, aggregate over a variable's rows, or `MATCH_ROWTIME()` of a measure.
 fn measure(
     e: &Expr,
     scope: &Scope,
@@ -186,7 +234,7 @@ fn measure(
         Ok((var, col))
     };
     let (func, arg) = match e {
-        Expr::CompoundIdentifier(_) => (MeasureFn::Last, e),
+        Expr::CompoundIdentifier(_) | Expr::Identifier(_) => (MeasureFn::Last, e),
         Expr::Function(f) => {
             let name = f.name.to_string().to_ascii_uppercase();
             let args = args_of(f)?;

@@ -3,7 +3,7 @@
 //! consecutive; loops `consecutive()`, greedy unless reluctant), each `DEFINE` a condition on
 //! the row, and the measures are computed from the match into one output row.
 
-use super::eval::{Predicate, compile_predicate};
+use super::eval::{Eval, Predicate, compile, compile_predicate};
 use crate::error::{SqlError, SqlResult};
 use crate::plan::match_recognize::{MatchSpec, Measure, MeasureFn, NavFrom, Navigation};
 use crate::value::{Row, RowKey, Value};
@@ -108,12 +108,14 @@ pub fn translate(input: DataStream<Row>, spec: &Arc<MatchSpec>, uid: &str) -> Sq
     let part = spec.partition.clone();
     let keyed = input.key_by(move |r: &Row| RowKey(part.iter().map(|&i| r.values[i].clone()).collect()));
     let spec2 = spec.clone();
+    let outputs: Vec<Eval> = spec.outputs.iter().map(compile).collect();
     let out = CEP::pattern(&keyed, pattern(spec))
         .map_err(|e| SqlError::validation(e.to_string()))?
         .select(move |m: &Match<Row>| {
             let Some(first) = m.all().next() else { return Row::insert(Vec::new()) };
             let mut values: Vec<Value> = spec2.partition.iter().map(|&i| first.values[i].clone()).collect();
-            values.extend(spec2.measures.iter().map(|ms| measure(ms, m)));
+            let prims: Vec<Value> = spec2.measures.iter().map(|ms| measure(ms, m)).collect();
+            values.extend(outputs.iter().map(|f| f(&prims)));
             Row::insert(values)
         })
         .name("Match")

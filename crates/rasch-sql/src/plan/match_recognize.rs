@@ -95,8 +95,11 @@ pub struct MatchSpec {
     pub skip: AfterMatchSkipStrategy,
     /// `WITHIN INTERVAL …` in ms: a match spans less than this from its first row.
     pub within: Option<i64>,
-    /// The measures, after the partition columns in the output.
+    /// The values the measures are computed from (navigations and aggregates of a match).
     pub measures: Vec<Measure>,
+    /// One expression per `MEASURES` column over `measures`' values, after the partition
+    /// columns in the output.
+    pub outputs: Vec<BExpr>,
     /// The output schema: partition columns, then measures.
     pub schema: Vec<Field>,
 }

@@ -77,7 +77,11 @@ impl Binder<'_> {
             let rewritten = rewrite(&s.definition, name, &names, &scope, &mut navs)?;
             let mut define_scope = Scope::new(&fields, Some(name));
             for (i, n) in navs.iter().enumerate() {
-                define_scope.columns.push(ScopeColumn { qualifier: None, name: format!("$nav{i}"), ty: fields[n.col].data_type.clone() });
+                let ty = match n.from {
+                    NavFrom::Aggregate(MeasureFn::Count) => DataType::BigInt,
+                    _ => fields[n.col].data_type.clone(),
+                };
+                define_scope.columns.push(ScopeColumn { qualifier: None, name: format!("$nav{i}"), ty });
             }
             let e = ExprBinder { scope: &define_scope, agg: None }.bind(&rewritten)?;
             let v = vars.iter_mut().find(|v| &v.name == name).expect("found above");
@@ -285,6 +289,31 @@ fn rewrite(e: &Expr, var: &str, vars: &[String], scope: &Scope, navs: &mut Vec<N
         }
         Expr::Function(f) if matches!(f.name.to_string().to_ascii_uppercase().as_str(), "PREV" | "NEXT") => {
             return Err(SqlError::unsupported("Flink does not support physical offsets within partition (PREV, NEXT); use LAST(v.col, n)"));
+        }
+        Expr::Function(f) if matches!(f.name.to_string().to_ascii_uppercase().as_str(), "COUNT" | "SUM" | "MIN" | "MAX" | "AVG") => {
+            let fname = f.name.to_string().to_ascii_uppercase();
+            let func = match fname.as_str() {
+                "COUNT" => MeasureFn::Count,
+                "SUM" => MeasureFn::Sum,
+                "MIN" => MeasureFn::Min,
+                "MAX" => MeasureFn::Max,
+                _ => MeasureFn::Avg,
+            };
+            let (v, name) = match args_of(f)?.as_slice() {
+                [Expr::CompoundIdentifier(parts)] if parts.len() == 2 && is_var(&parts[0].value) => {
+                    (parts[0].value.clone(), parts[1].value.clone())
+                }
+                [Expr::Identifier(i)] => (var.to_string(), i.value.clone()),
+                _ => return Err(SqlError::unsupported(format!("{fname} of '{e}' in DEFINE (a column of a pattern variable is expected)"))),
+            };
+            let col = scope.resolve(None, &name)?.ok_or_else(|| SqlError::validation(format!("Column '{name}' not found in DEFINE")))?;
+            let ty = &scope.columns[col].ty;
+            let integer = matches!(ty, DataType::TinyInt | DataType::SmallInt | DataType::Int | DataType::BigInt);
+            if matches!(func, MeasureFn::Sum | MeasureFn::Avg) && !integer {
+                return Err(SqlError::unsupported(format!("{fname} of a non-integer column in DEFINE")));
+            }
+            navs.push(Navigation { from: NavFrom::Aggregate(func), var: v, col, offset: 0 });
+            Expr::Identifier(ast::Ident::new(format!("$nav{}", navs.len() - 1)))
         }
         Expr::Function(f) if matches!(f.name.to_string().to_ascii_uppercase().as_str(), "FIRST" | "LAST") => {
             let fname = f.name.to_string().to_ascii_uppercase();

@@ -69,23 +69,21 @@ fn navigate(n: &Navigation, current: &str, row: &Row, ctx: &ConditionContext<'_,
         rows.push(row);
     }
     let at = match n.from {
+        NavFrom::Aggregate(func) => return aggregate(func, &rows, n.col),
         NavFrom::First => Some(n.offset),
         NavFrom::Last => rows.len().checked_sub(1 + n.offset),
     };
     at.and_then(|i| rows.get(i)).map_or(Value::Null, |r| r.values[n.col].clone())
 }
 
-/// A measure's value over the rows of a match.
-fn measure(m: &Measure, matched: &Match<Row>) -> Value {
-    let rows: Vec<&Row> = match &m.var {
-        Some(v) => matched.events(v).iter().collect(),
-        None => matched.all().collect(),
-    };
-    let values = || rows.iter().map(|r| &r.values[m.col]).filter(|v| !matches!(v, Value::Null));
+/// `func` over column `col` of `rows` (SQL semantics: NULLs skipped, NULL over no value;
+/// integer AVG truncates, as in Flink).
+fn aggregate(func: MeasureFn, rows: &[&Row], col: usize) -> Value {
+    let values = || rows.iter().map(|r| &r.values[col]).filter(|v| !matches!(v, Value::Null));
     let ints = || values().filter_map(|v| if let Value::Int(i) = v { Some(*i) } else { None });
-    match m.func {
-        MeasureFn::First => rows.first().map_or(Value::Null, |r| r.values[m.col].clone()),
-        MeasureFn::Last | MeasureFn::MatchRowtime => rows.last().map_or(Value::Null, |r| r.values[m.col].clone()),
+    match func {
+        MeasureFn::First => rows.first().map_or(Value::Null, |r| r.values[col].clone()),
+        MeasureFn::Last | MeasureFn::MatchRowtime => rows.last().map_or(Value::Null, |r| r.values[col].clone()),
         MeasureFn::Count => Value::Int(values().count() as i64),
         MeasureFn::Sum => {
             if values().next().is_none() {
@@ -101,6 +99,15 @@ fn measure(m: &Measure, matched: &Match<Row>) -> Value {
         MeasureFn::Min => values().min_by(|a, b| a.cmp_same_type(b)).cloned().unwrap_or(Value::Null),
         MeasureFn::Max => values().max_by(|a, b| a.cmp_same_type(b)).cloned().unwrap_or(Value::Null),
     }
+}
+
+/// A measure's value over the rows of a match.
+fn measure(m: &Measure, matched: &Match<Row>) -> Value {
+    let rows: Vec<&Row> = match &m.var {
+        Some(v) => matched.events(v).iter().collect(),
+        None => matched.all().collect(),
+    };
+    aggregate(m.func, &rows, m.col)
 }
 
 /// The stream of one row per match of `spec` over `input` (whose records carry event time).

@@ -34,6 +34,9 @@ pub enum NavFrom {
     First,
     /// `LAST(v.col, n)` and `v.col`: the n-th row mapped to `v`, from the last.
     Last,
+    /// `COUNT`/`SUM`/`MIN`/`MAX`/`AVG(v.col)` over the rows mapped to `v` (the current row
+    /// included when `v` is being defined).
+    Aggregate(MeasureFn),
 }
 
 /// A value a `DEFINE` condition reads from the rows already matched (the current row counts as

@@ -17,6 +17,10 @@ export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 ./scripts/install-chromium.sh >/dev/null || echo "warning: could not install Chromium/playwright-core; the dashboard tests will skip or fail" >&2
 # mdbook (crates.io, cached in ~/.cache/rasch/mdbook) for the test that renders docs/ as a book.
 MDBOOK=$(./scripts/install-mdbook.sh) && export MDBOOK || echo "warning: could not install mdbook; crates/rasch/tests/book.rs will fail" >&2
+# PostgreSQL's server (Debian's postgresql) for the PostgreSQL sink's tests, which start their own.
+./scripts/install-postgres.sh >/dev/null || echo "warning: could not install PostgreSQL; crates/rasch/tests/postgres_sink.rs will fail" >&2
+# Optional connectors the tests cover (their clients are feature-gated for jobs that need none).
+FEATURES=rasch/postgres
 cargo fmt --all -- --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked
+cargo clippy --workspace --all-targets --locked --features "$FEATURES" -- -D warnings
+cargo test --workspace --locked --features "$FEATURES"

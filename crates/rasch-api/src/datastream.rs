@@ -19,7 +19,7 @@ use rasch_runtime::operators::{
 use rasch_runtime::output::BoxOutput;
 use rasch_runtime::partition::{Broadcast, CustomSelector, Forward, Partitioner, PartitionerSpec, Pattern, RoundRobin, Shuffle};
 use rasch_runtime::sink::{FnSink, Sink};
-use rasch_runtime::watermarks::{TimestampAssigner, WatermarkGenerator, WatermarkStrategy};
+use rasch_runtime::watermarks::{RecordTimestamp, TimestampAssigner, WatermarkGenerator, WatermarkStrategy};
 use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -157,6 +157,32 @@ impl<T: Data> DataStream<T> {
                 Ok(ProcessOperator::new(f, out, sides, setup.batch_size))
             }),
         )
+    }
+
+    /// [`assign_timestamps_and_watermarks`](Self::assign_timestamps_and_watermarks) with the
+    /// timestamp assigner as a closure whose argument type the compiler infers from the stream
+    /// (with `WatermarkStrategy::with_timestamp_assigner` it must be written out, because the
+    /// strategy is built before it meets the stream):
+    ///
+    /// ```
+    /// use rasch_api::StreamEnv;
+    /// use rasch_runtime::watermarks::WatermarkStrategy;
+    /// use std::time::Duration;
+    ///
+    /// let env = StreamEnv::local();
+    /// let stamped = env
+    ///     .from_collection(vec![("a".to_string(), 1_000i64), ("b".to_string(), 1_500)])
+    ///     .assign_event_time(WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_secs(1)), |e, _previous| e.1)
+    ///     .execute_and_collect()
+    ///     .unwrap();
+    /// assert_eq!(stamped.len(), 2);
+    /// ```
+    pub fn assign_event_time<G, F>(&self, strategy: WatermarkStrategy<G, RecordTimestamp>, assigner: F) -> DataStream<T>
+    where
+        G: WatermarkGenerator<T>,
+        F: Fn(&T, i64) -> i64 + Clone + Send + Sync + 'static,
+    {
+        self.assign_timestamps_and_watermarks(strategy.with_timestamp_assigner::<T, F>(assigner))
     }
 
     /// Assigns event timestamps and generates watermarks (Flink's

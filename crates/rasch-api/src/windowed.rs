@@ -418,6 +418,30 @@ impl<T: Data, K: Key, S: KeySelector<T, K>, A: WindowAssigner<T>> WindowedStream
         self.process(ProcessWindowFn(f))
     }
 
+    /// [`reduce_with_process`](Self::reduce_with_process) with a closure for the process
+    /// function whose argument types the compiler infers:
+    /// `.reduce_with_process_fn(|a, b| a + b, |key, ctx, sum, out| { out.collect((key.clone(), ctx.window().end, sum[0])); Ok(()) })`.
+    pub fn reduce_with_process_fn<OUT: Data, F, P>(&self, f: F, process: P) -> DataStream<OUT>
+    where
+        F: FnMut(T, T) -> T + Clone + Send + Sync + 'static,
+        P: FnMut(&K, &mut WindowContext<'_, K, A::W>, &[T], &mut Collector<'_, OUT>) -> Result<()> + Clone + Send + Sync + 'static,
+    {
+        self.reduce_with_process(f, ProcessWindowFn(process))
+    }
+
+    /// [`aggregate_with_process`](Self::aggregate_with_process) with a closure for the process
+    /// function whose argument types the compiler infers.
+    pub fn aggregate_with_process_fn<ACC, R, OUT, F, P>(&self, agg: F, process: P) -> DataStream<OUT>
+    where
+        ACC: Clone + rasch_state::StateValue,
+        R: Data,
+        OUT: Data,
+        F: AggregateFunction<T, ACC, R>,
+        P: FnMut(&K, &mut WindowContext<'_, K, A::W>, &[R], &mut Collector<'_, OUT>) -> Result<()> + Clone + Send + Sync + 'static,
+    {
+        self.aggregate_with_process(agg, ProcessWindowFn(process))
+    }
+
     fn field_aggregation(&self, pos: usize, op: AggOp) -> DataStream<T>
     where
         T: FieldAggregate,
@@ -548,6 +572,27 @@ impl<T: Data, A: WindowAssigner<T>> AllWindowedStream<T, A> {
         F: FnMut(&(), &mut WindowContext<'_, (), A::W>, &[T], &mut Collector<'_, OUT>) -> Result<()> + Clone + Send + Sync + 'static,
     {
         self.inner.process_fn(f)
+    }
+    /// [`reduce_with_process`](Self::reduce_with_process) with a closure whose argument types the
+    /// compiler infers (key `()`).
+    pub fn reduce_with_process_fn<OUT: Data, F, P>(&self, f: F, process: P) -> DataStream<OUT>
+    where
+        F: FnMut(T, T) -> T + Clone + Send + Sync + 'static,
+        P: FnMut(&(), &mut WindowContext<'_, (), A::W>, &[T], &mut Collector<'_, OUT>) -> Result<()> + Clone + Send + Sync + 'static,
+    {
+        self.inner.reduce_with_process_fn(f, process)
+    }
+    /// [`aggregate_with_process`](Self::aggregate_with_process) with a closure whose argument
+    /// types the compiler infers (key `()`).
+    pub fn aggregate_with_process_fn<ACC, R, OUT, F, P>(&self, agg: F, process: P) -> DataStream<OUT>
+    where
+        ACC: Clone + rasch_state::StateValue,
+        R: Data,
+        OUT: Data,
+        F: AggregateFunction<T, ACC, R>,
+        P: FnMut(&(), &mut WindowContext<'_, (), A::W>, &[R], &mut Collector<'_, OUT>) -> Result<()> + Clone + Send + Sync + 'static,
+    {
+        self.inner.aggregate_with_process_fn(agg, process)
     }
     /// Sum of field `pos` per window.
     pub fn sum(&self, pos: usize) -> DataStream<T>

@@ -7,6 +7,9 @@
 //! format), [`DiscardingSink`] and [`CollectSink`] (collects results in memory, for tests and
 //! examples).
 //!
+//! With the `postgres` feature, [`postgres::PostgresSink`] writes into PostgreSQL tables (insert
+//! or upsert, batched), at least once or exactly once by prepared transactions.
+//!
 //! Checkpoints: every source reader snapshots its split positions (`snapshot_state`); all but
 //! the socket source replay exactly from there. [`FileSink`] and [`CollectSink`] are
 //! exactly-once by two-phase commit; [`PrintSink`], [`TextFileSink`] and [`DiscardingSink`] are
@@ -21,9 +24,12 @@
 pub mod collect;
 pub mod collection;
 pub mod datagen;
+pub mod delivery;
 pub mod discard;
 pub mod file_sink;
 pub mod formats;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod print;
 pub mod sequence;
 pub mod socket;
@@ -33,6 +39,7 @@ pub mod text_sink;
 pub use collect::{CollectHandle, CollectSink};
 pub use collection::{CollectionSource, CollectionSplit};
 pub use datagen::{DataGenSource, DataGenSplit};
+pub use delivery::DeliveryGuarantee;
 pub use discard::DiscardingSink;
 pub use file_sink::{FileSink, RollingPolicy};
 pub use print::{PrintSink, PrintTarget};

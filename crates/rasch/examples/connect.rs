@@ -31,7 +31,7 @@ fn main() -> rasch::Result<()> {
     let env = StreamEnv::from_args();
     let control = env.from_collection(vec!["drop".to_string(), "ignore".to_string()]);
     let words = env.from_collection("keep drop this ignore word".split(' ').map(String::from).collect());
-    control.connect(&words).key_by(|w: &String| w.clone(), |w: &String| w.clone()).co_flat_map_rich(Blocklist::default()).print();
+    control.connect(&words).key_by(|w| w.clone(), |w| w.clone()).co_flat_map_rich(Blocklist::default()).print();
     env.execute("Connect")?;
     Ok(())
 }

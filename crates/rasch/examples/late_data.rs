@@ -43,25 +43,18 @@ fn main() -> rasch::Result<()> {
     let late = OutputTag::<(String, i64, i64)>::new("late-readings");
     let sums = env
         .from_collection(readings.into_iter().map(|(s, t, v)| (s.to_string(), t, v)).collect())
-        .assign_timestamps_and_watermarks(
-            WatermarkStrategy::for_generator(PerEvent { max: i64::MIN / 2 }).with_timestamp_assigner(|r: &(String, i64, i64), _| r.1),
-        )
+        .assign_event_time(WatermarkStrategy::for_generator(PerEvent { max: i64::MIN / 2 }), |r, _| r.1)
         .key_by(|r| r.0.clone())
         .window(TumblingEventTimeWindows::of(Duration::from_secs(10)))
         .allowed_lateness(Duration::from_secs(5))
         .side_output_late_data(&late)
-        .reduce_with_process(
+        .reduce_with_process_fn(
             |a, b| (a.0, a.1.max(b.1), a.2 + b.2),
-            ProcessWindowFn(
-                |key: &String,
-                 ctx: &mut WindowContext<'_, String, TimeWindow>,
-                 sum: &[(String, i64, i64)],
-                 out: &mut Collector<'_, String>| {
-                    let w = ctx.window();
-                    out.collect(format!("{key} [{}s, {}s): sum {}", w.start / 1000, w.end / 1000, sum[0].2));
-                    Ok(())
-                },
-            ),
+            |key, ctx, sum, out| {
+                let w = ctx.window();
+                out.collect(format!("{key} [{}s, {}s): sum {}", w.start / 1000, w.end / 1000, sum[0].2));
+                Ok(())
+            },
         );
     sums.print_with_identifier("window");
     sums.get_side_output(&late).print_with_identifier("late");

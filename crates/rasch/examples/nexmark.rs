@@ -117,14 +117,13 @@ use serde_json_value::Value;
 /// Bids with their event time as record timestamp and a generous watermark: the input is
 /// bounded, so every window fires at its end, as in Flink's batch mode.
 fn bids(events: &DataStream<Event>) -> DataStream<Bid> {
-    events.flat_map(|e: Event| e.bid).assign_timestamps_and_watermarks(
-        WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_secs(3600))
-            .with_timestamp_assigner(|b: &Bid, _| event_time(&b.date_time)),
-    )
+    events
+        .flat_map(|e| e.bid)
+        .assign_event_time(WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_secs(3600)), |b, _| event_time(&b.date_time))
 }
 
 fn q0(events: &DataStream<Event>) -> DataStream<String> {
-    events.flat_map(|e: Event| e.bid).map(|b: Bid| {
+    events.flat_map(|e| e.bid).map(|b| {
         json_line(&[
             ("auction", Value::Int(b.auction)),
             ("bidder", Value::Int(b.bidder)),
@@ -136,7 +135,7 @@ fn q0(events: &DataStream<Event>) -> DataStream<String> {
 }
 
 fn q1(events: &DataStream<Event>) -> DataStream<String> {
-    events.flat_map(|e: Event| e.bid).map(|b: Bid| {
+    events.flat_map(|e| e.bid).map(|b| {
         json_line(&[
             ("auction", Value::Int(b.auction)),
             ("bidder", Value::Int(b.bidder)),
@@ -149,9 +148,9 @@ fn q1(events: &DataStream<Event>) -> DataStream<String> {
 
 fn q2(events: &DataStream<Event>) -> DataStream<String> {
     events
-        .flat_map(|e: Event| e.bid)
-        .filter(|b: &Bid| b.auction % 123 == 0)
-        .map(|b: Bid| json_line(&[("auction", Value::Int(b.auction)), ("price", Value::Int(b.price))]))
+        .flat_map(|e| e.bid)
+        .filter(|b| b.auction % 123 == 0)
+        .map(|b| json_line(&[("auction", Value::Int(b.auction)), ("price", Value::Int(b.price))]))
 }
 
 /// Counts bids.
@@ -177,11 +176,11 @@ impl AggregateFunction<Bid, u64, u64> for Count {
 /// tie; the same auction appears once per window it wins).
 fn q5(events: &DataStream<Event>) -> DataStream<String> {
     let counts = bids(events)
-        .key_by(|b: &Bid| b.auction)
+        .key_by(|b| b.auction)
         .window(SlidingEventTimeWindows::of(Duration::from_secs(10), Duration::from_secs(2)))
         .aggregate_with_window(Count, |auction, window, n| (window.end, *auction, n));
     // Each count is stamped `end - 1`: a 2 s tumbling window per end gathers one hop window.
-    counts.key_by(|c: &(i64, i64, u64)| c.0).window(TumblingEventTimeWindows::of(Duration::from_secs(2))).process_fn(|_, _, counts, out| {
+    counts.key_by(|c| c.0).window(TumblingEventTimeWindows::of(Duration::from_secs(2))).process_fn(|_, _, counts, out| {
         let max = counts.iter().map(|c| c.2).max().unwrap_or(0);
         for c in counts.iter().filter(|c| c.2 == max) {
             out.collect(json_line(&[("auction", Value::Int(c.1)), ("num", Value::Int(c.2 as i64))]));
@@ -220,11 +219,11 @@ fn q7(events: &DataStream<Event>) -> DataStream<String> {
     let maxima = bids
         .window_all(TumblingEventTimeWindows::of(Duration::from_millis(SIZE as u64)))
         .aggregate_with_window(MaxPrice, |_, window, max| (window.end, max))
-        .assign_timestamps_and_watermarks(hour().with_timestamp_assigner(|m: &(i64, i64), _| m.0 - 1));
+        .assign_event_time(hour(), |m, _| m.0 - 1);
     // Each bid under the end of every window whose closed range holds it: its own window's, and
     // the previous window's when it lies exactly on that window's end.
     let candidates = bids
-        .flat_map(|b: Bid| {
+        .flat_map(|b| {
             let t = event_time(&b.date_time);
             let own_end = t.div_euclid(SIZE) * SIZE + SIZE;
             let on_previous_end = t.rem_euclid(SIZE) == 0;
@@ -234,13 +233,13 @@ fn q7(events: &DataStream<Event>) -> DataStream<String> {
             }
             under
         })
-        .assign_timestamps_and_watermarks(hour().with_timestamp_assigner(|c: &(i64, Bid), _| c.0 - 1));
+        .assign_event_time(hour(), |c, _| c.0 - 1);
     candidates
         .co_group(&maxima)
-        .where_(|c: &(i64, Bid)| c.0)
-        .equal_to(|m: &(i64, i64)| m.0)
+        .where_(|c| c.0)
+        .equal_to(|m| m.0)
         .window(TumblingEventTimeWindows::of(Duration::from_millis(SIZE as u64)))
-        .apply(|_end: &i64, candidates: Vec<(i64, Bid)>, maxima: Vec<(i64, i64)>, out: &mut Collector<'_, String>| {
+        .apply(|_end, candidates, maxima, out| {
             let Some(&(_, max)) = maxima.first() else { return };
             for (_, b) in candidates.into_iter().filter(|(_, b)| b.price == max) {
                 out.collect(json_line(&[
@@ -258,18 +257,10 @@ fn q7(events: &DataStream<Event>) -> DataStream<String> {
 /// window, joined on id = seller within the same window (each pair once).
 fn q8(events: &DataStream<Event>) -> DataStream<String> {
     let hour = || WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_secs(3600));
-    let persons = events
-        .flat_map(|e: Event| e.person)
-        .assign_timestamps_and_watermarks(hour().with_timestamp_assigner(|p: &Person, _| event_time(&p.date_time)));
-    let sellers = events
-        .flat_map(|e: Event| e.auction)
-        .assign_timestamps_and_watermarks(hour().with_timestamp_assigner(|a: &Auction, _| event_time(&a.date_time)));
-    persons
-        .co_group(&sellers)
-        .where_(|p: &Person| p.id)
-        .equal_to(|a: &Auction| a.seller)
-        .window(TumblingEventTimeWindows::of(Duration::from_secs(10)))
-        .apply(|id: &i64, ps: Vec<Person>, sellers: Vec<Auction>, out: &mut Collector<'_, String>| {
+    let persons = events.flat_map(|e| e.person).assign_event_time(hour(), |p, _| event_time(&p.date_time));
+    let sellers = events.flat_map(|e| e.auction).assign_event_time(hour(), |a, _| event_time(&a.date_time));
+    persons.co_group(&sellers).where_(|p| p.id).equal_to(|a| a.seller).window(TumblingEventTimeWindows::of(Duration::from_secs(10))).apply(
+        |id, ps, sellers, out| {
             if sellers.is_empty() {
                 return;
             }
@@ -284,7 +275,8 @@ fn q8(events: &DataStream<Event>) -> DataStream<String> {
                     ("stime", Value::Str(format_sql_timestamp(start))),
                 ]));
             }
-        })
+        },
+    )
 }
 
 fn main() -> rasch::Result<()> {

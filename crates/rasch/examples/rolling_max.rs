@@ -11,7 +11,7 @@ fn main() -> rasch::Result<()> {
     env.set_parallelism(2);
     // (sensor, temperature) readings generated deterministically.
     env.datagen(Some(20), None, |i| (format!("sensor-{}", i % 3), 20.0 + ((i * 7919) % 17) as f64))
-        .key_by_ref(|(sensor, _): &(String, f64)| sensor)
+        .key_by_ref(|(sensor, _)| sensor)
         .max_by(1)
         .print();
     env.execute("Rolling Max")?;

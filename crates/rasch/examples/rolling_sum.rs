@@ -38,18 +38,18 @@ fn main() -> rasch::Result<()> {
         .set_parallelism(1)
         .uid("source")
         .name("Sequence")
-        .map(move |i: u64| {
+        .map(move |i| {
             if panic_at == Some(i) {
                 panic!("record {i} is poison (--panic-at)");
             }
             (i % keys, i)
         })
         .set_parallelism(1)
-        .key_by(|t: &(u64, u64)| t.0)
+        .key_by(|t| t.0)
         .sum(1)
         .uid("sums")
         .name("Rolling sum")
-        .map(move |(k, s): (u64, u64)| {
+        .map(move |(k, s)| {
             if sink_delay > 0 {
                 std::thread::sleep(Duration::from_micros(sink_delay));
             }

@@ -15,9 +15,7 @@ fn main() -> rasch::Result<()> {
     // (user, minute of the click)
     let clicks = vec![("ann", 0), ("bob", 3), ("ann", 10), ("ann", 25), ("bob", 50), ("ann", 90), ("bob", 70), ("ann", 100)];
     env.from_collection(clicks.into_iter().map(|(u, m)| (u.to_string(), m * MINUTE)).collect())
-        .assign_timestamps_and_watermarks(
-            WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_secs(3600)).with_timestamp_assigner(|c: &(String, i64), _| c.1),
-        )
+        .assign_event_time(WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_secs(3600)), |c, _| c.1)
         .key_by(|c| c.0.clone())
         .window(EventTimeSessionWindows::with_gap(Duration::from_secs(30 * 60)))
         .process_fn(|user, ctx, clicks, out| {

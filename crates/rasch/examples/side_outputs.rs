@@ -29,7 +29,7 @@ fn main() -> rasch::Result<()> {
         .from_collection(lines.into_iter().map(String::from).collect())
         .process(ParseOrReject { rejected: rejected.clone() })
         .name("Parse");
-    parsed.key_by_ref(|(fruit, _): &(String, i64)| fruit).sum(1).print_with_identifier("total");
+    parsed.key_by_ref(|(fruit, _)| fruit).sum(1).print_with_identifier("total");
     parsed.get_side_output(&rejected).print_with_identifier("rejected");
     env.execute("Side Outputs")?;
     Ok(())

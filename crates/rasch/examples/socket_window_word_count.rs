@@ -17,7 +17,7 @@ fn main() -> rasch::Result<()> {
 
     let env = StreamEnv::from_args();
     env.socket_text_stream(host, port)
-        .flat_map(|line: String| line.split_whitespace().map(|w| (w.to_string(), 1u64)).collect::<Vec<_>>())
+        .flat_map(|line| line.split_whitespace().map(|w| (w.to_string(), 1u64)).collect::<Vec<_>>())
         .key_by(|(word, _)| word.clone())
         .window(TumblingProcessingTimeWindows::of(Duration::from_secs(seconds)))
         .reduce(|a, b| (a.0, a.1 + b.1))

@@ -14,7 +14,7 @@ fn main() -> rasch::Result<()> {
 
     let env = StreamEnv::from_args();
     env.socket_text_stream(host, port)
-        .flat_map(|line: String| line.split_whitespace().map(|w| (w.to_string(), 1u64)).collect::<Vec<_>>())
+        .flat_map(|line| line.split_whitespace().map(|w| (w.to_string(), 1u64)).collect::<Vec<_>>())
         .key_by(|(word, _)| word.clone())
         .sum(1)
         .print();

@@ -91,9 +91,7 @@ fn main() -> rasch::Result<()> {
         })
         .collect();
     env.from_collection(views)
-        .assign_timestamps_and_watermarks(
-            WatermarkStrategy::for_monotonous_timestamps().with_timestamp_assigner(|v: &(String, i64), _| v.1),
-        )
+        .assign_event_time(WatermarkStrategy::for_monotonous_timestamps(), |v, _| v.1)
         .key_by(|v| v.0.clone())
         .window(SlidingEventTimeWindows::of(Duration::from_secs(3600), Duration::from_secs(600)))
         .aggregate(ViewCount)

@@ -38,13 +38,13 @@ fn main() -> rasch::Result<()> {
         None => env.from_collection(DEFAULT_TEXT.iter().map(|s| s.to_string()).collect()),
     };
     let counts = text
-        .flat_map_collect(|line: String, out: &mut Collector<'_, (String, u64)>| {
+        .flat_map_collect(|line, out| {
             for word in line.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
-                out.collect((word.to_lowercase(), 1));
+                out.collect((word.to_lowercase(), 1u64));
             }
         })
         .name("Tokenizer")
-        .key_by_ref(|(word, _): &(String, u64)| word)
+        .key_by_ref(|(word, _)| word)
         .sum(1)
         .name("Counter")
         .map(|(word, count)| format!("{word},{count}"));

@@ -88,6 +88,9 @@ mod doc_pages {
     struct Layout;
     #[doc = include_str!("../../../docs/network.md")]
     struct Network;
+    #[cfg(feature = "postgres")]
+    #[doc = include_str!("../../../docs/postgres.md")]
+    struct Postgres;
     #[doc = include_str!("../../../docs/rest.md")]
     struct Rest;
     #[doc = include_str!("../../../docs/sql.md")]

@@ -12,6 +12,7 @@
 //!                             [--backend hashmap|lsm] [--incremental] [--memory-budget 64mb]
 //! rasch-bench state-engines --records N [--batch 1000] [--dir PATH]
 //! rasch-bench net-exchange    [--records N] [--payload u64|words]
+//! rasch-bench cep           [--records 5000000] [--keys 10000] [--within-ms 10000] [--parallelism 1] [--output FILE] [--watermark-interval-ms 200]
 //! rasch-bench nexmark         --query qN [--events 100000] [--parallelism 2] [--mode batch|streaming] [--nexmark-dir ../shared/nexmark] [--rasch PATH]
 //! rasch-bench nexmark-datastream --query qN [--events 100000] [--parallelism 2] [--nexmark-dir ../shared/nexmark] [--example PATH]
 //! ```
@@ -21,6 +22,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod cep;
 mod checkpoint;
 mod engines;
 mod net;
@@ -37,7 +39,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((bench, rest)) = args.split_first() else {
         eprintln!(
-            "usage: rasch-bench <passthrough|filter-project|wordcount|gen-words|window-count|sliding-count|session-count|checkpoint|state-engines|net-exchange|nexmark|nexmark-datastream> [--flags]"
+            "usage: rasch-bench <passthrough|filter-project|wordcount|gen-words|window-count|sliding-count|session-count|checkpoint|state-engines|net-exchange|cep|nexmark|nexmark-datastream> [--flags]"
         );
         return ExitCode::from(2);
     };
@@ -59,10 +61,11 @@ fn main() -> ExitCode {
         "checkpoint" => checkpoint::run(&params),
         "state-engines" => engines::run(&params),
         "net-exchange" => net::run_bench(&params),
+        "cep" => cep::run(&params),
         "nexmark" => nexmark::run(&params),
         "nexmark-datastream" => nexmark::run_datastream(&params),
         other => Err(format!(
-            "unknown benchmark '{other}': expected passthrough, filter-project, wordcount, gen-words, window-count, sliding-count, session-count, checkpoint, state-engines, net-exchange, nexmark or nexmark-datastream"
+            "unknown benchmark '{other}': expected passthrough, filter-project, wordcount, gen-words, window-count, sliding-count, session-count, checkpoint, state-engines, net-exchange, cep, nexmark or nexmark-datastream"
         )),
     };
     match outcome {

@@ -179,6 +179,7 @@ fn reads_streams(p: &Plan) -> bool {
         | Plan::Aggregate { input, .. }
         | Plan::WindowAggregate { input, .. }
         | Plan::Rank { input, .. }
+        | Plan::MatchRecognize { input, .. }
         | Plan::WindowTvf { input, .. }
         | Plan::Sort { input, .. }
         | Plan::Expand { input, .. } => reads_streams(input),

@@ -47,6 +47,11 @@ pub mod savepoint {
     }
 }
 
+/// Complex event processing (Flink's CEP library): `Pattern`, `CEP::pattern`, matches.
+pub mod cep {
+    pub use rasch_cep::*;
+}
+
 /// Built-in sources and sinks.
 pub mod connectors {
     pub use rasch_connectors::*;
@@ -69,6 +74,8 @@ mod doc_pages {
     struct Architecture;
     #[doc = include_str!("../../../docs/benchmarks.md")]
     struct Benchmarks;
+    #[doc = include_str!("../../../docs/cep.md")]
+    struct Cep;
     #[doc = include_str!("../../../docs/checkpoints.md")]
     struct Checkpoints;
     #[doc = include_str!("../../../docs/cluster.md")]

@@ -76,3 +76,17 @@ fn socket_window_word_count_counts_per_processing_time_window() {
     got.sort();
     assert_eq!(got, vec!["(be,2)", "(not,1)", "(or,1)", "(to,2)"]);
 }
+
+#[test]
+fn cep_fraud_example_alerts_reports_timeouts_and_late_transactions() {
+    assert_eq!(
+        lines("cep_fraud"),
+        vec![
+            "ALERT card 4000-1: test charge $0.50 at coffee-shop, then $1200.00 at electronics",
+            "ALERT card 4000-4: test charge $0.10 at parking, then $300.00 at airline",
+            "card 4000-2: $150.00 at travel-agent (minute 11)",
+            "card 4000-2: test charge $0.99 at web-shop not followed up by minute 12",
+            "card 4000-3: test charge $0.45 at vending not followed up by minute 17",
+        ]
+    );
+}

@@ -6,6 +6,7 @@ pub mod coerce;
 pub mod expr;
 pub mod functions;
 mod grouping_sets;
+mod match_recognize;
 mod order;
 mod rank;
 pub mod scope;
@@ -90,6 +91,29 @@ impl<'c> Binder<'c> {
                 if window_tvf::is_window_tvf(&f.name.to_string()) =>
             {
                 Ok((self.bind_window_tvf(f)?, alias.as_ref().map(|a| a.name.value.clone())))
+            }
+            TableFactor::MatchRecognize {
+                table,
+                partition_by,
+                order_by,
+                measures,
+                rows_per_match,
+                after_match_skip,
+                pattern,
+                symbols,
+                alias,
+            } => {
+                let (input, _) = self.bind_relation(table)?;
+                let clause = match_recognize::Clause {
+                    partition_by,
+                    order_by,
+                    measures,
+                    rows_per_match: rows_per_match.as_ref(),
+                    after_match_skip: after_match_skip.as_ref(),
+                    pattern,
+                    symbols,
+                };
+                Ok((self.bind_match_recognize(input, clause)?, alias.as_ref().map(|a| a.name.value.clone())))
             }
             other => Err(SqlError::unsupported(format!("table reference '{other}'"))),
         }

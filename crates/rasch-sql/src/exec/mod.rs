@@ -6,6 +6,7 @@ pub mod aggregate;
 pub mod calc;
 pub mod cast;
 pub mod eval;
+pub mod match_recognize;
 pub mod prune;
 pub mod rank;
 pub mod render;
@@ -166,6 +167,13 @@ impl Translator<'_> {
                     .process(rank::TopN::new(order.clone(), limit, *with_rank, self.mode))
                     .name("Rank")
                     .uid(&self.uid("rank", below))
+            }
+            Plan::MatchRecognize { input, spec } => {
+                if self.mode != Mode::Streaming {
+                    return Err(SqlError::unsupported("MATCH_RECOGNIZE in batch mode (run it in streaming mode)"));
+                }
+                self.insert_only(input, "Match")?;
+                match_recognize::translate(self.translate(input)?, spec, &self.uid("match", below))?
             }
             Plan::Scan { .. } | Plan::Project { .. } | Plan::Filter { .. } => unreachable!("split_calc stops below calcs"),
         };

@@ -7,6 +7,7 @@ pub mod dialect;
 pub mod split;
 pub mod statement;
 pub mod types;
+pub mod within;
 
 use crate::error::{Pos, SqlError, SqlResult};
 use dialect::FlinkDialect;
@@ -49,7 +50,10 @@ pub fn parse_statement(sql: &str) -> SqlResult<Statement> {
 
 fn parse_statement_here(sql: &str) -> SqlResult<Statement> {
     let dialect = FlinkDialect;
-    let mut p = Parser::new(&dialect).with_recursion_limit(RECURSION_LIMIT).try_with_sql(sql)?;
+    let tokens = sqlparser::tokenizer::Tokenizer::new(&dialect, sql)
+        .tokenize_with_location()
+        .map_err(|e| SqlError::from(sqlparser::parser::ParserError::TokenizerError(e.to_string())))?;
+    let mut p = Parser::new(&dialect).with_recursion_limit(RECURSION_LIMIT).with_tokens_with_locations(within::rewrite(tokens));
     let stmt = statement(&mut p)?;
     let tok = p.peek_token();
     if tok.token != Token::EOF {

@@ -56,6 +56,11 @@ impl Plan {
                 writeln!(f, "{pad}WindowTableFunction(window=[{window:?}], fields=[{}])", cols(schema))?;
                 input.explain(depth + 1, f)
             }
+            Plan::MatchRecognize { input, spec } => {
+                let pattern: Vec<String> = spec.vars.iter().map(|v| format!("{}{{{},{:?}}}", v.name, v.min, v.max)).collect();
+                writeln!(f, "{pad}Match(pattern=[{}], skip=[{:?}], select=[{}])", pattern.join(" "), spec.skip, cols(&spec.schema))?;
+                input.explain(depth + 1, f)
+            }
             Plan::Rank { input, limit, schema, .. } => {
                 writeln!(
                     f,

@@ -3,6 +3,7 @@
 
 mod explain;
 mod expr;
+pub mod match_recognize;
 
 pub use expr::{BExpr, ExprKind, Func, JsonStep, TimeUnit};
 
@@ -212,6 +213,13 @@ pub enum Plan {
         /// The largest number of rows kept.
         limit: Option<u64>,
     },
+    /// `MATCH_RECOGNIZE`: one row per match of a row pattern in each partition, in event time.
+    MatchRecognize {
+        /// The input.
+        input: Box<Plan>,
+        /// The clause.
+        spec: std::sync::Arc<match_recognize::MatchSpec>,
+    },
     /// `ROW_NUMBER() OVER (PARTITION BY … ORDER BY …)` kept to ranks `<= limit`; the rank is
     /// appended as the last column when `with_rank`.
     Rank {
@@ -250,13 +258,16 @@ impl Plan {
             | Plan::Aggregate { schema, .. }
             | Plan::WindowAggregate { schema, .. }
             | Plan::Rank { schema, .. } => schema.clone(),
+            Plan::MatchRecognize { spec, .. } => spec.schema.clone(),
         }
     }
 
     /// The node's changelog mode in streaming execution.
     pub fn changelog_mode(&self) -> ChangelogMode {
         match self {
-            Plan::Scan { .. } | Plan::Values { .. } | Plan::Stream { .. } | Plan::WindowAggregate { .. } => ChangelogMode::InsertOnly,
+            Plan::Scan { .. } | Plan::Values { .. } | Plan::Stream { .. } | Plan::WindowAggregate { .. } | Plan::MatchRecognize { .. } => {
+                ChangelogMode::InsertOnly
+            }
             Plan::Project { input, .. } | Plan::Filter { input, .. } | Plan::WindowTvf { input, .. } => input.changelog_mode(),
             Plan::Aggregate { .. } | Plan::Rank { .. } => ChangelogMode::Retract,
             Plan::Sort { input, .. } | Plan::Expand { input, .. } => input.changelog_mode(),
@@ -287,7 +298,7 @@ impl Plan {
             Plan::WindowTvf { schema, .. } => Some(schema.len() - 1),
             Plan::Aggregate { .. } | Plan::WindowAggregate { .. } | Plan::Values { .. } | Plan::Stream { .. } | Plan::Union { .. } => None,
             Plan::Sort { input, .. } => input.rowtime(),
-            Plan::Expand { .. } => None,
+            Plan::Expand { .. } | Plan::MatchRecognize { .. } => None,
         }
     }
 }

@@ -20,7 +20,16 @@ pub enum ExecutionMode {
 }
 
 impl ExecutionMode {
-    /// Reads [`MODE_ENV_VAR`]; unset means local.
+    /// Reads [`MODE_ENV_VAR`] (case-insensitive); unset or empty means local, anything other
+    /// than `local`, `plan` or `worker` is an error.
+    ///
+    /// ```
+    /// use rasch_api::{ExecutionMode, MODE_ENV_VAR};
+    ///
+    /// if std::env::var_os(MODE_ENV_VAR).is_none() {
+    ///     assert_eq!(ExecutionMode::from_env().unwrap(), ExecutionMode::Local);
+    /// }
+    /// ```
     pub fn from_env() -> Result<Self> {
         match std::env::var(MODE_ENV_VAR) {
             Err(_) => Ok(ExecutionMode::Local),

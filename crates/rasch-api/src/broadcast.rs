@@ -213,6 +213,17 @@ fn two_input_node<A: Data, B: Data, U: Data>(
 
 /// A non-keyed stream connected with a broadcast stream (Flink's `BroadcastConnectedStream`);
 /// made by [`DataStream::connect_broadcast`].
+///
+/// ```
+/// use rasch_api::{BroadcastConnectedStream, StreamEnv};
+/// use rasch_runtime::operators::BroadcastStateDescriptor;
+///
+/// let env = StreamEnv::local();
+/// let rules = env.from_collection(vec![1u32]).broadcast_state(&BroadcastStateDescriptor::<u32, u32>::new("rules"));
+/// let connected: BroadcastConnectedStream<i64, u32> = env.from_sequence(1, 3).connect_broadcast(&rules);
+/// // connected.process(a BroadcastProcessFunction)
+/// # let _ = connected;
+/// ```
 pub struct BroadcastConnectedStream<A, B> {
     first: DataStream<A>,
     broadcast: BroadcastStream<B>,
@@ -267,6 +278,17 @@ impl<A: Data, B: Data> BroadcastConnectedStream<A, B> {
 
 /// A keyed stream connected with a broadcast stream (Flink's `BroadcastConnectedStream` of a
 /// `KeyedStream`); made by [`KeyedStream::connect_broadcast`].
+///
+/// ```
+/// use rasch_api::StreamEnv;
+/// use rasch_runtime::operators::BroadcastStateDescriptor;
+///
+/// let env = StreamEnv::local();
+/// let rules = env.from_collection(vec![1u32]).broadcast_state(&BroadcastStateDescriptor::<u32, u32>::new("rules"));
+/// let connected = env.from_sequence(1, 3).key_by(|x| x % 2).connect_broadcast(&rules);
+/// // connected.process(a KeyedBroadcastProcessFunction)
+/// # let _ = connected;
+/// ```
 pub struct KeyedBroadcastConnectedStream<A, B, K, S> {
     first: DataStream<A>,
     selector: S,

@@ -9,7 +9,8 @@ use rasch_runtime::checkpoint::{CheckpointStats, StopMode};
 use rasch_runtime::executor::{JobCommand, JobMonitor};
 use std::thread::JoinHandle;
 
-/// Handle to a job running in the background (local mode). Dropping it does not stop the job.
+/// Handle to a job running in the background (local mode). Dropping it does not stop the job
+/// (its thread runs on, detached).
 ///
 /// ```
 /// use rasch_api::StreamEnv;

@@ -28,23 +28,69 @@ pub enum TaggedUnion<A, B> {
     Two(B),
 }
 
-/// Marks a window join.
+/// Marks a window join: `TwoStreams<A, B, JoinMode>` is [`JoinedStreams`].
+///
+/// ```
+/// use rasch_api::{JoinMode, StreamEnv, TwoStreams};
+///
+/// let env = StreamEnv::local();
+/// let joined: TwoStreams<i32, char, JoinMode> = env.from_collection(vec![1]).join(&env.from_collection(vec!['x']));
+/// # let _ = joined;
+/// ```
 pub struct JoinMode;
-/// Marks a window co-group.
+/// Marks a window co-group: `TwoStreams<A, B, CoGroupMode>` is [`CoGroupedStreams`].
+///
+/// ```
+/// use rasch_api::{CoGroupMode, StreamEnv, TwoStreams};
+///
+/// let env = StreamEnv::local();
+/// let grouped: TwoStreams<i32, char, CoGroupMode> = env.from_collection(vec![1]).co_group(&env.from_collection(vec!['x']));
+/// # let _ = grouped;
+/// ```
 pub struct CoGroupMode;
 
 /// Two streams to join or co-group in windows; `M` is [`JoinMode`] or [`CoGroupMode`]. Made by
 /// [`DataStream::join`] or [`DataStream::co_group`]; then [`where_`](Self::where_),
 /// [`equal_to`](Where::equal_to), [`window`](EqualTo::window) and `apply`.
+///
+/// ```
+/// use rasch_api::StreamEnv;
+/// use rasch_runtime::windows::TumblingEventTimeWindows;
+/// use std::time::Duration;
+///
+/// let env = StreamEnv::local();
+/// let (a, b) = (env.from_collection(vec![1]), env.from_collection(vec![(1, 'x')]));
+/// let _pairs = a.join(&b)                                  // TwoStreams (JoinedStreams)
+///     .where_(|x| *x)                                       // Where
+///     .equal_to(|y| y.0)                                    // EqualTo
+///     .window(TumblingEventTimeWindows::of(Duration::from_secs(1))) // WithWindow
+///     .apply(|x, y| (*x, y.1));                             // DataStream<(i32, char)>
+/// ```
 pub struct TwoStreams<A, B, M> {
     first: DataStream<A>,
     second: DataStream<B>,
     _mode: PhantomData<fn() -> M>,
 }
 
-/// Flink's `JoinedStreams<A, B>`.
+/// Flink's `JoinedStreams<A, B>`: what [`DataStream::join`] returns.
+///
+/// ```
+/// use rasch_api::{JoinedStreams, StreamEnv};
+///
+/// let env = StreamEnv::local();
+/// let joined: JoinedStreams<i32, char> = env.from_collection(vec![1]).join(&env.from_collection(vec!['x']));
+/// # let _ = joined;
+/// ```
 pub type JoinedStreams<A, B> = TwoStreams<A, B, JoinMode>;
-/// Flink's `CoGroupedStreams<A, B>`.
+/// Flink's `CoGroupedStreams<A, B>`: what [`DataStream::co_group`] returns.
+///
+/// ```
+/// use rasch_api::{CoGroupedStreams, StreamEnv};
+///
+/// let env = StreamEnv::local();
+/// let grouped: CoGroupedStreams<i32, char> = env.from_collection(vec![1]).co_group(&env.from_collection(vec!['x']));
+/// # let _ = grouped;
+/// ```
 pub type CoGroupedStreams<A, B> = TwoStreams<A, B, CoGroupMode>;
 
 impl<A: Data> DataStream<A> {
@@ -136,6 +182,18 @@ impl<A: Data, B: Data, M> TwoStreams<A, B, M> {
 }
 
 /// A window join or co-group with the first key selector (see [`DataStream::join`]).
+///
+/// ```
+/// use rasch_api::StreamEnv;
+/// use rasch_runtime::windows::TumblingEventTimeWindows;
+/// use std::time::Duration;
+///
+/// let env = StreamEnv::local();
+/// let (a, b) = (env.from_collection(vec![1]), env.from_collection(vec![(1, 'x')]));
+/// let where_ = a.co_group(&b).where_(|x| *x);
+/// let _grouped = where_.equal_to(|y| y.0).window(TumblingEventTimeWindows::of(Duration::from_secs(1)))
+///     .apply(|key, xs, ys, out| out.collect((*key, xs.len(), ys.len())));
+/// ```
 pub struct Where<A, B, M, K, F1> {
     streams: TwoStreams<A, B, M>,
     key1: F1,
@@ -171,6 +229,17 @@ impl<A: Data, B: Data, M, K: Key, F1: Fn(&A) -> K + Clone + Send + Sync + 'stati
 }
 
 /// A window join or co-group with both key selectors (see [`DataStream::join`]).
+///
+/// ```
+/// use rasch_api::StreamEnv;
+/// use rasch_runtime::windows::TumblingEventTimeWindows;
+/// use std::time::Duration;
+///
+/// let env = StreamEnv::local();
+/// let (a, b) = (env.from_collection(vec![1]), env.from_collection(vec![(1, 'x')]));
+/// let equal_to = a.join(&b).where_(|x| *x).equal_to(|y| y.0);
+/// let _pairs = equal_to.window(TumblingEventTimeWindows::of(Duration::from_secs(1))).apply(|x, y| (*x, y.1));
+/// ```
 pub struct EqualTo<A, B, M, K, F1, F2> {
     streams: TwoStreams<A, B, M>,
     key1: F1,
@@ -214,6 +283,17 @@ where
 
 /// A window join or co-group, ready for `apply` (Flink's `WithWindow`; see
 /// [`DataStream::join`]).
+///
+/// ```
+/// use rasch_api::StreamEnv;
+/// use rasch_runtime::windows::TumblingEventTimeWindows;
+/// use std::time::Duration;
+///
+/// let env = StreamEnv::local();
+/// let (a, b) = (env.from_collection(vec![1]), env.from_collection(vec![(1, 'x')]));
+/// let with_window = a.join(&b).where_(|x| *x).equal_to(|y| y.0).window(TumblingEventTimeWindows::of(Duration::from_secs(1)));
+/// let _pairs = with_window.allowed_lateness(Duration::from_secs(1)).apply(|x, y| (*x, y.1));
+/// ```
 pub struct WithWindow<A, B, M, K, F1, F2, W> {
     on: EqualTo<A, B, M, K, F1, F2>,
     assigner: W,

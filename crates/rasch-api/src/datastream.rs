@@ -1009,18 +1009,55 @@ pub struct DataStreamSink {
 
 impl DataStreamSink {
     /// Parallelism of the sink (see [`DataStream::set_parallelism`]).
+    ///
+    /// ```
+    /// use rasch_api::StreamEnv;
+    /// # fn main() -> rasch_core::Result<()> {
+    /// let env = StreamEnv::local();
+    /// env.from_sequence(1, 10).discard().name("Drop").set_parallelism(1);
+    /// assert_eq!(env.execute("p1 sink")?.operator("Drop").unwrap().parallelism, 1);
+    /// # Ok(()) }
+    /// ```
     pub fn set_parallelism(self, parallelism: usize) -> Self {
         DataStreamSink { stream: self.stream.set_parallelism(parallelism) }
     }
     /// Name of the sink, shown in plans, metrics and errors.
+    ///
+    /// ```
+    /// use rasch_api::StreamEnv;
+    /// # fn main() -> rasch_core::Result<()> {
+    /// let env = StreamEnv::local();
+    /// env.from_sequence(1, 10).discard().name("Drop");
+    /// assert_eq!(env.execute("named sink")?.operator("Drop").unwrap().records_in, 10);
+    /// # Ok(()) }
+    /// ```
     pub fn name(self, name: &str) -> Self {
         DataStreamSink { stream: self.stream.name(name) }
     }
     /// Stable id of the sink; savepoint state of the sink is mapped by it.
+    ///
+    /// ```
+    /// use rasch_api::StreamEnv;
+    /// # fn main() -> rasch_core::Result<()> {
+    /// let env = StreamEnv::local();
+    /// env.from_sequence(1, 10).discard().uid("drop-v1");
+    /// env.execute("sink with uid")?;
+    /// # Ok(()) }
+    /// ```
     pub fn uid(self, uid: &str) -> Self {
         DataStreamSink { stream: self.stream.uid(uid) }
     }
     /// Never chain the sink: it runs as a task of its own.
+    ///
+    /// ```
+    /// use rasch_api::StreamEnv;
+    /// # fn main() -> rasch_core::Result<()> {
+    /// let env = StreamEnv::local();
+    /// env.set_parallelism(1);
+    /// env.from_collection(vec![1]).discard().disable_chaining();
+    /// assert_eq!(env.job_graph("unchained sink")?.vertices.len(), 2);
+    /// # Ok(()) }
+    /// ```
     pub fn disable_chaining(self) -> Self {
         DataStreamSink { stream: self.stream.disable_chaining() }
     }

@@ -78,6 +78,14 @@ impl<A: Data, K: Key, S1: KeySelector<A, K>> KeyedStream<A, K, S1> {
 }
 
 /// An interval join waiting for its bounds (see [`KeyedStream::interval_join`]).
+///
+/// ```
+/// use rasch_api::StreamEnv;
+///
+/// let env = StreamEnv::local();
+/// let (a, b) = (env.from_collection(vec![1]).key_by(|x| *x), env.from_collection(vec![1]).key_by(|x| *x));
+/// let _joined = a.interval_join(&b).between(-1_000, 1_000).apply(|x, y| x + y);
+/// ```
 pub struct IntervalJoin<A, B, K, S1, S2> {
     left: DataStream<A>,
     right: DataStream<B>,
@@ -119,6 +127,15 @@ impl<A: Data, B: Data, K: Key, S1: KeySelector<A, K>, S2: KeySelector<B, K>> Int
 
 /// An interval join with bounds (Flink's `IntervalJoined`): configure it, then `process` it
 /// (see [`KeyedStream::interval_join`]).
+///
+/// ```
+/// use rasch_api::StreamEnv;
+///
+/// let env = StreamEnv::local();
+/// let (a, b) = (env.from_collection(vec![1]).key_by(|x| *x), env.from_collection(vec![1]).key_by(|x| *x));
+/// let bounded = a.interval_join(&b).between(0, 500).upper_bound_exclusive();
+/// let _joined = bounded.apply(|x, y| x + y);
+/// ```
 pub struct IntervalJoined<A, B, K, S1, S2> {
     join: IntervalJoin<A, B, K, S1, S2>,
     lower: i64,

@@ -16,6 +16,10 @@ use std::path::PathBuf;
 /// The accumulator counting malformed lines a lenient reader skipped (summed over subtasks
 /// in [`JobResult::accumulator`](crate::JobResult::accumulator)); see
 /// [`StreamEnv::read_json_lines_lenient`].
+///
+/// ```
+/// assert_eq!(rasch_api::MALFORMED_RECORDS, "numMalformedRecords");
+/// ```
 pub const MALFORMED_RECORDS: &str = "numMalformedRecords";
 
 /// Sends records on and malformed lines to a side output, counting them.

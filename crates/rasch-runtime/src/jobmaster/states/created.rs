@@ -58,6 +58,7 @@ pub(crate) fn run(job: &mut Job<'_>) -> Result<()> {
         let plan = crate::checkpoint::read_restore_path(&path)?;
         let allow = config.value(rasch_core::config::SAVEPOINT_IGNORE_UNCLAIMED)?;
         plan.check_all_mapped(&job.info.operator_ids, allow)?;
+        job.supervisor.store.continue_after(plan.checkpoint_id);
         job.restored = Some(plan);
     }
     Ok(())

@@ -1,0 +1,212 @@
+//! High availability with etcd, with real processes: an etcd server (Debian's `etcd-server`,
+//! installed by `scripts/install-etcd.sh`) on free loopback ports, two JobManagers (a leader
+//! and a standby), TaskManagers and the checkpointed exactly-once `rolling_sum` job. The leader
+//! is killed with SIGKILL in the middle of the job; the standby must take over, recover the job
+//! from its latest completed checkpoint, and the committed output must be exactly the
+//! failure-free output. Without etcd the tests fail (they never pass silently).
+
+mod common;
+
+use common::*;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where Debian's `etcd-server` puts the server.
+const ETCD: &str = "/usr/bin/etcd";
+
+/// An etcd server of this test, stopped by its PID on drop.
+struct Etcd {
+    child: Option<Child>,
+    client_port: u16,
+    peer_port: u16,
+    data_dir: PathBuf,
+}
+
+impl Etcd {
+    fn start(dir: &Path) -> Etcd {
+        assert!(
+            Path::new(ETCD).exists(),
+            "{ETCD} is missing: run scripts/install-etcd.sh (Debian's etcd-server) — the high-availability tests need a real etcd"
+        );
+        let mut etcd = Etcd { child: None, client_port: free_port(), peer_port: free_port(), data_dir: dir.join("etcd-data") };
+        etcd.resume(dir);
+        etcd
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.client_port)
+    }
+
+    /// Starts (or restarts) the server on the same ports and data directory.
+    fn resume(&mut self, dir: &Path) {
+        let peer = format!("http://127.0.0.1:{}", self.peer_port);
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("etcd.log")).unwrap();
+        let child = Command::new(ETCD)
+            .args(["--name", "rasch-test", "--data-dir"])
+            .arg(&self.data_dir)
+            .args(["--listen-client-urls", &self.url(), "--advertise-client-urls", &self.url()])
+            .args(["--listen-peer-urls", &peer, "--initial-advertise-peer-urls", &peer])
+            .args(["--initial-cluster", &format!("rasch-test={peer}")])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {ETCD}: {e}"));
+        self.child = Some(child);
+        let port = self.client_port;
+        wait_until("etcd to answer /health", Duration::from_secs(30), || {
+            http_get(port, "/health").is_some_and(|(s, body)| s == 200 && body.contains("true"))
+        });
+    }
+
+    /// Stops the server (SIGKILL by PID), keeping its data.
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Etcd {
+    fn drop(&mut self) {
+        self.stop();
+        // etcd preallocates 64 MB write-ahead logs; its log file stays for a failed test.
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// A process of this test, killed by PID on drop unless taken.
+struct Daemon(Option<Child>);
+
+impl Daemon {
+    /// The process, now owned by the caller.
+    fn take(mut self) -> Child {
+        self.0.take().expect("taken once")
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// `GET path` on 127.0.0.1:`port`: status, body and the `Location` header; `None` if nothing
+/// answers.
+fn http_get_full(port: u16, path: &str) -> Option<(u16, String, Option<String>)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes()).ok()?;
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok())?;
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let location = head.lines().find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: "))).map(str::to_string);
+    Some((status, body.to_string(), location))
+}
+
+fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    http_get_full(port, path).map(|(s, b, _)| (s, b))
+}
+
+/// A JobManager with its REST API on `rest` (its RPC port comes from the HA port range).
+fn jobmanager(dir: &Path, rest: u16, name: &str) -> Daemon {
+    let log = dir.join(format!("{name}.out"));
+    let out = std::fs::File::create(&log).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_rasch"))
+        .args(["jobmanager", "-D", &format!("rest.port={rest}")])
+        .env("RASCH_CONF_DIR", dir.join("conf"))
+        .env("RASCH_LOG_FILE", &log)
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .unwrap();
+    Daemon(Some(child))
+}
+
+/// Whether the JobManager with REST port `rest` leads: it answers `/overview` itself.
+fn leads(rest: u16) -> bool {
+    http_get(rest, "/overview").is_some_and(|(s, _)| s == 200)
+}
+
+fn ha_config(dir_tag: &str, etcd_url: &str, storage: &Path, checkpoints: &Path) -> String {
+    format!(
+        "high-availability.type: etcd\nhigh-availability.etcd.endpoints: {etcd_url}\nhigh-availability.storageDir: {}\n\
+         high-availability.cluster-id: /{dir_tag}\nhigh-availability.jobmanager.port: 0\nhigh-availability.etcd.lease-ttl: 2 s\n\
+         execution.checkpointing.dir: {}\nrestart-strategy.type: fixed-delay\nrestart-strategy.fixed-delay.attempts: 5\n\
+         restart-strategy.fixed-delay.delay: 200 ms\n",
+        storage.display(),
+        checkpoints.display()
+    )
+}
+
+#[test]
+fn killing_the_leader_lets_the_standby_recover_the_job_exactly_once() {
+    // The etcd server needs the directory before the cluster's configuration names it.
+    let base = std::env::temp_dir().join(format!("rasch-ha-failover-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    let etcd = Etcd::start(&base);
+    let extra = ha_config("failover", &etcd.url(), &base.join("ha"), &base.join("checkpoints"));
+    let (dir, _, rpc) = cluster_dir("ha-failover", 2, &extra);
+    let (rest_a, rest_b) = (free_port(), free_port());
+
+    // A leads; B, started after it, stands by and redirects REST requests to A.
+    let a = jobmanager(&dir, rest_a, "jobmanager-a");
+    wait_until("JobManager A to lead", Duration::from_secs(30), || leads(rest_a));
+    let b = jobmanager(&dir, rest_b, "jobmanager-b");
+    wait_until("JobManager B to answer", Duration::from_secs(30), || http_get(rest_b, "/overview").is_some());
+    let (status, _, location) = http_get_full(rest_b, "/jobs/overview").unwrap();
+    assert_eq!((status, location.as_deref()), (307, Some(format!("http://127.0.0.1:{rest_a}/jobs/overview").as_str())));
+
+    // TaskManagers find the leader through etcd (their configured RPC port is not A's).
+    let mut cluster = TestCluster { dir: dir.clone(), rest: rest_a, rpc, jobmanager: a.take(), taskmanagers: Vec::new() };
+    cluster.add_taskmanager();
+    cluster.add_taskmanager();
+    cluster.wait_for_taskmanagers(2);
+
+    // The CLI finds the leader through etcd too (no -m, no REST port of its own).
+    let out = dir.join("sums");
+    let (n, keys) = (80_000u64, 29u64);
+    let (count, key_count) = (n.to_string(), keys.to_string());
+    let job = cluster.submit_rolling_sum(
+        &["-d", "-p", "2"],
+        &out,
+        &["--count", &count, "--keys", &key_count, "--rate", "10000", "--checkpoint-interval", "200"],
+    );
+    cluster.wait_for_state(&job, "RUNNING", Duration::from_secs(60));
+    wait_until("two completed checkpoints", Duration::from_secs(30), || cluster.completed_checkpoints(&job) >= 2);
+    assert_ne!(cluster.job_state(&job), "FINISHED", "the job ended before the leader could be killed; make it longer");
+
+    // SIGKILL the leader in the middle of the job.
+    let killed = Instant::now();
+    cluster.jobmanager.kill().unwrap();
+    cluster.jobmanager.wait().unwrap();
+    cluster.rest = rest_b;
+    cluster.jobmanager = b.take();
+    wait_until("JobManager B to lead", Duration::from_secs(30), || leads(rest_b));
+    let elected = killed.elapsed();
+    cluster.wait_for_state(&job, "RUNNING", Duration::from_secs(60));
+    let running = killed.elapsed();
+    eprintln!("failover: B leads {} ms after the kill, the job runs again after {} ms", elected.as_millis(), running.as_millis());
+    assert!(elected < Duration::from_secs(10), "the standby took {elected:?} to take over (lease time to live: 2 s)");
+    let log = std::fs::read_to_string(dir.join("jobmanager-b.out")).unwrap();
+    assert!(log.contains(&format!("recovering job {job} from checkpoint")), "B did not recover from a checkpoint:\n{log}");
+    cluster.wait_for_taskmanagers(2);
+
+    cluster.wait_for_state(&job, "FINISHED", Duration::from_secs(120));
+    assert_same(&committed_lines(&[out.as_path()]), &rolling_sums(n, keys));
+
+    // REST and the CLI answer from the new leader.
+    let listed = cluster.rasch_ok(&["list", "-a"]);
+    assert!(listed.contains(&format!("{job} : ")) && listed.contains("(FINISHED)"), "{listed}");
+    drop(etcd);
+}

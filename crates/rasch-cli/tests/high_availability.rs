@@ -209,4 +209,5 @@ fn killing_the_leader_lets_the_standby_recover_the_job_exactly_once() {
     let listed = cluster.rasch_ok(&["list", "-a"]);
     assert!(listed.contains(&format!("{job} : ")) && listed.contains("(FINISHED)"), "{listed}");
     drop(etcd);
+    let _ = std::fs::remove_dir_all(&base);
 }

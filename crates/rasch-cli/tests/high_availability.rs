@@ -211,3 +211,123 @@ fn killing_the_leader_lets_the_standby_recover_the_job_exactly_once() {
     drop(etcd);
     let _ = std::fs::remove_dir_all(&base);
 }
+
+/// Starts `rasch <args>` with the configuration in `dir/conf` and waits for it.
+fn rasch_in_dir(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_rasch")).args(args).env("RASCH_CONF_DIR", dir.join("conf")).output().unwrap()
+}
+
+#[test]
+fn start_cluster_starts_every_jobmanager_of_conf_masters() {
+    let base = std::env::temp_dir().join(format!("rasch-ha-masters-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    let etcd = Etcd::start(&base);
+    let extra = ha_config("masters", &etcd.url(), &base.join("ha"), &base.join("checkpoints"));
+    let (dir, _, _) = cluster_dir("ha-masters", 1, &extra);
+    let (rest_a, rest_b) = (free_port(), free_port());
+    // Two JobManagers on this host, each with the REST port of its line.
+    std::fs::write(dir.join("conf/masters"), format!("localhost:{rest_a}\n127.0.0.1:{rest_b}\n")).unwrap();
+    std::fs::write(dir.join("conf/workers"), "localhost\nlocalhost\n").unwrap();
+    let started = rasch_in_dir(&dir, &["start-cluster"]);
+    let text = said(&started);
+    // Whatever happens next, the daemons are stopped by the PIDs start-cluster recorded.
+    struct Stop<'a>(&'a Path);
+    impl Drop for Stop<'_> {
+        fn drop(&mut self) {
+            let _ = rasch_in_dir(self.0, &["stop-cluster"]);
+        }
+    }
+    let stop = Stop(&dir);
+    assert!(started.status.success(), "{text}");
+    assert_eq!(text.matches("Starting standalonesession daemon").count(), 2, "{text}");
+    assert!(text.contains("Cluster is up") && text.contains("2 TaskManager(s)"), "{text}");
+    let pids = std::fs::read_dir(dir.join("pid"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().ends_with("-jobmanager.pid"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .unwrap_or_default();
+    assert_eq!(pids.lines().count(), 2, "two JobManager pids: {pids}");
+    // One leads, the other redirects to it.
+    let (leader, standby) = if leads(rest_a) { (rest_a, rest_b) } else { (rest_b, rest_a) };
+    assert!(leads(leader), "neither JobManager leads");
+    let (status, _, location) = http_get_full(standby, "/overview").unwrap();
+    assert_eq!((status, location), (307, Some(format!("http://127.0.0.1:{leader}/overview"))));
+    // The CLI finds the leader through etcd.
+    let listed = rasch_in_dir(&dir, &["list"]);
+    assert!(listed.status.success(), "{}", said(&listed));
+    drop(stop);
+    assert!(!leads(leader) && http_get(standby, "/overview").is_none(), "stop-cluster left a JobManager running");
+    drop(etcd);
+    let _ = std::fs::remove_dir_all(&base);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_killed_standby_changes_nothing_and_an_etcd_outage_suspends_the_job_until_etcd_returns() {
+    let base = std::env::temp_dir().join(format!("rasch-ha-outage-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    let mut etcd = Etcd::start(&base);
+    let extra = ha_config("outage", &etcd.url(), &base.join("ha"), &base.join("checkpoints"));
+    let (dir, _, rpc) = cluster_dir("ha-outage", 2, &extra);
+    let (rest_a, rest_b, rest_c) = (free_port(), free_port(), free_port());
+    let a = jobmanager(&dir, rest_a, "jobmanager-a");
+    wait_until("JobManager A to lead", Duration::from_secs(30), || leads(rest_a));
+    let mut b = jobmanager(&dir, rest_b, "jobmanager-b");
+    let mut cluster = TestCluster { dir: dir.clone(), rest: rest_a, rpc, jobmanager: a.take(), taskmanagers: Vec::new() };
+    cluster.add_taskmanager();
+    cluster.add_taskmanager();
+    cluster.wait_for_taskmanagers(2);
+    let out = dir.join("sums");
+    let (n, keys) = (200_000u64, 31u64);
+    let (count, key_count) = (n.to_string(), keys.to_string());
+    let job = cluster.submit_rolling_sum(
+        &["-d", "-p", "2"],
+        &out,
+        &["--count", &count, "--keys", &key_count, "--rate", "10000", "--checkpoint-interval", "200"],
+    );
+    cluster.wait_for_state(&job, "RUNNING", Duration::from_secs(60));
+    wait_until("two completed checkpoints", Duration::from_secs(30), || cluster.completed_checkpoints(&job) >= 2);
+
+    // SIGKILL the standby: the leader, its job and its checkpoints carry on.
+    wait_until("JobManager B to stand by", Duration::from_secs(30), || http_get(rest_b, "/overview").is_some());
+    let before = cluster.completed_checkpoints(&job);
+    if let Some(c) = b.0.as_mut() {
+        c.kill().unwrap();
+        c.wait().unwrap();
+    }
+    wait_until("two more checkpoints after the standby died", Duration::from_secs(30), || {
+        cluster.completed_checkpoints(&job) >= before + 2
+    });
+    assert_eq!(cluster.job_state(&job), "RUNNING");
+    assert!(cluster.jobmanager.try_wait().unwrap().is_none(), "the leader died with the standby");
+
+    // A new standby, then etcd goes away: the leader cannot renew its lease and steps down
+    // (it exits); the TaskManagers stop the job's workers. The job is suspended, not lost.
+    let c = jobmanager(&dir, rest_c, "jobmanager-c");
+    wait_until("JobManager C to stand by", Duration::from_secs(30), || http_get(rest_c, "/overview").is_some());
+    etcd.stop();
+    let stopped = Instant::now();
+    wait_until("the leader to step down without etcd", Duration::from_secs(10), || cluster.jobmanager.try_wait().unwrap().is_some());
+    let stepped_down = stopped.elapsed();
+    let log = std::fs::read_to_string(dir.join("jobmanager-a.out")).unwrap();
+    assert!(log.contains("leadership lost"), "{log}");
+    assert!(stepped_down < Duration::from_secs(2), "the leader acted as leader {stepped_down:?} after etcd stopped (lease: 2 s)");
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(!leads(rest_c), "C cannot lead while etcd is away");
+
+    // etcd returns: C takes over and recovers the job from its latest checkpoint.
+    etcd.resume(&base);
+    cluster.rest = rest_c;
+    cluster.jobmanager = c.take();
+    wait_until("JobManager C to lead", Duration::from_secs(30), || leads(rest_c));
+    eprintln!("leader stepped down {} ms after etcd stopped", stepped_down.as_millis());
+    cluster.wait_for_state(&job, "FINISHED", Duration::from_secs(120));
+    let log = std::fs::read_to_string(dir.join("jobmanager-c.out")).unwrap();
+    assert!(log.contains(&format!("recovering job {job} from checkpoint")), "{log}");
+    assert_same(&committed_lines(&[out.as_path()]), &rolling_sums(n, keys));
+    drop(etcd);
+    let _ = std::fs::remove_dir_all(&base);
+}

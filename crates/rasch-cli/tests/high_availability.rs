@@ -331,3 +331,51 @@ fn a_killed_standby_changes_nothing_and_an_etcd_outage_suspends_the_job_until_et
     drop(etcd);
     let _ = std::fs::remove_dir_all(&base);
 }
+
+#[test]
+fn a_deposed_leaders_writes_are_fenced_off() {
+    use rasch_cluster::ha::etcd::EtcdHa;
+    use rasch_cluster::ha::{CheckpointPointer, Epoch, HaServices, JobRecord, LeaderAddress};
+    let base = std::env::temp_dir().join(format!("rasch-ha-fencing-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    let etcd = Etcd::start(&base);
+    let me = |n: u16| LeaderAddress { rpc: format!("127.0.0.1:{n}"), rest: format!("127.0.0.1:{}", n + 1) };
+    let job = |id: &str| JobRecord {
+        job_id: id.into(),
+        binary_sha256: "ab".repeat(32),
+        binary_name: "job".into(),
+        args: vec!["--x".into()],
+        start_config: [("parallelism.default".to_string(), "2".to_string())].into(),
+    };
+    let a = EtcdHa::connect(vec![etcd.url()], "fencing", 1).unwrap();
+    let first = a.campaign(&me(1000)).unwrap();
+    assert_eq!(a.leader().unwrap(), Some(me(1000)));
+    a.put_job(first.epoch, &job("j1")).unwrap();
+    let pointer = CheckpointPointer { checkpoint_id: 7, job_dir: "/cp/j1".into() };
+    a.put_checkpoint(first.epoch, "j1", &pointer).unwrap();
+    // Another epoch than the leader key's is refused.
+    assert!(a.put_job(Epoch(first.epoch.0 + 1), &job("j2")).is_err());
+
+    // B waits while A renews its lease ...
+    let b = std::sync::Arc::new(EtcdHa::connect(vec![etcd.url()], "fencing", 1).unwrap());
+    let contender = b.clone();
+    let campaign = std::thread::spawn(move || contender.campaign(&me(2000)).unwrap());
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(!campaign.is_finished(), "B was elected while A renewed its lease");
+    assert!(!first.lost());
+    // ... and is elected once A is gone (its client and lease renewals with it).
+    drop(a);
+    let second = campaign.join().unwrap();
+    assert!(second.epoch > first.epoch);
+    assert_eq!(b.leader().unwrap(), Some(me(2000)));
+    // What A recorded survives; what A would still write is refused.
+    assert_eq!(b.jobs().unwrap(), vec![job("j1")]);
+    assert_eq!(b.checkpoint("j1").unwrap(), Some(pointer));
+    assert!(b.put_job(first.epoch, &job("j3")).is_err());
+    assert!(b.remove_job(first.epoch, "j1").is_err());
+    b.remove_job(second.epoch, "j1").unwrap();
+    assert!(b.jobs().unwrap().is_empty() && b.checkpoint("j1").unwrap().is_none());
+    drop(etcd);
+    let _ = std::fs::remove_dir_all(&base);
+}

@@ -379,3 +379,137 @@ fn a_deposed_leaders_writes_are_fenced_off() {
     drop(etcd);
     let _ = std::fs::remove_dir_all(&base);
 }
+
+/// The state of `job` as the JobManager with REST port `rest` reports it ("" if it does not).
+fn job_state_at(rest: u16, job: &str) -> String {
+    http_get(rest, &format!("/jobs/{job}"))
+        .filter(|(s, _)| *s == 200)
+        .and_then(|(_, body)| serde_json::from_str::<serde_json::Value>(&body).ok())
+        .and_then(|j| j["state"].as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Completed checkpoints of `job` at the JobManager with REST port `rest`.
+fn checkpoints_at(rest: u16, job: &str) -> u64 {
+    http_get(rest, &format!("/jobs/{job}/checkpoints"))
+        .and_then(|(_, body)| serde_json::from_str::<serde_json::Value>(&body).ok())
+        .and_then(|c| c["counts"]["completed"].as_u64())
+        .unwrap_or(0)
+}
+
+#[test]
+fn the_leader_killed_twice_in_a_row_loses_nothing() {
+    let base = std::env::temp_dir().join(format!("rasch-ha-twice-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    let etcd = Etcd::start(&base);
+    let extra = ha_config("twice", &etcd.url(), &base.join("ha"), &base.join("checkpoints"));
+    let (dir, _, rpc) = cluster_dir("ha-twice", 2, &extra);
+    let ports = [free_port(), free_port(), free_port()];
+    let mut jms: Vec<Option<Daemon>> = Vec::new();
+    jms.push(Some(jobmanager(&dir, ports[0], "jobmanager-0")));
+    wait_until("the first JobManager to lead", Duration::from_secs(30), || leads(ports[0]));
+    jms.push(Some(jobmanager(&dir, ports[1], "jobmanager-1")));
+    jms.push(Some(jobmanager(&dir, ports[2], "jobmanager-2")));
+    let placeholder = Command::new("sleep").arg("600").spawn().unwrap();
+    let mut cluster = TestCluster { dir: dir.clone(), rest: ports[0], rpc, jobmanager: placeholder, taskmanagers: Vec::new() };
+    cluster.add_taskmanager();
+    cluster.add_taskmanager();
+    cluster.wait_for_taskmanagers(2);
+    let out = dir.join("sums");
+    let (n, keys) = (150_000u64, 23u64);
+    let (count, key_count) = (n.to_string(), keys.to_string());
+    let job = cluster.submit_rolling_sum(
+        &["-d", "-p", "2"],
+        &out,
+        &["--count", &count, "--keys", &key_count, "--rate", "10000", "--checkpoint-interval", "200"],
+    );
+    let mut leader = 0;
+    for round in 0..2 {
+        let rest = ports[leader];
+        wait_until("the job to run", Duration::from_secs(60), || job_state_at(rest, &job) == "RUNNING");
+        wait_until("two completed checkpoints", Duration::from_secs(30), || checkpoints_at(rest, &job) >= 2);
+        assert_eq!(job_state_at(rest, &job), "RUNNING", "round {round}: the job ended too early; make it longer");
+        // SIGKILL the leader; one of the others takes over.
+        drop(jms[leader].take());
+        wait_until("a new leader", Duration::from_secs(30), || (0..3).any(|i| jms[i].is_some() && leads(ports[i])));
+        leader = (0..3).find(|&i| jms[i].is_some() && leads(ports[i])).unwrap();
+        let log = std::fs::read_to_string(dir.join(format!("jobmanager-{leader}.out"))).unwrap();
+        assert!(log.contains(&format!("recovering job {job} from checkpoint")), "round {round}:\n{log}");
+    }
+    cluster.rest = ports[leader];
+    cluster.wait_for_state(&job, "FINISHED", Duration::from_secs(120));
+    assert_same(&committed_lines(&[out.as_path()]), &rolling_sums(n, keys));
+    drop(jms);
+    drop(etcd);
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
+fn restarting_the_whole_cluster_brings_the_running_job_back() {
+    let base = std::env::temp_dir().join(format!("rasch-ha-restart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    let etcd = Etcd::start(&base);
+    let extra = ha_config("restart", &etcd.url(), &base.join("ha"), &base.join("checkpoints"));
+    let (dir, _, _) = cluster_dir("ha-restart", 1, &extra);
+    let (rest_a, rest_b) = (free_port(), free_port());
+    std::fs::write(dir.join("conf/masters"), format!("localhost:{rest_a}\nlocalhost:{rest_b}\n")).unwrap();
+    std::fs::write(dir.join("conf/workers"), "localhost\nlocalhost\n").unwrap();
+    struct Stop<'a>(&'a Path);
+    impl Drop for Stop<'_> {
+        fn drop(&mut self) {
+            let _ = rasch_in_dir(self.0, &["stop-cluster"]);
+        }
+    }
+    let stop = Stop(&dir);
+    let started = rasch_in_dir(&dir, &["start-cluster"]);
+    assert!(started.status.success(), "{}", said(&started));
+    let out = dir.join("sums");
+    let (n, keys) = (120_000u64, 19u64);
+    let bin = example("rolling_sum");
+    let (count, key_count) = (n.to_string(), keys.to_string());
+    let submitted = rasch_in_dir(
+        &dir,
+        &[
+            "run",
+            "-d",
+            "-p",
+            "2",
+            bin.to_str().unwrap(),
+            "--",
+            "--output",
+            out.to_str().unwrap(),
+            "--count",
+            &count,
+            "--keys",
+            &key_count,
+            "--rate",
+            "10000",
+            "--checkpoint-interval",
+            "200",
+        ],
+    );
+    assert!(submitted.status.success(), "{}", said(&submitted));
+    let job = job_id(&said(&submitted));
+    let leader = || [rest_a, rest_b].into_iter().find(|p| leads(*p));
+    let rest = leader().expect("a leader");
+    wait_until("the job to run", Duration::from_secs(60), || job_state_at(rest, &job) == "RUNNING");
+    wait_until("two completed checkpoints", Duration::from_secs(30), || checkpoints_at(rest, &job) >= 2);
+    assert_eq!(job_state_at(rest, &job), "RUNNING", "the job ended too early; make it longer");
+
+    // Every JobManager and TaskManager stops; the job stays recorded in etcd.
+    let stopped = rasch_in_dir(&dir, &["stop-cluster"]);
+    assert!(stopped.status.success(), "{}", said(&stopped));
+    assert!(leader().is_none());
+    let started = rasch_in_dir(&dir, &["start-cluster"]);
+    assert!(started.status.success(), "{}", said(&started));
+    wait_until("a leader after the restart", Duration::from_secs(30), || leader().is_some());
+    let rest = leader().unwrap();
+    wait_until("the recovered job to finish", Duration::from_secs(120), || job_state_at(rest, &job) == "FINISHED");
+    assert_same(&committed_lines(&[out.as_path()]), &rolling_sums(n, keys));
+    drop(stop);
+    drop(etcd);
+    let _ = std::fs::remove_dir_all(&base);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,7 +3,10 @@
 //! ("taskexecutor") per line of `conf/workers`. Local hosts are spawned as background
 //! processes of this same executable; other hosts are reached with
 //! `ssh <host> "<RASCH_HOME>/bin/rasch taskmanager"`, which needs password-less ssh and Rasch
-//! installed at the same path on every host (as with Flink).
+//! installed at the same path on every host (as with Flink). With high availability
+//! (`high-availability.type: etcd`) one JobManager is started per line of `conf/masters`
+//! (`host:webui-port`), each with the REST port of its line, and start-cluster waits for the
+//! TaskManagers at the elected leader.
 //!
 //! Logs go to `<env.log.dir>/rasch-{jobmanager,taskmanager-<n>}-<host>.log`; pids to
 //! `<env.pid.dir>/rasch-<user>-{jobmanager,taskmanager}.pid` (one pid per line).

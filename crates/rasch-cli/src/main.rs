@@ -10,7 +10,8 @@
 //! rasch new <name> [--path <rasch checkout> | --git <url>] [--dir <parent>]
 //! ```
 //! Every verb takes `-m/--jobmanager host:port` (default `rest.address`:`rest.port` from
-//! `$RASCH_CONF_DIR/config.yaml`) and `-D key=value` configuration overrides.
+//! `$RASCH_CONF_DIR/config.yaml`; with `high-availability.type: etcd`, the elected leader's REST
+//! address read from etcd) and `-D key=value` configuration overrides.
 
 mod client;
 mod cluster;

@@ -19,6 +19,10 @@ export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 MDBOOK=$(./scripts/install-mdbook.sh) && export MDBOOK || echo "warning: could not install mdbook; crates/rasch/tests/book.rs will fail" >&2
 # PostgreSQL's server (Debian's postgresql) for the PostgreSQL sink's tests, which start their own.
 ./scripts/install-postgres.sh >/dev/null || echo "warning: could not install PostgreSQL; crates/rasch/tests/postgres_sink.rs will fail" >&2
+# etcd (Debian's etcd-server) for the high-availability tests, which start their own, and
+# protoc + libprotobuf-dev, which the etcd client (rasch-cluster's `etcd` feature, on in the
+# `rasch` executable) needs to build.
+./scripts/install-etcd.sh >/dev/null || echo "warning: could not install etcd/protoc; the build of rasch-cli and crates/rasch-cli/tests/high_availability.rs will fail" >&2
 # Optional connectors the tests cover (their clients are feature-gated for jobs that need none).
 FEATURES=rasch/postgres
 cargo fmt --all -- --check

@@ -3,7 +3,10 @@
 //! ("taskexecutor") per line of `conf/workers`. Local hosts are spawned as background
 //! processes of this same executable; other hosts are reached with
 //! `ssh <host> "<RASCH_HOME>/bin/rasch taskmanager"`, which needs password-less ssh and Rasch
-//! installed at the same path on every host (as with Flink).
+//! installed at the same path on every host (as with Flink). With high availability
+//! (`high-availability.type: etcd`) one JobManager is started per line of `conf/masters`
+//! (`host:webui-port`), each with the REST port of its line, and start-cluster waits for the
+//! TaskManagers at the elected leader.
 //!
 //! Logs go to `<env.log.dir>/rasch-{jobmanager,taskmanager-<n>}-<host>.log`; pids to
 //! `<env.pid.dir>/rasch-<user>-{jobmanager,taskmanager}.pid` (one pid per line).
@@ -185,15 +188,14 @@ pub fn start_cluster(config: &ClusterConfig, overrides: &[String]) -> CliResult 
 
     let jm_pids: Vec<u32> =
         read_pids(&pid_file(config, Daemon::JobManager)).into_iter().filter(|p| is_daemon_alive(*p, Daemon::JobManager)).collect();
-    let jm_log = log_dir.join(format!("rasch-jobmanager-{host}.log"));
-    let mut jm_child = None;
+    let mut jm_children: Vec<(Child, PathBuf)> = Vec::new();
     if let Some(pid) = jm_pids.first() {
         println!("[INFO] standalonesession daemon (pid: {pid}) is already running on host {host}.");
     } else {
         write_pids(&pid_file(config, Daemon::JobManager), &[]).ok();
-        println!("Starting standalonesession daemon on host {host}.");
-        jm_child = Some(spawn_local(config, Daemon::JobManager, &jm_log, overrides)?);
+        jm_children = start_jobmanagers(config, overrides, &log_dir, &host)?;
     }
+    let jm_log = jm_children.first().map(|(_, log)| log.clone()).unwrap_or_else(|| log_dir.join(format!("rasch-jobmanager-{host}.log")));
 
     let mut tm_children = Vec::new();
     let home = rasch_home();
@@ -220,23 +222,33 @@ pub fn start_cluster(config: &ClusterConfig, overrides: &[String]) -> CliResult 
         }
     }
 
-    // Wait until the REST endpoint reports the TaskManagers.
-    let address = format!("{}:{}", config.rest_address(), config.rest_port());
+    // Wait until the REST endpoint (with high availability: the leader's) reports the
+    // TaskManagers.
+    let ha = rasch_cluster::ha::from_config(config).map_err(CliError::from)?;
     let expected = config.workers().len();
-    let client = RestClient::new(&address);
     let deadline = Instant::now() + Duration::from_millis(config.cluster_startup_timeout_ms());
     loop {
-        if let Some(child) = jm_child.as_mut()
-            && let Ok(Some(status)) = child.try_wait()
-        {
-            return Err(CliError::new(format!(
-                "the JobManager exited during start-up ({status}); see {}:\n{}",
-                jm_log.display(),
-                tail(&jm_log, 20)
-            )));
+        for (child, log) in jm_children.iter_mut() {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(CliError::new(format!(
+                    "a JobManager exited during start-up ({status}); see {}:\n{}",
+                    log.display(),
+                    tail(log, 20)
+                )));
+            }
         }
-        let last = match client.get("/overview") {
-            Ok(v) => {
+        let address = match &ha {
+            None => Ok(format!("{}:{}", config.rest_address(), config.rest_port())),
+            Some(ha) => match ha.leader() {
+                Ok(Some(leader)) => Ok(leader.rest),
+                Ok(None) => Err("no JobManager has been elected leader yet".to_string()),
+                Err(e) => Err(e.to_string()),
+            },
+        };
+        let last = match address.map(|a| (RestClient::new(&a).get("/overview"), a)) {
+            Err(e) => e,
+            Ok((Err(e), _)) => e.message,
+            Ok((Ok(v), address)) => {
                 let tms = v.get("taskmanagers").and_then(|t| t.as_u64()).unwrap_or(0) as usize;
                 let slots = v.get("slots-total").and_then(|t| t.as_u64()).unwrap_or(0);
                 if tms >= expected {
@@ -245,7 +257,6 @@ pub fn start_cluster(config: &ClusterConfig, overrides: &[String]) -> CliResult 
                 }
                 format!("only {tms} of {expected} TaskManager(s) registered")
             }
-            Err(e) => e.message,
         };
         if Instant::now() >= deadline {
             let mut msg = format!(
@@ -262,6 +273,58 @@ pub fn start_cluster(config: &ClusterConfig, overrides: &[String]) -> CliResult 
         }
         std::thread::sleep(Duration::from_millis(300));
     }
+}
+
+/// One line of `conf/masters`: `host[:webui-port]`.
+fn parse_master(line: &str) -> CliResult<(String, Option<u16>)> {
+    match line.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() => match port.parse::<u16>() {
+            Ok(p) => Ok((host.to_string(), Some(p))),
+            Err(_) => Err(CliError::new(format!("conf/masters: '{line}' is not host:webui-port"))),
+        },
+        _ => Ok((line.to_string(), None)),
+    }
+}
+
+/// Starts the JobManagers: with high availability one per line of `conf/masters`, each with
+/// the REST port of its line (its RPC port comes from `high-availability.jobmanager.port`);
+/// otherwise one here. Returns the local processes with their logs.
+fn start_jobmanagers(config: &ClusterConfig, overrides: &[String], log_dir: &Path, host: &str) -> CliResult<Vec<(Child, PathBuf)>> {
+    let ha = config.high_availability() != rasch_core::config::HighAvailabilityType::None;
+    if !ha || config.masters().is_empty() {
+        println!("Starting standalonesession daemon on host {host}.");
+        let log = log_dir.join(format!("rasch-jobmanager-{host}.log"));
+        return Ok(vec![(spawn_local(config, Daemon::JobManager, &log, overrides)?, log)]);
+    }
+    let mut started = Vec::new();
+    for (n, line) in config.masters().iter().enumerate() {
+        let (master, port) = parse_master(line)?;
+        let mut own: Vec<String> = overrides.to_vec();
+        if let Some(p) = port {
+            own.push(format!("{}={p}", rasch_cluster::config::REST_PORT.key));
+        }
+        if is_local_host(&master) {
+            println!("Starting standalonesession daemon on host {host}.");
+            let log = log_dir.join(format!("rasch-jobmanager-{n}-{host}.log"));
+            started.push((spawn_local(config, Daemon::JobManager, &log, &own)?, log));
+        } else {
+            println!("Starting standalonesession daemon on host {master}.");
+            let d: String = own.iter().map(|o| format!(" -D {}", shell_quote(o))).collect();
+            let home = rasch_home();
+            let cmd = format!(
+                "mkdir -p {logdir} && RASCH_CONF_DIR={conf} nohup {exe} jobmanager{d} >> {log} 2>&1 < /dev/null & echo $! >> {pid}",
+                logdir = shell_quote(&log_dir.display().to_string()),
+                conf = shell_quote(&home.join("conf").display().to_string()),
+                exe = shell_quote(&home.join("bin").join("rasch").display().to_string()),
+                log = shell_quote(&log_dir.join(format!("rasch-jobmanager-{n}-{master}.log")).display().to_string()),
+                pid = shell_quote(&pid_file(config, Daemon::JobManager).display().to_string()),
+            );
+            if let Err(e) = ssh(&master, &cmd) {
+                eprintln!("[ERROR] could not start a standalonesession on host {master}: {e}");
+            }
+        }
+    }
+    Ok(started)
 }
 
 fn stop_local(config: &ClusterConfig, daemon: Daemon, host: &str) -> CliResult<bool> {
@@ -317,6 +380,23 @@ pub fn stop_cluster(config: &ClusterConfig) -> CliResult {
     if !local_done && !read_pids(&pid_file(config, Daemon::TaskManager)).is_empty() {
         all_stopped &= stop_local(config, Daemon::TaskManager, &host)?;
     }
+    // With high availability, JobManagers on other hosts of `conf/masters` are stopped over ssh.
+    if config.high_availability() != rasch_core::config::HighAvailabilityType::None {
+        let pid = shell_quote(&pid_file(config, Daemon::JobManager).display().to_string());
+        let mut remote: Vec<String> = Vec::new();
+        for line in config.masters() {
+            let (master, _) = parse_master(line)?;
+            if !is_local_host(&master) && !remote.contains(&master) {
+                println!("Stopping standalonesession daemon on host {master}.");
+                let cmd = format!("if [ -f {pid} ]; then kill $(cat {pid}) 2>/dev/null; rm -f {pid}; fi");
+                if let Err(e) = ssh(&master, &cmd) {
+                    eprintln!("[ERROR] could not stop the standalonesession on host {master}: {e}");
+                    all_stopped = false;
+                }
+                remote.push(master);
+            }
+        }
+    }
     all_stopped &= stop_local(config, Daemon::JobManager, &host)?;
     if all_stopped { Ok(()) } else { Err(CliError::new("some daemons are still running (see above)")) }
 }
@@ -332,5 +412,8 @@ mod tests {
         assert!(is_local_host(&hostname()));
         assert!(!is_local_host("worker-17.example.com"));
         assert_eq!(shell_quote("a'b"), "'a'\\''b'");
+        assert_eq!(parse_master("localhost:8082").unwrap(), ("localhost".to_string(), Some(8082)));
+        assert_eq!(parse_master("jm-2").unwrap(), ("jm-2".to_string(), None));
+        assert!(parse_master("jm-2:web").is_err());
     }
 }

@@ -10,7 +10,8 @@
 //! rasch new <name> [--path <rasch checkout> | --git <url>] [--dir <parent>]
 //! ```
 //! Every verb takes `-m/--jobmanager host:port` (default `rest.address`:`rest.port` from
-//! `$RASCH_CONF_DIR/config.yaml`) and `-D key=value` configuration overrides.
+//! `$RASCH_CONF_DIR/config.yaml`; with `high-availability.type: etcd`, the elected leader's REST
+//! address read from etcd) and `-D key=value` configuration overrides.
 
 mod client;
 mod cluster;
@@ -147,7 +148,14 @@ enum Verb {
 
 fn jobmanager_address(cli: &Cli, config: &ClusterConfig) -> CliResult<String> {
     match &cli.jobmanager {
-        None => Ok(format!("{}:{}", config.rest_address(), config.rest_port())),
+        // With high availability the CLI asks the HA services where the leader's REST API is.
+        None => match rasch_cluster::ha::from_config(config).map_err(CliError::from)? {
+            Some(ha) => match ha.leader().map_err(CliError::from)? {
+                Some(leader) => Ok(leader.rest),
+                None => Err(CliError::from(rasch_core::Error::Unavailable("no JobManager is the leader (high availability)".into()))),
+            },
+            None => Ok(format!("{}:{}", config.rest_address(), config.rest_port())),
+        },
         Some(m) => {
             let m = m.trim().trim_start_matches("http://").trim_end_matches('/');
             match m.rsplit_once(':') {

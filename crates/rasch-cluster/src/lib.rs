@@ -8,6 +8,7 @@
 pub mod blob;
 pub mod clock;
 pub mod config;
+pub mod ha;
 pub mod jobmanager;
 pub mod rest;
 pub mod taskmanager;

@@ -296,6 +296,38 @@ impl ClusterConfig {
         self.value(CLUSTER_STARTUP_TIMEOUT).as_millis() as u64
     }
 
+    /// `high-availability.type`, default `none`.
+    pub fn high_availability(&self) -> rasch_core::config::HighAvailabilityType {
+        self.value(HIGH_AVAILABILITY)
+    }
+
+    /// `high-availability.etcd.endpoints`, empty when unset.
+    pub fn ha_etcd_endpoints(&self) -> Vec<String> {
+        self.value(HIGH_AVAILABILITY_ETCD_ENDPOINTS)
+    }
+
+    /// `high-availability.etcd.lease-ttl` in whole seconds (at least 1), default 5.
+    pub fn ha_lease_ttl_secs(&self) -> u64 {
+        self.value(HIGH_AVAILABILITY_ETCD_LEASE_TTL).as_secs().max(1)
+    }
+
+    /// `high-availability.storageDir`, unset by default.
+    pub fn ha_storage_dir(&self) -> Option<PathBuf> {
+        self.text(HIGH_AVAILABILITY_STORAGE_DIR).map(PathBuf::from)
+    }
+
+    /// `high-availability.cluster-id` without leading or trailing slashes (default `default`).
+    pub fn ha_cluster_id(&self) -> String {
+        let id = self.text(HIGH_AVAILABILITY_CLUSTER_ID).unwrap_or_default();
+        let id = id.trim_matches('/');
+        if id.is_empty() { "default".to_string() } else { id.to_string() }
+    }
+
+    /// `high-availability.jobmanager.port`, default `0` (any free port).
+    pub fn ha_jobmanager_port(&self) -> rasch_core::config::PortRange {
+        self.value(HIGH_AVAILABILITY_JOBMANAGER_PORT)
+    }
+
     /// REST server options derived from this configuration.
     pub fn rest_options(&self) -> crate::rest::RestOptions {
         crate::rest::RestOptions {

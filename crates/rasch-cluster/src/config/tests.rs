@@ -79,3 +79,35 @@ fn host_lists_skip_comments() {
     assert_eq!(parse_memory_size("1 gb"), Some(1 << 30));
     assert_eq!(parse_memory_size("12x"), None);
 }
+
+#[test]
+fn high_availability_keys_are_typed_and_checked() {
+    use rasch_core::config::{HighAvailabilityType, PortRange};
+    let cfg = ClusterConfig::default();
+    assert_eq!(cfg.high_availability(), HighAvailabilityType::None);
+    assert_eq!(cfg.ha_cluster_id(), "default");
+    assert_eq!(cfg.ha_jobmanager_port(), PortRange { first: 0, last: 0 });
+    assert_eq!(cfg.ha_lease_ttl_secs(), 5);
+    let cfg = ClusterConfig::from_yaml_str(
+        "high-availability:\n  type: etcd\n  etcd.endpoints: http://10.0.0.1:2379, http://10.0.0.2:2379\n  storageDir: /shared/ha\n  \
+         cluster-id: /prod-1\n  jobmanager.port: 50010-50020\n  etcd.lease-ttl: 3 s\n",
+        "config.yaml",
+    )
+    .unwrap();
+    assert_eq!(cfg.high_availability(), HighAvailabilityType::Etcd);
+    assert_eq!(cfg.ha_etcd_endpoints(), vec!["http://10.0.0.1:2379".to_string(), "http://10.0.0.2:2379".to_string()]);
+    assert_eq!(cfg.ha_storage_dir(), Some(std::path::PathBuf::from("/shared/ha")));
+    assert_eq!(cfg.ha_cluster_id(), "prod-1");
+    assert_eq!(cfg.ha_jobmanager_port().ports().collect::<Vec<_>>(), (50010..=50020).collect::<Vec<_>>());
+    assert_eq!(cfg.ha_lease_ttl_secs(), 3);
+    for bad in [
+        "high-availability.type: zookeeper",
+        "high-availability.etcd.endpoints: 10.0.0.1:2379",
+        "high-availability.jobmanager.port: 50020-50010",
+        "high-availability.jobmanager.port: 0-50010",
+        "high-availability.jobmanager.port: port",
+    ] {
+        let e = ClusterConfig::from_yaml_str(bad, "config.yaml").unwrap_err().to_string();
+        assert!(e.contains("config.yaml:1"), "{bad}: {e}");
+    }
+}

@@ -66,6 +66,9 @@ pub(crate) fn run(
     if let Ok(mut s) = cluster.state.lock() {
         s.release(&job.id);
     }
+    if status != JobStatus::Suspended {
+        super::leadership::forget_job(&cluster, &job.id);
+    }
     job.set_status(status);
     cluster.log(&format!("job {} ({}) reached {}", job.id, job.data.lock().map(|d| d.name.clone()).unwrap_or_default(), status.name()));
 }

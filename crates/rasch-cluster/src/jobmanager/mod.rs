@@ -5,6 +5,7 @@
 mod dispatcher;
 mod exceptions;
 mod job_master;
+mod leadership;
 mod plan;
 mod rpc;
 mod state;
@@ -33,6 +34,8 @@ pub(crate) struct Cluster {
     /// Scratch space (plan files).
     pub(crate) work_dir: PathBuf,
     pub(crate) log_file: Option<PathBuf>,
+    /// Leader election and recovery metadata (`high-availability.type` other than `none`).
+    pub(crate) ha: Option<leadership::HaContext>,
 }
 
 impl Cluster {
@@ -56,24 +59,42 @@ impl Cluster {
         let id = random_hex(32);
         let mut start_config: BTreeMap<String, String> = job_relevant(&self.config);
         start_config.extend(overrides);
+        let binary_name = binary.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let record = crate::ha::JobRecord {
+            job_id: id.clone(),
+            binary_sha256: binary_sha256.clone(),
+            binary_name,
+            args: args.clone(),
+            start_config: start_config.clone(),
+        };
+        // With high availability, a job exists once it is recorded: a new leader recovers it.
+        leadership::record_job(self, &record, &binary)?;
+        self.start_job(id.clone(), Submission { binary, binary_sha256, args, start_config })?;
+        self.log(&format!("job {id} submitted"));
+        Ok(id)
+    }
+
+    /// Records a job under `id` and starts its JobMaster thread.
+    pub(crate) fn start_job(self: &Arc<Self>, id: String, submission: Submission) -> Result<()> {
         let (commands_tx, commands_rx) = crossbeam_channel::unbounded();
+        let name = submission.binary.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let job = Arc::new(JobEntry {
             id: id.clone(),
             monitor: JobMonitor::with_job_id(&id),
             cancel: CancelToken::default(),
             commands: commands_tx,
-            data: Mutex::new(JobData::empty(&binary.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())),
+            data: Mutex::new(JobData::empty(&name)),
         });
         self.state.lock().map_err(|_| Error::Internal("cluster state poisoned".into()))?.jobs.insert(id.clone(), job.clone());
-        let submission = Submission { binary, binary_sha256, args, start_config };
         let cluster = self.clone();
         let rx: Receiver<JobCommand> = commands_rx;
+        let watched = job.clone();
         std::thread::Builder::new()
             .name(format!("jobmaster {id}"))
             .spawn(move || job_master::run(cluster, job, submission, rx))
             .map_err(|e| Error::io("starting a JobMaster", e))?;
-        self.log(&format!("job {id} submitted"));
-        Ok(id)
+        leadership::watch_checkpoints(self.clone(), watched);
+        Ok(())
     }
 
     pub(crate) fn job(&self, id: &str) -> Option<Arc<JobEntry>> {
@@ -202,12 +223,28 @@ pub struct JobManagerHandle {
 /// Starts the JobManager's listeners and threads and returns once they accept connections.
 pub fn start(config: &ClusterConfig) -> Result<JobManagerHandle> {
     let bind_host = config.jobmanager_bind_host().unwrap_or_else(|| config.jobmanager_rpc_address());
-    let rpc_listener = TcpListener::bind((bind_host.as_str(), config.jobmanager_rpc_port()))
-        .map_err(|e| Error::io(format!("binding the JobManager RPC port {bind_host}:{}", config.jobmanager_rpc_port()), e))?;
+    let ha = crate::ha::from_config(config)?;
+    let rpc_listener = match &ha {
+        None => TcpListener::bind((bind_host.as_str(), config.jobmanager_rpc_port()))
+            .map_err(|e| Error::io(format!("binding the JobManager RPC port {bind_host}:{}", config.jobmanager_rpc_port()), e))?,
+        // With high availability every JobManager takes the first free port of the range.
+        Some(_) => {
+            let range = config.ha_jobmanager_port();
+            range.ports().find_map(|p| TcpListener::bind((bind_host.as_str(), p)).ok()).ok_or_else(|| {
+                Error::Config(format!(
+                    "no free port in {} = {}-{} on {bind_host}",
+                    rasch_core::config::HIGH_AVAILABILITY_JOBMANAGER_PORT.key,
+                    range.first,
+                    range.last
+                ))
+            })?
+        }
+    };
     let rpc_addr = rpc_listener.local_addr().map_err(|e| Error::io("reading the RPC address", e))?;
     let blobs = Arc::new(BlobStore::open(config.blob_storage_directory()).map_err(Error::from)?);
     let work_dir = std::env::temp_dir().join(format!("rasch-jobmanager-{}", std::process::id()));
     std::fs::create_dir_all(&work_dir).map_err(|e| Error::io(format!("creating {}", work_dir.display()), e))?;
+    let storage = config.ha_storage_dir().map(|dir| crate::ha::storage::HaStorage::new(&dir, &config.ha_cluster_id()));
     let cluster = Arc::new(Cluster {
         config: config.clone(),
         secret: config.cluster_secret(),
@@ -215,15 +252,22 @@ pub fn start(config: &ClusterConfig) -> Result<JobManagerHandle> {
         state: Mutex::new(ClusterState::default()),
         work_dir,
         log_file: std::env::var("RASCH_LOG_FILE").ok().map(PathBuf::from),
+        ha: ha.map(|services| leadership::HaContext::new(services, storage)),
     });
-    {
+    let rest_addr = dispatcher::start_rest(cluster.clone(), blobs)?;
+    if cluster.ha.is_some() {
+        let me = crate::ha::LeaderAddress {
+            rpc: format!("{}:{}", config.jobmanager_rpc_address(), rpc_addr.port()),
+            rest: format!("{}:{}", config.rest_address(), rest_addr.port()),
+        };
+        leadership::campaign(cluster.clone(), rpc_listener, me)?;
+    } else {
         let cluster = cluster.clone();
         std::thread::Builder::new()
             .name("rpc".into())
             .spawn(move || rpc::serve(rpc_listener, cluster))
             .map_err(|e| Error::io("starting the RPC server", e))?;
     }
-    let rest_addr = dispatcher::start_rest(cluster.clone(), blobs)?;
     cluster.log(&format!("JobManager started: RPC {rpc_addr}, REST http://{rest_addr}"));
     Ok(JobManagerHandle { rpc_addr, rest_addr })
 }

@@ -31,7 +31,10 @@ struct TaskManager {
     config: ClusterConfig,
     id: String,
     host: String,
-    jobmanager: String,
+    /// The JobManager's RPC address (`host:port`); with high availability, the current leader's.
+    jobmanager: Mutex<String>,
+    /// Where the leader is found (`high-availability.type` other than `none`).
+    ha: Option<Arc<dyn crate::ha::HaServices>>,
     cache: PathBuf,
     workers: Mutex<Vec<Worker>>,
     /// The connection to the JobManager, for reports from any thread.
@@ -45,6 +48,34 @@ fn log(line: &str) {
 }
 
 impl TaskManager {
+    fn jobmanager(&self) -> String {
+        self.jobmanager.lock().map(|j| j.clone()).unwrap_or_default()
+    }
+
+    /// With high availability: waits until a leader is known and takes its RPC address.
+    fn find_leader(&self) {
+        let Some(ha) = &self.ha else { return };
+        let mut said = false;
+        loop {
+            match ha.leader() {
+                Ok(Some(leader)) => {
+                    if let Ok(mut j) = self.jobmanager.lock()
+                        && *j != leader.rpc
+                    {
+                        log(&format!("the leading JobManager is at {}", leader.rpc));
+                        *j = leader.rpc;
+                    }
+                    return;
+                }
+                Ok(None) if !said => log("no leading JobManager yet; waiting"),
+                Err(e) if !said => log(&format!("cannot read the leader from the HA services: {e}; retrying")),
+                _ => {}
+            }
+            said = true;
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn send(&self, msg: &FromTaskManager) {
         if let Ok(mut out) = self.out.lock()
             && let Some(stream) = out.as_mut()
@@ -63,7 +94,8 @@ impl TaskManager {
         if path.exists() {
             return Ok(path);
         }
-        let mut conn = TcpStream::connect(&self.jobmanager).map_err(|e| Error::io(format!("connecting to {}", self.jobmanager), e))?;
+        let jobmanager = self.jobmanager();
+        let mut conn = TcpStream::connect(&jobmanager).map_err(|e| Error::io(format!("connecting to {jobmanager}"), e))?;
         write_message(
             &mut conn,
             &Hello::FetchBlob { version: PROTOCOL_VERSION, secret: self.config.cluster_secret(), sha256: sha.into() },
@@ -104,7 +136,7 @@ impl TaskManager {
             Command::new(&binary)
                 .args(&start.args)
                 .env("RASCH_EXECUTION_MODE", "worker")
-                .env(w::JOBMANAGER_ENV, &self.jobmanager)
+                .env(w::JOBMANAGER_ENV, self.jobmanager())
                 .env(w::JOB_ID_ENV, &start.job_id)
                 .env(w::ATTEMPT_ENV, start.attempt.to_string())
                 .env(w::WORKER_ENV, start.worker.to_string())
@@ -171,8 +203,10 @@ impl TaskManager {
 
     /// One registration: connects, registers, serves commands until the connection ends.
     fn session(self: &Arc<Self>) -> Result<()> {
-        let mut conn = TcpStream::connect(&self.jobmanager)
-            .map_err(|e| Error::io(format!("connecting to the JobManager at {}", self.jobmanager), e))?;
+        self.find_leader();
+        let jobmanager = self.jobmanager();
+        let mut conn =
+            TcpStream::connect(&jobmanager).map_err(|e| Error::io(format!("connecting to the JobManager at {jobmanager}"), e))?;
         let _ = conn.set_nodelay(true);
         let slots = self.config.taskmanager_slots() as u32;
         write_message(
@@ -189,9 +223,7 @@ impl TaskManager {
         )?;
         let mut reader = BufReader::new(conn.try_clone().map_err(|e| Error::io("cloning the connection", e))?);
         match read_message::<_, ToTaskManager>(&mut reader, MAX_FRAME)? {
-            Some(ToTaskManager::Registered) => {
-                log(&format!("registered at the JobManager {} as {} with {slots} slots", self.jobmanager, self.id))
-            }
+            Some(ToTaskManager::Registered) => log(&format!("registered at the JobManager {jobmanager} as {} with {slots} slots", self.id)),
             Some(ToTaskManager::Rejected(why)) => return Err(Error::Config(format!("the JobManager refused this TaskManager: {why}"))),
             other => return Err(Error::Internal(format!("unexpected answer to registration: {other:?}"))),
         }
@@ -225,7 +257,8 @@ pub fn run(config: &ClusterConfig) -> Result<()> {
         config: config.clone(),
         id,
         host,
-        jobmanager,
+        jobmanager: Mutex::new(jobmanager),
+        ha: crate::ha::from_config(config)?,
         cache: cache.clone(),
         workers: Mutex::default(),
         out: Mutex::default(),
@@ -261,7 +294,7 @@ pub fn run(config: &ClusterConfig) -> Result<()> {
             }
             Err(e) => {
                 if !said {
-                    log(&format!("not connected to the JobManager {}: {e}; retrying", tm.jobmanager));
+                    log(&format!("not connected to the JobManager {}: {e}; retrying", tm.jobmanager()));
                     said = true;
                 }
             }

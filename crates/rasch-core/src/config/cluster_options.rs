@@ -99,3 +99,49 @@ pub const REGISTRATION_REFUSED_DELAY: ConfigOption<Duration> =
 pub const CLUSTER_STARTUP_TIMEOUT: ConfigOption<Duration> =
     ConfigOption::new("cluster.startup.timeout", DURATION, Cluster, "How long start-cluster waits for the processes (Rasch).")
         .with_default("30 s");
+/// `high-availability.type`: `none` (default) or `etcd`.
+pub const HIGH_AVAILABILITY: ConfigOption<HighAvailabilityType> = ConfigOption::new(
+    "high-availability.type",
+    HIGH_AVAILABILITY_TYPE,
+    Cluster,
+    "Leader election and recovery metadata of the JobManagers: none or etcd.",
+)
+.with_default("none");
+/// `high-availability.etcd.endpoints`: the etcd cluster (Rasch; Flink uses ZooKeeper).
+pub const HIGH_AVAILABILITY_ETCD_ENDPOINTS: ConfigOption<Vec<String>> = ConfigOption::new(
+    "high-availability.etcd.endpoints",
+    URL_LIST,
+    Cluster,
+    "Comma-separated URLs of the etcd members (high-availability.type: etcd).",
+);
+/// `high-availability.etcd.lease-ttl`: how long leadership outlives its last lease renewal.
+pub const HIGH_AVAILABILITY_ETCD_LEASE_TTL: ConfigOption<Duration> = ConfigOption::new(
+    "high-availability.etcd.lease-ttl",
+    DURATION,
+    Cluster,
+    "Time to live of the leader's etcd lease (whole seconds, at least 1 s); a standby takes over this long after the leader dies (Rasch).",
+)
+.with_default("5 s");
+/// `high-availability.storageDir`: job binaries and other bulk recovery data.
+pub const HIGH_AVAILABILITY_STORAGE_DIR: ConfigOption<String> = ConfigOption::new(
+    "high-availability.storageDir",
+    TEXT,
+    Cluster,
+    "Directory every JobManager can read, for job binaries a new leader recovers (etcd holds only pointers).",
+);
+/// `high-availability.cluster-id`: separates clusters sharing one etcd and storage directory.
+pub const HIGH_AVAILABILITY_CLUSTER_ID: ConfigOption<String> = ConfigOption::new(
+    "high-availability.cluster-id",
+    TEXT,
+    Cluster,
+    "Name of this cluster under the etcd key prefix and the storage directory.",
+)
+.with_default("/default");
+/// `high-availability.jobmanager.port`: the RPC port (or range) of JobManagers in HA mode.
+pub const HIGH_AVAILABILITY_JOBMANAGER_PORT: ConfigOption<PortRange> = ConfigOption::new(
+    "high-availability.jobmanager.port",
+    PORT_RANGE,
+    Cluster,
+    "RPC port or range (50010-50020) of the JobManagers with high availability; the first free one is taken. 0: any.",
+)
+.with_default("0");

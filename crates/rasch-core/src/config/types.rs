@@ -182,3 +182,62 @@ pub fn parse_duration_ms(text: &str) -> Option<u64> {
     };
     n.checked_mul(factor)
 }
+
+/// Where the JobManager's leadership and recovery metadata live (`high-availability.type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HighAvailabilityType {
+    /// One JobManager, no standby (Flink's `NONE`).
+    #[default]
+    None,
+    /// Leader election and metadata in etcd (`high-availability.etcd.endpoints`).
+    Etcd,
+}
+
+/// `none` or `etcd`, case-insensitive (Flink's `NONE` spelling too).
+pub const HIGH_AVAILABILITY_TYPE: ValueType<HighAvailabilityType> = ValueType {
+    expected: "none or etcd",
+    parse: |v| match v.to_ascii_lowercase().as_str() {
+        "none" => Some(HighAvailabilityType::None),
+        "etcd" => Some(HighAvailabilityType::Etcd),
+        _ => None,
+    },
+};
+
+/// A comma-separated list of `http://host:port` URLs (etcd endpoints).
+pub const URL_LIST: ValueType<Vec<String>> = ValueType {
+    expected: "comma-separated http:// or https:// URLs like 'http://127.0.0.1:2379'",
+    parse: |v| {
+        let urls: Vec<String> = v.split([',', ';']).map(str::trim).filter(|u| !u.is_empty()).map(str::to_string).collect();
+        let valid = |u: &String| {
+            let rest = u.strip_prefix("http://").or_else(|| u.strip_prefix("https://"));
+            rest.is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace))
+        };
+        (!urls.is_empty() && urls.iter().all(valid)).then_some(urls)
+    },
+};
+
+/// An inclusive range of TCP ports (`high-availability.jobmanager.port`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PortRange {
+    /// The first port tried (`0`: any free port).
+    pub first: u16,
+    /// The last port tried.
+    pub last: u16,
+}
+
+impl PortRange {
+    /// Every port of the range, in order.
+    pub fn ports(&self) -> impl Iterator<Item = u16> {
+        self.first..=self.last
+    }
+}
+
+/// A port (`50010`) or an inclusive range (`50010-50020`); `0` means any free port.
+pub const PORT_RANGE: ValueType<PortRange> = ValueType {
+    expected: "a port (50010), a range of ports (50010-50020) or 0",
+    parse: |v| {
+        let (a, b) = v.split_once('-').unwrap_or((v, v));
+        let (first, last): (u16, u16) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+        (first <= last && (first != 0 || last == 0)).then_some(PortRange { first, last })
+    },
+};

@@ -61,6 +61,12 @@ impl CheckpointStore {
         id
     }
 
+    /// Makes the next id larger than `id` (the checkpoint or savepoint a job restored from),
+    /// so that a resumed job never reuses the id, and directory, of an earlier checkpoint.
+    pub fn continue_after(&mut self, id: u64) {
+        self.next_id = self.next_id.max(id.saturating_add(1));
+    }
+
     /// (Checkpoints kept in memory) Takes the new deltas of incremental state out of the
     /// acknowledged task states and keeps them as in-memory shared files.
     pub fn file_increments(&mut self, tasks: &mut [TaskStateRef]) {

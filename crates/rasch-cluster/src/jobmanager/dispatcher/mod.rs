@@ -25,7 +25,18 @@ pub(super) fn start_rest(cluster: Arc<Cluster>, blobs: Arc<BlobStore>) -> Result
     std_listener.set_nonblocking(true).map_err(|e| Error::io("configuring the REST listener", e))?;
     let local = std_listener.local_addr().map_err(|e| Error::io("reading the REST address", e))?;
     let opts = cluster.config.rest_options();
-    let backend: Arc<dyn RestBackend> = Arc::new(Backend(cluster));
+    let backend: Arc<dyn RestBackend> = Arc::new(Backend(cluster.clone()));
+    let router = crate::rest::router(backend, blobs, opts);
+    // A standby answers every request with a redirect to the leader (307: the method and
+    // body are kept), or 503 while no leader is known.
+    let router = if cluster.ha.is_some() {
+        router.layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let cluster = cluster.clone();
+            async move { super::leadership::redirect_unless_leader(&cluster, req, next).await }
+        }))
+    } else {
+        router
+    };
     std::thread::Builder::new()
         .name("rest".into())
         .spawn(move || {
@@ -39,7 +50,7 @@ pub(super) fn start_rest(cluster: Arc<Cluster>, blobs: Arc<BlobStore>) -> Result
             runtime.block_on(async move {
                 match tokio::net::TcpListener::from_std(std_listener) {
                     Ok(listener) => {
-                        if let Err(e) = crate::rest::serve(listener, backend, blobs, opts).await {
+                        if let Err(e) = axum::serve(listener, router).await {
                             eprintln!("REST server stopped: {e}");
                         }
                     }

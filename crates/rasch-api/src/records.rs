@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use std::path::PathBuf;
 
 /// The accumulator counting malformed lines a lenient reader skipped.
-pub const MALFORMED_RECORDS: &str = "numMalformedRecords";
+pub const MALFORMED_RECORDS: &str = rasch_connectors::formats::MALFORMED_RECORDS;
 
 /// Sends records on and malformed lines to a side output, counting them.
 #[derive(Clone)]

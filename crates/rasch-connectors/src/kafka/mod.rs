@@ -7,11 +7,16 @@
 mod client;
 mod deserializer;
 mod offsets;
+mod protocol;
 mod reader;
 mod record;
+mod serializer;
+mod sink;
 mod source;
 mod split;
+mod transactional;
 mod watermarks;
+mod writer;
 
 pub mod testing;
 
@@ -21,5 +26,7 @@ pub use deserializer::{
 };
 pub use offsets::{OffsetReset, SplitPosition, StartingOffsets};
 pub use record::KafkaRecord;
+pub use serializer::{BytesSerializer, FnSerializer, JsonSerializer, KafkaSerializer, SerializedRecord, StringSerializer};
+pub use sink::{DeliveryGuarantee, KafkaPartitioner, KafkaSink, KafkaSinkBuilder, PartitionFn, TransactionEvent, TransactionListener};
 pub use source::{KafkaSource, KafkaSourceBuilder, PARTITION_DISCOVERY_INTERVAL_MS, TopicSelection};
 pub use split::{KafkaPartitionSplit, split_owner};

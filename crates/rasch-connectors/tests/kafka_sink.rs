@@ -8,7 +8,7 @@ use rasch_connectors::kafka::testing::{StoredRecord, TestBroker};
 use rasch_connectors::kafka::*;
 use rasch_core::Record;
 use rasch_runtime::context::RuntimeContext;
-use rasch_runtime::sink::{Sink, SinkWriter};
+use rasch_runtime::sink::Sink;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 

@@ -18,7 +18,7 @@ const PARTITIONS: i32 = 6;
 fn fill(broker: &TestBroker, topic: &str, partitions: i32, n: usize) -> Vec<String> {
     broker.create_topic(topic, partitions as u32);
     let values: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
-    let records: Vec<(i32, Option<&[u8]>, &[u8])> =
+    let records: Vec<rasch::connectors::kafka::testing::Input<'_>> =
         values.iter().enumerate().map(|(i, v)| ((i % partitions as usize) as i32, None, v.as_bytes())).collect();
     broker.produce(topic, &records);
     values
@@ -108,7 +108,7 @@ fn bounded_mode_stops_at_the_offsets_seen_at_the_start() {
             if !*done {
                 *done = true;
                 let more: Vec<String> = (0..90).map(|i| format!("late{i}")).collect();
-                let recs: Vec<(i32, Option<&[u8]>, &[u8])> =
+                let recs: Vec<rasch::connectors::kafka::testing::Input<'_>> =
                     more.iter().enumerate().map(|(i, v)| ((i % 3) as i32, None, v.as_bytes())).collect();
                 let b = rasch::connectors::kafka::testing::Producer::new(&bootstrap);
                 b.send("growing", &recs);

@@ -112,10 +112,10 @@ impl<T: Data> KafkaSource<T> {
         for t in md.topics().iter().filter(|t| self.topics.matches(t.name())) {
             out.extend(t.partitions().iter().map(|p| (t.name().to_owned(), p.id())));
         }
-        if let TopicSelection::Topics(wanted) = &self.topics {
-            if let Some(missing) = wanted.iter().find(|w| !out.iter().any(|(t, _)| t == *w)) {
-                return Err(Error::user(format!("Kafka topic '{missing}' does not exist")));
-            }
+        if let TopicSelection::Topics(wanted) = &self.topics
+            && let Some(missing) = wanted.iter().find(|w| !out.iter().any(|(t, _)| t == *w))
+        {
+            return Err(Error::user(format!("Kafka topic '{missing}' does not exist")));
         }
         out.sort();
         Ok(out)

@@ -14,6 +14,12 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A record to produce: `(partition, key, value)`.
+pub type Input<'a> = (i32, Option<&'a [u8]>, &'a [u8]);
+
+/// A record to produce with a timestamp: `(partition, key, value, timestamp)`.
+pub type TimedInput<'a> = (i32, Option<&'a [u8]>, &'a [u8], Option<i64>);
+
 /// The Tansu version `scripts/install-kafka-broker.sh` installs.
 pub const TANSU_VERSION: &str = "v0.6.0-510f3e2";
 
@@ -104,12 +110,12 @@ impl TestBroker {
     }
 
     /// Produces `(partition, key, value)` records (idempotent producer, flushed).
-    pub fn produce(&self, topic: &str, records: &[(i32, Option<&[u8]>, &[u8])]) {
+    pub fn produce(&self, topic: &str, records: &[Input<'_>]) {
         self.produce_with_timestamps(topic, &records.iter().map(|(p, k, v)| (*p, *k, *v, None)).collect::<Vec<_>>());
     }
 
     /// Produces `(partition, key, value, timestamp)` records (flushed).
-    pub fn produce_with_timestamps(&self, topic: &str, records: &[(i32, Option<&[u8]>, &[u8], Option<i64>)]) {
+    pub fn produce_with_timestamps(&self, topic: &str, records: &[TimedInput<'_>]) {
         Producer::new(&self.bootstrap()).send_with_timestamps(topic, records);
     }
 
@@ -196,12 +202,12 @@ impl Producer {
     }
 
     /// Sends `(partition, key, value)` records and waits until they are written.
-    pub fn send(&self, topic: &str, records: &[(i32, Option<&[u8]>, &[u8])]) {
+    pub fn send(&self, topic: &str, records: &[Input<'_>]) {
         self.send_with_timestamps(topic, &records.iter().map(|(p, k, v)| (*p, *k, *v, None)).collect::<Vec<_>>());
     }
 
     /// Sends `(partition, key, value, timestamp)` records and waits until they are written.
-    pub fn send_with_timestamps(&self, topic: &str, records: &[(i32, Option<&[u8]>, &[u8], Option<i64>)]) {
+    pub fn send_with_timestamps(&self, topic: &str, records: &[TimedInput<'_>]) {
         for (partition, key, value, ts) in records {
             let mut record: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(topic).partition(*partition).payload(*value);
             if let Some(k) = key {

@@ -10,7 +10,7 @@
 use super::client::kafka_error;
 use super::protocol::{EndTxnOutcome, end_transaction};
 use super::sink::{KafkaSink, TransactionEvent, TransactionListener};
-use super::writer::{FLUSH_TIMEOUT, KafkaProducer, Producing, flush};
+use super::writer::{FLUSH_TIMEOUT, KafkaProducer, ProducerFactory, Producing, flush};
 use rasch_core::{Data, Error, Record, Result};
 use rasch_runtime::context::RuntimeContext;
 use rasch_runtime::sink::SinkWriter;
@@ -42,11 +42,45 @@ struct Txn {
     records: u64,
 }
 
+/// Makes the producer of one transactional id; sendable, so the next transaction's producer
+/// is initialized in the background while the task writes (an `InitProducerId` round trip
+/// takes tens of milliseconds).
+#[derive(Clone)]
+struct TxnFactory {
+    producers: ProducerFactory,
+    prefix: String,
+    subtask: usize,
+}
+
+impl TxnFactory {
+    /// A producer for transactional id number `seq`, initialized (which fences and aborts
+    /// anything an earlier producer with this id left open).
+    fn init(&self, seq: u64) -> Result<Txn> {
+        let id = format!("{}-{}-{seq}", self.prefix, self.subtask);
+        let producer = self.producers.producer(&[("transactional.id", &id)], true)?;
+        producer.init_transactions(FLUSH_TIMEOUT).map_err(|e| kafka_error(format!("initializing transactions of '{id}'"), e))?;
+        // Logs arrive through the producer's queue (rdkafka sets `log.queue`): serve it.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let pid = loop {
+            producer.poll(Duration::ZERO);
+            if let Some(pid) = producer.context().producer_id() {
+                break pid;
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(Error::Internal(format!("Kafka: no producer id was logged for transactional id '{id}'")));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        Ok(Txn { id, seq, producer, pid, began: false, records: 0 })
+    }
+}
+
 /// Writes one subtask's records in transactions.
 pub(crate) struct TransactionalWriter<T> {
     producing: Producing<T>,
-    prefix: String,
-    subtask: usize,
+    factory: TxnFactory,
+    /// The next transaction's producer, being initialized in the background.
+    next: Option<std::thread::JoinHandle<Result<Txn>>>,
     bootstrap: String,
     listener: Option<TransactionListener>,
     next_seq: u64,
@@ -60,10 +94,12 @@ impl<T: Data> TransactionalWriter<T> {
         let bootstrap = sink.props.get("bootstrap.servers").unwrap_or_default();
         let first = bootstrap.split(',').next().unwrap_or_default().trim();
         let first = first.split_once("://").map_or(first, |(_, a)| a).to_owned();
+        let factory =
+            TxnFactory { producers: producing.factory(), prefix: sink.prefix.clone().unwrap_or_default(), subtask: ctx.subtask_index };
         TransactionalWriter {
             producing,
-            prefix: sink.prefix.clone().unwrap_or_default(),
-            subtask: ctx.subtask_index,
+            factory,
+            next: None,
             bootstrap: first,
             listener: sink.listener.clone(),
             next_seq: 1,
@@ -79,25 +115,29 @@ impl<T: Data> TransactionalWriter<T> {
         }
     }
 
-    /// A producer for transactional id number `seq`, initialized (which fences and aborts
-    /// anything an earlier producer with this id left open).
     fn init(&self, seq: u64) -> Result<Txn> {
-        let id = format!("{}-{}-{seq}", self.prefix, self.subtask);
-        let producer = self.producing.producer(&[("transactional.id", &id)], true)?;
-        producer.init_transactions(FLUSH_TIMEOUT).map_err(|e| kafka_error(format!("initializing transactions of '{id}'"), e))?;
-        // Logs arrive through the producer's queue (rdkafka sets `log.queue`): serve it.
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        let pid = loop {
-            producer.poll(Duration::ZERO);
-            if let Some(pid) = producer.context().producer_id() {
-                break pid;
+        self.factory.init(seq)
+    }
+
+    /// Starts initializing the producer of the next transaction in the background.
+    fn prepare_next(&mut self) {
+        if self.next.is_none() && self.current.is_none() {
+            let (factory, seq) = (self.factory.clone(), self.next_seq);
+            self.next_seq += 1;
+            self.next = Some(std::thread::spawn(move || factory.init(seq)));
+        }
+    }
+
+    /// The producer prepared in the background, or a new one.
+    fn take_next(&mut self) -> Result<Txn> {
+        match self.next.take() {
+            Some(handle) => handle.join().map_err(|_| Error::Internal("Kafka: initializing a transactional producer panicked".into()))?,
+            None => {
+                let txn = self.init(self.next_seq)?;
+                self.next_seq += 1;
+                Ok(txn)
             }
-            if std::time::Instant::now() > deadline {
-                return Err(Error::Internal(format!("Kafka: no producer id was logged for transactional id '{id}'")));
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        };
-        Ok(Txn { id, seq, producer, pid, began: false, records: 0 })
+        }
     }
 
     /// Fences ids from `seq` on until one that was never used; that one becomes current.
@@ -114,7 +154,10 @@ impl<T: Data> TransactionalWriter<T> {
             self.emit(TransactionEvent::Aborted { transactional_id: txn.id.clone() });
             seq += 1;
         }
-        Err(Error::user(format!("Kafka sink: transactional ids '{}-{}-*' are all used; choose another prefix", self.prefix, self.subtask)))
+        Err(Error::user(format!(
+            "Kafka sink: transactional ids '{}-{}-*' are all used; choose another prefix",
+            self.factory.prefix, self.factory.subtask
+        )))
     }
 
     fn ensure_started(&mut self) -> Result<()> {
@@ -151,9 +194,7 @@ impl<T: Data> SinkWriter<T> for TransactionalWriter<T> {
         }
         self.ensure_started()?;
         if self.current.is_none() {
-            let txn = self.init(self.next_seq)?;
-            self.next_seq += 1;
-            self.current = Some(txn);
+            self.current = Some(self.take_next()?);
         }
         let txn = self.current.as_mut().expect("set above");
         if !txn.began {
@@ -186,8 +227,10 @@ impl<T: Data> SinkWriter<T> for TransactionalWriter<T> {
                 let c = Committable { transactional_id: Some(txn.id.clone()), producer_id: txn.pid.0, epoch: txn.pid.1, seq: txn.seq };
                 self.emit(TransactionEvent::Prepared { transactional_id: txn.id.clone(), checkpoint_id, records: txn.records });
                 self.prepared.insert(txn.id.clone(), txn);
+                self.prepare_next();
                 c
             }
+            // Nothing written: `next_seq - 1` covers an id initialized in the background too.
             None => Committable { transactional_id: None, producer_id: -1, epoch: -1, seq: self.next_seq - 1 },
         };
         Ok(vec![postcard::to_allocvec(&committable)?])
@@ -218,5 +261,15 @@ impl<T: Data> SinkWriter<T> for TransactionalWriter<T> {
             self.emit(TransactionEvent::Aborted { transactional_id: txn.id });
         }
         Ok(())
+    }
+}
+
+impl<T> Drop for TransactionalWriter<T> {
+    fn drop(&mut self) {
+        // Never leave an initialization running past this writer: it would fence the
+        // producer a restored writer may already use with the same transactional id.
+        if let Some(handle) = self.next.take() {
+            let _ = handle.join();
+        }
     }
 }

@@ -60,10 +60,10 @@ impl ClientContext for DeliveryContext {
 impl ProducerContext for DeliveryContext {
     type DeliveryOpaque = ();
     fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
-        if let Err((e, _)) = result {
-            if self.failures.fetch_add(1, Ordering::AcqRel) == 0 {
-                *self.first_failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e.to_string());
-            }
+        if let Err((e, _)) = result
+            && self.failures.fetch_add(1, Ordering::AcqRel) == 0
+        {
+            *self.first_failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e.to_string());
         }
     }
 }
@@ -117,17 +117,9 @@ impl<T: Data> Producing<T> {
         })
     }
 
-    /// A producer with the sink's properties plus `extra`; a transactional one logs its
-    /// producer id (librdkafka's `eos` debug context), which the context picks up.
-    pub(crate) fn producer(&self, extra: &[(&str, &str)], transactional: bool) -> Result<KafkaProducer> {
-        let mut config = self.sink_props.client_config(extra);
-        if transactional {
-            config.set("debug", "eos").set_log_level(RDKafkaLogLevel::Debug);
-        }
-        if matches!(self.partitioner, KafkaPartitioner::KeyHash) && self.sink_props.get("partitioner").is_none() {
-            config.set("partitioner", "murmur2_random");
-        }
-        config.create_with_context(DeliveryContext::default()).map_err(|e| kafka_error("creating a producer", e))
+    /// How this sink's producers are made.
+    pub(crate) fn factory(&self) -> ProducerFactory {
+        ProducerFactory { props: self.sink_props.clone(), key_hash: matches!(self.partitioner, KafkaPartitioner::KeyHash) }
     }
 
     fn partition(&mut self, value: &T) -> Option<i32> {
@@ -191,6 +183,28 @@ impl<T: Data> Producing<T> {
     }
 }
 
+/// Makes producers with a sink's properties; can be sent to another thread.
+#[derive(Clone)]
+pub(crate) struct ProducerFactory {
+    props: super::client::KafkaProperties,
+    key_hash: bool,
+}
+
+impl ProducerFactory {
+    /// A producer with the sink's properties plus `extra`; a transactional one logs its
+    /// producer id (librdkafka's `eos` debug context), which the context picks up.
+    pub(crate) fn producer(&self, extra: &[(&str, &str)], transactional: bool) -> Result<KafkaProducer> {
+        let mut config = self.props.client_config(extra);
+        if transactional {
+            config.set("debug", "eos").set_log_level(RDKafkaLogLevel::Debug);
+        }
+        if self.key_hash && self.props.get("partitioner").is_none() {
+            config.set("partitioner", "murmur2_random");
+        }
+        config.create_with_context(DeliveryContext::default()).map_err(|e| kafka_error("creating a producer", e))
+    }
+}
+
 /// Waits until every record `producer` was given is acknowledged (or failed).
 pub(crate) fn flush(producer: &KafkaProducer, topic: &str) -> Result<()> {
     producer.flush(FLUSH_TIMEOUT).map_err(|e| kafka_error(format!("flushing records to '{topic}'"), e))?;
@@ -208,7 +222,7 @@ pub(crate) struct PlainWriter<T> {
 impl<T: Data> PlainWriter<T> {
     pub(crate) fn new(_sink: &KafkaSink<T>, _ctx: &RuntimeContext, producing: Producing<T>, at_least_once: bool) -> Result<Self> {
         let acks = if at_least_once { "all" } else { "1" };
-        let producer = producing.producer(&[("acks", acks)], false)?;
+        let producer = producing.factory().producer(&[("acks", acks)], false)?;
         Ok(PlainWriter { producing, producer, at_least_once })
     }
 }

@@ -20,7 +20,7 @@ export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 ./scripts/install-kafka-broker.sh >/dev/null || echo "warning: could not install the Kafka test broker; the Kafka tests will fail" >&2
 # The Kafka connector (librdkafka, built from source) is behind the `kafka` feature; CI builds,
 # lints and tests it.
-FEATURES=rasch/kafka,rasch-connectors/kafka
+FEATURES=rasch/kafka,rasch-connectors/kafka,rasch-bench/kafka
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked --features "$FEATURES" -- -D warnings
 cargo test --workspace --locked --features "$FEATURES"

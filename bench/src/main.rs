@@ -12,6 +12,7 @@
 //!                             [--backend hashmap|lsm] [--incremental] [--memory-budget 64mb]
 //! rasch-bench state-engines --records N [--batch 1000] [--dir PATH]
 //! rasch-bench net-exchange    [--records N] [--payload u64|words]
+//! rasch-bench kafka           [--records 200000] [--value-bytes 100] [--parallelism 1]   (feature `kafka`)
 //! rasch-bench nexmark         --query qN [--events 100000] [--parallelism 2] [--mode batch|streaming] [--nexmark-dir ../shared/nexmark] [--rasch PATH]
 //! ```
 //! Each benchmark prints human-readable figures and, as its last line, one JSON object
@@ -22,6 +23,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod checkpoint;
 mod engines;
+#[cfg(feature = "kafka")]
+mod kafka;
 mod net;
 mod nexmark;
 mod report;
@@ -36,7 +39,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((bench, rest)) = args.split_first() else {
         eprintln!(
-            "usage: rasch-bench <passthrough|filter-project|wordcount|gen-words|window-count|sliding-count|session-count|checkpoint|state-engines|net-exchange|nexmark> [--flags]"
+            "usage: rasch-bench <passthrough|filter-project|wordcount|gen-words|window-count|sliding-count|session-count|checkpoint|state-engines|net-exchange|nexmark|kafka> [--flags]"
         );
         return ExitCode::from(2);
     };
@@ -59,8 +62,12 @@ fn main() -> ExitCode {
         "state-engines" => engines::run(&params),
         "net-exchange" => net::run_bench(&params),
         "nexmark" => nexmark::run(&params),
+        #[cfg(feature = "kafka")]
+        "kafka" => kafka::run(&params),
+        #[cfg(not(feature = "kafka"))]
+        "kafka" => Err("built without the `kafka` feature: cargo run --release -p rasch-bench --features kafka -- kafka".into()),
         other => Err(format!(
-            "unknown benchmark '{other}': expected passthrough, filter-project, wordcount, gen-words, window-count, sliding-count, session-count, checkpoint, state-engines, net-exchange or nexmark"
+            "unknown benchmark '{other}': expected passthrough, filter-project, wordcount, gen-words, window-count, sliding-count, session-count, checkpoint, state-engines, net-exchange, nexmark or kafka"
         )),
     };
     match outcome {

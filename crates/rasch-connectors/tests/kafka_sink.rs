@@ -130,12 +130,13 @@ fn a_restored_writer_commits_the_prepared_transaction_and_aborts_the_lingering_o
     second.close().unwrap();
 
     let log = events.lock().unwrap().clone();
+    // The fenced id is used again, with the next epoch.
     let expected = vec![
-        TransactionEvent::Prepared { transactional_id: "eo-tx-0-1".into(), checkpoint_id: 1, records: 3 },
-        TransactionEvent::Committed { transactional_id: "eo-tx-0-1".into(), recovered: true },
-        TransactionEvent::Aborted { transactional_id: "eo-tx-0-2".into() },
-        TransactionEvent::Prepared { transactional_id: "eo-tx-0-3".into(), checkpoint_id: 2, records: 1 },
-        TransactionEvent::Committed { transactional_id: "eo-tx-0-3".into(), recovered: false },
+        TransactionEvent::Prepared { transactional_id: "eo-tx-0-1".into(), epoch: 0, checkpoint_id: 1, records: 3 },
+        TransactionEvent::Committed { transactional_id: "eo-tx-0-1".into(), epoch: 0, recovered: true },
+        TransactionEvent::Aborted { transactional_id: "eo-tx-0-2".into(), fenced_epoch: 1 },
+        TransactionEvent::Prepared { transactional_id: "eo-tx-0-2".into(), epoch: 1, checkpoint_id: 2, records: 1 },
+        TransactionEvent::Committed { transactional_id: "eo-tx-0-2".into(), epoch: 1, recovered: false },
     ];
     assert_eq!(log, expected);
 
@@ -146,13 +147,31 @@ fn a_restored_writer_commits_the_prepared_transaction_and_aborts_the_lingering_o
     for r in &stored {
         per_txn.entry(txn_of(r)).or_default().push(String::from_utf8_lossy(&r.value).into_owned());
     }
-    assert_eq!(per_txn["eo-tx-0-1"], ["a", "b", "c"]);
-    assert_eq!(per_txn["eo-tx-0-2"], ["lost1", "lost2"]);
-    assert_eq!(per_txn["eo-tx-0-3"], ["d"]);
+    assert_eq!(per_txn["eo-tx-0-1@0"], ["a", "b", "c"]);
+    assert_eq!(per_txn["eo-tx-0-2@0"], ["lost1", "lost2"]);
+    assert_eq!(per_txn["eo-tx-0-2@1"], ["d"]);
     // Each ended transaction left a control record (commit or abort marker) in the log, at the
     // offsets no data record occupies: the recovered commit of tx 1 and the abort of tx 2
     // come after tx 2's records and before tx 3's.
     let offsets: Vec<(i64, String)> = stored.iter().map(|r| (r.offset, txn_of(r))).collect();
     let at = |txn: &str| offsets.iter().filter(|(_, t)| t == txn).map(|(o, _)| *o).collect::<Vec<_>>();
-    assert_eq!((at("eo-tx-0-1"), at("eo-tx-0-2"), at("eo-tx-0-3")), (vec![0, 1, 2], vec![3, 4], vec![7]), "two markers at 5 and 6");
+    assert_eq!((at("eo-tx-0-1@0"), at("eo-tx-0-2@0"), at("eo-tx-0-2@1")), (vec![0, 1, 2], vec![3, 4], vec![7]), "two markers at 5 and 6");
+}
+
+#[test]
+fn a_transaction_begun_after_an_empty_checkpoint_is_fenced_on_recovery() {
+    let broker = TestBroker::start();
+    broker.create_topic("late", 1);
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = exactly_once(&broker, "late", &events);
+    let ctx = RuntimeContext::for_test(0, 1);
+    let mut first = sink.create_writer(&ctx).unwrap();
+    let empty = first.prepare_commit(1).unwrap(); // nothing written yet
+    first.write(&mut records(&["after"])).unwrap();
+    drop(first);
+    let mut second = sink.create_writer(&ctx).unwrap();
+    second.recover(empty).unwrap();
+    second.close().unwrap();
+    let log = events.lock().unwrap().clone();
+    assert_eq!(log, vec![TransactionEvent::Aborted { transactional_id: "late-tx-0-1".into(), fenced_epoch: 1 }]);
 }

@@ -22,6 +22,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
+/// How long consume errors may persist (librdkafka retries on its own) before the job fails.
+const ERROR_TOLERANCE: Duration = Duration::from_secs(60);
 
 /// One assigned partition.
 struct Partition<T> {
@@ -43,6 +45,8 @@ pub(crate) struct KafkaReader<T> {
     /// Offsets snapshotted per checkpoint, committed to the group when it completes.
     pending_commits: BTreeMap<u64, Vec<(String, i32, i64)>>,
     reassign: bool,
+    /// Since when polls have returned only errors.
+    failing_since: Option<Instant>,
 }
 
 impl<T: Data> KafkaReader<T> {
@@ -72,6 +76,7 @@ impl<T: Data> KafkaReader<T> {
             time: source.clocks.as_ref().map(|(_, idle)| ReaderTime::new(*idle, interval.max(Duration::from_millis(1)))),
             pending_commits: BTreeMap::new(),
             reassign: false,
+            failing_since: None,
         })
     }
 
@@ -200,10 +205,20 @@ impl<T: Data> SourceReader<T, KafkaPartitionSplit> for KafkaReader<T> {
                     wait = Duration::ZERO;
                     continue;
                 }
-                Some(Err(e)) => return Err(kafka_error("reading records", e)),
+                // Transient (a broker restarting, a leader moving): librdkafka retries; fail
+                // only when nothing but errors arrive for a minute.
+                Some(Err(e)) => {
+                    let since = *self.failing_since.get_or_insert_with(Instant::now);
+                    if since.elapsed() > ERROR_TOLERANCE {
+                        return Err(kafka_error(format!("reading records (failing for {} s)", ERROR_TOLERANCE.as_secs()), e));
+                    }
+                    eprintln!("rasch kafka source: {e} (retrying)");
+                    break;
+                }
                 Some(Ok(m)) => m,
             };
             wait = Duration::ZERO;
+            self.failing_since = None;
             let Some(i) = self.index_of(msg.topic(), msg.partition()) else { continue };
             let part = &mut self.parts[i];
             let offset = msg.offset();

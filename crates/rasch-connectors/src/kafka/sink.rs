@@ -61,6 +61,8 @@ pub enum TransactionEvent {
     Prepared {
         /// The transactional id.
         transactional_id: String,
+        /// The producer epoch: an id is used again after a restore, with a higher epoch.
+        epoch: i16,
         /// The checkpoint it belongs to.
         checkpoint_id: u64,
         /// How many records it holds.
@@ -70,13 +72,18 @@ pub enum TransactionEvent {
     Committed {
         /// The transactional id.
         transactional_id: String,
+        /// The producer epoch of the committed transaction.
+        epoch: i16,
         /// True when committed from a restored checkpoint.
         recovered: bool,
     },
-    /// A transaction left open by a failed attempt was aborted (fenced) on recovery.
+    /// Whatever a transactional id left open with an epoch below `fenced_epoch` was aborted:
+    /// by fencing on recovery (the id had been used by a failed attempt), or by closing.
     Aborted {
         /// The transactional id.
         transactional_id: String,
+        /// Open transactions of this id with a lower epoch are aborted.
+        fenced_epoch: i16,
     },
 }
 
@@ -141,7 +148,7 @@ impl<T: Data> KafkaSinkBuilder<T> {
         self.0.listener = Some(Arc::new(listener));
         self
     }
-    /// Stamps every record with a header `name` holding its transactional id — an audit trail
+    /// Stamps every record with a header `name` holding `<transactional id>@<epoch>` — an audit trail
     /// for brokers whose consumers cannot filter aborted transactions (costs a header per
     /// record).
     pub fn transaction_header(mut self, name: &str) -> Self {

@@ -5,7 +5,9 @@
 //! committed. After a failure the restored committables are committed again by resuming
 //! their producer id and epoch (an `EndTxn` request), and ids the failed attempt may have used
 //! since are fenced — `init_transactions` with the same id aborts whatever it left open —
-//! counting up until an id that was never used (epoch 0).
+//! counting up until an id that was never used (epoch 0). The fenced ids are used again for
+//! the next transactions (their new epoch tells the incarnations apart), so a crash loop
+//! without completed checkpoints does not make recovery walk ever more ids.
 
 use super::client::kafka_error;
 use super::protocol::{EndTxnOutcome, end_transaction};
@@ -79,8 +81,10 @@ impl TxnFactory {
 pub(crate) struct TransactionalWriter<T> {
     producing: Producing<T>,
     factory: TxnFactory,
-    /// The next transaction's producer, being initialized in the background.
-    next: Option<std::thread::JoinHandle<Result<Txn>>>,
+    /// The next transaction's producer, being initialized in the background, and its number.
+    next: Option<(u64, std::thread::JoinHandle<Result<Txn>>)>,
+    /// Producers initialized (and so fenced) by recovery, used next, in order.
+    ready: std::collections::VecDeque<Txn>,
     bootstrap: String,
     listener: Option<TransactionListener>,
     next_seq: u64,
@@ -100,6 +104,7 @@ impl<T: Data> TransactionalWriter<T> {
             producing,
             factory,
             next: None,
+            ready: std::collections::VecDeque::new(),
             bootstrap: first,
             listener: sink.listener.clone(),
             next_seq: 1,
@@ -121,17 +126,22 @@ impl<T: Data> TransactionalWriter<T> {
 
     /// Starts initializing the producer of the next transaction in the background.
     fn prepare_next(&mut self) {
-        if self.next.is_none() && self.current.is_none() {
+        if self.next.is_none() && self.current.is_none() && self.ready.is_empty() {
             let (factory, seq) = (self.factory.clone(), self.next_seq);
             self.next_seq += 1;
-            self.next = Some(std::thread::spawn(move || factory.init(seq)));
+            self.next = Some((seq, std::thread::spawn(move || factory.init(seq))));
         }
     }
 
     /// The producer prepared in the background, or a new one.
     fn take_next(&mut self) -> Result<Txn> {
+        if let Some(txn) = self.ready.pop_front() {
+            return Ok(txn);
+        }
         match self.next.take() {
-            Some(handle) => handle.join().map_err(|_| Error::Internal("Kafka: initializing a transactional producer panicked".into()))?,
+            Some((_, handle)) => {
+                handle.join().map_err(|_| Error::Internal("Kafka: initializing a transactional producer panicked".into()))?
+            }
             None => {
                 let txn = self.init(self.next_seq)?;
                 self.next_seq += 1;
@@ -140,24 +150,39 @@ impl<T: Data> TransactionalWriter<T> {
         }
     }
 
-    /// Fences ids from `seq` on until one that was never used; that one becomes current.
+    /// Fences ids from `seq` on until one that was never used; they are the next ones used.
     fn start(&mut self, mut seq: u64) -> Result<()> {
         let last = seq + MAX_PROBES;
         while seq < last {
             let txn = self.init(seq)?;
-            if txn.pid.1 == 0 {
-                self.next_seq = seq + 1;
-                self.current = Some(txn);
+            let fresh = txn.pid.1 == 0;
+            if !fresh {
+                self.emit(TransactionEvent::Aborted { transactional_id: txn.id.clone(), fenced_epoch: txn.pid.1 });
+            }
+            self.ready.push_back(txn);
+            seq += 1;
+            if fresh {
+                self.next_seq = seq;
+                self.current = self.ready.pop_front();
                 self.started = true;
                 return Ok(());
             }
-            self.emit(TransactionEvent::Aborted { transactional_id: txn.id.clone() });
-            seq += 1;
         }
         Err(Error::user(format!(
             "Kafka sink: transactional ids '{}-{}-*' are all used; choose another prefix",
             self.factory.prefix, self.factory.subtask
         )))
+    }
+
+    /// The lowest transaction number that may still receive records: the current one, the
+    /// next ready one, the one initializing in the background, or the next to allocate.
+    fn first_open_seq(&self) -> u64 {
+        self.current
+            .as_ref()
+            .map(|t| t.seq)
+            .or_else(|| self.ready.front().map(|t| t.seq))
+            .or_else(|| self.next.as_ref().map(|(seq, _)| *seq))
+            .unwrap_or(self.next_seq)
     }
 
     fn ensure_started(&mut self) -> Result<()> {
@@ -168,7 +193,7 @@ impl<T: Data> TransactionalWriter<T> {
         let Some(id) = c.transactional_id else { return Ok(()) };
         if let Some(txn) = self.prepared.remove(&id) {
             txn.producer.commit_transaction(FLUSH_TIMEOUT).map_err(|e| kafka_error(format!("committing transaction '{id}'"), e))?;
-            self.emit(TransactionEvent::Committed { transactional_id: id, recovered: false });
+            self.emit(TransactionEvent::Committed { transactional_id: id, epoch: txn.pid.1, recovered: false });
             return Ok(());
         }
         match end_transaction(&self.bootstrap, &id, c.producer_id, c.epoch, true) {
@@ -178,7 +203,7 @@ impl<T: Data> TransactionalWriter<T> {
             }
             Err(e) => return Err(Error::Unavailable(format!("Kafka: committing transaction '{id}' again after a restore: {}", e.0))),
         }
-        self.emit(TransactionEvent::Committed { transactional_id: id, recovered: true });
+        self.emit(TransactionEvent::Committed { transactional_id: id, epoch: c.epoch, recovered: true });
         Ok(())
     }
 
@@ -200,7 +225,7 @@ impl<T: Data> SinkWriter<T> for TransactionalWriter<T> {
         if !txn.began {
             txn.producer.begin_transaction().map_err(|e| kafka_error(format!("beginning transaction '{}'", txn.id), e))?;
             txn.began = true;
-            self.producing.header_value.clone_from(&txn.id);
+            self.producing.header_value = format!("{}@{}", txn.id, txn.pid.1);
         }
         txn.records += self.producing.send(&txn.producer, batch)?;
         Ok(())
@@ -225,13 +250,19 @@ impl<T: Data> SinkWriter<T> for TransactionalWriter<T> {
             Some(txn) => {
                 flush(&txn.producer, &self.producing.topic)?;
                 let c = Committable { transactional_id: Some(txn.id.clone()), producer_id: txn.pid.0, epoch: txn.pid.1, seq: txn.seq };
-                self.emit(TransactionEvent::Prepared { transactional_id: txn.id.clone(), checkpoint_id, records: txn.records });
+                self.emit(TransactionEvent::Prepared {
+                    transactional_id: txn.id.clone(),
+                    epoch: txn.pid.1,
+                    checkpoint_id,
+                    records: txn.records,
+                });
                 self.prepared.insert(txn.id.clone(), txn);
                 self.prepare_next();
                 c
             }
-            // Nothing written: `next_seq - 1` covers an id initialized in the background too.
-            None => Committable { transactional_id: None, producer_id: -1, epoch: -1, seq: self.next_seq - 1 },
+            // Nothing written: every id below the first one that may still take records is
+            // settled; recovery fences from that one on.
+            None => Committable { transactional_id: None, producer_id: -1, epoch: -1, seq: self.first_open_seq() - 1 },
         };
         Ok(vec![postcard::to_allocvec(&committable)?])
     }
@@ -258,7 +289,7 @@ impl<T: Data> SinkWriter<T> for TransactionalWriter<T> {
         // leave it to the broker's timeout (prepared ones stay open for a restored job).
         if let Some(txn) = self.current.take_if(|t| t.began) {
             let _ = txn.producer.abort_transaction(Duration::from_secs(10));
-            self.emit(TransactionEvent::Aborted { transactional_id: txn.id });
+            self.emit(TransactionEvent::Aborted { transactional_id: txn.id, fenced_epoch: txn.pid.1 + 1 });
         }
         Ok(())
     }
@@ -268,7 +299,7 @@ impl<T> Drop for TransactionalWriter<T> {
     fn drop(&mut self) {
         // Never leave an initialization running past this writer: it would fence the
         // producer a restored writer may already use with the same transactional id.
-        if let Some(handle) = self.next.take() {
+        if let Some((_, handle)) = self.next.take() {
             let _ = handle.join();
         }
     }

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const N: u64 = 150_000;
+const N: u64 = 120_000;
 const PARTITIONS: u64 = 4;
 const FAILURES: u32 = 25;
 
@@ -71,6 +71,7 @@ fn kafka_to_kafka_is_exactly_once_under_twenty_restarts() {
     let processed = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let started = std::time::Instant::now();
     let commits_at_failure = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let last_failure_ms = Arc::new(std::sync::atomic::AtomicU64::new(0));
     env.from_source(source, "Kafka")
         .map(move |v: String| {
             let i: u64 = v.parse().unwrap();
@@ -78,16 +79,20 @@ fn kafka_to_kafka_is_exactly_once_under_twenty_restarts() {
             if (i / PARTITIONS).is_multiple_of(2) {
                 std::thread::sleep(Duration::from_millis(1));
             }
-            // A failure every 500 records processed (replays included), FAILURES times — each
-            // once a checkpoint completed since the previous failure (seen as a commit), so
-            // that attempts restore from ever newer checkpoints, as a job that keeps failing
-            // but progresses does.
+            // A failure every 500 records processed (replays included), FAILURES times.
+            // Every other one waits until a checkpoint completed since the previous failure
+            // (seen as a commit), so that attempts restore from ever newer checkpoints, as a
+            // job that keeps failing but progresses does; the others strike 1.5 s after the
+            // previous failure, in the restored attempt, whether a checkpoint completed or not.
             let commits_now = commits_seen.load(Ordering::SeqCst);
+            let now = started.elapsed().as_millis() as u64;
+            let free = fail.load(Ordering::SeqCst) % 2 == 1 && now >= last_failure_ms.load(Ordering::SeqCst) + 1_500;
             if processed.fetch_add(1, Ordering::SeqCst) % 500 == 499
-                && commits_now > commits_at_failure.load(Ordering::SeqCst)
+                && (free || commits_now > commits_at_failure.load(Ordering::SeqCst))
                 && fail.fetch_add(1, Ordering::SeqCst) < FAILURES
             {
                 commits_at_failure.store(commits_now, Ordering::SeqCst);
+                last_failure_ms.store(now, Ordering::SeqCst);
                 panic!("injected failure at record {i}, {} ms after the start", started.elapsed().as_millis());
             }
             (i % PARTITIONS, i)
@@ -99,7 +104,7 @@ fn kafka_to_kafka_is_exactly_once_under_twenty_restarts() {
     let result = env.execute("kafka exactly-once chaos").unwrap();
     assert!(result.restarts() >= 20, "only {} restarts", result.restarts());
     let at_checkpoints = commits.load(Ordering::SeqCst);
-    assert!(at_checkpoints >= 20, "restores must come from completed checkpoints: only {at_checkpoints} commits on completion");
+    assert!(at_checkpoints >= 10, "restores must come from completed checkpoints: only {at_checkpoints} commits on completion");
 
     // Transactions are `(transactional id, epoch)`: recovery uses fenced ids again.
     let events = events.lock().unwrap().clone();

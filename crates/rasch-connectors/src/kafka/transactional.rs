@@ -297,6 +297,12 @@ impl<T: Data> SinkWriter<T> for TransactionalWriter<T> {
 
 impl<T> Drop for TransactionalWriter<T> {
     fn drop(&mut self) {
+        // A failing task drops its writer without closing it: abort the transaction not
+        // prepared yet (cheaper for the broker than fencing it on recovery, which stays the
+        // safety net when the process dies).
+        if let Some(txn) = self.current.take_if(|t| t.began) {
+            let _ = txn.producer.abort_transaction(Duration::from_secs(5));
+        }
         // Never leave an initialization running past this writer: it would fence the
         // producer a restored writer may already use with the same transactional id.
         if let Some((_, handle)) = self.next.take() {

@@ -13,6 +13,7 @@
 //! rasch-bench state-engines --records N [--batch 1000] [--dir PATH]
 //! rasch-bench net-exchange    [--records N] [--payload u64|words]
 //! rasch-bench cep           [--records 5000000] [--keys 10000] [--within-ms 10000] [--parallelism 1] [--output FILE] [--watermark-interval-ms 200]
+//! rasch-bench kafka           [--records 200000] [--value-bytes 100] [--parallelism 1]   (feature `kafka`)
 //! rasch-bench nexmark         --query qN [--events 100000] [--parallelism 2] [--mode batch|streaming] [--nexmark-dir ../shared/nexmark] [--rasch PATH]
 //! rasch-bench nexmark-datastream --query qN [--events 100000] [--parallelism 2] [--nexmark-dir ../shared/nexmark] [--example PATH]
 //! ```
@@ -25,6 +26,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod cep;
 mod checkpoint;
 mod engines;
+#[cfg(feature = "kafka")]
+mod kafka;
 mod net;
 mod nexmark;
 mod report;
@@ -39,7 +42,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((bench, rest)) = args.split_first() else {
         eprintln!(
-            "usage: rasch-bench <passthrough|filter-project|wordcount|gen-words|window-count|sliding-count|session-count|checkpoint|state-engines|net-exchange|cep|nexmark|nexmark-datastream> [--flags]"
+            "usage: rasch-bench <passthrough|filter-project|wordcount|gen-words|window-count|sliding-count|session-count|checkpoint|state-engines|net-exchange|cep|kafka|nexmark|nexmark-datastream> [--flags]"
         );
         return ExitCode::from(2);
     };
@@ -64,8 +67,12 @@ fn main() -> ExitCode {
         "cep" => cep::run(&params),
         "nexmark" => nexmark::run(&params),
         "nexmark-datastream" => nexmark::run_datastream(&params),
+        #[cfg(feature = "kafka")]
+        "kafka" => kafka::run(&params),
+        #[cfg(not(feature = "kafka"))]
+        "kafka" => Err("built without the `kafka` feature: cargo run --release -p rasch-bench --features kafka -- kafka".into()),
         other => Err(format!(
-            "unknown benchmark '{other}': expected passthrough, filter-project, wordcount, gen-words, window-count, sliding-count, session-count, checkpoint, state-engines, net-exchange, cep, nexmark or nexmark-datastream"
+            "unknown benchmark '{other}': expected passthrough, filter-project, wordcount, gen-words, window-count, sliding-count, session-count, checkpoint, state-engines, net-exchange, cep, kafka, nexmark or nexmark-datastream"
         )),
     };
     match outcome {

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 /// ```
 /// assert_eq!(rasch_api::MALFORMED_RECORDS, "numMalformedRecords");
 /// ```
-pub const MALFORMED_RECORDS: &str = "numMalformedRecords";
+pub const MALFORMED_RECORDS: &str = rasch_connectors::formats::MALFORMED_RECORDS;
 
 /// Sends records on and malformed lines to a side output, counting them.
 #[derive(Clone)]

@@ -15,6 +15,9 @@
 //! exactly-once by two-phase commit; [`PrintSink`], [`TextFileSink`] and [`DiscardingSink`] are
 //! at-least-once (after a restore they repeat what was written since the last checkpoint).
 //!
+//! With the `kafka` feature, [`kafka`] adds Flink's Kafka source and sink (exactly-once by
+//! Kafka transactions) on librdkafka.
+//!
 //! Every reader and writer works on whole batches: sources fill a
 //! [`SourceOutput`](rasch_runtime::source::SourceOutput) until it is full, sinks render or
 //! move a batch at a time, so there is no per-record locking or dynamic dispatch.
@@ -28,6 +31,8 @@ pub mod delivery;
 pub mod discard;
 pub mod file_sink;
 pub mod formats;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod print;

@@ -1,8 +1,14 @@
 //! The `Source` contract (split-based, like Flink's FLIP-27): a source enumerates splits,
 //! each parallel reader is assigned some and polls records from them in batches.
+//!
+//! Splits are dealt once at the start, round-robin ([`SplitAssignment::RoundRobin`]), or — for
+//! sources whose readers discover new splits while they run (Kafka partitions) — each split has
+//! a fixed owning subtask ([`SplitAssignment::ByOwner`]), so every reader can find its own
+//! splits without a coordinator and a restored (or rescaled) job hands each split to its owner.
+//! Readers may emit watermarks themselves ([`SourceOutput::emit_watermark`]), e.g. per split.
 
 use crate::context::RuntimeContext;
-use rasch_core::{Record, Result};
+use rasch_core::{Record, Result, WatermarkStatus};
 use serde::{Serialize, de::DeserializeOwned};
 
 /// Whether a source ends.
@@ -25,6 +31,17 @@ pub enum PollStatus {
     EndOfInput,
 }
 
+/// How a source's splits are dealt to its parallel readers.
+pub enum SplitAssignment<S> {
+    /// Split `i` of [`Source::create_splits`] goes to subtask `i % parallelism`; restored
+    /// splits stay with their subtask, or are dealt round-robin after a rescale.
+    RoundRobin,
+    /// `owner(split, parallelism)` is the subtask that reads `split`, at the start, after a
+    /// restore at any parallelism, and for splits a reader discovers while it runs (the
+    /// checkpoint then stores every split for every subtask, and each keeps its own).
+    ByOwner(fn(&S, usize) -> usize),
+}
+
 /// A source of records of type `T`.
 ///
 /// Splits are enumerated once for the source's parallelism and assigned round-robin to the
@@ -40,6 +57,11 @@ pub trait Source<T>: Send + Sync + 'static {
     /// `Some(1)` for sources that cannot run in parallel (a socket, a collection).
     fn max_parallelism(&self) -> Option<usize> {
         None
+    }
+
+    /// How splits are dealt to readers (round-robin unless the source says otherwise).
+    fn split_assignment(&self) -> SplitAssignment<Self::Split> {
+        SplitAssignment::RoundRobin
     }
 
     /// Enumerates the splits for `parallelism` readers.
@@ -68,22 +90,51 @@ pub trait SourceReader<T, S>: 'static {
         )))
     }
 
+    /// [`snapshot_state`](Self::snapshot_state) for checkpoint `checkpoint_id` — for readers
+    /// that remember what they snapshotted until the checkpoint completes.
+    fn snapshot_state_for(&mut self, checkpoint_id: u64) -> Result<Vec<S>> {
+        let _ = checkpoint_id;
+        self.snapshot_state()
+    }
+
+    /// Checkpoint `checkpoint_id` completed (e.g. Kafka commits the offsets it snapshotted
+    /// then to the consumer group, for monitoring).
+    fn notify_checkpoint_complete(&mut self, _checkpoint_id: u64) -> Result<()> {
+        Ok(())
+    }
+
     /// Releases resources.
     fn close(&mut self) -> Result<()> {
         Ok(())
     }
 }
 
-/// Where a reader emits its records: one batch per poll.
+/// Where a reader emits its records: one batch per poll, and optionally a watermark and an
+/// idle/active status, which follow the batch's records downstream.
 pub struct SourceOutput<'a, T> {
     buf: &'a mut Vec<Record<T>>,
     limit: usize,
+    watermark: Option<i64>,
+    status: Option<WatermarkStatus>,
 }
 
 impl<'a, T> SourceOutput<'a, T> {
     /// An output appending to `buf`, considered full at `limit` records.
     pub fn new(buf: &'a mut Vec<Record<T>>, limit: usize) -> Self {
-        SourceOutput { buf, limit }
+        SourceOutput { buf, limit, watermark: None, status: None }
+    }
+    /// Emits a watermark after this poll's records (sources that generate their own
+    /// watermarks, e.g. per split; the highest one of a poll wins).
+    pub fn emit_watermark(&mut self, watermark: i64) {
+        self.watermark = Some(self.watermark.map_or(watermark, |w| w.max(watermark)));
+    }
+    /// Declares the reader idle (it does not hold back downstream watermarks) or active again.
+    pub fn set_status(&mut self, status: WatermarkStatus) {
+        self.status = Some(status);
+    }
+    /// The watermark and status emitted during this poll.
+    pub fn take_watermark(&mut self) -> (Option<i64>, Option<WatermarkStatus>) {
+        (self.watermark.take(), self.status.take())
     }
     /// Emits a record without a timestamp.
     #[inline]

@@ -14,6 +14,9 @@ use rasch_core::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+/// The accumulator counting malformed records a lenient reader skipped (files and Kafka).
+pub const MALFORMED_RECORDS: &str = "numMalformedRecords";
+
 /// What a reader does with a line that does not decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OnMalformed {

@@ -48,7 +48,8 @@ impl CheckpointStore {
     }
 
     /// Continues the ids after `checkpoint_id`, the checkpoint or savepoint a job starts from,
-    /// as Flink does: ids stay unique across runs of a job, so what sinks name by checkpoint
+    /// as Flink does: ids stay unique across runs of a job, so a resumed job never reuses the
+    /// id (and directory) of an earlier checkpoint, and what sinks name by checkpoint
     /// (transactions, files) never collides with what an earlier run left.
     pub fn continue_after(&mut self, checkpoint_id: u64) {
         self.next_id = self.next_id.max(checkpoint_id.saturating_add(1));
@@ -59,12 +60,6 @@ impl CheckpointStore {
         let id = self.next_id;
         self.next_id += 1;
         id
-    }
-
-    /// Makes the next id larger than `id` (the checkpoint or savepoint a job restored from),
-    /// so that a resumed job never reuses the id, and directory, of an earlier checkpoint.
-    pub fn continue_after(&mut self, id: u64) {
-        self.next_id = self.next_id.max(id.saturating_add(1));
     }
 
     /// (Checkpoints kept in memory) Takes the new deltas of incremental state out of the

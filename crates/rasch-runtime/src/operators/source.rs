@@ -4,8 +4,8 @@ use super::{OperatorFactory, OperatorInstance, OperatorKind, OperatorSetup, down
 use crate::checkpoint::StopMode;
 use crate::collector::SideOutputs;
 use crate::output::{BoxOutput, panic_message};
-use crate::source::{PollStatus, Source, SourceOutput, SourceReader};
-use rasch_core::{Error, MAX_WATERMARK, Record, Result};
+use crate::source::{PollStatus, Source, SourceOutput, SourceReader, SplitAssignment};
+use rasch_core::{Error, MAX_WATERMARK, Record, Result, WatermarkStatus};
 use std::any::Any;
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -41,6 +41,8 @@ pub struct SourceOperator<T, S> {
     buf: Vec<Record<T>>,
     batch_size: usize,
     name: Arc<str>,
+    /// Splits have fixed owners: the checkpoint stores them as union state.
+    by_owner: bool,
 }
 
 impl<T: 'static, S: 'static> SourceOperator<T, S> {
@@ -55,9 +57,22 @@ impl<T: 'static, S: 'static> SourceOperator<T, S> {
 impl<T: 'static, S: serde::Serialize + 'static> SourceDriver for SourceOperator<T, S> {
     fn poll(&mut self) -> Result<PollStatus> {
         let limit = self.batch_size;
-        let status = self.guard(|s| s.reader.poll_next(&mut SourceOutput::new(&mut s.buf, limit)))?;
+        let (status, (watermark, idle)) = self.guard(|s| {
+            let mut output = SourceOutput::new(&mut s.buf, limit);
+            let status = s.reader.poll_next(&mut output)?;
+            Ok((status, output.take_watermark()))
+        })?;
+        if idle == Some(WatermarkStatus::Active) {
+            self.out.watermark_status(WatermarkStatus::Active)?;
+        }
         if !self.buf.is_empty() {
             self.out.push(&mut self.buf)?;
+        }
+        if let Some(w) = watermark {
+            self.out.watermark(w)?;
+        }
+        if idle == Some(WatermarkStatus::Idle) {
+            self.out.watermark_status(WatermarkStatus::Idle)?;
         }
         Ok(status)
     }
@@ -77,12 +92,19 @@ impl<T: 'static, S: serde::Serialize + 'static> SourceDriver for SourceOperator<
     }
     fn snapshot(&mut self, snapshot: &mut crate::checkpoint::Snapshot) -> Result<()> {
         // Everything emitted so far is in the chain already: flush it before the barrier.
-        let splits = self.guard(|s| s.reader.snapshot_state())?;
+        let id = snapshot.barrier.id;
+        let splits = self.guard(|s| s.reader.snapshot_state_for(id))?;
         let list = splits.iter().map(postcard::to_allocvec).collect::<std::result::Result<Vec<_>, _>>()?;
-        snapshot.add(&self.operator_id, crate::checkpoint::OperatorState { list, ..Default::default() });
+        let state = if self.by_owner {
+            crate::checkpoint::OperatorState { union: list, ..Default::default() }
+        } else {
+            crate::checkpoint::OperatorState { list, ..Default::default() }
+        };
+        snapshot.add(&self.operator_id, state);
         self.out.snapshot(snapshot)
     }
     fn notify_checkpoint_complete(&mut self, checkpoint_id: u64) -> Result<()> {
+        self.guard(|s| s.reader.notify_checkpoint_complete(checkpoint_id))?;
         self.out.notify_checkpoint_complete(checkpoint_id)
     }
     fn stop(&mut self, mode: StopMode) -> Result<()> {
@@ -114,17 +136,32 @@ impl<T: 'static, S: Source<T>> OperatorFactory for SourceFactory<T, S> {
         let ctx = &setup.ctx;
         let name = ctx.operator_name.clone();
         let out = downcast_output::<T>(main)?;
+        let owner = match self.source.split_assignment() {
+            SplitAssignment::RoundRobin => None,
+            SplitAssignment::ByOwner(owner) => Some(owner),
+        };
+        let (p, me) = (ctx.parallelism, ctx.subtask_index);
         let mine: Vec<S::Split> = match &setup.restored {
-            // Restored: resume the split positions the checkpoint stored (already dealt out).
-            Some(state) => state
-                .list
-                .iter()
-                .map(|bytes| postcard::from_bytes(bytes))
-                .collect::<std::result::Result<_, _>>()
-                .map_err(|e| Error::Serialization(format!("restoring the splits of '{name}': {e}")))?,
+            // Restored: resume the split positions the checkpoint stored — dealt out already,
+            // or (splits with owners) all of them, of which this subtask keeps its own.
+            Some(state) => {
+                let entries = if owner.is_some() { &state.union } else { &state.list };
+                let splits: Vec<S::Split> = entries
+                    .iter()
+                    .map(|bytes| postcard::from_bytes(bytes))
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(|e| Error::Serialization(format!("restoring the splits of '{name}': {e}")))?;
+                match owner {
+                    Some(owner) => splits.into_iter().filter(|s| owner(s, p) == me).collect(),
+                    None => splits,
+                }
+            }
             None => {
-                let splits = self.source.create_splits(ctx.parallelism).map_err(|e| e.in_operator(&name))?;
-                splits.into_iter().enumerate().filter(|(i, _)| i % ctx.parallelism == ctx.subtask_index).map(|(_, s)| s).collect()
+                let splits = self.source.create_splits(p).map_err(|e| e.in_operator(&name))?;
+                match owner {
+                    Some(owner) => splits.into_iter().filter(|s| owner(s, p) == me).collect(),
+                    None => splits.into_iter().enumerate().filter(|(i, _)| i % p == me).map(|(_, s)| s).collect(),
+                }
             }
         };
         let mut reader = self.source.create_reader(ctx).map_err(|e| e.in_operator(&name))?;
@@ -136,6 +173,7 @@ impl<T: 'static, S: Source<T>> OperatorFactory for SourceFactory<T, S> {
             buf: Vec::with_capacity(setup.batch_size),
             batch_size: setup.batch_size,
             name,
+            by_owner: owner.is_some(),
         })))
     }
 }

@@ -28,6 +28,11 @@ impl WatermarkOutput {
     pub fn mark_active(&mut self) {
         self.idle = Some(false);
     }
+    /// What was emitted since the last call — the highest watermark and the idle flag — for
+    /// operators and sources that drive generators themselves.
+    pub fn take(&mut self) -> (Option<i64>, Option<bool>) {
+        (self.watermark.take(), self.idle.take())
+    }
 }
 
 /// Generates watermarks from events and/or periodically (Flink's `WatermarkGenerator`).

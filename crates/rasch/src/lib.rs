@@ -86,6 +86,9 @@ mod doc_pages {
     struct Configuration;
     #[doc = include_str!("../../../docs/high-availability.md")]
     struct HighAvailability;
+    #[cfg(feature = "kafka")]
+    #[doc = include_str!("../../../docs/kafka.md")]
+    struct Kafka;
     #[doc = include_str!("../../../docs/layout.md")]
     struct Layout;
     #[doc = include_str!("../../../docs/network.md")]

@@ -12,19 +12,11 @@ use rasch_runtime::context::RuntimeContext;
 use rasch_runtime::sink::{Sink, SinkWriter};
 use std::sync::Arc;
 
-/// What a Kafka sink promises after failures (Flink's `DeliveryGuarantee`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DeliveryGuarantee {
-    /// Records may be lost or duplicated; nothing waits for the broker.
-    None,
-    /// Nothing is lost: each checkpoint waits until every record written before it is
-    /// acknowledged; after a restore, records since the checkpoint are written again.
-    #[default]
-    AtLeastOnce,
-    /// Each record is visible exactly once to `read_committed` consumers: records go into a
-    /// Kafka transaction per subtask and checkpoint, committed when the checkpoint completes.
-    ExactlyOnce,
-}
+/// What a Kafka sink promises after failures: `None` (nothing waits for the broker),
+/// `AtLeastOnce` (each checkpoint waits until every record written before it is acknowledged;
+/// after a restore, records since the checkpoint are written again), `ExactlyOnce` (records go
+/// into a Kafka transaction per subtask and checkpoint, committed when the checkpoint completes).
+pub use crate::DeliveryGuarantee;
 
 /// A user partitioner: `(value, key, number of partitions) → partition`.
 pub type PartitionFn<T> = Arc<dyn Fn(&T, Option<&[u8]>, i32) -> i32 + Send + Sync>;

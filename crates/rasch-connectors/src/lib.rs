@@ -10,6 +10,9 @@
 //! With the `postgres` feature, [`postgres::PostgresSink`] writes into PostgreSQL tables (insert
 //! or upsert, batched), at least once or exactly once by prepared transactions.
 //!
+//! With the `parquet` feature, [`parquet::ParquetFormat`] writes Parquet part files with the
+//! [`FileSink`] and [`parquet::ParquetSource`] reads Parquet files.
+//!
 //! Checkpoints: every source reader snapshots its split positions (`snapshot_state`); all but
 //! the socket source replay exactly from there. [`FileSink`] and [`CollectSink`] are
 //! exactly-once by two-phase commit; [`PrintSink`], [`TextFileSink`] and [`DiscardingSink`] are
@@ -28,6 +31,8 @@ pub mod delivery;
 pub mod discard;
 pub mod file_sink;
 pub mod formats;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod print;
@@ -41,7 +46,7 @@ pub use collection::{CollectionSource, CollectionSplit};
 pub use datagen::{DataGenSource, DataGenSplit};
 pub use delivery::DeliveryGuarantee;
 pub use discard::DiscardingSink;
-pub use file_sink::{FileSink, RollingPolicy};
+pub use file_sink::{BasePathBucketAssigner, BucketAssigner, Compression, DateTimeBucketAssigner, FileSink, RollingPolicy, bucket_fn};
 pub use print::{PrintSink, PrintTarget};
 pub use sequence::{SequenceSource, SequenceSplit};
 pub use socket::{SocketSplit, SocketTextSource};

@@ -6,6 +6,9 @@
 mod source;
 mod writer;
 
+#[cfg(test)]
+mod tests;
+
 pub use source::{ParquetSource, ParquetSplit};
 pub use writer::{ParquetFormat, ParquetPartWriter};
 

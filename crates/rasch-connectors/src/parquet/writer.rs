@@ -17,6 +17,8 @@ use std::sync::Arc;
 
 /// Rows turned into one Arrow record batch at a time.
 const DEFAULT_BATCH_ROWS: usize = 8192;
+/// Rows per row group at most (the `parquet` crate's default).
+const DEFAULT_ROW_GROUP_ROWS: usize = 1024 * 1024;
 
 /// The Parquet bulk format of the [`FileSink`](crate::FileSink): every part file is one
 /// Parquet file (snappy-compressed), finished when the part rolls — at every checkpoint.
@@ -24,12 +26,18 @@ const DEFAULT_BATCH_ROWS: usize = 8192;
 pub struct ParquetFormat<T> {
     fields: Arc<Vec<FieldRef>>,
     batch_rows: usize,
+    row_group_rows: usize,
     _record: PhantomData<fn(T)>,
 }
 
 impl<T> Clone for ParquetFormat<T> {
     fn clone(&self) -> Self {
-        ParquetFormat { fields: self.fields.clone(), batch_rows: self.batch_rows, _record: PhantomData }
+        ParquetFormat {
+            fields: self.fields.clone(),
+            batch_rows: self.batch_rows,
+            row_group_rows: self.row_group_rows,
+            _record: PhantomData,
+        }
     }
 }
 
@@ -41,7 +49,7 @@ impl<T: Serialize + DeserializeOwned> ParquetFormat<T> {
     ///
     /// [`Error::InvalidJob`] when `T` has no Arrow form (say why).
     pub fn new() -> Result<Self> {
-        let options = TracingOptions::default().allow_null_fields(true);
+        let options = TracingOptions::default().allow_null_fields(true).strings_as_large_utf8(false);
         let fields = Vec::<FieldRef>::from_type::<T>(options).map_err(|e| {
             Error::InvalidJob(format!("Parquet format: cannot derive Arrow columns of {}: {e}", std::any::type_name::<T>()))
         })?;
@@ -52,12 +60,24 @@ impl<T: Serialize + DeserializeOwned> ParquetFormat<T> {
 impl<T> ParquetFormat<T> {
     /// Columns given explicitly (e.g. a timestamp type serde cannot tell).
     pub fn with_fields(fields: Vec<FieldRef>) -> Self {
-        ParquetFormat { fields: Arc::new(fields), batch_rows: DEFAULT_BATCH_ROWS, _record: PhantomData }
+        ParquetFormat {
+            fields: Arc::new(fields),
+            batch_rows: DEFAULT_BATCH_ROWS,
+            row_group_rows: DEFAULT_ROW_GROUP_ROWS,
+            _record: PhantomData,
+        }
     }
 
     /// Rows per Arrow batch handed to the Parquet writer (default 8192).
     pub fn with_batch_rows(mut self, rows: usize) -> Self {
         self.batch_rows = rows.max(1);
+        self
+    }
+
+    /// Rows per Parquet row group at most (default 1 Mi); the source reads row groups in
+    /// parallel.
+    pub fn with_row_group_rows(mut self, rows: usize) -> Self {
+        self.row_group_rows = rows.max(1);
         self
     }
 
@@ -77,7 +97,10 @@ impl<T: Serialize + Send + 'static> FileFormat<T> for ParquetFormat<T> {
     fn open(&self, file: File, path: &Path) -> Result<ParquetPartWriter<T>> {
         let error = |e: String| Error::Serialization(format!("file sink cannot start Parquet part file '{}': {e}", path.display()));
         let schema = Arc::new(Schema::new(self.fields.as_ref().clone()));
-        let props = WriterProperties::builder().set_compression(::parquet::basic::Compression::SNAPPY).build();
+        let props = WriterProperties::builder()
+            .set_compression(::parquet::basic::Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(self.row_group_rows))
+            .build();
         let writer = ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| error(e.to_string()))?;
         let builder = ArrayBuilder::from_arrow(&self.fields).map_err(|e| error(e.to_string()))?;
         Ok(ParquetPartWriter { writer, builder, buffered: 0, batch_rows: self.batch_rows, path: path.to_path_buf(), _record: PhantomData })

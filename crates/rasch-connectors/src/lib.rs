@@ -3,9 +3,9 @@
 //! Sources: [`CollectionSource`] (`fromCollection`), [`SequenceSource`] (`fromSequence`),
 //! [`DataGenSource`] (the DataGen connector), [`TextFileSource`] (`readTextFile`) and
 //! [`SocketTextSource`] (`socketTextStream`). Sinks: [`PrintSink`] (`print`/`printToErr`),
-//! [`TextFileSink`] (`writeAsText`), [`FileSink`] (Flink's exactly-once `FileSink` with row
-//! format), [`DiscardingSink`] and [`CollectSink`] (collects results in memory, for tests and
-//! examples).
+//! [`TextFileSink`] (`writeAsText`), [`FileSink`] (Flink's exactly-once `FileSink`: text, JSON
+//! lines or CSV rows, gzip, Parquet, bucket directories), [`DiscardingSink`] and
+//! [`CollectSink`] (collects results in memory, for tests and examples).
 //!
 //! With the `postgres` feature, [`postgres::PostgresSink`] writes into PostgreSQL tables (insert
 //! or upsert, batched), at least once or exactly once by prepared transactions.

@@ -42,7 +42,7 @@ fn trip(i: u64) -> Trip {
         city: CITIES[(i % 3) as usize].to_string(),
         distance_km: 1.0 + (i % 17) as f64 * 0.5,
         fare_cents: 300 + (i % 29) as i64 * 40,
-        tip_cents: (i % 4 == 0).then_some((i % 7) as i64 * 10),
+        tip_cents: i.is_multiple_of(4).then_some((i % 7) as i64 * 10),
     }
 }
 

@@ -72,7 +72,7 @@ mod with_parquet {
                 assert_eq!(bucket, format!("city={city}"), "{line}");
                 assert_eq!(v["city"], city, "{line}");
                 assert!((v["cents_per_km"].as_f64().unwrap() - per_km).abs() < 1e-9, "{line}");
-                assert_eq!(v["tipped"], id % 4 == 0 && id % 7 != 0, "{line}");
+                assert_eq!(v["tipped"], id.is_multiple_of(4) && !id.is_multiple_of(7), "{line}");
                 *seen.entry(id).or_insert(0) += 1;
             }
         }

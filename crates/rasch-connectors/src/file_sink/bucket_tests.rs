@@ -92,7 +92,7 @@ fn event_time_buckets_with_gzip_json_lines() {
 fn crash_and_recover_with_buckets_keeps_exactly_the_committed_data() {
     let dir = temp_dir("recover");
     let sink = FileSink::for_row_format(&dir).with_encoder(CsvLines::<Event>::new(OnMalformed::Fail)).with_bucket_assigner(bucket_fn(
-        |e: &Event, _: &BucketContext, out: &mut String| out.push_str(if e.id % 2 == 0 { "even" } else { "odd/x" }),
+        |e: &Event, _: &BucketContext, out: &mut String| out.push_str(if e.id.is_multiple_of(2) { "even" } else { "odd/x" }),
     ));
     let mut w: Box<dyn SinkWriter<Event>> = sink.create_writer(&RuntimeContext::for_test(0, 1)).unwrap();
     w.write(&mut events(0..4)).unwrap();

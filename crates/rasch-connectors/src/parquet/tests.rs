@@ -22,7 +22,7 @@ struct Trade {
 }
 
 fn trade(i: u64) -> Trade {
-    Trade { id: i, symbol: format!("S{}", i % 7), price: i as f64 * 0.25, qty: (i % 3 != 0).then_some(i as i64 - 50) }
+    Trade { id: i, symbol: format!("S{}", i % 7), price: i as f64 * 0.25, qty: (!i.is_multiple_of(3)).then_some(i as i64 - 50) }
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -70,7 +70,7 @@ fn sink_writes_parquet_that_the_source_and_the_parquet_crate_read_back() {
         let qty = batch.column_by_name("qty").unwrap().as_any().downcast_ref::<Int64Array>().unwrap();
         for r in 0..batch.num_rows() {
             assert_eq!((ids.value(r), symbols.value(r), prices.value(r)), (i, format!("S{}", i % 7).as_str(), i as f64 * 0.25));
-            assert_eq!(qty.is_null(r), i % 3 == 0, "row {i}");
+            assert_eq!(qty.is_null(r), i.is_multiple_of(3), "row {i}");
             if !qty.is_null(r) {
                 assert_eq!(qty.value(r), i as i64 - 50);
             }

@@ -20,7 +20,7 @@ MDBOOK=$(./scripts/install-mdbook.sh) && export MDBOOK || echo "warning: could n
 # PostgreSQL's server (Debian's postgresql) for the PostgreSQL sink's tests, which start their own.
 ./scripts/install-postgres.sh >/dev/null || echo "warning: could not install PostgreSQL; crates/rasch/tests/postgres_sink.rs will fail" >&2
 # Optional connectors the tests cover (their clients are feature-gated for jobs that need none).
-FEATURES="rasch/postgres rasch/parquet"
+FEATURES="rasch/postgres rasch/parquet rasch/avro"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked --features "$FEATURES" -- -D warnings
 cargo test --workspace --locked --features "$FEATURES"

@@ -10,8 +10,9 @@
 //! With the `postgres` feature, [`postgres::PostgresSink`] writes into PostgreSQL tables (insert
 //! or upsert, batched), at least once or exactly once by prepared transactions.
 //!
-//! With the `parquet` feature, [`parquet::ParquetFormat`] writes Parquet part files with the
-//! [`FileSink`] and [`parquet::ParquetSource`] reads Parquet files.
+//! With the `parquet` feature, `parquet::ParquetFormat` writes Parquet part files with the
+//! [`FileSink`] and `parquet::ParquetSource` reads Parquet files; with the `avro` feature,
+//! `avro::AvroFormat` and `avro::AvroSource` do the same for Avro files.
 //!
 //! Checkpoints: every source reader snapshots its split positions (`snapshot_state`); all but
 //! the socket source replay exactly from there. [`FileSink`] and [`CollectSink`] are
@@ -24,6 +25,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "avro")]
+pub mod avro;
 pub mod collect;
 pub mod collection;
 pub mod datagen;

@@ -21,8 +21,8 @@ const MIN_SPLIT_SIZE: u64 = 1 << 20;
 /// A bounded, parallel source emitting the lines of a text file, or of every file in a
 /// directory, as `String`s.
 ///
-/// * **Files**: if the path is a directory, all regular files directly in it (not in
-///   subdirectories) are read, in the order of their names; names starting with `.` or `_`
+/// * **Files**: if the path is a directory, all regular files directly in it (and, with
+///   [`with_nested_directories`](Self::with_nested_directories), in its subdirectories) are read, in the order of their names; names starting with `.` or `_`
 ///   (hidden files, `_SUCCESS` markers) are skipped. A path naming a file is read whatever
 ///   its name. The files must not change while the job runs.
 /// * **Splits**: every file is cut into byte ranges ([`FileSplit`]) so that there are at
@@ -44,6 +44,7 @@ pub struct TextFileSource<F = Utf8Lines> {
     buffer_size: usize,
     min_split_size: u64,
     format: F,
+    nested: bool,
 }
 
 /// What one line of a text file becomes.
@@ -87,13 +88,20 @@ impl TextFileSource {
 impl<F: LineFormat> TextFileSource<F> {
     /// Reads the file or directory at `path`, decoding every line with `format`.
     pub fn with_format(path: impl Into<PathBuf>, format: F) -> Self {
-        TextFileSource { path: path.into(), buffer_size: DEFAULT_BUFFER_SIZE, min_split_size: MIN_SPLIT_SIZE, format }
+        TextFileSource { path: path.into(), buffer_size: DEFAULT_BUFFER_SIZE, min_split_size: MIN_SPLIT_SIZE, format, nested: false }
     }
 
     /// Sets the initial read buffer size in bytes (default 1 MiB). The buffer grows when a
     /// single line is longer.
     pub fn with_buffer_size(mut self, bytes: usize) -> Self {
         self.buffer_size = bytes.max(1);
+        self
+    }
+
+    /// Also reads the files in subdirectories, recursively (e.g. a [`FileSink`](crate::FileSink)'s
+    /// buckets); names starting with `.` or `_` are skipped at every level.
+    pub fn with_nested_directories(mut self) -> Self {
+        self.nested = true;
         self
     }
 
@@ -104,26 +112,32 @@ impl<F: LineFormat> TextFileSource<F> {
 }
 
 /// The files at `path` with their sizes, in reading order: the file itself, or the regular
-/// files directly in the directory whose names do not start with `.` or `_`.
-/// `what` names the files in errors ("text file").
-pub(crate) fn list_files(path: &Path, what: &str) -> Result<Vec<(PathBuf, u64)>> {
+/// files in the directory whose names do not start with `.` or `_` — with `nested`, also those
+/// of its subdirectories (not starting with `.` or `_` either), recursively, such as the bucket
+/// directories a [`FileSink`](crate::FileSink) writes. `what` names the files in errors.
+pub(crate) fn list_files(path: &Path, what: &str, nested: bool) -> Result<Vec<(PathBuf, u64)>> {
     let cannot_read = |p: &Path, e| Error::io(format!("cannot read {what} '{}'", p.display()), e);
     let meta = std::fs::metadata(path).map_err(|e| cannot_read(path, e))?;
     if !meta.is_dir() {
         return Ok(vec![(path.to_path_buf(), meta.len())]);
     }
-    let cannot_list = |e| Error::io(format!("cannot list {what} directory '{}'", path.display()), e);
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(path).map_err(cannot_list)? {
-        let entry = entry.map_err(cannot_list)?;
-        let name = entry.file_name();
-        if matches!(name.as_encoded_bytes().first(), Some(b'.' | b'_')) {
-            continue;
-        }
-        let path = entry.path();
-        let meta = std::fs::metadata(&path).map_err(|e| cannot_read(&path, e))?;
-        if meta.is_file() {
-            files.push((path, meta.len()));
+    let mut dirs = vec![path.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let cannot_list = |e| Error::io(format!("cannot list {what} directory '{}'", dir.display()), e);
+        for entry in std::fs::read_dir(&dir).map_err(cannot_list)? {
+            let entry = entry.map_err(cannot_list)?;
+            let name = entry.file_name();
+            if matches!(name.as_encoded_bytes().first(), Some(b'.' | b'_')) {
+                continue;
+            }
+            let path = entry.path();
+            let meta = std::fs::metadata(&path).map_err(|e| cannot_read(&path, e))?;
+            if meta.is_file() {
+                files.push((path, meta.len()));
+            } else if nested && meta.is_dir() {
+                dirs.push(path);
+            }
         }
     }
     files.sort();
@@ -165,7 +179,7 @@ impl<F: LineFormat> Source<F::Out> for TextFileSource<F> {
     }
 
     fn create_splits(&self, parallelism: usize) -> Result<Vec<FileSplit>> {
-        let files = list_files(&self.path, "text file")?;
+        let files = list_files(&self.path, "text file", self.nested)?;
         let total: u64 = files.iter().map(|(_, len)| len).fold(0, |a, b| a.saturating_add(*b));
         let p = parallelism.max(1) as u64;
         let target = total.div_ceil(p).max(self.min_split_size).max(1);

@@ -22,19 +22,27 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub struct AvroSource<T> {
     path: PathBuf,
+    nested: bool,
     _record: PhantomData<fn() -> T>,
 }
 
 impl<T> Clone for AvroSource<T> {
     fn clone(&self) -> Self {
-        AvroSource { path: self.path.clone(), _record: PhantomData }
+        AvroSource { path: self.path.clone(), nested: self.nested, _record: PhantomData }
     }
 }
 
 impl<T> AvroSource<T> {
+    /// Also reads the files in subdirectories, recursively (e.g. a
+    /// [`FileSink`](crate::FileSink)'s buckets); names starting with `.` or `_` are skipped.
+    pub fn with_nested_directories(mut self) -> Self {
+        self.nested = true;
+        self
+    }
+
     /// Reads the file or directory at `path`.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        AvroSource { path: path.into(), _record: PhantomData }
+        AvroSource { path: path.into(), nested: false, _record: PhantomData }
     }
 }
 
@@ -59,7 +67,7 @@ impl<T: Data + DeserializeOwned> Source<T> for AvroSource<T> {
     }
 
     fn create_splits(&self, _parallelism: usize) -> Result<Vec<AvroSplit>> {
-        Ok(list_files(&self.path, "Avro file")?.into_iter().map(|(path, _)| AvroSplit { path, records_done: 0 }).collect())
+        Ok(list_files(&self.path, "Avro file", self.nested)?.into_iter().map(|(path, _)| AvroSplit { path, records_done: 0 }).collect())
     }
 
     fn create_reader(&self, _ctx: &RuntimeContext) -> Result<Box<dyn SourceReader<T, AvroSplit>>> {

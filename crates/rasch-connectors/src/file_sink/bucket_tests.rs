@@ -82,6 +82,19 @@ fn event_time_buckets_with_gzip_json_lines() {
         let want: Vec<_> = events(4..7).into_iter().map(|r| Parsed::Record(r.value)).collect();
         assert_eq!(got, want, "cut after {cut}");
     }
+    // Every bucket at once, through nested directories.
+    let all = TextFileSource::with_format(&dir, JsonLines::<Event>::new(OnMalformed::Fail)).with_nested_directories();
+    let mut got: Vec<u64> = crate::test_util::run_source(&all, 2, 100)
+        .unwrap()
+        .concat()
+        .into_iter()
+        .map(|p| match p {
+            Parsed::Record(e) => e.id,
+            Parsed::Malformed(m) => panic!("{m:?}"),
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, (0..10).collect::<Vec<_>>());
     // A record without a timestamp cannot be bucketed by event time.
     let e = w.write(&mut vec![Record::new(Event { id: 1, name: "x".into() })]).unwrap_err().to_string();
     assert!(e.contains("without a timestamp"), "{e}");

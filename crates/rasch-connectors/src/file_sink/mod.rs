@@ -1,17 +1,24 @@
-//! `FileSink`: an exactly-once sink writing rows as lines of text into part files of a
-//! directory (Flink's `FileSink.forRowFormat`), committed by two-phase commit on checkpoints.
+//! `FileSink`: an exactly-once sink writing records into part files of a directory, committed
+//! by two-phase commit on checkpoints (Flink's `FileSink.forRowFormat` / `forBulkFormat`).
 //!
-//! # Part files
+//! # Formats, buckets and part files
 //!
-//! Subtask `s` writes its records (each value's [`ToText`] form plus
-//! `'\n'`) into part files numbered by a per-subtask counter `c`, which go through three
-//! states, like Flink's:
+//! A [`FileFormat`] decides what a part file holds: a row format ([`RowFormat`]: an
+//! [`Encoder`] per record — [`TextLines`], [`JsonLines`](crate::formats::JsonLines),
+//! [`CsvLines`](crate::formats::CsvLines) — optionally gzip-[`Compression`]) or a bulk format
+//! (Parquet, feature `parquet`). A [`BucketAssigner`] puts each record into a bucket: a
+//! subdirectory of the base directory ([`BasePathBucketAssigner`], the default;
+//! [`DateTimeBucketAssigner`] for `dt=2024-01-01/`; [`bucket_fn`] for your own).
+//!
+//! Subtask `s` writes the records of each bucket into that bucket's part files, numbered by
+//! one per-subtask counter `c` and named with the format's suffix `x` (`.csv.gz`,
+//! `.parquet`), which go through three states, like Flink's:
 //!
 //! | state | name | visible |
 //! |---|---|---|
-//! | in-progress (being written) | `.part-<s>-<c>.inprogress.<random>` | no |
-//! | pending (closed, waiting for its checkpoint to complete) | `.part-<s>-<c>.pending` | no |
-//! | finished (committed) | `part-<s>-<c>` | yes |
+//! | in-progress (being written) | `.part-<s>-<c><x>.inprogress.<random>` | no |
+//! | pending (closed, waiting for its checkpoint to complete) | `.part-<s>-<c><x>.pending` | no |
+//! | finished (committed) | `part-<s>-<c><x>` | yes |
 //!
 //! Readers of the directory must only read files whose names do not start with `.` (Rasch's
 //! own [`TextFileSource`](crate::TextFileSource) skips them): those hold exactly the data of
@@ -19,7 +26,7 @@
 //!
 //! # Rolling
 //!
-//! The in-progress file is closed ("rolled") and becomes pending when the
+//! Each bucket's in-progress file is closed ("rolled") and becomes pending when the
 //! [`RollingPolicy`] says so — it reached a size, it has been open for some time, or no
 //! record arrived for some time — and **always at a checkpoint** (Flink's
 //! `OnCheckpointRollingPolicy` semantics: a checkpoint never leaves data in an in-progress
@@ -45,120 +52,85 @@
 //!
 //! # Limits
 //!
-//! One bucket (the base directory; Flink's `BasePathBucketAssigner`); one `FileSink` per
+//! Local paths only (not `s3://`); bucket times are formatted in UTC; one `FileSink` per
 //! directory. The runtime must hand the committables written by subtask `k` back to subtask
 //! `k` when that subtask exists after a restore, because `recover` deletes the pending files
 //! of its own subtask number that are not among its committables. After scaling in, the
 //! leftovers of removed subtasks stay (hidden) in the directory.
 
+mod bucket;
+mod format;
 mod part;
+mod rolling;
 mod writer;
 
 #[cfg(test)]
 mod tests;
 
-use rasch_core::{Error, Result, ToText};
+pub use bucket::{BasePathBucketAssigner, BucketAssigner, BucketContext, BucketTime, DateTimeBucketAssigner, FnBucketAssigner, bucket_fn};
+pub use format::{Compression, Encoder, FileFormat, PartWriter, RowFormat, RowPartWriter, TextLines};
+pub use rolling::RollingPolicy;
+
+use rasch_core::Result;
 use rasch_runtime::context::RuntimeContext;
 use rasch_runtime::sink::{Sink, SinkWriter};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-/// When a [`FileSink`] closes its in-progress part file and starts a new one (Flink's
-/// `DefaultRollingPolicy`, plus rolling on every checkpoint).
+/// An exactly-once sink writing records into part files in the buckets of a directory; see
+/// the [module docs](self) for file names, rolling and the commit protocol.
 ///
-/// A part file is rolled when any enabled condition holds: its size reached
-/// [`max_part_size`](Self::max_part_size) bytes (checked before each record, so a file may
-/// exceed it by one record); it has been open for [`rollover_interval`](Self::rollover_interval);
-/// no record was written to it for [`inactivity_interval`](Self::inactivity_interval); or a
-/// checkpoint is taken (always).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RollingPolicy {
-    max_part_size: Option<u64>,
-    rollover_interval: Option<Duration>,
-    inactivity_interval: Option<Duration>,
-}
-
-impl Default for RollingPolicy {
-    /// Flink's defaults: 128 MiB, 60 s open, 60 s inactive — and every checkpoint.
-    fn default() -> Self {
-        RollingPolicy {
-            max_part_size: Some(128 << 20),
-            rollover_interval: Some(Duration::from_secs(60)),
-            inactivity_interval: Some(Duration::from_secs(60)),
-        }
-    }
-}
-
-impl RollingPolicy {
-    /// Rolls only on checkpoints (Flink's `OnCheckpointRollingPolicy`).
-    pub fn on_checkpoint() -> Self {
-        RollingPolicy { max_part_size: None, rollover_interval: None, inactivity_interval: None }
-    }
-
-    /// Also rolls once a part file holds `bytes` bytes (must be > 0).
-    pub fn with_max_part_size(mut self, bytes: u64) -> Self {
-        self.max_part_size = Some(bytes);
-        self
-    }
-
-    /// Also rolls once a part file has been open for `interval` (must be > 0).
-    pub fn with_rollover_interval(mut self, interval: Duration) -> Self {
-        self.rollover_interval = Some(interval);
-        self
-    }
-
-    /// Also rolls once no record was written to the part file for `interval` (must be > 0).
-    pub fn with_inactivity_interval(mut self, interval: Duration) -> Self {
-        self.inactivity_interval = Some(interval);
-        self
-    }
-
-    /// The size that rolls a part file, if any.
-    pub fn max_part_size(&self) -> Option<u64> {
-        self.max_part_size
-    }
-
-    /// How long a part file stays open at most, if limited.
-    pub fn rollover_interval(&self) -> Option<Duration> {
-        self.rollover_interval
-    }
-
-    /// How long a part file may go without a record, if limited.
-    pub fn inactivity_interval(&self) -> Option<Duration> {
-        self.inactivity_interval
-    }
-
-    fn validate(&self, dir: &Path) -> Result<()> {
-        let zero_time = |d: Option<Duration>| d.is_some_and(|d| d.is_zero());
-        if self.max_part_size == Some(0) || zero_time(self.rollover_interval) || zero_time(self.inactivity_interval) {
-            return Err(Error::InvalidJob(format!(
-                "file sink '{}': rolling policy sizes and intervals must be greater than zero, got {self:?}",
-                dir.display()
-            )));
-        }
-        Ok(())
-    }
-}
-
-/// An exactly-once sink writing each value's [`ToText`] form as a line into part files in a
-/// directory; see the [module docs](self) for file names, rolling and the commit protocol.
+/// `F` is the [`FileFormat`] and `B` the [`BucketAssigner`]; the defaults write each value's
+/// [`ToText`](rasch_core::ToText) form as a line into the base directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileSink {
+pub struct FileSink<F = RowFormat<TextLines>, B = BasePathBucketAssigner> {
     dir: PathBuf,
     policy: RollingPolicy,
+    format: F,
+    assigner: B,
 }
 
 impl FileSink {
-    /// A sink writing rows into the directory `dir` (created if missing) with the default
-    /// [`RollingPolicy`].
+    /// A sink writing rows as text lines into the directory `dir` (created if missing) with
+    /// the default [`RollingPolicy`]; change the encoding with [`with_encoder`](Self::with_encoder).
     pub fn for_row_format(dir: impl Into<PathBuf>) -> Self {
-        FileSink { dir: dir.into(), policy: RollingPolicy::default() }
+        FileSink { dir: dir.into(), policy: RollingPolicy::default(), format: RowFormat::new(TextLines), assigner: BasePathBucketAssigner }
+    }
+}
+
+impl<F> FileSink<F> {
+    /// A sink writing whole part files with the bulk format `format` (e.g. Parquet) into `dir`;
+    /// it rolls only on checkpoints (Flink's `OnCheckpointRollingPolicy`) unless a policy with
+    /// a part size is set.
+    pub fn for_bulk_format(dir: impl Into<PathBuf>, format: F) -> Self {
+        FileSink { dir: dir.into(), policy: RollingPolicy::on_checkpoint(), format, assigner: BasePathBucketAssigner }
+    }
+}
+
+impl<E, B> FileSink<RowFormat<E>, B> {
+    /// Encodes each record with `encoder` (e.g. [`JsonLines`](crate::formats::JsonLines) or
+    /// [`CsvLines`](crate::formats::CsvLines)), keeping the compression.
+    pub fn with_encoder<E2>(self, encoder: E2) -> FileSink<RowFormat<E2>, B> {
+        let format = RowFormat { encoder, compression: self.format.compression };
+        FileSink { dir: self.dir, policy: self.policy, format, assigner: self.assigner }
     }
 
+    /// Compresses the part files (their names get the compression's suffix, e.g. `.gz`).
+    pub fn with_compression(mut self, compression: Compression) -> Self {
+        self.format.compression = compression;
+        self
+    }
+}
+
+impl<F, B> FileSink<F, B> {
     /// Sets the rolling policy (it always rolls on checkpoints as well).
     pub fn with_rolling_policy(mut self, policy: RollingPolicy) -> Self {
         self.policy = policy;
         self
+    }
+
+    /// Puts each record into the bucket (subdirectory) `assigner` chooses.
+    pub fn with_bucket_assigner<B2>(self, assigner: B2) -> FileSink<F, B2> {
+        FileSink { dir: self.dir, policy: self.policy, format: self.format, assigner }
     }
 
     /// The output directory.
@@ -170,11 +142,20 @@ impl FileSink {
     pub fn rolling_policy(&self) -> RollingPolicy {
         self.policy
     }
-}
 
-impl<T: ToText + 'static> Sink<T> for FileSink {
-    fn create_writer(&self, ctx: &RuntimeContext) -> Result<Box<dyn SinkWriter<T>>> {
-        self.policy.validate(&self.dir)?;
-        Ok(Box::new(writer::FileSinkWriter::<T>::new(&self.dir, ctx.subtask_index, self.policy)?))
+    /// The file format.
+    pub fn format(&self) -> &F {
+        &self.format
     }
 }
+
+impl<T: 'static, F: FileFormat<T> + Clone, B: BucketAssigner<T> + Clone> Sink<T> for FileSink<F, B> {
+    fn create_writer(&self, ctx: &RuntimeContext) -> Result<Box<dyn SinkWriter<T>>> {
+        self.policy.validate(&self.dir)?;
+        let writer = writer::FileSinkWriter::new(&self.dir, ctx.subtask_index, self.policy, self.format.clone(), self.assigner.clone())?;
+        Ok(Box::new(writer))
+    }
+}
+
+#[cfg(test)]
+mod bucket_tests;

@@ -25,19 +25,19 @@ pub(super) struct PartName {
     pub counter: u64,
 }
 
-/// The name of an in-progress part file.
-pub(super) fn in_progress_name(subtask: usize, counter: u64) -> String {
-    format!(".part-{subtask}-{counter}.inprogress.{}", random_id())
+/// The name of an in-progress part file; `suffix` is the format's (`".csv.gz"`, or empty).
+pub(super) fn in_progress_name(subtask: usize, counter: u64, suffix: &str) -> String {
+    format!(".part-{subtask}-{counter}{suffix}.inprogress.{}", random_id())
 }
 
 /// The name of a pending part file.
-pub(super) fn pending_name(subtask: usize, counter: u64) -> String {
-    format!(".part-{subtask}-{counter}.pending")
+pub(super) fn pending_name(subtask: usize, counter: u64, suffix: &str) -> String {
+    format!(".part-{subtask}-{counter}{suffix}.pending")
 }
 
 /// The name of a committed (visible) part file.
-pub(super) fn final_name(subtask: usize, counter: u64) -> String {
-    format!("part-{subtask}-{counter}")
+pub(super) fn final_name(subtask: usize, counter: u64, suffix: &str) -> String {
+    format!("part-{subtask}-{counter}{suffix}")
 }
 
 /// Parses a part file name; `None` for any other file.
@@ -49,6 +49,12 @@ pub(super) fn parse_name(name: &str) -> Option<PartName> {
             None => (PartKind::Pending, hidden.strip_suffix(".pending")?),
         },
         None => (PartKind::Finished, name.strip_prefix("part-")?),
+    };
+    // A format's suffix starts with '.': `part-<s>-<c>.csv.gz`.
+    let rest = match rest.split_once('.') {
+        Some((numbers, suffix)) if !suffix.is_empty() => numbers,
+        Some(_) => return None,
+        None => rest,
     };
     let (subtask, counter) = rest.split_once('-')?;
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
@@ -127,15 +133,22 @@ impl PartCommittable {
     }
 }
 
-/// The part files of `subtask` in `dir`, with their parsed names.
+/// The part files of `subtask` in `dir` and its bucket subdirectories, with their parsed names.
 pub(super) fn list_parts(dir: &Path, subtask: usize) -> Result<Vec<(PathBuf, PartName)>> {
-    let cannot_list = |e| Error::io(format!("file sink cannot list directory '{}'", dir.display()), e);
     let mut parts = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(cannot_list)? {
-        let entry = entry.map_err(cannot_list)?;
-        let name = entry.file_name();
-        if let Some(part) = name.to_str().and_then(parse_name).filter(|p| p.subtask == subtask) {
-            parts.push((entry.path(), part));
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let cannot_list = |e| Error::io(format!("file sink cannot list directory '{}'", dir.display()), e);
+        for entry in std::fs::read_dir(&dir).map_err(cannot_list)? {
+            let entry = entry.map_err(cannot_list)?;
+            let name = entry.file_name();
+            if entry.file_type().map_err(cannot_list)?.is_dir() {
+                if !matches!(name.as_encoded_bytes().first(), Some(b'.' | b'_')) {
+                    dirs.push(entry.path());
+                }
+            } else if let Some(part) = name.to_str().and_then(parse_name).filter(|p| p.subtask == subtask) {
+                parts.push((entry.path(), part));
+            }
         }
     }
     Ok(parts)
@@ -169,15 +182,27 @@ mod tests {
     #[test]
     fn names_round_trip_and_other_files_are_ignored() {
         let parse = |s: &str| parse_name(s).map(|p| (p.kind, p.subtask, p.counter));
-        assert_eq!(parse(&final_name(3, 17)), Some((PartKind::Finished, 3, 17)));
-        assert_eq!(parse(&pending_name(0, 2)), Some((PartKind::Pending, 0, 2)));
-        let ip = in_progress_name(12, 0);
+        assert_eq!(parse(&final_name(3, 17, "")), Some((PartKind::Finished, 3, 17)));
+        assert_eq!(parse(&final_name(3, 17, ".csv.gz")), Some((PartKind::Finished, 3, 17)));
+        assert_eq!(parse(&pending_name(0, 2, "")), Some((PartKind::Pending, 0, 2)));
+        assert_eq!(parse(&pending_name(0, 2, ".parquet")), Some((PartKind::Pending, 0, 2)));
+        assert_eq!(parse(&in_progress_name(4, 5, ".jsonl")), Some((PartKind::InProgress, 4, 5)));
+        let ip = in_progress_name(12, 0, "");
         assert!(ip.starts_with(".part-12-0.inprogress.") && ip.len() > ".part-12-0.inprogress.".len() + 30, "{ip}");
         assert_eq!(parse(&ip), Some((PartKind::InProgress, 12, 0)));
-        assert_ne!(in_progress_name(1, 1), in_progress_name(1, 1), "random suffixes differ");
-        for other in
-            ["part-1", "part-a-1", "part--1", "part-1-", "part-1-2x", ".part-1-2", ".part-1-2.inprogress.", "x-part-1-2", "_SUCCESS"]
-        {
+        assert_ne!(in_progress_name(1, 1, ""), in_progress_name(1, 1, ""), "random suffixes differ");
+        for other in [
+            "part-1",
+            "part-1-2.",
+            "part-a-1",
+            "part--1",
+            "part-1-",
+            "part-1-2x",
+            ".part-1-2",
+            ".part-1-2.inprogress.",
+            "x-part-1-2",
+            "_SUCCESS",
+        ] {
             assert_eq!(parse(other), None, "{other}");
         }
         assert_eq!(parse("part-1-99999999999999999999999"), None, "counter overflow");

@@ -3,6 +3,7 @@
 use super::*;
 use rasch_core::Record;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 /// A fresh temporary directory for one test.
 fn temp_dir(name: &str) -> PathBuf {

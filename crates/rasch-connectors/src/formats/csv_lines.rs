@@ -1,10 +1,13 @@
 //! CSV, one record per line (RFC 4180 quoting within a line; a quoted field may not span lines,
 //! because files are read in parallel byte ranges cut at line ends), deserialized with serde by
-//! field position. With a header, the first line of every file is skipped.
+//! field position. With a header, the first line of every file is skipped. The
+//! [`FileSink`](crate::FileSink) writes records in the same form (without a header line).
 
 use super::{OnMalformed, Parsed};
+use crate::file_sink::Encoder;
 use crate::text_file::LineFormat;
-use rasch_core::{Data, Result};
+use rasch_core::{Data, Error, Result};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::marker::PhantomData;
 use std::path::Path;
@@ -65,6 +68,20 @@ impl<T: Data + DeserializeOwned> LineFormat for CsvLines<T> {
     }
 }
 
+impl<T: Serialize + 'static> Encoder<T> for CsvLines<T> {
+    /// One CSV line (quoted where needed) ending in `\n`; no header is written.
+    fn encode(&self, value: &T, out: &mut Vec<u8>) -> Result<()> {
+        let mut writer =
+            csv::WriterBuilder::new().has_headers(false).delimiter(self.delimiter).terminator(csv::Terminator::Any(b'\n')).from_writer(out);
+        writer.serialize(value).map_err(|e| Error::Serialization(format!("cannot write a record as CSV: {e}")))?;
+        writer.flush().map_err(|e| Error::Serialization(format!("cannot write a record as CSV: {e}")))
+    }
+
+    fn suffix(&self) -> &'static str {
+        ".csv"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +91,23 @@ mod tests {
         symbol: String,
         qty: u32,
         note: Option<String>,
+    }
+
+    #[test]
+    fn encodes_lines_that_decode_back() {
+        let format = CsvLines::<Trade>::new(OnMalformed::Fail);
+        let mut out = Vec::new();
+        let trades = [
+            Trade { symbol: "ACME, Inc.".into(), qty: 5, note: Some("said \"hi\"".into()) },
+            Trade { symbol: "XYZ".into(), qty: 7, note: None },
+        ];
+        for t in &trades {
+            format.encode(t, &mut out).unwrap();
+        }
+        assert_eq!(String::from_utf8(out.clone()).unwrap(), "\"ACME, Inc.\",5,\"said \"\"hi\"\"\"\nXYZ,7,\n");
+        let decoded: Vec<_> =
+            out.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(|l| format.decode(l, Path::new("x"), 1).unwrap()).collect();
+        assert_eq!(decoded, trades.map(|t| Some(Parsed::Record(t))));
     }
 
     #[test]

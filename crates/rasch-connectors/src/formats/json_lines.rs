@@ -1,8 +1,11 @@
-//! JSON lines: one JSON value per line, deserialized with serde (blank lines are skipped).
+//! JSON lines: one JSON value per line, deserialized with serde (blank lines are skipped) and
+//! serialized with serde by the [`FileSink`](crate::FileSink).
 
 use super::{OnMalformed, Parsed};
+use crate::file_sink::Encoder;
 use crate::text_file::LineFormat;
-use rasch_core::{Data, Result};
+use rasch_core::{Data, Error, Result};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::marker::PhantomData;
 use std::path::Path;
@@ -41,6 +44,18 @@ impl<T: Data + DeserializeOwned> LineFormat for JsonLines<T> {
     }
 }
 
+impl<T: Serialize + 'static> Encoder<T> for JsonLines<T> {
+    fn encode(&self, value: &T, out: &mut Vec<u8>) -> Result<()> {
+        serde_json::to_writer(&mut *out, value).map_err(|e| Error::Serialization(format!("cannot write a record as JSON: {e}")))?;
+        out.push(b'\n');
+        Ok(())
+    }
+
+    fn suffix(&self) -> &'static str {
+        ".jsonl"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,6 +64,17 @@ mod tests {
     struct Bid {
         auction: u64,
         price: u64,
+    }
+
+    #[test]
+    fn encodes_one_line_per_record_that_decodes_back() {
+        let format = JsonLines::<Bid>::new(OnMalformed::Fail);
+        let mut out = Vec::new();
+        format.encode(&Bid { auction: 1, price: 5 }, &mut out).unwrap();
+        format.encode(&Bid { auction: 2, price: 7 }, &mut out).unwrap();
+        assert_eq!(out, b"{\"auction\":1,\"price\":5}\n{\"auction\":2,\"price\":7}\n");
+        let line = out.split(|b| *b == b'\n').nth(1).unwrap();
+        assert_eq!(format.decode(line, Path::new("x"), 0).unwrap(), Some(Parsed::Record(Bid { auction: 2, price: 7 })));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const N: u64 = 120_000;
+const N: u64 = 160_000;
 const PARTITIONS: u64 = 4;
 const FAILURES: u32 = 25;
 
@@ -82,11 +82,11 @@ fn kafka_to_kafka_is_exactly_once_under_twenty_restarts() {
             // A failure every 500 records processed (replays included), FAILURES times.
             // Every other one waits until a checkpoint completed since the previous failure
             // (seen as a commit), so that attempts restore from ever newer checkpoints, as a
-            // job that keeps failing but progresses does; the others strike 1.5 s after the
+            // job that keeps failing but progresses does; the others strike 1 s after the
             // previous failure, in the restored attempt, whether a checkpoint completed or not.
             let commits_now = commits_seen.load(Ordering::SeqCst);
             let now = started.elapsed().as_millis() as u64;
-            let free = fail.load(Ordering::SeqCst) % 2 == 1 && now >= last_failure_ms.load(Ordering::SeqCst) + 1_500;
+            let free = fail.load(Ordering::SeqCst) % 2 == 1 && now >= last_failure_ms.load(Ordering::SeqCst) + 1_000;
             if processed.fetch_add(1, Ordering::SeqCst) % 500 == 499
                 && (free || commits_now > commits_at_failure.load(Ordering::SeqCst))
                 && fail.fetch_add(1, Ordering::SeqCst) < FAILURES

@@ -80,9 +80,12 @@ mod tests {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         let (mine, threads) = loop {
             let threads = threads_of(std::process::id());
-            let mine = threads.iter().find(|t| t.name == "dump-me").cloned().unwrap_or_else(|| panic!("{threads:?}"));
-            if java_state(mine.state) == "WAITING" || std::time::Instant::now() > deadline {
-                break (mine, threads);
+            // The new thread names itself once it runs, and sleeps once it blocks in recv().
+            let mine = threads.iter().find(|t| t.name == "dump-me").cloned();
+            match mine {
+                Some(m) if java_state(m.state) == "WAITING" => break (m, threads),
+                _ if std::time::Instant::now() > deadline => panic!("no waiting thread 'dump-me' within 10 s: {threads:?}"),
+                _ => {}
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
         };

@@ -15,7 +15,7 @@
 //!   (`sink.buffer-flush.interval`) and at every checkpoint barrier.
 //! * **Exactly once** by two-phase commit with PostgreSQL's prepared transactions: everything a
 //!   subtask writes between two barriers is one transaction, `PREPARE TRANSACTION
-//!   '<prefix>-<subtask>-<checkpoint>'` at the barrier (its id is the committable kept in the
+//!   '<prefix>-<subtask>-<attempt>-<checkpoint>'` at the barrier (its id is the committable kept in the
 //!   checkpoint), `COMMIT PREPARED` when the checkpoint completes. After a failure the restored
 //!   sink commits the prepared transactions of its checkpoint again (a transaction already
 //!   committed is skipped) and rolls back the ones prepared after that checkpoint, found in
@@ -168,7 +168,7 @@ impl PostgresSinkBuilder {
 
 impl<T: 'static, F: RowFn<T>> Sink<T> for PostgresSink<T, F> {
     fn create_writer(&self, ctx: &RuntimeContext) -> Result<Box<dyn SinkWriter<T>>> {
-        Ok(Box::new(writer::PostgresWriter::open(self.settings.clone(), self.row.clone(), ctx.subtask_index)?))
+        Ok(Box::new(writer::PostgresWriter::open(self.settings.clone(), self.row.clone(), ctx.subtask_index, ctx.attempt)?))
     }
 }
 

@@ -33,18 +33,24 @@ pub(super) struct PostgresWriter<T, F> {
     control: Option<Client>,
     statement: Statement,
     subtask: usize,
+    /// The job attempt this writer belongs to (part of its transactions' ids).
+    attempt: u32,
+    /// Whether the job restarted from a checkpoint (`recover` ran) or the lingering transactions
+    /// of earlier attempts were already rolled back: then nothing is left to clean up.
+    settled: bool,
     /// A transaction is open (`BEGIN` sent) and holds `rows` rows since `opened`.
     open: Option<(usize, Instant)>,
     _type: PhantomData<fn(&T)>,
 }
 
 impl<T: 'static, F: RowFn<T>> PostgresWriter<T, F> {
-    pub(super) fn open(settings: Arc<Settings>, row: Arc<F>, subtask: usize) -> Result<Self> {
+    pub(super) fn open(settings: Arc<Settings>, row: Arc<F>, subtask: usize, attempt: u32) -> Result<Self> {
         let what = format!("connecting the PostgreSQL sink into '{}' (subtask {subtask})", settings.table);
         let mut client = Client::connect(&settings.connection, NoTls).map_err(|e| pg_error(&what, e))?;
         let sql = statement(&settings);
         let statement = client.prepare(&sql).map_err(|e| pg_error(&format!("preparing `{sql}`"), e))?;
-        Ok(PostgresWriter { settings, row, client, control: None, statement, subtask, open: None, _type: PhantomData })
+        let settled = settings.guarantee != DeliveryGuarantee::ExactlyOnce;
+        Ok(PostgresWriter { settings, row, client, control: None, statement, subtask, attempt, settled, open: None, _type: PhantomData })
     }
 
     /// The control connection, opened on first use.
@@ -63,6 +69,42 @@ impl<T: 'static, F: RowFn<T>> PostgresWriter<T, F> {
     fn sql(&mut self, sql: &str) -> Result<()> {
         let table = &self.settings.table;
         self.client.batch_execute(sql).map_err(|e| pg_error(&format!("PostgreSQL sink into '{table}': `{sql}`"), e))
+    }
+
+    /// A fresh start (no checkpoint to restore, so nothing prepared before may be committed):
+    /// rolls back this prefix's transactions of other attempts before the first write — they
+    /// would otherwise linger and hold their rows' locks. Transactions of this attempt (other
+    /// writers may already have prepared some) are kept.
+    fn settle(&mut self) -> Result<()> {
+        if self.settled {
+            return Ok(());
+        }
+        self.settled = true;
+        let prefix = format!("{}-", self.settings.prefix);
+        let attempt = self.attempt;
+        self.roll_back_prepared(&prefix, |_, a| a != Some(attempt))
+    }
+
+    /// Rolls back this prefix's prepared transactions for which `doomed(checkpoint, attempt)`.
+    fn roll_back_prepared(&mut self, prefix: &str, doomed: impl Fn(Option<u64>, Option<u32>) -> bool) -> Result<()> {
+        let lingering = self
+            .control()?
+            .query("SELECT gid FROM pg_prepared_xacts WHERE starts_with(gid, $1)", &[&prefix])
+            .map_err(|e| pg_error("listing prepared transactions", e))?;
+        for row in lingering {
+            let id: String = row.get(0);
+            let mut parts = id.rsplit('-');
+            let checkpoint = parts.next().and_then(|c| c.parse::<u64>().ok());
+            let attempt = parts.next().and_then(|a| a.parse::<u32>().ok());
+            if doomed(checkpoint, attempt) {
+                match self.control()?.batch_execute(&format!("ROLLBACK PREPARED '{id}'")) {
+                    // Another writer rolled it back first.
+                    Err(e) if e.code().is_some_and(|c| c.code() == UNDEFINED_OBJECT) => {}
+                    other => other.map_err(|e| pg_error(&format!("ROLLBACK PREPARED '{id}'"), e))?,
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Commits the open transaction (at least once).
@@ -105,6 +147,7 @@ impl<T: 'static, F: RowFn<T>> SinkWriter<T> for PostgresWriter<T, F> {
         if batch.is_empty() {
             return Ok(());
         }
+        self.settle()?;
         let columns = self.settings.columns.len();
         let mut values = Vec::with_capacity(columns);
         for r in batch.iter() {
@@ -153,9 +196,10 @@ impl<T: 'static, F: RowFn<T>> SinkWriter<T> for PostgresWriter<T, F> {
                 Ok(Vec::new())
             }
             DeliveryGuarantee::ExactlyOnce => {
+                self.settle()?;
                 let transaction = match self.open.take() {
                     Some((rows, _)) if rows > 0 => {
-                        let id = format!("{}-{}-{checkpoint_id}", self.settings.prefix, self.subtask);
+                        let id = format!("{}-{}-{}-{checkpoint_id}", self.settings.prefix, self.subtask, self.attempt);
                         self.sql(&format!("PREPARE TRANSACTION '{id}'"))?;
                         // PREPARE of a transaction the server had aborted rolls it back without an
                         // error: make sure the rows are really held before promising them.
@@ -193,30 +237,17 @@ impl<T: 'static, F: RowFn<T>> SinkWriter<T> for PostgresWriter<T, F> {
 
     /// Without the restored checkpoint's id (a checkpoint of an older Rasch): commit only.
     fn recover(&mut self, committables: Vec<Vec<u8>>) -> Result<()> {
-        self.commit_prepared(committables).map(|_| ())
+        self.settled = true;
+        self.commit_prepared(committables)
     }
 
     fn recover_at(&mut self, restored: u64, committables: Vec<Vec<u8>>) -> Result<()> {
+        self.settled = true;
         self.commit_prepared(committables)?;
         // Transactions prepared after the restored checkpoint: no committable names them
         // (every transaction prepared up to it is in the checkpoint, committed by whichever
         // writer got its committable), and their rows will be written again.
         let prefix = format!("{}-", self.settings.prefix);
-        let lingering = self
-            .control()?
-            .query("SELECT gid FROM pg_prepared_xacts WHERE starts_with(gid, $1)", &[&prefix])
-            .map_err(|e| pg_error("listing prepared transactions", e))?;
-        for row in lingering {
-            let id: String = row.get(0);
-            let checkpoint = id.rsplit('-').next().and_then(|c| c.parse::<u64>().ok());
-            if checkpoint.is_some_and(|c| c > restored) {
-                match self.control()?.batch_execute(&format!("ROLLBACK PREPARED '{id}'")) {
-                    // Another writer rolled it back first.
-                    Err(e) if e.code().is_some_and(|c| c.code() == UNDEFINED_OBJECT) => {}
-                    other => other.map_err(|e| pg_error(&format!("ROLLBACK PREPARED '{id}'"), e))?,
-                }
-            }
-        }
-        Ok(())
+        self.roll_back_prepared(&prefix, |checkpoint, _| checkpoint.is_some_and(|c| c > restored))
     }
 }
